@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# devmirror - every user-facing target. `make help` lists them.
+#
+# Kernel-side code is built against, and tested inside QEMU on, a Linux 6.12
+# test kernel that tests/vm/build-kernel builds from Debian's linux-source-6.12
+# into a cache outside the work tree. Pass KDIR=/lib/modules/$(uname -r)/build
+# to build the modules for a running 6.12 kernel instead.
+
+KERNEL_VARIANT ?= base
+BUILD := $(CURDIR)/build
+VMRUN := tests/vm/run
+
+# The test kernel's build directory, computed once, and only when a recipe
+# needs it (building it the first time takes minutes).
+TESTKDIR = $(eval TESTKDIR := $(shell tests/vm/build-kernel $(KERNEL_VARIANT)))$(TESTKDIR)
+ifeq ($(origin KDIR),undefined)
+MODBUILD := $(BUILD)/modules/$(KERNEL_VARIANT)
+MODKDIR = $(TESTKDIR)
+else
+MODBUILD := $(BUILD)/modules/custom
+MODKDIR = $(KDIR)
+endif
+
+# Sources of the out-of-tree modules, copied into MODBUILD so that each
+# kernel gets its own objects and the work tree stays clean.
+MODSRC := Kbuild $(wildcard driver mirror uapi)
+
+# Guest test programs: every tests/selftests/*.c and tests/vm/demo/*.c is one
+# static binary; tests/selftests/common/*.c is linked into each.
+PROGS_SRC := $(wildcard tests/selftests/*.c tests/vm/demo/*.c)
+PROGS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(PROGS_SRC)))
+COMMON_SRC := $(wildcard tests/selftests/common/*.c)
+PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/common \
+	-I$(KSRC)/tools/testing/selftests -isystem $(TESTKDIR)/usr/include
+KSRC = $(eval KSRC := $(shell bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
+
+.PHONY: all kernel modules selftests check check-unit check-vm check-debug run \
+	bench-mirror clean clean-cache help
+
+all: modules selftests
+
+help:
+	@echo "make run          build everything, boot the test VM, load the modules, run the demo"
+	@echo "make check        every test (host unit tests + in-VM suites); ends with 'N passed, N failed'"
+	@echo "make check T=X    one test: T=unit, T=SUITE or T=SUITE/TEST (see tests/vm/suites/)"
+	@echo "make check-unit   host unit tests only"
+	@echo "make check-vm     in-VM suites only"
+	@echo "make check-debug  whole suite on the KASAN/kmemleak kernel variant"
+	@echo "make kernel       build (or find in the cache) the test kernel"
+	@echo "make modules      out-of-tree modules (KDIR=... for a real kernel)"
+	@echo "make selftests    guest test programs and the upstream hmm-tests"
+	@echo "make bench-mirror mirror-table micro-benchmark (host)"
+	@echo "make clean        remove build/; make clean-cache drops the kernel cache"
+
+kernel:
+	@tests/vm/build-kernel $(KERNEL_VARIANT)
+
+modules:
+	@mkdir -p $(MODBUILD)
+	@rsync -a --delete --filter='P *.o' --filter='P *.ko' --filter='P .*.cmd' \
+		--filter='P *.mod' --filter='P *.mod.c' --filter='P Module.symvers' \
+		--filter='P modules.order' $(MODSRC) $(MODBUILD)/
+	$(MAKE) -C $(MODKDIR) M=$(MODBUILD) W=1 modules
+	@echo "modules: $$(ls $(MODBUILD)/*.ko | tr '\n' ' ')"
+
+selftests: $(BUILD)/tests/hmm-tests $(PROGS)
+
+$(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h) $(wildcard uapi/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -o $@ $< $(COMMON_SRC)
+
+$(BUILD)/tests/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -o $@ $< $(COMMON_SRC)
+
+# The peer's own suite, compiled from the unpacked source package at test
+# time, never copied into this repository.
+$(BUILD)/tests/hmm-tests:
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -static -pthread -I$(KSRC) -I$(KSRC)/tools/testing/selftests \
+		-isystem $(TESTKDIR)/usr/include \
+		-o $@ $(KSRC)/tools/testing/selftests/mm/hmm-tests.c
+
+check:
+	@tests/check -k $(KERNEL_VARIANT) $(T)
+
+check-unit:
+	@tests/check -k $(KERNEL_VARIANT) unit
+
+check-vm:
+	@tests/check -k $(KERNEL_VARIANT) --no-unit $(T)
+
+check-debug:
+	@tests/check -k debug $(T)
+
+run: modules selftests
+	@$(VMRUN) -k $(KERNEL_VARIANT) -m $(MODBUILD) -p $(BUILD)/tests -v demo
+
+bench-mirror:
+	@$(MAKE) -C tests/unit bench
+
+clean:
+	rm -rf $(BUILD)
+	@if [ -f tests/unit/Makefile ]; then $(MAKE) -C tests/unit clean; fi
+
+clean-cache:
+	rm -rf $${DEVMIRROR_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/devmirror}

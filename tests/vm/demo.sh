@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The main job's guest side (make run): load the devmirror modules, show
+# what they registered, unload them.
+
+set -e
+echo "== loading devmirror"
+insmod /modules/devmirror.ko
+for ko in /modules/devmirror_*.ko; do
+	[ -e "$ko" ] && insmod "$ko"
+done
+echo "== modules"
+grep devmirror /proc/modules
+echo "== DRM devices"
+ls -l /dev/dri 2>/dev/null || echo "(none)"
+echo "== debugfs"
+ls /sys/kernel/debug/devmirror 2>/dev/null || echo "(none)"
+echo "== kernel messages"
+dmesg | grep -i devmirror | tail -10
+echo "== unloading"
+for ko in /modules/devmirror_*.ko; do
+	[ -e "$ko" ] && rmmod "$(basename "$ko" .ko)"
+done
+rmmod devmirror
+echo "demo done"

@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The peer baseline: the kernel's own hmm-tests against the kernel's own
+# test_hmm.ko. hmm-tests is built from the unpacked source package at test
+# time; DM_TEST_ARGS (e.g. "-t anon_read") selects single tests.
+
+if [ ! -x /tests/hmm-tests ] || [ ! -e /modules/test_hmm.ko ]; then
+	echo "ok 1 hmm-tests # SKIP hmm-tests or test_hmm.ko not in the initramfs"
+	exit 0
+fi
+insmod /modules/test_hmm.ko || { echo "not ok 1 insmod_test_hmm"; exit 1; }
+/tests/hmm-tests $DM_TEST_ARGS
+rc=$?
+if rmmod test_hmm; then
+	echo "ok 1000 rmmod_test_hmm"
+else
+	echo "not ok 1000 rmmod_test_hmm"
+fi
+exit $rc
