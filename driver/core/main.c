@@ -1,18 +1,239 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devmirror - device memory mirroring framework, module entry points.
+ * devmirror - device memory mirroring framework: module entry points and
+ * device contexts.
  */
+#include <linux/debugfs.h>
+#include <linux/err.h>
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/**
+ * DOC: Overview
+ *
+ * devmirror.ko lets a device share a process's virtual address space the
+ * way HMM intends (Documentation/mm/hmm.rst): the device translates process
+ * virtual addresses through its own page table, the *mirror*, which the
+ * framework fills on device faults from the CPU page tables
+ * (hmm_range_fault()) and prunes when the CPU side changes
+ * (mmu_interval_notifier).
+ *
+ * A driver creates one device context per device (devmir_device_create())
+ * with the device's mirror-table format (mirror/dmpt.h, level 0 = leaf),
+ * its pgmap owner and three callbacks. For every process that opens the
+ * device it calls devmir_mirror_get_or_create(): there is one mirror per
+ * (device, mm), shared by every open of that process and reference counted.
+ * A forked child has its own mm and therefore its own mirror.
+ *
+ * When the device misses a translation, the driver collects the faults and
+ * hands a batch to devmir_fault_batch(). Each fault is serviced through
+ * mmu_interval_read_begin(), hmm_range_fault() under the mmap read lock,
+ * the mirror's update lock and mmu_interval_read_retry(), then populated:
+ * 4 KiB leaves, or a huge leaf where hmm_pfn_to_map_order() shows that the
+ * CPU maps the page at 2 MiB or more. A per-mirror fault-ahead window
+ * (4 KiB to 2 MiB, aligned, clipped to the VMA) populates the neighbourhood
+ * of the faulting page in the same call.
+ *
+ * Invalidation granularity: each mirror registers one interval notifier
+ * spanning the whole user address space. Every CPU-side change of the
+ * process reaches the mirror as one callback, which clears (or, for
+ * MMU_NOTIFY_PROTECTION_PAGE and MMU_NOTIFY_SOFT_DIRTY, write-protects) the
+ * mirror entries of the range, prunes directories that became empty and has
+ * the driver shoot down its TLB. One notifier makes the bookkeeping trivial
+ * and lets a huge leaf outlive the faulted range it came from; the price is
+ * that any invalidation of the process makes a concurrent fault retry,
+ * which the retry loop absorbs. Invalidations the device caused itself
+ * (MMU_NOTIFY_MIGRATE with the device's pgmap owner) are skipped.
+ *
+ * The mirror dies with its mm or its last reference, whichever comes
+ * first: the MMU_NOTIFY_RELEASE callback of process exit empties the table
+ * and unlists the mirror; the last devmir_mirror_put() removes the notifier
+ * and frees everything.
+ *
+ * Statistics are kept per mirror and per device (devmir_stat_add()); debugfs
+ * shows them under devmirror/<device>/, with a dump and a self-check of each
+ * mirror table.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * The lock order is drawn once, in driver/core/internal.h. The rules:
+ *
+ * - The mirror table is read lock-free under RCU (devmir_mirror_lookup(),
+ *   the device's walker) and updated only under the mirror's update lock
+ *   (a mutex). Populate and invalidate both hold it, so an update never
+ *   races an invalidation of the same range.
+ * - The fault path holds no lock while hmm_range_fault() runs except the
+ *   mmap read lock; it takes the update lock afterwards and checks
+ *   mmu_interval_read_retry() under it. The invalidate callback bumps the
+ *   notifier sequence (mmu_interval_set_seq()) under the same lock, so a
+ *   populate either completes before the invalidation clears the range or
+ *   sees the new sequence and retries (within HMM_RANGE_DEFAULT_TIMEOUT).
+ * - The invalidate callback takes the update lock with mutex_trylock() when
+ *   mmu_notifier_range_blockable() is false and returns false if it is
+ *   busy. Because reclaim issues invalidations, nothing under the update
+ *   lock may enter reclaim: directory allocations under it use
+ *   GFP_NOWAIT | __GFP_NOWARN, and a populate that fails to allocate drops
+ *   the lock and retries.
+ * - The driver's invalidate callback runs under the update lock; it must
+ *   fence device accesses that may still use translations of the range
+ *   before it returns (the simulated device holds a per-mirror rwlock for
+ *   read across translate-and-copy and takes it for write there).
+ * - Mirrors are reference counted. The device's mirror list is protected by
+ *   a spinlock never held together with the update lock; a lookup takes a
+ *   reference with kref_get_unless_zero().
+ */
+
+/**
+ * DOC: Examples
+ *
+ * The smallest driver, error handling elided (docs/driver-authors.md walks
+ * through the simulated device in full)::
+ *
+ *	static const struct devmir_device_ops my_ops = {
+ *		.invalidate = my_tlb_shootdown,
+ *	};
+ *	struct devmir_device_desc desc = {
+ *		.name = "mygpu0", .format = &dmpt_format_x86_64,
+ *		.pgmap_owner = my_gpu, .ops = &my_ops, .max_asids = 255,
+ *		.fault_window = SZ_64K,
+ *	};
+ *	dev = devmir_device_create(&desc);
+ *
+ *	// open(): one mirror per process, shared by its opens
+ *	mirror = devmir_mirror_get_or_create(dev, current->mm);
+ *
+ *	// fault interrupt: service what the device reported, then replay
+ *	struct devmir_fault f[2] = {
+ *		{ .addr = va0 }, { .addr = va1, .flags = DEVMIR_FAULT_WRITE },
+ *	};
+ *	devmir_fault_batch(mirror, f, 2);
+ *
+ *	// close(): drop the reference
+ *	devmir_mirror_put(mirror);
+ */
+
+struct dentry *devmir_debugfs_root;
+
+/**
+ * devmir_device_create() - Create a device context.
+ * @desc: Description of the device; @desc->format and @desc->ops must stay
+ *	valid until devmir_device_destroy().
+ *
+ * Context: Process context; may sleep.
+ * Return: The device context, or ERR_PTR(-EINVAL) if @desc is incomplete or
+ * its format is unusable (not 4 KiB leaves at level 0, failing
+ * dmpt_format_validate(), a fault window outside 4 KiB..2 MiB or not a power
+ * of two), ERR_PTR(-ENOMEM) if memory runs out.
+ */
+struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc)
+{
+	struct devmir_device *dev;
+
+	if (!desc || !desc->name || !desc->format || !desc->ops ||
+	    !desc->ops->invalidate || !desc->pgmap_owner || !desc->max_asids)
+		return ERR_PTR(-EINVAL);
+	if (dmpt_format_validate(desc->format) ||
+	    desc->format->shift[0] != PAGE_SHIFT)
+		return ERR_PTR(-EINVAL);
+	if (!is_power_of_2(desc->fault_window) ||
+	    desc->fault_window < DEVMIR_WINDOW_MIN ||
+	    desc->fault_window > DEVMIR_WINDOW_MAX)
+		return ERR_PTR(-EINVAL);
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+
+	strscpy(dev->name, desc->name, sizeof(dev->name));
+	dev->format = desc->format;
+	dev->owner = desc->pgmap_owner;
+	dev->ops = desc->ops;
+	dev->priv_size = desc->mirror_priv_size;
+	dev->default_window = desc->fault_window;
+	dev->drvdata = desc->drvdata;
+	dev->max_asids = desc->max_asids;
+	spin_lock_init(&dev->mirrors_lock);
+	INIT_LIST_HEAD(&dev->mirrors);
+	ida_init(&dev->asids);
+	atomic_set(&dev->nr_mirrors, 0);
+
+	devmir_debugfs_device_init(dev);
+	pr_debug("devmirror: device %s created\n", dev->name);
+	return dev;
+}
+EXPORT_SYMBOL_GPL(devmir_device_create);
+
+/**
+ * devmir_device_destroy() - Destroy a device context.
+ * @dev: The device context, or NULL.
+ *
+ * Every mirror of the device must have been put already (the driver closes
+ * its front ends first); a mirror still alive is a driver bug and is
+ * reported with a warning and leaked rather than freed under its users.
+ *
+ * Context: Process context; may sleep.
+ */
+void devmir_device_destroy(struct devmir_device *dev)
+{
+	if (!dev)
+		return;
+	if (WARN(atomic_read(&dev->nr_mirrors),
+		 "devmirror: %s destroyed with %d mirrors alive\n", dev->name,
+		 atomic_read(&dev->nr_mirrors)))
+		return;
+	devmir_debugfs_device_fini(dev);
+	ida_destroy(&dev->asids);
+	kfree(dev);
+}
+EXPORT_SYMBOL_GPL(devmir_device_destroy);
+
+/**
+ * devmir_device_drvdata() - The driver pointer of a device context.
+ * @dev: The device context.
+ *
+ * Context: Any context.
+ * Return: &devmir_device_desc.drvdata as given at creation.
+ */
+void *devmir_device_drvdata(struct devmir_device *dev)
+{
+	return dev->drvdata;
+}
+EXPORT_SYMBOL_GPL(devmir_device_drvdata);
+
+/**
+ * devmir_device_format() - The mirror-table format of a device context.
+ * @dev: The device context.
+ *
+ * Context: Any context.
+ * Return: The format (level 0 = leaf) given at creation.
+ */
+const struct dmpt_format *devmir_device_format(struct devmir_device *dev)
+{
+	return dev->format;
+}
+EXPORT_SYMBOL_GPL(devmir_device_format);
 
 static int __init devmir_init(void)
 {
+	devmir_debugfs_root = debugfs_create_dir("devmirror", NULL);
+	if (IS_ERR(devmir_debugfs_root))
+		devmir_debugfs_root = NULL;
 	pr_info("devmirror: framework core loaded\n");
 	return 0;
 }
 
 static void __exit devmir_exit(void)
 {
+	debugfs_remove_recursive(devmir_debugfs_root);
+	/* Directory frees of mirror/ run from RCU callbacks in this module. */
+	rcu_barrier();
 	pr_info("devmirror: framework core unloaded\n");
 }
 

@@ -15,6 +15,10 @@ echo "== DRM devices"
 ls -l /dev/dri 2>/dev/null || echo "(none)"
 echo "== debugfs"
 ls /sys/kernel/debug/devmirror 2>/dev/null || echo "(none)"
+echo "== a device read with faults, and the statistics that result"
+/tests/devmirror_demo
+echo "== device-wide statistics (debugfs)"
+cat /sys/kernel/debug/devmirror/sim0/stats 2>/dev/null | head -40
 echo "== kernel messages"
 dmesg | grep -i devmirror | tail -10
 echo "== unloading"

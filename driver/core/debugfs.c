@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror - debugfs: per-device and per-mirror statistics, mirror-table
+ * dumps and self-checks.
+ *
+ *   devmirror/<device>/stats                 device-wide statistics
+ *   devmirror/<device>/mirrors               live mirrors, one per line
+ *   devmirror/<device>/mirror-<asid>/stats   one mirror's statistics
+ *   devmirror/<device>/mirror-<asid>/table   its table, one line per run
+ *   devmirror/<device>/mirror-<asid>/check   "ok" or "corrupt" (dmpt_check)
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "internal.h"
+
+static void devmir_stats_show(struct seq_file *m, const struct devmir_stats *st)
+{
+	const struct dmpt_stats *t = &st->table;
+	int i;
+
+	for (i = 0; i < DEVMIR_STAT_NR; i++)
+		seq_printf(m, "%-24s %llu\n", devmir_stat_name(i), st->counters[i]);
+	for (i = 0; i < DMPT_MAX_LEVELS; i++)
+		if (t->dirs[i] || t->entries[i])
+			seq_printf(m, "level%d                   dirs %llu entries %llu\n",
+				   i, t->dirs[i], t->entries[i]);
+	seq_printf(m, "%-24s %llu\n", "table_bytes", t->bytes);
+	seq_printf(m, "%-24s %llu\n", "dirs_pruned", t->dirs_pruned);
+	seq_printf(m, "%-24s %llu\n", "splits", t->splits);
+	seq_printf(m, "%-24s %llu\n", "mirrors", st->mirrors);
+}
+
+static int devmir_device_stats_show(struct seq_file *m, void *unused)
+{
+	struct devmir_stats st;
+
+	devmir_device_stats(m->private, &st);
+	devmir_stats_show(m, &st);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_device_stats);
+
+static int devmir_mirrors_show(struct seq_file *m, void *unused)
+{
+	struct devmir_device *dev = m->private;
+	struct devmir_mirror *mirror;
+	struct dmpt_stats st;
+	u64 entries;
+	int l;
+
+	seq_puts(m, "asid refs entries table_bytes\n");
+	spin_lock(&dev->mirrors_lock);
+	list_for_each_entry(mirror, &dev->mirrors, node) {
+		dmpt_get_stats(&mirror->pt, &st);
+		for (entries = 0, l = 0; l < DMPT_MAX_LEVELS; l++)
+			entries += st.entries[l];
+		seq_printf(m, "%u %u %llu %llu\n", mirror->asid,
+			   kref_read(&mirror->kref), entries, st.bytes);
+	}
+	spin_unlock(&dev->mirrors_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_mirrors);
+
+static int devmir_mirror_stats_show(struct seq_file *m, void *unused)
+{
+	struct devmir_stats st;
+
+	devmir_mirror_stats(m->private, &st);
+	devmir_stats_show(m, &st);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_mirror_stats);
+
+struct devmir_dump_ctx {
+	struct seq_file *m;
+	const struct dmpt_format *fmt;
+};
+
+static int devmir_dump_run(const struct dmpt_run *run, void *arg)
+{
+	struct devmir_dump_ctx *ctx = arg;
+	u64 flags = dmpt_entry_flags(run->first);
+	u64 size = dmpt_level_size(ctx->fmt, run->level);
+
+	seq_printf(ctx->m, "%#014llx %6lu x L%u(%lluK) pfn %#llx %c%c%c%c%c\n",
+		   run->start, run->count, run->level, size >> 10,
+		   dmpt_entry_pfn(run->first),
+		   'r', flags & DMPT_WRITE ? 'w' : '-',
+		   flags & DMPT_DEVICE_PRIVATE ? 'd' : '-',
+		   flags & DMPT_EXCLUSIVE ? 'x' : '-',
+		   flags & DMPT_DIRTY ? 'D' : '-');
+	return 0;
+}
+
+static int devmir_table_show(struct seq_file *m, void *unused)
+{
+	struct devmir_mirror *mirror = m->private;
+	struct devmir_dump_ctx ctx = { .m = m, .fmt = mirror->dev->format };
+
+	seq_puts(m, "start          leaves level     frame flags\n");
+	mutex_lock(&mirror->update_lock);
+	dmpt_walk(&mirror->pt, 0, devmir_va_end(mirror->dev), devmir_dump_run, &ctx);
+	mutex_unlock(&mirror->update_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_table);
+
+static int devmir_check_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, devmir_mirror_check(m->private) ? "corrupt\n" : "ok\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_check);
+
+/**
+ * devmir_debugfs_device_init() - Create a device's debugfs directory.
+ * @dev: The device context.
+ *
+ * Failures are ignored: debugfs is optional.
+ *
+ * Context: Process context.
+ */
+void devmir_debugfs_device_init(struct devmir_device *dev)
+{
+	struct dentry *dir;
+
+	if (!devmir_debugfs_root)
+		return;
+	dir = debugfs_create_dir(dev->name, devmir_debugfs_root);
+	if (IS_ERR(dir))
+		return;
+	dev->debugfs = dir;
+	debugfs_create_file("stats", 0444, dir, dev, &devmir_device_stats_fops);
+	debugfs_create_file("mirrors", 0444, dir, dev, &devmir_mirrors_fops);
+}
+
+/**
+ * devmir_debugfs_device_fini() - Remove a device's debugfs directory.
+ * @dev: The device context.
+ *
+ * Context: Process context; waits for readers of its files.
+ */
+void devmir_debugfs_device_fini(struct devmir_device *dev)
+{
+	debugfs_remove_recursive(dev->debugfs);
+	dev->debugfs = NULL;
+}
+
+/**
+ * devmir_debugfs_mirror_init() - Create a mirror's debugfs directory.
+ * @mirror: The mirror.
+ *
+ * Context: Process context.
+ */
+void devmir_debugfs_mirror_init(struct devmir_mirror *mirror)
+{
+	struct dentry *dir;
+	char name[24];
+
+	if (!mirror->dev->debugfs)
+		return;
+	snprintf(name, sizeof(name), "mirror-%u", mirror->asid);
+	dir = debugfs_create_dir(name, mirror->dev->debugfs);
+	if (IS_ERR(dir))
+		return;
+	mirror->debugfs = dir;
+	debugfs_create_file("stats", 0444, dir, mirror, &devmir_mirror_stats_fops);
+	debugfs_create_file("table", 0444, dir, mirror, &devmir_table_fops);
+	debugfs_create_file("check", 0444, dir, mirror, &devmir_check_fops);
+}
+
+/**
+ * devmir_debugfs_mirror_fini() - Remove a mirror's debugfs directory.
+ * @mirror: The mirror.
+ *
+ * Context: Process context; waits for readers of its files, so it must run
+ * before the mirror is freed.
+ */
+void devmir_debugfs_mirror_fini(struct devmir_mirror *mirror)
+{
+	debugfs_remove_recursive(mirror->debugfs);
+	mirror->debugfs = NULL;
+}

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror - per-process mirrors: find-or-create, reference counting,
+ * teardown, lock-free lookup and snapshots.
+ */
+#include <linux/err.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/* Look up the live mirror of @mm; takes a reference. */
+static struct devmir_mirror *devmir_mirror_find(struct devmir_device *dev,
+						struct mm_struct *mm)
+{
+	struct devmir_mirror *mirror, *found = NULL;
+
+	spin_lock(&dev->mirrors_lock);
+	list_for_each_entry(mirror, &dev->mirrors, node) {
+		if (mirror->mm == mm && kref_get_unless_zero(&mirror->kref)) {
+			found = mirror;
+			break;
+		}
+	}
+	spin_unlock(&dev->mirrors_lock);
+	return found;
+}
+
+/**
+ * devmir_mirror_unlist() - Take a mirror off its device's lookup list.
+ * @mirror: The mirror.
+ *
+ * After this, devmir_mirror_get_or_create() for the same mm creates a new
+ * mirror. Idempotent.
+ *
+ * Context: Any context that may take a spinlock; not under the update lock.
+ */
+void devmir_mirror_unlist(struct devmir_mirror *mirror)
+{
+	struct devmir_device *dev = mirror->dev;
+
+	spin_lock(&dev->mirrors_lock);
+	if (mirror->listed) {
+		list_del_init(&mirror->node);
+		mirror->listed = false;
+	}
+	spin_unlock(&dev->mirrors_lock);
+}
+
+/* Undo devmir_mirror_alloc(); the notifier is already removed or never was. */
+static void devmir_mirror_free(struct devmir_mirror *mirror, bool initialised)
+{
+	struct devmir_device *dev = mirror->dev;
+	struct dmpt_stats st;
+
+	devmir_debugfs_mirror_fini(mirror);
+	if (initialised && dev->ops->mirror_fini)
+		dev->ops->mirror_fini(mirror);
+
+	mutex_lock(&mirror->update_lock);
+	dmpt_get_stats(&mirror->pt, &st);
+	dmpt_fini(&mirror->pt);
+	mutex_unlock(&mirror->update_lock);
+
+	spin_lock(&dev->mirrors_lock);
+	dev->retired.dirs_pruned += st.dirs_pruned;
+	dev->retired.splits += st.splits;
+	spin_unlock(&dev->mirrors_lock);
+
+	ida_free(&dev->asids, mirror->asid);
+	mutex_destroy(&mirror->update_lock);
+	kfree(mirror);
+	atomic_dec(&dev->nr_mirrors);
+}
+
+static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
+						 struct mm_struct *mm)
+{
+	struct devmir_mirror *mirror;
+	int asid, ret;
+
+	mirror = kzalloc(struct_size(mirror, priv, DIV_ROUND_UP(dev->priv_size, 8)),
+			 GFP_KERNEL);
+	if (!mirror)
+		return ERR_PTR(-ENOMEM);
+
+	asid = ida_alloc_range(&dev->asids, 1, dev->max_asids, GFP_KERNEL);
+	if (asid < 0) {
+		ret = asid;
+		goto err_free;
+	}
+
+	kref_init(&mirror->kref);
+	mirror->dev = dev;
+	mirror->mm = mm;
+	mirror->asid = asid;
+	mirror->fault_window = dev->default_window;
+	INIT_LIST_HEAD(&mirror->node);
+	mutex_init(&mirror->update_lock);
+
+	ret = dmpt_init(&mirror->pt, dev->format);
+	if (ret)
+		goto err_asid;
+
+	atomic_inc(&dev->nr_mirrors);
+
+	if (dev->ops->mirror_init) {
+		ret = dev->ops->mirror_init(mirror);
+		if (ret) {
+			devmir_mirror_free(mirror, false);
+			return ERR_PTR(ret);
+		}
+	}
+
+	ret = mmu_interval_notifier_insert(&mirror->notifier, mm, 0,
+					   ULONG_MAX & PAGE_MASK,
+					   &devmir_notifier_ops);
+	if (ret) {
+		devmir_mirror_free(mirror, true);
+		return ERR_PTR(ret);
+	}
+
+	devmir_debugfs_mirror_init(mirror);
+	return mirror;
+
+err_asid:
+	mutex_destroy(&mirror->update_lock);
+	ida_free(&dev->asids, asid);
+err_free:
+	kfree(mirror);
+	return ERR_PTR(ret);
+}
+
+static void devmir_mirror_release(struct kref *kref)
+{
+	struct devmir_mirror *mirror = container_of(kref, struct devmir_mirror, kref);
+
+	devmir_mirror_unlist(mirror);
+	/* Waits for a running invalidation; none can start afterwards. */
+	mmu_interval_notifier_remove(&mirror->notifier);
+	devmir_mirror_free(mirror, true);
+}
+
+/**
+ * devmir_mirror_get_or_create() - Find or create the mirror of an mm.
+ * @dev: The device context.
+ * @mm: The mm to mirror; the caller holds a user reference on it (typically
+ *	current->mm in the device's open()).
+ *
+ * Returns the device's existing mirror of @mm with a new reference, or
+ * creates one: an empty mirror table, an address-space id, the driver's
+ * per-mirror area and an interval notifier over the whole user address
+ * space. Concurrent callers for the same mm end up sharing one mirror.
+ *
+ * Context: Process context; may sleep. Takes the mmap lock for write when
+ * the mm gets its first notifier.
+ * Return: The mirror with a reference the caller drops with
+ * devmir_mirror_put(); ERR_PTR(-ENOSPC) when the device has no address-space
+ * id left, ERR_PTR(-ENOMEM), ERR_PTR(-EINVAL) for a NULL @mm, or the error of
+ * &devmir_device_ops.mirror_init.
+ */
+struct devmir_mirror *devmir_mirror_get_or_create(struct devmir_device *dev,
+						  struct mm_struct *mm)
+{
+	struct devmir_mirror *mirror, *found;
+
+	if (!mm)
+		return ERR_PTR(-EINVAL);
+
+	mirror = devmir_mirror_find(dev, mm);
+	if (mirror)
+		return mirror;
+
+	mirror = devmir_mirror_alloc(dev, mm);
+	if (IS_ERR(mirror))
+		return mirror;
+
+	/* Publish unless a concurrent caller won the race. */
+	spin_lock(&dev->mirrors_lock);
+	list_for_each_entry(found, &dev->mirrors, node) {
+		if (found->mm == mm && kref_get_unless_zero(&found->kref)) {
+			spin_unlock(&dev->mirrors_lock);
+			devmir_mirror_put(mirror);
+			return found;
+		}
+	}
+	list_add_tail(&mirror->node, &dev->mirrors);
+	mirror->listed = true;
+	spin_unlock(&dev->mirrors_lock);
+	return mirror;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_get_or_create);
+
+/**
+ * devmir_mirror_get() - Take another reference on a mirror.
+ * @mirror: A mirror the caller already holds a reference on.
+ *
+ * Context: Any context.
+ */
+void devmir_mirror_get(struct devmir_mirror *mirror)
+{
+	kref_get(&mirror->kref);
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_get);
+
+/**
+ * devmir_mirror_put() - Drop a reference on a mirror.
+ * @mirror: The mirror, or NULL.
+ *
+ * The last put removes the interval notifier (waiting for a running
+ * invalidation), calls &devmir_device_ops.mirror_fini, frees the table (its
+ * directories after an RCU grace period) and the address-space id.
+ *
+ * Context: Process context; may sleep. Must not be called from an
+ * invalidate callback or with the mirror's update lock held.
+ */
+void devmir_mirror_put(struct devmir_mirror *mirror)
+{
+	if (mirror)
+		kref_put(&mirror->kref, devmir_mirror_release);
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_put);
+
+/**
+ * devmir_mirror_device() - The device context of a mirror.
+ * @mirror: The mirror.
+ *
+ * Context: Any context.
+ * Return: The device context.
+ */
+struct devmir_device *devmir_mirror_device(struct devmir_mirror *mirror)
+{
+	return mirror->dev;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_device);
+
+/**
+ * devmir_mirror_mm() - The mm a mirror mirrors.
+ * @mirror: The mirror.
+ *
+ * The mm_struct stays allocated while the mirror exists, but its address
+ * space may already be torn down: compare it with current->mm, or take
+ * mmget_not_zero() before touching its memory.
+ *
+ * Context: Any context.
+ * Return: The mm.
+ */
+struct mm_struct *devmir_mirror_mm(struct devmir_mirror *mirror)
+{
+	return mirror->mm;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_mm);
+
+/**
+ * devmir_mirror_asid() - The device address-space id of a mirror.
+ * @mirror: The mirror.
+ *
+ * Context: Any context.
+ * Return: The id, 1..&devmir_device_desc.max_asids, unique among the
+ * device's mirrors while this one exists; tag TLB entries with it.
+ */
+u32 devmir_mirror_asid(struct devmir_mirror *mirror)
+{
+	return mirror->asid;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_asid);
+
+/**
+ * devmir_mirror_priv() - The driver's per-mirror area.
+ * @mirror: The mirror.
+ *
+ * Context: Any context.
+ * Return: &devmir_device_desc.mirror_priv_size bytes, 8-byte aligned.
+ */
+void *devmir_mirror_priv(struct devmir_mirror *mirror)
+{
+	return mirror->priv;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_priv);
+
+/**
+ * devmir_mirror_is_live() - Whether a mirror's mm is still alive.
+ * @mirror: The mirror.
+ *
+ * Context: Any context.
+ * Return: False once the mm has been torn down (the table is then empty for
+ * good and faults fail with -ENODEV), true before.
+ */
+bool devmir_mirror_is_live(struct devmir_mirror *mirror)
+{
+	return !READ_ONCE(mirror->released);
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_is_live);
+
+/**
+ * devmir_mirror_set_fault_window() - Set a mirror's fault-ahead window.
+ * @mirror: The mirror.
+ * @bytes: Window size: a power of two from %DEVMIR_WINDOW_MIN (4 KiB, no
+ *	fault-ahead) to %DEVMIR_WINDOW_MAX (2 MiB).
+ *
+ * A fault at address A then populates the @bytes-aligned block around A,
+ * clipped to A's VMA (neighbours are faulted for read). Faults already being
+ * serviced keep the window they started with.
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL if @bytes is out of range or not a power of two.
+ */
+int devmir_mirror_set_fault_window(struct devmir_mirror *mirror, u64 bytes)
+{
+	if (!is_power_of_2(bytes) || bytes < DEVMIR_WINDOW_MIN ||
+	    bytes > DEVMIR_WINDOW_MAX)
+		return -EINVAL;
+	WRITE_ONCE(mirror->fault_window, bytes);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_set_fault_window);
+
+/**
+ * devmir_mirror_fault_window() - A mirror's fault-ahead window.
+ * @mirror: The mirror.
+ *
+ * Context: Any context.
+ * Return: The window in bytes.
+ */
+u64 devmir_mirror_fault_window(struct devmir_mirror *mirror)
+{
+	return READ_ONCE(mirror->fault_window);
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_fault_window);
+
+/**
+ * devmir_mirror_lookup() - Translate an address through the mirror table.
+ * @mirror: The mirror.
+ * @addr: Process virtual address.
+ * @level: If not NULL, receives the level (level 0 = leaf) of the leaf found
+ *	or of the empty slot that ended the walk.
+ * @touched: If not NULL, receives the number of directories read.
+ *
+ * This is the device page walker's view: lock-free, concurrent with updates.
+ * An entry it returns may be in the middle of being invalidated; the driver
+ * must use it only inside the section its &devmir_device_ops.invalidate
+ * callback fences.
+ *
+ * Context: Any context (takes rcu_read_lock() itself).
+ * Return: The leaf entry covering @addr, or an entry without %DMPT_VALID.
+ */
+dmpt_entry_t devmir_mirror_lookup(struct devmir_mirror *mirror, u64 addr,
+				  unsigned int *level, unsigned int *touched)
+{
+	dmpt_entry_t entry;
+
+	rcu_read_lock();
+	entry = dmpt_lookup(&mirror->pt, addr, level, touched);
+	rcu_read_unlock();
+	return entry;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_lookup);
+
+struct devmir_snap_ctx {
+	u64 start;
+	u64 end;
+	u8 *out;
+	unsigned long mapped;
+	const struct dmpt_format *fmt;
+};
+
+static int devmir_snap_run(const struct dmpt_run *run, void *arg)
+{
+	struct devmir_snap_ctx *ctx = arg;
+	u64 flags = dmpt_entry_flags(run->first);
+	u64 size = dmpt_level_size(ctx->fmt, run->level);
+	u64 first = run->start & ~(size - 1);
+	u64 end = min(first + run->count * size, ctx->end);
+	u64 addr;
+	u8 byte = DEVMIR_SNAP_READ | (run->level << DEVMIR_SNAP_LEVEL_SHIFT);
+
+	if (flags & DMPT_WRITE)
+		byte |= DEVMIR_SNAP_WRITE;
+	if (flags & DMPT_DEVICE_PRIVATE)
+		byte |= DEVMIR_SNAP_DEV_LOCAL;
+	if (flags & DMPT_EXCLUSIVE)
+		byte |= DEVMIR_SNAP_EXCLUSIVE;
+
+	for (addr = max(run->start, ctx->start) & PAGE_MASK; addr < end;
+	     addr += PAGE_SIZE) {
+		ctx->out[(addr - ctx->start) >> PAGE_SHIFT] = byte;
+		ctx->mapped++;
+	}
+	return 0;
+}
+
+/**
+ * devmir_mirror_snapshot() - Describe the mirror entries of a range.
+ * @mirror: The mirror.
+ * @start: Page-aligned first address.
+ * @npages: Number of pages.
+ * @out: @npages bytes; each receives 0 (not mapped) or ``DEVMIR_SNAP_*``
+ *	flags with the leaf level (level 0 = leaf) in bits 5-7.
+ * @mapped: If not NULL, receives the number of mapped pages.
+ *
+ * Reads the table under the update lock, so the result is one consistent
+ * state of the mirror; it never faults anything in.
+ *
+ * Context: Process context; may sleep (update lock).
+ * Return: 0, or -EINVAL if @start is misaligned or the range wraps.
+ */
+int devmir_mirror_snapshot(struct devmir_mirror *mirror, u64 start,
+			   unsigned long npages, u8 *out, unsigned long *mapped)
+{
+	struct devmir_snap_ctx ctx = {
+		.start = start,
+		.end = start + ((u64)npages << PAGE_SHIFT),
+		.out = out,
+		.fmt = mirror->dev->format,
+	};
+
+	if (start & ~PAGE_MASK || ctx.end <= start)
+		return -EINVAL;
+
+	memset(out, 0, npages);
+	mutex_lock(&mirror->update_lock);
+	dmpt_walk(&mirror->pt, start, ctx.end, devmir_snap_run, &ctx);
+	mutex_unlock(&mirror->update_lock);
+	if (mapped)
+		*mapped = ctx.mapped;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_snapshot);
+
+/**
+ * devmir_mirror_check() - Verify the invariants of a mirror table.
+ * @mirror: The mirror.
+ *
+ * Runs dmpt_check() under the update lock: entry and directory counts, no
+ * empty directory below the root, accounting equal to a recount.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 if consistent, -EUCLEAN otherwise (details in the kernel log).
+ */
+int devmir_mirror_check(struct devmir_mirror *mirror)
+{
+	int ret;
+
+	mutex_lock(&mirror->update_lock);
+	ret = dmpt_check(&mirror->pt);
+	mutex_unlock(&mirror->update_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_check);

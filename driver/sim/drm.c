@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror_sim - the DRM render node of a simulated device and its ioctls.
+ *
+ * Each open file is bound to the mirror of the process that opened it; all
+ * opens of one process share that mirror. Every ioctl validates its whole
+ * argument (flags, pad, alignment, overflow, counts, user pointers) before
+ * it changes anything, and refuses to run for another process than the one
+ * that opened the file (-EBADF): a file inherited over fork() or passed
+ * over a socket does not give access to the opener's address space.
+ */
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_ioctl.h>
+
+#include "devmirror_drm.h"
+#include "sim.h"
+
+#define SIM_SNAPSHOT_CHUNK	4096UL	/* pages per devmir_mirror_snapshot() */
+
+static_assert(DRM_DEVMIR_SNAP_READ == DEVMIR_SNAP_READ);
+static_assert(DRM_DEVMIR_SNAP_WRITE == DEVMIR_SNAP_WRITE);
+static_assert(DRM_DEVMIR_SNAP_DEV_LOCAL == DEVMIR_SNAP_DEV_LOCAL);
+static_assert(DRM_DEVMIR_SNAP_DEV_REMOTE == DEVMIR_SNAP_DEV_REMOTE);
+static_assert(DRM_DEVMIR_SNAP_EXCLUSIVE == DEVMIR_SNAP_EXCLUSIVE);
+static_assert(DRM_DEVMIR_SNAP_LEVEL_SHIFT == DEVMIR_SNAP_LEVEL_SHIFT);
+static_assert(DRM_DEVMIR_MAX_LEVELS >= DMPT_MAX_LEVELS);
+static_assert(DRM_DEVMIR_WINDOW_MIN == DEVMIR_WINDOW_MIN);
+static_assert(DRM_DEVMIR_WINDOW_MAX == DEVMIR_WINDOW_MAX);
+
+/* The caller's mirror, or -EBADF when the caller is not the opener. */
+static struct devmir_mirror *sim_file_mirror(struct drm_file *file)
+{
+	struct devmir_mirror *mirror = file->driver_priv;
+
+	if (devmir_mirror_mm(mirror) != current->mm)
+		return ERR_PTR(-EBADF);
+	return mirror;
+}
+
+/* A user range that must be accessible for the ioctl to work. */
+static int sim_check_user(u64 ptr, u64 len, bool write)
+{
+	if (!access_ok(u64_to_user_ptr(ptr), len))
+		return -EFAULT;
+	return devmir_range_check(current->mm, ptr, ptr + len, write);
+}
+
+static int sim_ioctl_get_info(struct drm_device *drm, void *data,
+			      struct drm_file *file)
+{
+	struct sim_device *sdev = to_sim_device(drm);
+	const struct dmpt_format *fmt = &sdev->format;
+	struct drm_devmir_get_info *args = data;
+	struct devmir_mirror *mirror;
+	unsigned int l;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+
+	memset(args, 0, sizeof(*args));
+	args->abi_version = DRM_DEVMIR_ABI_VERSION;
+	args->device_index = sdev->index;
+	args->asid = devmir_mirror_asid(mirror);
+	args->levels = fmt->nlevels;
+	args->leaf_levels = fmt->leaf_levels;
+	args->va_bits = dmpt_va_bits(fmt);
+	for (l = 0; l < fmt->nlevels; l++) {
+		args->level_shift[l] = fmt->shift[l];
+		args->level_bits[l] = fmt->bits[l];
+		if (fmt->leaf_levels & BIT(l))
+			args->page_sizes |= 1ULL << fmt->shift[l];
+	}
+	args->tlb_entries = sdev->tlb.nsets * sdev->tlb.ways;
+	args->tlb_ways = sdev->tlb.ways;
+	args->fault_queue_entries = sdev->fq.size;
+	args->engines = sdev->nengines;
+	args->txn_bytes = sim_config.txn_bytes;
+	args->device_memory = 0;
+	args->window_min = DRM_DEVMIR_WINDOW_MIN;
+	args->window_max = DRM_DEVMIR_WINDOW_MAX;
+	return 0;
+}
+
+/* Check an ACCESS argument that does not depend on memory. */
+static int sim_access_validate(struct sim_device *sdev,
+			       const struct drm_devmir_access *args)
+{
+	u64 end;
+
+	if (args->flags & ~DRM_DEVMIR_ACCESS_FLAGS || args->pad)
+		return -EINVAL;
+	if (args->engine >= sdev->nengines)
+		return -EINVAL;
+
+	switch (args->op) {
+	case DRM_DEVMIR_OP_READ:
+	case DRM_DEVMIR_OP_WRITE:
+		if (!args->size || args->size > DRM_DEVMIR_ACCESS_MAX_SIZE)
+			return -EINVAL;
+		if (args->operand || args->compare)
+			return -EINVAL;
+		if (check_add_overflow(args->buffer, args->size, &end))
+			return -EINVAL;
+		break;
+	case DRM_DEVMIR_OP_ATOMIC_ADD:
+		if (args->compare)
+			return -EINVAL;
+		fallthrough;
+	case DRM_DEVMIR_OP_ATOMIC_CMPXCHG:
+		if (args->size != sizeof(u64) || args->addr % sizeof(u64) ||
+		    args->buffer)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (check_add_overflow(args->addr, args->size, &end))
+		return -EINVAL;
+	return 0;
+}
+
+static int sim_ioctl_access(struct drm_device *drm, void *data,
+			    struct drm_file *file)
+{
+	struct sim_device *sdev = to_sim_device(drm);
+	struct drm_devmir_access *args = data;
+	struct devmir_mirror *mirror;
+	struct sim_cmd cmd = { };
+	bool rw;
+	int ret;
+
+	ret = sim_access_validate(sdev, args);
+	if (ret)
+		return ret;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+
+	rw = args->op == DRM_DEVMIR_OP_READ || args->op == DRM_DEVMIR_OP_WRITE;
+	cmd.sdev = sdev;
+	cmd.mirror = mirror;
+	cmd.smirror = devmir_mirror_priv(mirror);
+	cmd.op = args->op;
+	cmd.write = args->op != DRM_DEVMIR_OP_READ;
+	cmd.nofault = args->flags & DRM_DEVMIR_ACCESS_NOFAULT;
+	cmd.addr = args->addr;
+	cmd.size = args->size;
+	cmd.ubuf = u64_to_user_ptr(args->buffer);
+	cmd.operand = args->operand;
+	cmd.compare = args->compare;
+	cmd.batch = READ_ONCE(cmd.smirror->fault_batch);
+
+	/* The device writes the buffer of a READ, reads that of a WRITE. */
+	if (rw) {
+		ret = sim_check_user(args->buffer, args->size,
+				     args->op == DRM_DEVMIR_OP_READ);
+		if (ret)
+			return ret;
+	}
+	ret = devmir_range_check(current->mm, args->addr, args->addr + args->size,
+				 cmd.write);
+	if (ret)
+		return ret;
+
+	ret = sim_engine_run(sdev, args->engine, &cmd);
+	args->result = cmd.result;
+	args->faults = cmd.faults;
+	return ret;
+}
+
+static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
+				struct drm_file *file)
+{
+	struct sim_device *sdev = to_sim_device(drm);
+	struct drm_devmir_set_policy *args = data;
+	struct devmir_mirror *mirror;
+	struct sim_mirror *smirror;
+
+	if (!args->flags || args->flags & ~DRM_DEVMIR_POLICY_FLAGS)
+		return -EINVAL;
+	if (args->flags & DRM_DEVMIR_POLICY_WINDOW &&
+	    (!is_power_of_2(args->fault_window) ||
+	     args->fault_window < DRM_DEVMIR_WINDOW_MIN ||
+	     args->fault_window > DRM_DEVMIR_WINDOW_MAX))
+		return -EINVAL;
+	if (args->flags & DRM_DEVMIR_POLICY_BATCH &&
+	    (!args->fault_batch || args->fault_batch > sdev->fq.size))
+		return -EINVAL;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+
+	smirror = devmir_mirror_priv(mirror);
+	if (args->flags & DRM_DEVMIR_POLICY_WINDOW)
+		devmir_mirror_set_fault_window(mirror, args->fault_window);
+	if (args->flags & DRM_DEVMIR_POLICY_BATCH)
+		WRITE_ONCE(smirror->fault_batch, args->fault_batch);
+	return 0;
+}
+
+static int sim_ioctl_get_policy(struct drm_device *drm, void *data,
+				struct drm_file *file)
+{
+	struct drm_devmir_get_policy *args = data;
+	struct devmir_mirror *mirror;
+	struct sim_mirror *smirror;
+
+	if (args->flags)
+		return -EINVAL;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+
+	smirror = devmir_mirror_priv(mirror);
+	args->fault_batch = READ_ONCE(smirror->fault_batch);
+	args->fault_window = devmir_mirror_fault_window(mirror);
+	return 0;
+}
+
+static int sim_ioctl_snapshot(struct drm_device *drm, void *data,
+			      struct drm_file *file)
+{
+	struct drm_devmir_snapshot *args = data;
+	struct devmir_mirror *mirror;
+	unsigned long done, n, mapped;
+	u64 len, end;
+	u8 *kbuf;
+	int ret = 0;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	if (args->addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (!args->npages || args->npages > DRM_DEVMIR_SNAPSHOT_MAX_PAGES)
+		return -EINVAL;
+	len = args->npages << PAGE_SHIFT;
+	if (check_add_overflow(args->addr, len, &end) ||
+	    check_add_overflow(args->buffer, args->npages, &end))
+		return -EINVAL;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+	if (args->addr + len > TASK_SIZE_MAX)
+		return -EFAULT;
+	ret = sim_check_user(args->buffer, args->npages, true);
+	if (ret)
+		return ret;
+
+	kbuf = kvmalloc(min_t(u64, args->npages, SIM_SNAPSHOT_CHUNK), GFP_KERNEL);
+	if (!kbuf)
+		return -ENOMEM;
+	args->mapped = 0;
+	for (done = 0; done < args->npages; done += n) {
+		n = min_t(u64, args->npages - done, SIM_SNAPSHOT_CHUNK);
+		ret = devmir_mirror_snapshot(mirror, args->addr + (done << PAGE_SHIFT),
+					     n, kbuf, &mapped);
+		if (ret)
+			break;
+		if (copy_to_user(u64_to_user_ptr(args->buffer + done), kbuf, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		args->mapped += mapped;
+	}
+	kvfree(kbuf);
+	return ret;
+}
+
+static int sim_ioctl_stats(struct drm_device *drm, void *data,
+			   struct drm_file *file)
+{
+	struct sim_device *sdev = to_sim_device(drm);
+	struct drm_devmir_stats *args = data;
+	struct devmir_mirror *mirror;
+	struct devmir_stats *st;
+	const u64 *c;
+	unsigned int i;
+	u32 flags = args->flags;
+
+	if (flags & ~DRM_DEVMIR_STATS_FLAGS || args->pad)
+		return -EINVAL;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	if (flags & DRM_DEVMIR_STATS_DEVICE)
+		devmir_device_stats(sdev->core, st);
+	else
+		devmir_mirror_stats(mirror, st);
+
+	c = st->counters;
+	memset(args, 0, sizeof(*args));
+	args->flags = flags;
+	args->faults_raised = c[DEVMIR_STAT_FAULTS_RAISED];
+	args->faults_coalesced = c[DEVMIR_STAT_FAULTS_COALESCED];
+	args->faults = c[DEVMIR_STAT_FAULTS];
+	args->faults_resolved = c[DEVMIR_STAT_FAULTS_RESOLVED];
+	args->fault_errors = c[DEVMIR_STAT_FAULT_ERRORS];
+	args->fault_batches = c[DEVMIR_STAT_FAULT_BATCHES];
+	args->hmm_calls = c[DEVMIR_STAT_HMM_CALLS];
+	args->hmm_busy = c[DEVMIR_STAT_HMM_BUSY];
+	args->hmm_retries = c[DEVMIR_STAT_HMM_RETRIES];
+	args->pages_mapped = c[DEVMIR_STAT_PAGES_MAPPED];
+	args->huge_mapped = c[DEVMIR_STAT_HUGE_MAPPED];
+	args->tlb_hits = c[DEVMIR_STAT_TLB_HITS];
+	args->tlb_misses = c[DEVMIR_STAT_TLB_MISSES];
+	args->tlb_shootdowns = c[DEVMIR_STAT_TLB_SHOOTDOWNS];
+	args->tlb_flushed = c[DEVMIR_STAT_TLB_FLUSHED];
+	args->walks = c[DEVMIR_STAT_WALKS];
+	args->walk_levels = c[DEVMIR_STAT_WALK_LEVELS];
+	args->accesses = c[DEVMIR_STAT_ACCESSES];
+	for (i = 0; i < DRM_DEVMIR_INV_EVENTS; i++)
+		args->invalidations[i] = c[DEVMIR_STAT_INV_FIRST + i];
+	args->inv_skipped = c[DEVMIR_STAT_INV_SKIPPED];
+	args->inv_retry = c[DEVMIR_STAT_INV_RETRY];
+	args->pages_invalidated = c[DEVMIR_STAT_PAGES_INVALIDATED];
+	args->pages_protected = c[DEVMIR_STAT_PAGES_PROTECTED];
+	for (i = 0; i < DMPT_MAX_LEVELS; i++) {
+		args->table_entries[i] = st->table.entries[i];
+		args->table_dirs[i] = st->table.dirs[i];
+	}
+	args->table_bytes = st->table.bytes;
+	args->dirs_pruned = st->table.dirs_pruned;
+	args->splits = st->table.splits;
+	args->mirrors = st->mirrors;
+	kfree(st);
+	return 0;
+}
+
+static int sim_ioctl_reset_stats(struct drm_device *drm, void *data,
+				 struct drm_file *file)
+{
+	struct sim_device *sdev = to_sim_device(drm);
+	struct drm_devmir_reset_stats *args = data;
+	struct devmir_mirror *mirror;
+
+	if (args->flags & ~DRM_DEVMIR_STATS_FLAGS || args->pad)
+		return -EINVAL;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+
+	if (args->flags & DRM_DEVMIR_STATS_DEVICE)
+		devmir_device_reset_stats(sdev->core);
+	else
+		devmir_mirror_reset_stats(mirror);
+	return 0;
+}
+
+static const struct drm_ioctl_desc sim_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(DEVMIR_GET_INFO, sim_ioctl_get_info, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_ACCESS, sim_ioctl_access, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_SET_POLICY, sim_ioctl_set_policy, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_GET_POLICY, sim_ioctl_get_policy, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_SNAPSHOT, sim_ioctl_snapshot, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_STATS, sim_ioctl_stats, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_RESET_STATS, sim_ioctl_reset_stats, DRM_RENDER_ALLOW),
+};
+
+static int sim_drm_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct sim_device *sdev = to_sim_device(drm);
+	struct devmir_mirror *mirror;
+
+	mirror = devmir_mirror_get_or_create(sdev->core, current->mm);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+	file->driver_priv = mirror;
+	return 0;
+}
+
+static void sim_drm_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	devmir_mirror_put(file->driver_priv);
+	file->driver_priv = NULL;
+}
+
+/* The owner field pins devmirror_sim.ko while a render-node file is open. */
+static const struct file_operations sim_drm_fops = {
+	.owner = THIS_MODULE,
+	.open = drm_open,
+	.release = drm_release,
+	.unlocked_ioctl = drm_ioctl,
+	.compat_ioctl = drm_compat_ioctl,
+	.poll = drm_poll,
+	.read = drm_read,
+	.llseek = noop_llseek,
+	.fop_flags = FOP_UNSIGNED_OFFSET,
+};
+
+const struct drm_driver sim_drm_driver = {
+	.driver_features = DRIVER_RENDER,
+	.open = sim_drm_open,
+	.postclose = sim_drm_postclose,
+	.ioctls = sim_ioctls,
+	.num_ioctls = ARRAY_SIZE(sim_ioctls),
+	.fops = &sim_drm_fops,
+	.name = "devmirror",
+	.desc = "devmirror simulated SVM device",
+	.date = "20260101",
+	.major = 1,
+	.minor = DRM_DEVMIR_ABI_VERSION,
+};
+
+/**
+ * sim_drm_register() - Expose a device's render node to user space.
+ * @sdev: The fully set-up device.
+ *
+ * Context: Process context; the last step of device creation.
+ * Return: 0 or the error of drm_dev_register().
+ */
+int sim_drm_register(struct sim_device *sdev)
+{
+	return drm_dev_register(&sdev->drm, 0);
+}
+
+/**
+ * sim_drm_unregister() - Remove a device's render node.
+ * @sdev: The device.
+ *
+ * Context: Process context; no file may be open (the module is pinned by
+ * open files, so this runs only after the last close).
+ */
+void sim_drm_unregister(struct sim_device *sdev)
+{
+	drm_dev_unregister(&sdev->drm);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror_sim - command engines: READ, WRITE and the atomics on process
+ * virtual addresses, executed as memory transactions through the device MMU.
+ *
+ * A command is cut into transactions of sim_config.txn_bytes (never
+ * crossing a page). Each transaction translates on its own (TLB, then page
+ * walker) and touches the real page through the translated frame. The
+ * engine runs ahead over transactions that miss, queueing their faults,
+ * until a fault batch's worth of pages is pending; then the faults are
+ * serviced and the pending transactions replayed, in order of the queue.
+ *
+ * A transaction's translation and its copy to or from the page happen
+ * inside one read-side section of the mirror's access lock, through a
+ * kernel bounce page; copies from and to user memory happen outside it. The
+ * TLB shootdown takes the access lock for write, so once an invalidation
+ * has returned no transaction can still touch a page it removed.
+ */
+#include <linux/atomic.h>
+#include <linux/highmem.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "devmirror_drm.h"
+#include "sim.h"
+
+/* Fault-and-replay rounds before a command gives up with -EBUSY. */
+#define SIM_MAX_ROUNDS		16
+
+/**
+ * sim_engines_init() - Create a device's engines.
+ * @sdev: The device.
+ * @n: Number of engines, >= 1.
+ *
+ * Context: Process context.
+ * Return: 0 or -ENOMEM (nothing left allocated).
+ */
+int sim_engines_init(struct sim_device *sdev, unsigned int n)
+{
+	unsigned int i;
+
+	sdev->engines = kcalloc(n, sizeof(*sdev->engines), GFP_KERNEL);
+	if (!sdev->engines)
+		return -ENOMEM;
+	sdev->nengines = n;
+	for (i = 0; i < n; i++) {
+		struct sim_engine *eng = &sdev->engines[i];
+
+		mutex_init(&eng->lock);
+		eng->bounce = (void *)__get_free_page(GFP_KERNEL);
+		eng->pending = kcalloc(SIM_PENDING_MAX, sizeof(*eng->pending),
+				       GFP_KERNEL);
+		if (!eng->bounce || !eng->pending) {
+			sim_engines_fini(sdev);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/**
+ * sim_engines_fini() - Free a device's engines.
+ * @sdev: The device; no command may be running.
+ *
+ * Context: Process context.
+ */
+void sim_engines_fini(struct sim_device *sdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < sdev->nengines; i++) {
+		free_page((unsigned long)sdev->engines[i].bounce);
+		kfree(sdev->engines[i].pending);
+		mutex_destroy(&sdev->engines[i].lock);
+	}
+	kfree(sdev->engines);
+	sdev->engines = NULL;
+	sdev->nengines = 0;
+}
+
+/* Touch the page: copy or atomic on the kernel mapping of @pfn. */
+static void sim_txn_touch(struct sim_cmd *cmd, u64 pfn, u64 va, u32 len)
+{
+	void *kaddr = kmap_local_page(pfn_to_page(pfn));
+	void *p = kaddr + offset_in_page(va);
+
+	switch (cmd->op) {
+	case DRM_DEVMIR_OP_READ:
+		memcpy(cmd->bounce, p, len);
+		break;
+	case DRM_DEVMIR_OP_WRITE:
+		memcpy(p, cmd->bounce, len);
+		break;
+	case DRM_DEVMIR_OP_ATOMIC_ADD:
+		cmd->result = atomic64_fetch_add(cmd->operand, (atomic64_t *)p);
+		break;
+	case DRM_DEVMIR_OP_ATOMIC_CMPXCHG:
+		cmd->result = atomic64_cmpxchg((atomic64_t *)p,
+					       cmd->compare, cmd->operand);
+		break;
+	}
+	kunmap_local(kaddr);
+}
+
+/*
+ * Execute one transaction: -EAGAIN if it misses and must fault, -EFAULT if
+ * the user buffer is unusable, 0 when done.
+ */
+static int sim_txn(struct sim_cmd *cmd, u64 va, u32 len)
+{
+	u8 __user *ubuf = cmd->ubuf + (va - cmd->addr);
+	u64 pfn;
+	int ret;
+
+	if (cmd->op == DRM_DEVMIR_OP_WRITE && copy_from_user(cmd->bounce, ubuf, len))
+		return -EFAULT;
+
+	read_lock(&cmd->smirror->access_lock);
+	ret = sim_translate(cmd->sdev, cmd->mirror, va, cmd->write, &pfn);
+	if (!ret)
+		sim_txn_touch(cmd, pfn, va, len);
+	read_unlock(&cmd->smirror->access_lock);
+
+	if (!ret && cmd->op == DRM_DEVMIR_OP_READ && copy_to_user(ubuf, cmd->bounce, len))
+		return -EFAULT;
+	return ret;
+}
+
+/*
+ * Raise the faults of the pending transactions and collect their results.
+ * Slots are collected whenever the queue fills up, so that a full queue
+ * never waits on slots held by its own waiters.
+ */
+static int sim_raise_and_wait(struct sim_cmd *cmd, struct sim_pending *pend,
+			      unsigned int npend)
+{
+	struct sim_fault_queue *fq = &cmd->sdev->fq;
+	unsigned int flags = cmd->write ? DEVMIR_FAULT_WRITE : 0;
+	unsigned int i = 0, j, k;
+	bool coalesced;
+	int ret = 0, r;
+
+	while (i < npend) {
+		for (j = i; j < npend; j++) {
+			r = sim_fq_raise(fq, cmd->mirror, pend[j].va, flags, &coalesced);
+			if (r < 0)
+				break;
+			pend[j].slot = r;
+			if (!coalesced)
+				cmd->faults++;
+		}
+		if (j == i) {
+			/* Full of other engines' faults: help, then retry. */
+			sim_fq_service(fq, cmd->batch);
+			cond_resched();
+			continue;
+		}
+		for (k = i; k < j; k++) {
+			r = sim_fq_complete(fq, pend[k].slot, cmd->batch);
+			pend[k].slot = -1;
+			if (r && !ret)
+				ret = r;
+		}
+		i = j;
+	}
+	return ret;
+}
+
+/* Service the pending transactions' faults and replay them until done. */
+static int sim_resolve(struct sim_cmd *cmd, struct sim_pending *pend,
+		       unsigned int npend)
+{
+	unsigned int round, i, n;
+	int ret;
+
+	for (round = 0; npend; round++) {
+		if (round == SIM_MAX_ROUNDS)
+			return -EBUSY;
+		ret = sim_raise_and_wait(cmd, pend, npend);
+		if (ret)
+			return ret;
+		/* Replay; a transaction that misses again was invalidated. */
+		for (i = 0, n = 0; i < npend; i++) {
+			ret = sim_txn(cmd, pend[i].va, pend[i].len);
+			if (ret == -EAGAIN)
+				pend[n++] = pend[i];
+			else if (ret)
+				return ret;
+		}
+		npend = n;
+	}
+	return 0;
+}
+
+static int sim_execute(struct sim_cmd *cmd, struct sim_pending *pend)
+{
+	u64 txn = sim_config.txn_bytes;
+	u64 pos = cmd->addr, end = cmd->addr + cmd->size;
+	int ret;
+
+	while (pos < end) {
+		unsigned int npend = 0, pages = 0;
+		u64 last_page = ~0ULL;
+
+		/* Run ahead until a batch of distinct pages is pending. */
+		while (pos < end && npend < SIM_PENDING_MAX) {
+			u32 len = min(end - pos, txn - (pos & (txn - 1)));
+
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			ret = sim_txn(cmd, pos, len);
+			if (ret == -EAGAIN) {
+				if (cmd->nofault)
+					return -EFAULT;
+				if ((pos & PAGE_MASK) != last_page) {
+					if (pages == cmd->batch)
+						break;
+					pages++;
+					last_page = pos & PAGE_MASK;
+				}
+				pend[npend].va = pos;
+				pend[npend].len = len;
+				pend[npend].slot = -1;
+				npend++;
+			} else if (ret) {
+				return ret;
+			}
+			pos += len;
+		}
+		ret = sim_resolve(cmd, pend, npend);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * sim_engine_run() - Execute one command on an engine.
+ * @sdev: The device.
+ * @engine: Engine index, below &sim_device.nengines.
+ * @cmd: The validated command; @cmd->result and @cmd->faults are set.
+ *
+ * Context: Process context of the mirror's process (user buffers are
+ * current's); may sleep. Waits for earlier commands on the same engine.
+ * Return: 0; -EFAULT if part of the range cannot be mirrored (unmapped,
+ * PROT_NONE, read-only for a write, ...), a translation missed with
+ * %DRM_DEVMIR_ACCESS_NOFAULT, or the user buffer is unusable; -EBUSY if
+ * invalidations kept winning; -EINTR on a signal; -ENOMEM; -ENODEV if the
+ * process's address space is gone.
+ */
+int sim_engine_run(struct sim_device *sdev, unsigned int engine, struct sim_cmd *cmd)
+{
+	struct sim_engine *eng = &sdev->engines[engine];
+	int ret;
+
+	if (mutex_lock_interruptible(&eng->lock))
+		return -EINTR;
+	cmd->bounce = eng->bounce;
+	devmir_stat_add(cmd->mirror, DEVMIR_STAT_ACCESSES, 1);
+	ret = sim_execute(cmd, eng->pending);
+	mutex_unlock(&eng->lock);
+	return ret;
+}

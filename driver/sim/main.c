@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror_sim - simulated SVM devices built on the devmirror core: module
+ * parameters, device creation and the core callbacks.
+ */
+#include <linux/err.h>
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+
+#include <drm/drm_drv.h>
+
+#include "sim.h"
+
+/**
+ * DOC: Overview
+ *
+ * devmirror_sim.ko creates ``ndevices`` simulated devices, each a platform
+ * device with a DRM render node (driver name "devmirror"). It is written
+ * only against the devmirror core API, as a real GPU driver would be.
+ *
+ * Each device models an MMU: a set-associative TLB tagged by the mirror's
+ * address-space id with 4 KiB and huge entries (tlb.c), a page walker over
+ * the mirror table that counts walks and directories read (walker.c), and a
+ * bounded fault queue that coalesces duplicate faults and is serviced in
+ * batches through devmir_fault_batch() (fault_queue.c). Engines (engine.c)
+ * execute READ, WRITE, ATOMIC_ADD and ATOMIC_CMPXCHG commands on process
+ * virtual addresses, one memory transaction at a time, touching the real
+ * pages through the translated frames: data is correct byte for byte or the
+ * access fails.
+ *
+ * The atomics use a write translation and a CPU atomic on the page; the
+ * exclusive-access protocol (make_device_exclusive_range()) belongs to the
+ * migration work and is not modelled yet.
+ *
+ * Unloading: every open render-node file pins the module (its
+ * file_operations owner), so rmmod fails with EBUSY until the last file is
+ * closed; with no file open, unload removes the render nodes, then the core
+ * device contexts (which have no mirror left by then).
+ */
+
+struct sim_config sim_config;
+
+static unsigned int ndevices = 2;
+module_param(ndevices, uint, 0444);
+MODULE_PARM_DESC(ndevices, "Number of simulated devices (1-16, default 2)");
+
+static unsigned int tlb_entries = 64;
+module_param(tlb_entries, uint, 0444);
+MODULE_PARM_DESC(tlb_entries, "TLB entries per device (power of two, 4-65536, default 64)");
+
+static unsigned int tlb_ways = 4;
+module_param(tlb_ways, uint, 0444);
+MODULE_PARM_DESC(tlb_ways, "TLB associativity (power of two <= tlb_entries, default 4)");
+
+static unsigned int fault_queue = 64;
+module_param(fault_queue, uint, 0444);
+MODULE_PARM_DESC(fault_queue, "Fault queue entries per device (1-1024, default 64)");
+
+static unsigned int fault_batch = 16;
+module_param(fault_batch, uint, 0444);
+MODULE_PARM_DESC(fault_batch, "Initial faults per batch (1-fault_queue, default 16)");
+
+static unsigned int engines = 2;
+module_param(engines, uint, 0444);
+MODULE_PARM_DESC(engines, "Command engines per device (1-16, default 2)");
+
+static unsigned int txn_bytes = 1024;
+module_param(txn_bytes, uint, 0444);
+MODULE_PARM_DESC(txn_bytes, "Bytes per memory transaction (power of two, 256-4096, default 1024)");
+
+static bool huge = true;
+module_param(huge, bool, 0444);
+MODULE_PARM_DESC(huge, "Device MMU maps 2 MiB and 1 GiB pages (default true)");
+
+static unsigned int fault_window_kb = 4;
+module_param(fault_window_kb, uint, 0444);
+MODULE_PARM_DESC(fault_window_kb, "Initial fault-ahead window in KiB (power of two, 4-2048, default 4)");
+
+/*
+ * The device MMU's page-table format: x86-64-like 4 levels of 512 entries
+ * over 48 bits, leaves at 4 KiB, 2 MiB and 1 GiB (level 0 = leaf).
+ */
+static const struct dmpt_format sim_format = {
+	.nlevels = 4,
+	.shift = { 12, 21, 30, 39 },
+	.bits = { 9, 9, 9, 9 },
+	.leaf_levels = BIT(0) | BIT(1) | BIT(2),
+};
+
+static struct sim_device *sim_devices[16];
+
+static int sim_mirror_init(struct devmir_mirror *mirror)
+{
+	struct sim_mirror *smirror = devmir_mirror_priv(mirror);
+
+	rwlock_init(&smirror->access_lock);
+	smirror->fault_batch = sim_config.fault_batch;
+	return 0;
+}
+
+static void sim_mirror_fini(struct devmir_mirror *mirror)
+{
+	struct sim_device *sdev = devmir_device_drvdata(devmir_mirror_device(mirror));
+
+	sim_tlb_shootdown(&sdev->tlb, devmir_mirror_asid(mirror), 0, U64_MAX);
+}
+
+/*
+ * The TLB shootdown: under the access lock for write, so it waits for the
+ * transactions in flight and none starts with a stale translation.
+ */
+static void sim_invalidate(struct devmir_mirror *mirror, u64 start, u64 end,
+			   bool blockable)
+{
+	struct sim_device *sdev = devmir_device_drvdata(devmir_mirror_device(mirror));
+	struct sim_mirror *smirror = devmir_mirror_priv(mirror);
+	unsigned int n;
+
+	write_lock(&smirror->access_lock);
+	n = sim_tlb_shootdown(&sdev->tlb, devmir_mirror_asid(mirror), start, end);
+	write_unlock(&smirror->access_lock);
+	devmir_stat_add(mirror, DEVMIR_STAT_TLB_SHOOTDOWNS, 1);
+	devmir_stat_add(mirror, DEVMIR_STAT_TLB_FLUSHED, n);
+}
+
+static const struct devmir_device_ops sim_core_ops = {
+	.mirror_init = sim_mirror_init,
+	.mirror_fini = sim_mirror_fini,
+	.invalidate = sim_invalidate,
+};
+
+static int sim_config_check(void)
+{
+	struct sim_config *c = &sim_config;
+
+	c->ndevices = ndevices;
+	c->tlb_entries = tlb_entries;
+	c->tlb_ways = tlb_ways;
+	c->fault_queue = fault_queue;
+	c->fault_batch = fault_batch;
+	c->engines = engines;
+	c->txn_bytes = txn_bytes;
+	c->huge = huge;
+	c->fault_window = (u64)fault_window_kb << 10;
+	c->max_asids = 4096;
+
+	if (!c->ndevices || c->ndevices > ARRAY_SIZE(sim_devices))
+		return -EINVAL;
+	if (!is_power_of_2(c->tlb_entries) || c->tlb_entries < 4 ||
+	    c->tlb_entries > 65536 || !is_power_of_2(c->tlb_ways) ||
+	    c->tlb_ways > c->tlb_entries)
+		return -EINVAL;
+	if (!c->fault_queue || c->fault_queue > 1024 || !c->fault_batch ||
+	    c->fault_batch > c->fault_queue)
+		return -EINVAL;
+	if (!c->engines || c->engines > 16)
+		return -EINVAL;
+	if (!is_power_of_2(c->txn_bytes) || c->txn_bytes < 256 ||
+	    c->txn_bytes > PAGE_SIZE)
+		return -EINVAL;
+	if (!is_power_of_2(c->fault_window) || c->fault_window < DEVMIR_WINDOW_MIN ||
+	    c->fault_window > DEVMIR_WINDOW_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static void sim_device_destroy(struct sim_device *sdev)
+{
+	struct platform_device *pdev = sdev->pdev;
+
+	sim_drm_unregister(sdev);
+	devmir_device_destroy(sdev->core);
+	sim_engines_fini(sdev);
+	sim_fq_fini(&sdev->fq);
+	sim_tlb_fini(&sdev->tlb);
+	/* Releases the drm_device, and with it @sdev. */
+	devres_release_group(&pdev->dev, NULL);
+	platform_device_unregister(pdev);
+}
+
+static struct sim_device *sim_device_create(unsigned int index)
+{
+	struct devmir_device_desc desc = { };
+	struct platform_device *pdev;
+	struct sim_device *sdev;
+	char name[16];
+	int ret;
+
+	pdev = platform_device_register_simple("devmirror-sim", index, NULL, 0);
+	if (IS_ERR(pdev))
+		return ERR_CAST(pdev);
+	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err_unregister;
+	}
+
+	sdev = devm_drm_dev_alloc(&pdev->dev, &sim_drm_driver, struct sim_device, drm);
+	if (IS_ERR(sdev)) {
+		ret = PTR_ERR(sdev);
+		goto err_devres;
+	}
+	sdev->pdev = pdev;
+	sdev->index = index;
+	sdev->format = sim_format;
+	if (!sim_config.huge)
+		sdev->format.leaf_levels = BIT(0);
+
+	ret = sim_tlb_init(&sdev->tlb, sim_config.tlb_entries, sim_config.tlb_ways);
+	if (ret)
+		goto err_devres;
+	ret = sim_fq_init(&sdev->fq, sim_config.fault_queue);
+	if (ret)
+		goto err_tlb;
+	ret = sim_engines_init(sdev, sim_config.engines);
+	if (ret)
+		goto err_fq;
+
+	snprintf(name, sizeof(name), "sim%u", index);
+	desc.name = name;
+	desc.format = &sdev->format;
+	desc.pgmap_owner = sdev;
+	desc.ops = &sim_core_ops;
+	desc.mirror_priv_size = sizeof(struct sim_mirror);
+	desc.max_asids = sim_config.max_asids;
+	desc.fault_window = sim_config.fault_window;
+	desc.drvdata = sdev;
+	sdev->core = devmir_device_create(&desc);
+	if (IS_ERR(sdev->core)) {
+		ret = PTR_ERR(sdev->core);
+		goto err_engines;
+	}
+
+	/* Last: user space may open the render node from here on. */
+	ret = sim_drm_register(sdev);
+	if (ret)
+		goto err_core;
+	return sdev;
+
+err_core:
+	devmir_device_destroy(sdev->core);
+err_engines:
+	sim_engines_fini(sdev);
+err_fq:
+	sim_fq_fini(&sdev->fq);
+err_tlb:
+	sim_tlb_fini(&sdev->tlb);
+err_devres:
+	devres_release_group(&pdev->dev, NULL);
+err_unregister:
+	platform_device_unregister(pdev);
+	return ERR_PTR(ret);
+}
+
+static void sim_destroy_all(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(sim_devices) - 1; i >= 0; i--) {
+		if (sim_devices[i])
+			sim_device_destroy(sim_devices[i]);
+		sim_devices[i] = NULL;
+	}
+}
+
+static int __init sim_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	ret = sim_config_check();
+	if (ret) {
+		pr_err("devmirror_sim: invalid module parameters\n");
+		return ret;
+	}
+	for (i = 0; i < sim_config.ndevices; i++) {
+		sim_devices[i] = sim_device_create(i);
+		if (IS_ERR(sim_devices[i])) {
+			ret = PTR_ERR(sim_devices[i]);
+			sim_devices[i] = NULL;
+			sim_destroy_all();
+			return ret;
+		}
+	}
+	pr_info("devmirror_sim: %u device(s), TLB %u x %u-way, fault queue %u\n",
+		sim_config.ndevices, sim_config.tlb_entries / sim_config.tlb_ways,
+		sim_config.tlb_ways, sim_config.fault_queue);
+	return 0;
+}
+
+static void __exit sim_exit(void)
+{
+	sim_destroy_all();
+}
+
+module_init(sim_init);
+module_exit(sim_exit);
+
+MODULE_DESCRIPTION("devmirror: simulated SVM device with a DRM render node");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sim.h - private header of the devmirror simulated device (devmirror_sim.ko).
+ *
+ * One file per hardware block: main.c (module, devices), drm.c (render node
+ * and ioctls), tlb.c (set-associative TLB), walker.c (page walker and
+ * translation), fault_queue.c (bounded, coalescing fault queue), engine.c
+ * (command execution). Static configuration (&struct sim_config) is kept
+ * apart from runtime state (&struct sim_device).
+ *
+ * Lock ordering (outermost first), below the core's update lock:
+ *
+ *   sim_engine.lock                 (mutex: one command per engine)
+ *     sim_fault_queue.service_lock  (mutex: one fault handler at a time;
+ *                                    held across devmir_fault_batch())
+ *       sim_fault_queue.lock        (spinlock)
+ *     sim_mirror.access_lock (read) (rwlock: one transaction's translate
+ *                                    and copy; the core's invalidate
+ *                                    callback takes it for write under the
+ *                                    mirror update lock)
+ *       sim_tlb.lock                (spinlock)
+ *         rcu_read_lock             (page walk)
+ *
+ * No user copy and no fault servicing happens under access_lock.
+ */
+#ifndef _DEVMIR_SIM_H
+#define _DEVMIR_SIM_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <drm/drm_device.h>
+
+#include "devmirror.h"
+
+struct platform_device;
+
+/**
+ * struct sim_config - Static configuration of every simulated device,
+ * from the module parameters, checked once at load.
+ * @ndevices: Number of devices.
+ * @tlb_entries: TLB entries per device (power of two).
+ * @tlb_ways: TLB associativity (power of two, <= @tlb_entries).
+ * @fault_queue: Fault queue capacity per device.
+ * @fault_batch: Initial fault batch size of new mirrors.
+ * @engines: Engines per device.
+ * @txn_bytes: Bytes per memory transaction (power of two, 256..4096).
+ * @huge: Whether the device MMU has 2 MiB and 1 GiB leaves.
+ * @fault_window: Initial fault-ahead window of new mirrors, bytes.
+ * @max_asids: Address-space ids per device.
+ */
+struct sim_config {
+	unsigned int ndevices;
+	unsigned int tlb_entries;
+	unsigned int tlb_ways;
+	unsigned int fault_queue;
+	unsigned int fault_batch;
+	unsigned int engines;
+	unsigned int txn_bytes;
+	bool huge;
+	u64 fault_window;
+	unsigned int max_asids;
+};
+
+extern struct sim_config sim_config;
+
+/**
+ * struct sim_tlb_entry - One cached translation.
+ * @vbase: Virtual address of the translated page, aligned to its size.
+ * @pfn: First 4 KiB frame of the page.
+ * @asid: Address-space id of the mirror it came from.
+ * @age: Last use, for LRU replacement.
+ * @level: Leaf level of the page (level 0 = leaf, 4 KiB).
+ * @shift: log2 of the page size.
+ * @writable: Whether the translation allows writes.
+ * @valid: Whether the entry is in use.
+ */
+struct sim_tlb_entry {
+	u64 vbase;
+	u64 pfn;
+	u32 asid;
+	u32 age;
+	u8 level;
+	u8 shift;
+	bool writable;
+	bool valid;
+};
+
+/**
+ * struct sim_tlb - A set-associative, ASID-tagged TLB holding 4 KiB and
+ * huge translations.
+ * @lock: Protects @entries and @tick.
+ * @nsets: Number of sets (power of two).
+ * @ways: Entries per set.
+ * @tick: LRU clock.
+ * @entries: @nsets * @ways entries, set by set.
+ */
+struct sim_tlb {
+	spinlock_t lock;		/* protects entries, tick */
+	unsigned int nsets;
+	unsigned int ways;
+	u32 tick;
+	struct sim_tlb_entry *entries;
+};
+
+/**
+ * struct sim_fault_slot - One entry of the fault queue.
+ * @node: On &sim_fault_queue.free or &sim_fault_queue.queued, or on no list
+ *	while being serviced or done.
+ * @mirror: Mirror of the faulting access; its raiser holds a reference
+ *	until the slot is released.
+ * @addr: Page-aligned faulting address.
+ * @flags: ``DEVMIR_FAULT_*``; a coalesced write upgrades a queued read.
+ * @users: Raisers waiting for the slot (1 + coalesced duplicates).
+ * @result: Result of servicing, valid in %SIM_SLOT_DONE.
+ * @state: ``SIM_SLOT_*``.
+ */
+struct sim_fault_slot {
+	struct list_head node;
+	struct devmir_mirror *mirror;
+	u64 addr;
+	unsigned int flags;
+	unsigned int users;
+	int result;
+	int state;
+};
+
+enum {
+	SIM_SLOT_FREE,
+	SIM_SLOT_QUEUED,
+	SIM_SLOT_SERVICING,
+	SIM_SLOT_DONE,
+};
+
+/**
+ * struct sim_fault_queue - The device's bounded fault queue.
+ * @lock: Protects @free, @queued and every slot's fields.
+ * @service_lock: Held by the one thread servicing a batch; protects
+ *	@svc_faults and @svc_slots.
+ * @size: Number of slots.
+ * @slots: The slots.
+ * @free: Unused slots.
+ * @queued: Raised slots waiting for service, oldest first.
+ * @svc_faults: Scratch array handed to devmir_fault_batch().
+ * @svc_slots: Slot of each @svc_faults entry.
+ */
+struct sim_fault_queue {
+	spinlock_t lock;		/* protects free, queued, slots */
+	struct mutex service_lock;	/* protects svc_faults, svc_slots */
+	unsigned int size;
+	struct sim_fault_slot *slots;
+	struct list_head free;
+	struct list_head queued;
+	struct devmir_fault *svc_faults;
+	unsigned int *svc_slots;
+};
+
+/**
+ * struct sim_pending - A transaction waiting for its fault to be serviced.
+ * @va: Virtual address of its first byte.
+ * @len: Bytes (within one page).
+ * @slot: Fault queue slot, or -1 before it is raised.
+ */
+struct sim_pending {
+	u64 va;
+	u32 len;
+	int slot;
+};
+
+/* Transactions one command may have pending between fault batches. */
+#define SIM_PENDING_MAX		256
+
+/**
+ * struct sim_engine - One command engine.
+ * @lock: Serialises the commands executed on this engine and protects
+ *	@bounce and @pending.
+ * @bounce: One page: data of the transaction in flight.
+ * @pending: Transactions waiting for faults.
+ */
+struct sim_engine {
+	struct mutex lock;		/* one command at a time */
+	void *bounce;
+	struct sim_pending *pending;
+};
+
+/**
+ * struct sim_device - One simulated device.
+ * @drm: The DRM device (render node).
+ * @pdev: Its platform device.
+ * @index: Device index, 0-based.
+ * @format: Mirror-table format of the device MMU (level 0 = leaf).
+ * @core: Device context in devmirror.ko.
+ * @tlb: The TLB.
+ * @fq: The fault queue.
+ * @nengines: Number of engines.
+ * @engines: The engines.
+ */
+struct sim_device {
+	struct drm_device drm;
+	struct platform_device *pdev;
+	unsigned int index;
+	struct dmpt_format format;
+	struct devmir_device *core;
+	struct sim_tlb tlb;
+	struct sim_fault_queue fq;
+	unsigned int nengines;
+	struct sim_engine *engines;
+};
+
+/**
+ * struct sim_mirror - Per-mirror state of the device (devmir_mirror_priv()).
+ * @access_lock: Held for read across the translation and the data copy of
+ *	one transaction; taken for write by the TLB shootdown, which thereby
+ *	waits for every access that may use a translation it removes.
+ * @fault_batch: Faults serviced per batch (policy); READ_ONCE().
+ */
+struct sim_mirror {
+	rwlock_t access_lock;
+	unsigned int fault_batch;
+};
+
+/**
+ * struct sim_cmd - One command being executed by an engine.
+ * @sdev: The device.
+ * @mirror: The caller's mirror.
+ * @smirror: Its device state.
+ * @op: ``DRM_DEVMIR_OP_*``.
+ * @write: Whether the device writes process memory.
+ * @nofault: Fail on the first translation miss instead of faulting.
+ * @addr: First virtual address.
+ * @size: Bytes.
+ * @ubuf: User buffer (READ, WRITE).
+ * @operand: Atomic operand.
+ * @compare: Atomic compare value.
+ * @result: Atomic result.
+ * @faults: Faults raised (not counting coalesced duplicates).
+ * @batch: Fault batch size.
+ * @bounce: The engine's bounce page.
+ */
+struct sim_cmd {
+	struct sim_device *sdev;
+	struct devmir_mirror *mirror;
+	struct sim_mirror *smirror;
+	unsigned int op;
+	bool write;
+	bool nofault;
+	u64 addr;
+	u64 size;
+	u8 __user *ubuf;
+	u64 operand;
+	u64 compare;
+	u64 result;
+	u64 faults;
+	unsigned int batch;
+	void *bounce;
+};
+
+static inline struct sim_device *to_sim_device(struct drm_device *drm)
+{
+	return container_of(drm, struct sim_device, drm);
+}
+
+/* drm.c */
+int sim_drm_register(struct sim_device *sdev);
+void sim_drm_unregister(struct sim_device *sdev);
+extern const struct drm_driver sim_drm_driver;
+
+/* tlb.c */
+int sim_tlb_init(struct sim_tlb *tlb, unsigned int entries, unsigned int ways);
+void sim_tlb_fini(struct sim_tlb *tlb);
+bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
+		    u64 va, bool write, u64 *pfn);
+void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
+		  u64 va, unsigned int level, dmpt_entry_t entry);
+unsigned int sim_tlb_shootdown(struct sim_tlb *tlb, u32 asid, u64 start, u64 end);
+
+/* walker.c */
+int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
+		  bool write, u64 *pfn);
+
+/* fault_queue.c */
+int sim_fq_init(struct sim_fault_queue *fq, unsigned int size);
+void sim_fq_fini(struct sim_fault_queue *fq);
+int sim_fq_raise(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
+		 u64 addr, unsigned int flags, bool *coalesced);
+int sim_fq_complete(struct sim_fault_queue *fq, int slot, unsigned int batch);
+void sim_fq_service(struct sim_fault_queue *fq, unsigned int batch);
+
+/* engine.c */
+int sim_engines_init(struct sim_device *sdev, unsigned int n);
+void sim_engines_fini(struct sim_device *sdev);
+int sim_engine_run(struct sim_device *sdev, unsigned int engine, struct sim_cmd *cmd);
+
+#endif /* _DEVMIR_SIM_H */

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror_sim - the device TLB: set-associative, tagged by address-space
+ * id, holding 4 KiB and huge translations side by side.
+ *
+ * A translation of level L lives in the set chosen by its level-L virtual
+ * page number and its ASID; a lookup probes one set per leaf level of the
+ * format, largest pages first. Replacement is LRU within a set.
+ */
+#include <linux/hash.h>
+#include <linux/slab.h>
+
+#include "sim.h"
+
+/**
+ * sim_tlb_init() - Set up an empty TLB.
+ * @tlb: The TLB.
+ * @entries: Total entries, a power of two.
+ * @ways: Associativity, a power of two dividing @entries.
+ *
+ * Context: Process context.
+ * Return: 0, -EINVAL for a bad geometry, -ENOMEM.
+ */
+int sim_tlb_init(struct sim_tlb *tlb, unsigned int entries, unsigned int ways)
+{
+	if (!is_power_of_2(entries) || !is_power_of_2(ways) || ways > entries)
+		return -EINVAL;
+	tlb->entries = kcalloc(entries, sizeof(*tlb->entries), GFP_KERNEL);
+	if (!tlb->entries)
+		return -ENOMEM;
+	spin_lock_init(&tlb->lock);
+	tlb->ways = ways;
+	tlb->nsets = entries / ways;
+	tlb->tick = 0;
+	return 0;
+}
+
+/**
+ * sim_tlb_fini() - Free a TLB.
+ * @tlb: The TLB.
+ *
+ * Context: Process context.
+ */
+void sim_tlb_fini(struct sim_tlb *tlb)
+{
+	kfree(tlb->entries);
+	tlb->entries = NULL;
+}
+
+static struct sim_tlb_entry *sim_tlb_set(struct sim_tlb *tlb, u32 asid,
+					 unsigned int level, u64 vpn)
+{
+	u64 key = vpn ^ ((u64)asid << 40) ^ ((u64)level << 56);
+	unsigned int set = hash_64(key, 32) & (tlb->nsets - 1);
+
+	return &tlb->entries[set * tlb->ways];
+}
+
+/**
+ * sim_tlb_lookup() - Translate through the TLB.
+ * @tlb: The TLB.
+ * @fmt: The device's mirror format (level 0 = leaf).
+ * @asid: Address-space id of the access.
+ * @va: Virtual address.
+ * @write: Whether the access writes.
+ * @pfn: Receives the 4 KiB frame of @va on a hit.
+ *
+ * A matching read-only entry for a write access is a permission miss: the
+ * entry is dropped, so that the walk that follows refills it from the
+ * (possibly upgraded) mirror entry.
+ *
+ * Context: Any context; takes the TLB spinlock.
+ * Return: True on a hit that allows the access.
+ */
+bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
+		    u64 va, bool write, u64 *pfn)
+{
+	int level;
+	bool hit = false;
+
+	spin_lock(&tlb->lock);
+	for (level = fmt->nlevels - 1; level >= 0 && !hit; level--) {
+		unsigned int shift = fmt->shift[level];
+		u64 vbase = va & ~((1ULL << shift) - 1);
+		struct sim_tlb_entry *set;
+		unsigned int way;
+
+		if (!(fmt->leaf_levels & BIT(level)))
+			continue;
+		set = sim_tlb_set(tlb, asid, level, va >> shift);
+		for (way = 0; way < tlb->ways; way++) {
+			struct sim_tlb_entry *e = &set[way];
+
+			if (!e->valid || e->asid != asid || e->level != level ||
+			    e->vbase != vbase)
+				continue;
+			if (write && !e->writable) {
+				e->valid = false;
+				break;
+			}
+			e->age = ++tlb->tick;
+			*pfn = e->pfn + ((va - vbase) >> PAGE_SHIFT);
+			hit = true;
+			break;
+		}
+	}
+	spin_unlock(&tlb->lock);
+	return hit;
+}
+
+/**
+ * sim_tlb_fill() - Cache a translation found by the page walker.
+ * @tlb: The TLB.
+ * @fmt: The device's mirror format.
+ * @asid: Address-space id.
+ * @va: Any address inside the page.
+ * @level: Level of the leaf (level 0 = leaf).
+ * @entry: The valid mirror entry.
+ *
+ * Replaces an invalid way of the set, or the least recently used one.
+ *
+ * Context: Any context; takes the TLB spinlock. The caller holds the
+ * mirror's access lock for read, so a shootdown cannot miss the new entry.
+ */
+void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
+		  u64 va, unsigned int level, dmpt_entry_t entry)
+{
+	unsigned int shift = fmt->shift[level];
+	u64 vbase = va & ~((1ULL << shift) - 1);
+	struct sim_tlb_entry *set, *victim;
+	unsigned int way;
+
+	spin_lock(&tlb->lock);
+	set = sim_tlb_set(tlb, asid, level, va >> shift);
+	victim = &set[0];
+	for (way = 0; way < tlb->ways; way++) {
+		struct sim_tlb_entry *e = &set[way];
+
+		if (e->valid && e->asid == asid && e->level == level &&
+		    e->vbase == vbase) {
+			victim = e;
+			break;
+		}
+		if (!e->valid) {
+			if (victim->valid)
+				victim = e;
+		} else if (victim->valid && e->age < victim->age) {
+			victim = e;
+		}
+	}
+	victim->vbase = vbase;
+	victim->pfn = dmpt_entry_pfn(entry);
+	victim->asid = asid;
+	victim->level = level;
+	victim->shift = shift;
+	victim->writable = dmpt_entry_flags(entry) & DMPT_WRITE;
+	victim->valid = true;
+	victim->age = ++tlb->tick;
+	spin_unlock(&tlb->lock);
+}
+
+/**
+ * sim_tlb_shootdown() - Drop an address space's translations of a range.
+ * @tlb: The TLB.
+ * @asid: Address-space id.
+ * @start: First address.
+ * @end: Exclusive end; U64_MAX with @start 0 drops every entry of @asid.
+ *
+ * Context: Any context; takes the TLB spinlock.
+ * Return: Number of entries dropped.
+ */
+unsigned int sim_tlb_shootdown(struct sim_tlb *tlb, u32 asid, u64 start, u64 end)
+{
+	unsigned int i, n = 0, total = tlb->nsets * tlb->ways;
+
+	spin_lock(&tlb->lock);
+	for (i = 0; i < total; i++) {
+		struct sim_tlb_entry *e = &tlb->entries[i];
+
+		if (!e->valid || e->asid != asid)
+			continue;
+		if (e->vbase >= end || e->vbase + (1ULL << e->shift) <= start)
+			continue;
+		e->valid = false;
+		n++;
+	}
+	spin_unlock(&tlb->lock);
+	return n;
+}

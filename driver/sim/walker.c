@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror_sim - the device page walker and address translation: TLB
+ * first, then a lock-free walk of the mirror table that refills the TLB.
+ */
+#include "sim.h"
+
+/*
+ * Walk the mirror table like the hardware walker would: lock-free, counting
+ * the walk and the directories it read.
+ */
+static dmpt_entry_t sim_walk(struct devmir_mirror *mirror, u64 va,
+			     unsigned int *level)
+{
+	unsigned int touched = 0;
+	dmpt_entry_t entry;
+
+	entry = devmir_mirror_lookup(mirror, va, level, &touched);
+	devmir_stat_add(mirror, DEVMIR_STAT_WALKS, 1);
+	devmir_stat_add(mirror, DEVMIR_STAT_WALK_LEVELS, touched);
+	return entry;
+}
+
+/**
+ * sim_translate() - Translate one device access.
+ * @sdev: The device.
+ * @mirror: The mirror of the accessing process.
+ * @va: Virtual address.
+ * @write: Whether the access writes.
+ * @pfn: Receives the 4 KiB frame holding @va.
+ *
+ * A TLB hit translates at once; a miss walks the mirror table and, if the
+ * entry allows the access, fills the TLB. Frames in device-private memory
+ * have no backing in this device (there is no device memory yet) and fail.
+ *
+ * Context: The caller holds the mirror's access lock for read and keeps it
+ * until it has finished using @pfn.
+ * Return: 0 on success, -EAGAIN when the access must fault (no entry, or a
+ * read-only entry for a write), -EFAULT for an unusable frame.
+ */
+int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
+		  bool write, u64 *pfn)
+{
+	u32 asid = devmir_mirror_asid(mirror);
+	unsigned int level = 0;
+	dmpt_entry_t entry;
+	u64 flags, size;
+
+	if (sim_tlb_lookup(&sdev->tlb, &sdev->format, asid, va, write, pfn)) {
+		devmir_stat_add(mirror, DEVMIR_STAT_TLB_HITS, 1);
+		return 0;
+	}
+	devmir_stat_add(mirror, DEVMIR_STAT_TLB_MISSES, 1);
+
+	entry = sim_walk(mirror, va, &level);
+	flags = dmpt_entry_flags(entry);
+	if (!dmpt_entry_valid(entry) || (write && !(flags & DMPT_WRITE)))
+		return -EAGAIN;
+	if (flags & DMPT_DEVICE_PRIVATE)
+		return -EFAULT;
+
+	sim_tlb_fill(&sdev->tlb, &sdev->format, asid, va, level, entry);
+	size = dmpt_level_size(&sdev->format, level);
+	*pfn = dmpt_entry_pfn(entry) + ((va & (size - 1)) >> PAGE_SHIFT);
+	return 0;
+}

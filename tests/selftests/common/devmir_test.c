@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmir_test.c - shared helpers of the devmirror selftests.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "devmir_test.h"
+
+#define RENDER_FIRST	128
+#define RENDER_LAST	191
+
+static int is_devmirror(int fd)
+{
+	struct drm_version v;
+	char name[32] = "";
+
+	memset(&v, 0, sizeof(v));
+	v.name = name;
+	v.name_len = sizeof(name) - 1;
+	if (ioctl(fd, DRM_IOCTL_VERSION, &v))
+		return 0;
+	return strcmp(name, "devmirror") == 0;
+}
+
+static int dm_open_nth(unsigned int index, unsigned int *count)
+{
+	struct drm_devmir_get_info info;
+	unsigned int n = 0;
+	char path[64];
+	int fd, minor;
+
+	for (minor = RENDER_FIRST; minor <= RENDER_LAST; minor++) {
+		snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!is_devmirror(fd) || dm_info(fd, &info)) {
+			close(fd);
+			continue;
+		}
+		n++;
+		if (!count && info.device_index == index)
+			return fd;
+		close(fd);
+	}
+	if (count)
+		*count = n;
+	errno = ENODEV;
+	return -1;
+}
+
+int dm_open(unsigned int index)
+{
+	return dm_open_nth(index, NULL);
+}
+
+unsigned int dm_count(void)
+{
+	unsigned int n = 0;
+
+	dm_open_nth(0, &n);
+	return n;
+}
+
+int dm_ioctl(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, request, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret ? -errno : 0;
+}
+
+int dm_info(int fd, struct drm_devmir_get_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_GET_INFO, info);
+}
+
+int dm_access(int fd, struct drm_devmir_access *acc)
+{
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_ACCESS, acc);
+}
+
+static int dm_rw(int fd, uint32_t op, uint32_t flags, const void *addr,
+		 size_t size, const void *buf)
+{
+	struct drm_devmir_access acc = {
+		.addr = (uintptr_t)addr,
+		.size = size,
+		.buffer = (uintptr_t)buf,
+		.op = op,
+		.flags = flags,
+	};
+
+	return dm_access(fd, &acc);
+}
+
+int dm_read(int fd, const void *addr, size_t size, void *buf)
+{
+	return dm_rw(fd, DRM_DEVMIR_OP_READ, 0, addr, size, buf);
+}
+
+int dm_write(int fd, void *addr, size_t size, const void *buf)
+{
+	return dm_rw(fd, DRM_DEVMIR_OP_WRITE, 0, addr, size, buf);
+}
+
+int dm_read_nofault(int fd, const void *addr, size_t size, void *buf)
+{
+	return dm_rw(fd, DRM_DEVMIR_OP_READ, DRM_DEVMIR_ACCESS_NOFAULT, addr,
+		     size, buf);
+}
+
+int dm_atomic_add(int fd, void *addr, uint64_t operand, uint64_t *old)
+{
+	struct drm_devmir_access acc = {
+		.addr = (uintptr_t)addr,
+		.size = 8,
+		.operand = operand,
+		.op = DRM_DEVMIR_OP_ATOMIC_ADD,
+	};
+	int ret = dm_access(fd, &acc);
+
+	if (!ret && old)
+		*old = acc.result;
+	return ret;
+}
+
+int dm_atomic_cmpxchg(int fd, void *addr, uint64_t compare, uint64_t value,
+		      uint64_t *old)
+{
+	struct drm_devmir_access acc = {
+		.addr = (uintptr_t)addr,
+		.size = 8,
+		.operand = value,
+		.compare = compare,
+		.op = DRM_DEVMIR_OP_ATOMIC_CMPXCHG,
+	};
+	int ret = dm_access(fd, &acc);
+
+	if (!ret && old)
+		*old = acc.result;
+	return ret;
+}
+
+int dm_set_window(int fd, uint64_t bytes)
+{
+	struct drm_devmir_set_policy pol = {
+		.flags = DRM_DEVMIR_POLICY_WINDOW,
+		.fault_window = bytes,
+	};
+
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_SET_POLICY, &pol);
+}
+
+int dm_set_batch(int fd, uint32_t batch)
+{
+	struct drm_devmir_set_policy pol = {
+		.flags = DRM_DEVMIR_POLICY_BATCH,
+		.fault_batch = batch,
+	};
+
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_SET_POLICY, &pol);
+}
+
+int dm_policy(int fd, struct drm_devmir_get_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_GET_POLICY, pol);
+}
+
+int dm_snapshot(int fd, const void *addr, size_t npages, uint8_t *out,
+		uint64_t *mapped)
+{
+	struct drm_devmir_snapshot snap = {
+		.addr = (uintptr_t)addr,
+		.npages = npages,
+		.buffer = (uintptr_t)out,
+	};
+	int ret = dm_ioctl(fd, DRM_IOCTL_DEVMIR_SNAPSHOT, &snap);
+
+	if (!ret && mapped)
+		*mapped = snap.mapped;
+	return ret;
+}
+
+int dm_stats(int fd, uint32_t flags, struct drm_devmir_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->flags = flags;
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_STATS, st);
+}
+
+int dm_reset_stats(int fd, uint32_t flags)
+{
+	struct drm_devmir_reset_stats r = { .flags = flags };
+
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_RESET_STATS, &r);
+}
+
+uint64_t dm_entries(const struct drm_devmir_stats *st)
+{
+	uint64_t n = 0;
+	int l;
+
+	for (l = 0; l < DRM_DEVMIR_MAX_LEVELS; l++)
+		n += st->table_entries[l];
+	return n;
+}
+
+uint64_t dm_dirs(const struct drm_devmir_stats *st)
+{
+	uint64_t n = 0;
+	int l;
+
+	for (l = 0; l < DRM_DEVMIR_MAX_LEVELS; l++)
+		n += st->table_dirs[l];
+	return n;
+}
+
+size_t dm_snap_count(const uint8_t *snap, size_t npages, uint8_t want)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < npages; i++)
+		n += snap[i] == want;
+	return n;
+}
+
+void *buf_map(size_t size, int prot, int flags)
+{
+	return mmap(NULL, size, prot, flags | MAP_ANONYMOUS, -1, 0);
+}
+
+void *buf_map_aligned(size_t size, size_t align, int prot, int flags)
+{
+	size_t len = size + align;
+	uintptr_t p, a;
+
+	p = (uintptr_t)mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0);
+	if ((void *)p == MAP_FAILED)
+		return MAP_FAILED;
+	a = (p + align - 1) & ~(align - 1);
+	if (a > p)
+		munmap((void *)p, a - p);
+	if (a + size < p + len)
+		munmap((void *)(a + size), p + len - (a + size));
+	return (void *)a;
+}
+
+static uint8_t pattern(size_t i, unsigned int seed)
+{
+	return (uint8_t)(i * 131 + seed * 7 + (i >> 12) * 29 + 1);
+}
+
+void buf_fill(void *p, size_t size, unsigned int seed)
+{
+	uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		b[i] = pattern(i, seed);
+}
+
+long buf_check(const void *p, size_t size, unsigned int seed)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (b[i] != pattern(i, seed))
+			return (long)i;
+	return -1;
+}
+
+long buf_check_range(const void *p, size_t offset, size_t size, unsigned int seed)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (b[i] != pattern(offset + i, seed))
+			return (long)i;
+	return -1;
+}
+
+long buf_check_byte(const void *p, size_t size, uint8_t value)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (b[i] != value)
+			return (long)i;
+	return -1;
+}
+
+long thp_kib(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, start, end;
+	char line[256];
+	int inside = 0;
+	long kib = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			inside = a >= start && a < end;
+			continue;
+		}
+		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+			break;
+	}
+	fclose(f);
+	return kib;
+}
+
+int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/devmirror/sim%u/%s",
+		 index, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, out, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return 0;
+}

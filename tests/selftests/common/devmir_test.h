@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * devmir_test.h - shared helpers of the devmirror selftests: finding the
+ * render nodes, ioctl wrappers, buffers with verifiable patterns.
+ *
+ * Every wrapper returns 0 or a negative errno.
+ */
+#ifndef _DEVMIR_TEST_H
+#define _DEVMIR_TEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devmirror_drm.h"
+
+#define KIB(x)		((size_t)(x) << 10)
+#define MIB(x)		((size_t)(x) << 20)
+#define PAGE		4096UL
+#define HUGE_2M		MIB(2)
+
+/* A kernel address: every ioctl must refuse it with -EFAULT. */
+#define DM_KERNEL_ADDR	0xffff888000000000ULL
+
+/* Render nodes: devmirror device @index, or -1 with errno set. */
+int dm_open(unsigned int index);
+/* Number of devmirror render nodes present. */
+unsigned int dm_count(void);
+
+int dm_ioctl(int fd, unsigned long request, void *arg);
+int dm_info(int fd, struct drm_devmir_get_info *info);
+int dm_access(int fd, struct drm_devmir_access *acc);
+int dm_read(int fd, const void *addr, size_t size, void *buf);
+int dm_write(int fd, void *addr, size_t size, const void *buf);
+int dm_read_nofault(int fd, const void *addr, size_t size, void *buf);
+int dm_atomic_add(int fd, void *addr, uint64_t operand, uint64_t *old);
+int dm_atomic_cmpxchg(int fd, void *addr, uint64_t compare, uint64_t value,
+		      uint64_t *old);
+int dm_set_window(int fd, uint64_t bytes);
+int dm_set_batch(int fd, uint32_t batch);
+int dm_policy(int fd, struct drm_devmir_get_policy *pol);
+int dm_snapshot(int fd, const void *addr, size_t npages, uint8_t *out,
+		uint64_t *mapped);
+int dm_stats(int fd, uint32_t flags, struct drm_devmir_stats *st);
+int dm_reset_stats(int fd, uint32_t flags);
+
+/* Sum of valid leaf entries at every level. */
+uint64_t dm_entries(const struct drm_devmir_stats *st);
+/* Sum of live directories at every level (root included). */
+uint64_t dm_dirs(const struct drm_devmir_stats *st);
+/* Pages of a snapshot whose byte equals @want. */
+size_t dm_snap_count(const uint8_t *snap, size_t npages, uint8_t want);
+
+/* Anonymous private mapping (MAP_FAILED on error). */
+void *buf_map(size_t size, int prot, int flags);
+/* Anonymous mapping of @size aligned to @align (power of two). */
+void *buf_map_aligned(size_t size, size_t align, int prot, int flags);
+/* Fill with the pattern of @seed; check returns the first bad offset or -1. */
+void buf_fill(void *p, size_t size, unsigned int seed);
+long buf_check(const void *p, size_t size, unsigned int seed);
+/* Check bytes @offset..@offset+@size of the pattern, stored at @p. */
+long buf_check_range(const void *p, size_t offset, size_t size, unsigned int seed);
+/* Check that every byte equals @value; first bad offset or -1. */
+long buf_check_byte(const void *p, size_t size, uint8_t value);
+/* AnonHugePages (KiB) of the mapping containing @addr, or -1. */
+long thp_kib(const void *addr);
+/* Contents of a debugfs file of device @index (e.g. "mirror-3/check"). */
+int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len);
+
+#endif /* _DEVMIR_TEST_H */

@@ -1,0 +1,18 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# devmirror-invalidate: CPU-side invalidations reach the mirror: munmap, mprotect,
+# madvise(DONTNEED), THP split, fork/COW, a thread unmapping during device
+# reads, mm teardown (devmirror_invalidate).
+# Loads both modules, runs the program, unloads them; DM_TEST_ARGS (e.g.
+# "-t anon_read") selects single tests.
+
+fail() { echo "not ok $1 $2"; exit 1; }
+insmod /modules/devmirror.ko || fail 901 insmod_devmirror
+insmod /modules/devmirror_sim.ko || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
+
+/tests/devmirror_invalidate "$@"
+rc=$?
+
+if rmmod devmirror_sim; then echo "ok 903 rmmod_devmirror_sim"; else echo "not ok 903 rmmod_devmirror_sim"; rc=1; fi
+if rmmod devmirror; then echo "ok 904 rmmod_devmirror"; else echo "not ok 904 rmmod_devmirror"; rc=1; fi
+exit $rc

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * devmirror_drm.h - ioctl ABI of the devmirror simulated device's DRM render
+ * node (driver name "devmirror").
+ *
+ * Every ioctl takes exactly one structure of its own. Fields are marked (in),
+ * (out) or (in/out); reserved and pad fields must be zero; an ioctl rejects
+ * unknown flags, non-zero pad, misaligned or overflowing ranges and absurd
+ * counts with -EINVAL, and user-space pointers it cannot use (kernel
+ * addresses, unmapped memory) with -EFAULT, before it changes anything.
+ *
+ * Page-table levels follow the mirror library's numbering: level 0 is the
+ * leaf (4 KiB) level, higher levels cover larger spans.
+ *
+ * docs/uapi.md documents every ioctl, field and error.
+ */
+#ifndef _UAPI_DEVMIRROR_DRM_H
+#define _UAPI_DEVMIRROR_DRM_H
+
+#include <drm/drm.h>
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/* Version of this ABI, reported by DRM_IOCTL_DEVMIR_GET_INFO. */
+#define DRM_DEVMIR_ABI_VERSION		1
+
+/* Array bounds used by the structures below. */
+#define DRM_DEVMIR_MAX_LEVELS		8	/* page-table levels (level 0 = leaf) */
+#define DRM_DEVMIR_INV_EVENTS		8	/* invalidation event types */
+
+/* Limits checked by the ioctls. */
+#define DRM_DEVMIR_ACCESS_MAX_SIZE	(64ULL << 20)	/* bytes per READ/WRITE */
+#define DRM_DEVMIR_SNAPSHOT_MAX_PAGES	0x100000ULL	/* pages per SNAPSHOT */
+#define DRM_DEVMIR_WINDOW_MIN		(4ULL << 10)	/* fault-ahead window */
+#define DRM_DEVMIR_WINDOW_MAX		(2ULL << 20)
+
+/**
+ * struct drm_devmir_get_info - Argument of DRM_IOCTL_DEVMIR_GET_INFO.
+ * @flags: (in) Must be 0.
+ * @pad: (in) Must be 0.
+ * @abi_version: (out) %DRM_DEVMIR_ABI_VERSION of the driver.
+ * @device_index: (out) Index of this simulated device (0-based).
+ * @asid: (out) Address-space id of the caller's mirror on this device.
+ * @levels: (out) Number of levels of the mirror table format.
+ * @leaf_levels: (out) Bitmask of the levels that may hold a leaf (bit 0 =
+ *	4 KiB leaf level).
+ * @va_bits: (out) Virtual-address bits the mirror table spans.
+ * @level_shift: (out) Per level (level 0 = leaf): VA bit where the level's
+ *	index starts, i.e. log2 of the bytes one entry covers.
+ * @level_bits: (out) Per level (level 0 = leaf): log2 of entries per
+ *	directory.
+ * @page_sizes: (out) Bitmask of the device's mapping sizes: bit n set means
+ *	2^n-byte leaves are supported.
+ * @tlb_entries: (out) Entries of the device TLB.
+ * @tlb_ways: (out) Associativity of the device TLB.
+ * @fault_queue_entries: (out) Capacity of the device fault queue; the upper
+ *	bound of the fault batch size.
+ * @engines: (out) Number of engines; valid &drm_devmir_access.engine values
+ *	are 0 .. @engines - 1.
+ * @txn_bytes: (out) Bytes per device memory transaction; each transaction
+ *	translates separately.
+ * @reserved: (out) Zero.
+ * @device_memory: (out) Bytes of device-private memory (0: none).
+ * @window_min: (out) Smallest fault-ahead window, bytes.
+ * @window_max: (out) Largest fault-ahead window, bytes.
+ */
+struct drm_devmir_get_info {
+	__u32 flags;
+	__u32 pad;
+	__u32 abi_version;
+	__u32 device_index;
+	__u32 asid;
+	__u32 levels;
+	__u32 leaf_levels;
+	__u32 va_bits;
+	__u32 level_shift[DRM_DEVMIR_MAX_LEVELS];
+	__u32 level_bits[DRM_DEVMIR_MAX_LEVELS];
+	__u64 page_sizes;
+	__u32 tlb_entries;
+	__u32 tlb_ways;
+	__u32 fault_queue_entries;
+	__u32 engines;
+	__u32 txn_bytes;
+	__u32 reserved;
+	__u64 device_memory;
+	__u64 window_min;
+	__u64 window_max;
+};
+
+/* &drm_devmir_access.op values. */
+#define DRM_DEVMIR_OP_READ		0	/* device reads [addr, addr + size) into buffer */
+#define DRM_DEVMIR_OP_WRITE		1	/* device writes buffer into [addr, addr + size) */
+#define DRM_DEVMIR_OP_ATOMIC_ADD	2	/* *addr += operand, result = old value */
+#define DRM_DEVMIR_OP_ATOMIC_CMPXCHG	3	/* *addr == compare ? *addr = operand */
+
+/* &drm_devmir_access.flags values. */
+#define DRM_DEVMIR_ACCESS_NOFAULT	0x1U	/* probe: a miss fails with -EFAULT */
+#define DRM_DEVMIR_ACCESS_FLAGS		DRM_DEVMIR_ACCESS_NOFAULT
+
+/**
+ * struct drm_devmir_access - Argument of DRM_IOCTL_DEVMIR_ACCESS.
+ * @addr: (in) Process virtual address of the first byte the device accesses.
+ *	8-byte aligned for the atomic operations.
+ * @size: (in) Bytes: 1..%DRM_DEVMIR_ACCESS_MAX_SIZE for READ and WRITE, 8 for
+ *	the atomic operations.
+ * @buffer: (in) User pointer to @size bytes: the destination of READ, the
+ *	source of WRITE. Must be 0 for the atomic operations.
+ * @operand: (in) ATOMIC_ADD: the addend; ATOMIC_CMPXCHG: the new value.
+ *	Must be 0 for READ and WRITE.
+ * @compare: (in) ATOMIC_CMPXCHG: the expected value. Must be 0 otherwise.
+ * @result: (out) Atomic operations: the value before the operation.
+ * @faults: (out) Device faults this access raised (after coalescing).
+ * @op: (in) One of the ``DRM_DEVMIR_OP_*`` values.
+ * @flags: (in) ``DRM_DEVMIR_ACCESS_*`` flags.
+ * @engine: (in) Engine that executes the access, below
+ *	&drm_devmir_get_info.engines.
+ * @pad: (in) Must be 0.
+ */
+struct drm_devmir_access {
+	__u64 addr;
+	__u64 size;
+	__u64 buffer;
+	__u64 operand;
+	__u64 compare;
+	__u64 result;
+	__u64 faults;
+	__u32 op;
+	__u32 flags;
+	__u32 engine;
+	__u32 pad;
+};
+
+/* &drm_devmir_set_policy.flags: the fields to apply. */
+#define DRM_DEVMIR_POLICY_WINDOW	0x1U
+#define DRM_DEVMIR_POLICY_BATCH		0x2U
+#define DRM_DEVMIR_POLICY_FLAGS		(DRM_DEVMIR_POLICY_WINDOW | DRM_DEVMIR_POLICY_BATCH)
+
+/**
+ * struct drm_devmir_set_policy - Argument of DRM_IOCTL_DEVMIR_SET_POLICY.
+ * @flags: (in) Non-empty set of ``DRM_DEVMIR_POLICY_*``: which fields apply;
+ *	the others are ignored.
+ * @fault_batch: (in) Faults serviced per batch, 1 ..
+ *	&drm_devmir_get_info.fault_queue_entries.
+ * @fault_window: (in) Fault-ahead window in bytes: a power of two from
+ *	%DRM_DEVMIR_WINDOW_MIN (no fault-ahead) to %DRM_DEVMIR_WINDOW_MAX.
+ *
+ * The policy belongs to the caller's mirror: every open of the device by the
+ * same process shares it.
+ */
+struct drm_devmir_set_policy {
+	__u32 flags;
+	__u32 fault_batch;
+	__u64 fault_window;
+};
+
+/**
+ * struct drm_devmir_get_policy - Argument of DRM_IOCTL_DEVMIR_GET_POLICY.
+ * @flags: (in) Must be 0.
+ * @fault_batch: (out) Faults serviced per batch.
+ * @fault_window: (out) Fault-ahead window in bytes.
+ */
+struct drm_devmir_get_policy {
+	__u32 flags;
+	__u32 fault_batch;
+	__u64 fault_window;
+};
+
+/*
+ * SNAPSHOT: one byte per page. Bits 0-4 are flags; bits 5-7 hold the level
+ * of the leaf that maps the page (level 0 = leaf, 1 = 2 MiB, 2 = 1 GiB on the
+ * x86-64 format). A byte of 0 (DRM_DEVMIR_SNAP_NONE) means not mapped.
+ */
+#define DRM_DEVMIR_SNAP_NONE		0x00
+#define DRM_DEVMIR_SNAP_READ		0x01	/* mapped, device may read */
+#define DRM_DEVMIR_SNAP_WRITE		0x02	/* device may write */
+#define DRM_DEVMIR_SNAP_DEV_LOCAL	0x04	/* in this device's private memory */
+#define DRM_DEVMIR_SNAP_DEV_REMOTE	0x08	/* in another device's private memory */
+#define DRM_DEVMIR_SNAP_EXCLUSIVE	0x10	/* exclusive (atomic) access granted */
+#define DRM_DEVMIR_SNAP_LEVEL_SHIFT	5
+#define DRM_DEVMIR_SNAP_LEVEL(b)	(((b) >> DRM_DEVMIR_SNAP_LEVEL_SHIFT) & 0x7)
+
+/**
+ * struct drm_devmir_snapshot - Argument of DRM_IOCTL_DEVMIR_SNAPSHOT.
+ * @addr: (in) Page-aligned process virtual address of the first page.
+ * @npages: (in) Number of pages, 1..%DRM_DEVMIR_SNAPSHOT_MAX_PAGES.
+ * @buffer: (in) User pointer to @npages bytes that receive one
+ *	``DRM_DEVMIR_SNAP_*`` byte per page.
+ * @mapped: (out) Pages with a valid mirror entry.
+ * @flags: (in) Must be 0.
+ * @pad: (in) Must be 0.
+ *
+ * Reports what the device's mirror of the caller holds, not the CPU page
+ * tables; it never faults anything in.
+ */
+struct drm_devmir_snapshot {
+	__u64 addr;
+	__u64 npages;
+	__u64 buffer;
+	__u64 mapped;
+	__u32 flags;
+	__u32 pad;
+};
+
+/* STATS / RESET_STATS flags. */
+#define DRM_DEVMIR_STATS_DEVICE		0x1U	/* whole device, not the caller's mirror */
+#define DRM_DEVMIR_STATS_FLAGS		DRM_DEVMIR_STATS_DEVICE
+
+/* Index of &drm_devmir_stats.invalidations: the mmu_notifier event type. */
+#define DRM_DEVMIR_INV_UNMAP		0
+#define DRM_DEVMIR_INV_CLEAR		1
+#define DRM_DEVMIR_INV_PROTECTION_VMA	2
+#define DRM_DEVMIR_INV_PROTECTION_PAGE	3
+#define DRM_DEVMIR_INV_SOFT_DIRTY	4
+#define DRM_DEVMIR_INV_RELEASE		5
+#define DRM_DEVMIR_INV_MIGRATE		6
+#define DRM_DEVMIR_INV_EXCLUSIVE	7
+
+/**
+ * struct drm_devmir_stats - Argument of DRM_IOCTL_DEVMIR_STATS.
+ * @flags: (in) 0 for the caller's mirror, %DRM_DEVMIR_STATS_DEVICE for the
+ *	whole device (counters of every mirror it has had; table figures of
+ *	the live ones).
+ * @pad: (in) Must be 0.
+ * @faults_raised: (out) Translation misses queued as device faults.
+ * @faults_coalesced: (out) Misses dropped because the same page was already
+ *	queued.
+ * @faults: (out) Faults serviced through hmm_range_fault().
+ * @faults_resolved: (out) Queued faults found already satisfied when their
+ *	batch ran (e.g. by an earlier fault's fault-ahead window).
+ * @fault_errors: (out) Faults that failed (-EFAULT and friends).
+ * @fault_batches: (out) Fault batches serviced.
+ * @hmm_calls: (out) hmm_range_fault() calls.
+ * @hmm_busy: (out) hmm_range_fault() calls that returned -EBUSY.
+ * @hmm_retries: (out) Faults retried because an invalidation raced them
+ *	(mmu_interval_read_retry()).
+ * @pages_mapped: (out) 4 KiB leaf entries installed.
+ * @huge_mapped: (out) Huge leaf entries installed.
+ * @tlb_hits: (out) Device TLB hits.
+ * @tlb_misses: (out) Device TLB misses.
+ * @tlb_shootdowns: (out) Device TLB shootdowns (one per invalidation that
+ *	changed the mirror).
+ * @tlb_flushed: (out) Device TLB entries dropped by shootdowns.
+ * @walks: (out) Page-table walks by the device walker.
+ * @walk_levels: (out) Directories read by those walks.
+ * @accesses: (out) ACCESS commands executed.
+ * @invalidations: (out) Invalidations received, per event type
+ *	(``DRM_DEVMIR_INV_*``).
+ * @inv_skipped: (out) Invalidations skipped because the device caused them
+ *	(its own migrations).
+ * @inv_retry: (out) Non-blocking invalidations refused because the mirror
+ *	was busy (the kernel retries them).
+ * @pages_invalidated: (out) 4 KiB pages unmapped from the mirror.
+ * @pages_protected: (out) 4 KiB pages downgraded to read-only.
+ * @table_entries: (out) Valid leaf entries per level (level 0 = leaf).
+ * @table_dirs: (out) Live directories per level (level 0 = leaf), root
+ *	included.
+ * @table_bytes: (out) Bytes allocated for directories.
+ * @dirs_pruned: (out) Directories freed because they became empty.
+ * @splits: (out) Huge leaves split by partial invalidations.
+ * @mirrors: (out) Live mirrors counted (1 for the caller's mirror).
+ *
+ * Counters count from the last RESET_STATS of the same scope; the table
+ * figures (@table_entries, @table_dirs, @table_bytes) describe the present.
+ */
+struct drm_devmir_stats {
+	__u32 flags;
+	__u32 pad;
+	__u64 faults_raised;
+	__u64 faults_coalesced;
+	__u64 faults;
+	__u64 faults_resolved;
+	__u64 fault_errors;
+	__u64 fault_batches;
+	__u64 hmm_calls;
+	__u64 hmm_busy;
+	__u64 hmm_retries;
+	__u64 pages_mapped;
+	__u64 huge_mapped;
+	__u64 tlb_hits;
+	__u64 tlb_misses;
+	__u64 tlb_shootdowns;
+	__u64 tlb_flushed;
+	__u64 walks;
+	__u64 walk_levels;
+	__u64 accesses;
+	__u64 invalidations[DRM_DEVMIR_INV_EVENTS];
+	__u64 inv_skipped;
+	__u64 inv_retry;
+	__u64 pages_invalidated;
+	__u64 pages_protected;
+	__u64 table_entries[DRM_DEVMIR_MAX_LEVELS];
+	__u64 table_dirs[DRM_DEVMIR_MAX_LEVELS];
+	__u64 table_bytes;
+	__u64 dirs_pruned;
+	__u64 splits;
+	__u64 mirrors;
+};
+
+/**
+ * struct drm_devmir_reset_stats - Argument of DRM_IOCTL_DEVMIR_RESET_STATS.
+ * @flags: (in) 0 resets the caller's mirror's counters,
+ *	%DRM_DEVMIR_STATS_DEVICE the device-wide counters.
+ * @pad: (in) Must be 0.
+ */
+struct drm_devmir_reset_stats {
+	__u32 flags;
+	__u32 pad;
+};
+
+#define DRM_DEVMIR_GET_INFO		0x00
+#define DRM_DEVMIR_ACCESS		0x01
+#define DRM_DEVMIR_SET_POLICY		0x02
+#define DRM_DEVMIR_GET_POLICY		0x03
+#define DRM_DEVMIR_SNAPSHOT		0x04
+#define DRM_DEVMIR_STATS		0x05
+#define DRM_DEVMIR_RESET_STATS		0x06
+
+#define DRM_IOCTL_DEVMIR_GET_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_GET_INFO, struct drm_devmir_get_info)
+#define DRM_IOCTL_DEVMIR_ACCESS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_ACCESS, struct drm_devmir_access)
+#define DRM_IOCTL_DEVMIR_SET_POLICY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_DEVMIR_SET_POLICY, struct drm_devmir_set_policy)
+#define DRM_IOCTL_DEVMIR_GET_POLICY \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_GET_POLICY, struct drm_devmir_get_policy)
+#define DRM_IOCTL_DEVMIR_SNAPSHOT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_SNAPSHOT, struct drm_devmir_snapshot)
+#define DRM_IOCTL_DEVMIR_STATS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_STATS, struct drm_devmir_stats)
+#define DRM_IOCTL_DEVMIR_RESET_STATS \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_DEVMIR_RESET_STATS, struct drm_devmir_reset_stats)
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* _UAPI_DEVMIRROR_DRM_H */
