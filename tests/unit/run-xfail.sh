@@ -3,8 +3,12 @@
 #
 # run-xfail.sh NAME PATTERN CMD... - negative control: CMD runs a build
 # that is broken on purpose and must fail with PATTERN in its output (e.g.
-# the sanitizer report). Prints one TAP line; exits 0 when it failed as
-# expected.
+# the sanitizer report; a basic regular expression, so alternatives are
+# written 'a\|b'). Prints one TAP line; exits 0 when it failed as expected.
+#
+# An immediate free lets a reader see memory that was already reused, so
+# ASan reports either the use-after-free read itself or the wild pointer
+# loaded from it: both prove the missing grace period is caught.
 
 name=$1
 pattern=$2
