@@ -12,6 +12,12 @@
  * Page-table levels follow the mirror library's numbering: level 0 is the
  * leaf (4 KiB) level, higher levels cover larger spans.
  *
+ * Extension rule: an existing structure only ever grows at its end, with
+ * fields that are 0 when unused. The DRM core zero-extends a shorter
+ * structure passed by an older program and copies back only as many bytes as
+ * it passed, so such a program keeps working unchanged; the ABI version moves
+ * only if an existing field changes place or meaning.
+ *
  * docs/uapi.md documents every ioctl, field and error.
  */
 #ifndef _UAPI_DEVMIRROR_DRM_H
@@ -35,6 +41,8 @@ extern "C" {
 #define DRM_DEVMIR_SNAPSHOT_MAX_PAGES	0x100000ULL	/* pages per SNAPSHOT */
 #define DRM_DEVMIR_WINDOW_MIN		(4ULL << 10)	/* fault-ahead window */
 #define DRM_DEVMIR_WINDOW_MAX		(2ULL << 20)
+#define DRM_DEVMIR_MIGRATE_MAX_SIZE	(1024ULL << 20)	/* bytes per MIGRATE */
+#define DRM_DEVMIR_THRESHOLD_MAX	1024		/* migrate_threshold */
 
 /**
  * struct drm_devmir_get_info - Argument of DRM_IOCTL_DEVMIR_GET_INFO.
@@ -62,7 +70,9 @@ extern "C" {
  * @txn_bytes: (out) Bytes per device memory transaction; each transaction
  *	translates separately.
  * @reserved: (out) Zero.
- * @device_memory: (out) Bytes of device-private memory (0: none).
+ * @device_memory: (out) Bytes of device-private memory the device owns
+ *	(0: none, MIGRATE to the device then fails every page with
+ *	%DRM_DEVMIR_MIGRATE_FAIL_NOMEM).
  * @window_min: (out) Smallest fault-ahead window, bytes.
  * @window_max: (out) Largest fault-ahead window, bytes.
  */
@@ -133,9 +143,17 @@ struct drm_devmir_access {
 };
 
 /* &drm_devmir_set_policy.flags: the fields to apply. */
-#define DRM_DEVMIR_POLICY_WINDOW	0x1U
-#define DRM_DEVMIR_POLICY_BATCH		0x2U
-#define DRM_DEVMIR_POLICY_FLAGS		(DRM_DEVMIR_POLICY_WINDOW | DRM_DEVMIR_POLICY_BATCH)
+#define DRM_DEVMIR_POLICY_WINDOW	0x1U	/* @fault_window */
+#define DRM_DEVMIR_POLICY_BATCH		0x2U	/* @fault_batch */
+#define DRM_DEVMIR_POLICY_MIGRATE	0x4U	/* @migrate_mode, @migrate_threshold */
+#define DRM_DEVMIR_POLICY_RAM_WINDOW	0x8U	/* @ram_window */
+#define DRM_DEVMIR_POLICY_FLAGS		(DRM_DEVMIR_POLICY_WINDOW | DRM_DEVMIR_POLICY_BATCH | \
+					 DRM_DEVMIR_POLICY_MIGRATE | DRM_DEVMIR_POLICY_RAM_WINDOW)
+
+/* &drm_devmir_set_policy.migrate_mode: fault-driven migration to the device. */
+#define DRM_DEVMIR_MIGRATE_OFF		0	/* mirror only (default) */
+#define DRM_DEVMIR_MIGRATE_FIRST_FAULT	1	/* migrate on the first device fault */
+#define DRM_DEVMIR_MIGRATE_THRESHOLD	2	/* after migrate_threshold faults per 2 MiB */
 
 /**
  * struct drm_devmir_set_policy - Argument of DRM_IOCTL_DEVMIR_SET_POLICY.
@@ -145,14 +163,31 @@ struct drm_devmir_access {
  *	&drm_devmir_get_info.fault_queue_entries.
  * @fault_window: (in) Fault-ahead window in bytes: a power of two from
  *	%DRM_DEVMIR_WINDOW_MIN (no fault-ahead) to %DRM_DEVMIR_WINDOW_MAX.
+ * @migrate_mode: (in) ``DRM_DEVMIR_MIGRATE_OFF``, ``_FIRST_FAULT`` or
+ *	``_THRESHOLD``: whether a device fault migrates the fault-ahead window
+ *	around it into device memory before mirroring it, and when. A device
+ *	fault on a page in another device's memory migrates it to this device
+ *	when the policy is not OFF, to system memory otherwise.
+ * @migrate_threshold: (in) THRESHOLD: device faults on one 2 MiB-aligned
+ *	region, 1..%DRM_DEVMIR_THRESHOLD_MAX, after which the region's faults
+ *	migrate; must be 0 for the other modes. Setting the policy restarts
+ *	the counts.
+ * @ram_window: (in) Bytes a CPU fault on a device page migrates back to
+ *	system memory (migrate_to_ram): the aligned window around the faulting
+ *	page, clipped to its VMA; a power of two from %DRM_DEVMIR_WINDOW_MIN
+ *	(the page alone) to %DRM_DEVMIR_WINDOW_MAX.
  *
  * The policy belongs to the caller's mirror: every open of the device by the
- * same process shares it.
+ * same process shares it. @migrate_mode and later fields were appended in
+ * ABI 1 (see the extension rule above).
  */
 struct drm_devmir_set_policy {
 	__u32 flags;
 	__u32 fault_batch;
 	__u64 fault_window;
+	__u32 migrate_mode;
+	__u32 migrate_threshold;
+	__u64 ram_window;
 };
 
 /**
@@ -160,11 +195,18 @@ struct drm_devmir_set_policy {
  * @flags: (in) Must be 0.
  * @fault_batch: (out) Faults serviced per batch.
  * @fault_window: (out) Fault-ahead window in bytes.
+ * @migrate_mode: (out) ``DRM_DEVMIR_MIGRATE_OFF``, ``_FIRST_FAULT`` or
+ *	``_THRESHOLD``.
+ * @migrate_threshold: (out) Faults per 2 MiB region (THRESHOLD), else 0.
+ * @ram_window: (out) Bytes a CPU fault on a device page migrates back.
  */
 struct drm_devmir_get_policy {
 	__u32 flags;
 	__u32 fault_batch;
 	__u64 fault_window;
+	__u32 migrate_mode;
+	__u32 migrate_threshold;
+	__u64 ram_window;
 };
 
 /*
@@ -175,8 +217,8 @@ struct drm_devmir_get_policy {
 #define DRM_DEVMIR_SNAP_NONE		0x00
 #define DRM_DEVMIR_SNAP_READ		0x01	/* mapped, device may read */
 #define DRM_DEVMIR_SNAP_WRITE		0x02	/* device may write */
-#define DRM_DEVMIR_SNAP_DEV_LOCAL	0x04	/* in this device's private memory */
-#define DRM_DEVMIR_SNAP_DEV_REMOTE	0x08	/* in another device's private memory */
+#define DRM_DEVMIR_SNAP_DEV_LOCAL	0x04	/* mapped from this device's private memory */
+#define DRM_DEVMIR_SNAP_DEV_REMOTE	0x08	/* not mapped: in a peer device's memory */
 #define DRM_DEVMIR_SNAP_EXCLUSIVE	0x10	/* exclusive (atomic) access granted */
 #define DRM_DEVMIR_SNAP_LEVEL_SHIFT	5
 #define DRM_DEVMIR_SNAP_LEVEL(b)	(((b) >> DRM_DEVMIR_SNAP_LEVEL_SHIFT) & 0x7)
@@ -191,8 +233,11 @@ struct drm_devmir_get_policy {
  * @flags: (in) Must be 0.
  * @pad: (in) Must be 0.
  *
- * Reports what the device's mirror of the caller holds, not the CPU page
- * tables; it never faults anything in.
+ * Reports what the device's mirror of the caller holds; it never faults
+ * anything in. The one exception to "the mirror, not the CPU": a page the
+ * mirror does not map because it lives in a peer device's private memory
+ * (the CPU page table says so) is reported as %DRM_DEVMIR_SNAP_DEV_REMOTE
+ * alone; the device's first access to it migrates it.
  */
 struct drm_devmir_snapshot {
 	__u64 addr;
@@ -247,8 +292,8 @@ struct drm_devmir_snapshot {
  * @accesses: (out) ACCESS commands executed.
  * @invalidations: (out) Invalidations received, per event type
  *	(``DRM_DEVMIR_INV_*``).
- * @inv_skipped: (out) Invalidations skipped because the device caused them
- *	(its own migrations).
+ * @inv_skipped: (out) Invalidations skipped because the mirror caused them
+ *	(granting exclusive access for atomics; migrations are never skipped).
  * @inv_retry: (out) Non-blocking invalidations refused because the mirror
  *	was busy (the kernel retries them).
  * @pages_invalidated: (out) 4 KiB pages unmapped from the mirror.
@@ -260,9 +305,29 @@ struct drm_devmir_snapshot {
  * @dirs_pruned: (out) Directories freed because they became empty.
  * @splits: (out) Huge leaves split by partial invalidations.
  * @mirrors: (out) Live mirrors counted (1 for the caller's mirror).
+ * @migrated_to_device: (out) Pages migrated into this device's memory.
+ * @migrated_to_system: (out) Pages migrated from device memory to system
+ *	memory (MIGRATE, CPU faults, device faults on peer pages, eviction).
+ * @migrate_bytes: (out) Bytes the copy engines moved for those migrations.
+ * @migrate_failed: (out) Pages a migration request could not move (see
+ *	&drm_devmir_migrate.failed for the reasons of one call).
+ * @ram_faults: (out) CPU faults on device pages (migrate_to_ram calls).
+ * @evictions: (out) Device pages evicted to system memory because the
+ *	device memory was full (device scope: every eviction).
+ * @policy_migrations: (out) Device faults that migrated their window to
+ *	the device under the fault-driven policy.
+ * @remote_faults: (out) Device faults on a page in a peer device's memory.
+ * @exclusive_grants: (out) Pages made exclusive to the device for atomics
+ *	(make_device_exclusive_range()).
+ * @exclusive_fallbacks: (out) Atomics on pages that cannot be made
+ *	exclusive (shared, file-backed, huge), done with a plain write mapping.
+ * @devmem_pages: (out) Pages of device memory (the device's, in both scopes).
+ * @devmem_used: (out) Device pages in use now (the device's, in both scopes).
  *
  * Counters count from the last RESET_STATS of the same scope; the table
- * figures (@table_entries, @table_dirs, @table_bytes) describe the present.
+ * figures (@table_entries, @table_dirs, @table_bytes) and @devmem_pages,
+ * @devmem_used describe the present. @migrated_to_device and later fields
+ * were appended in ABI 1 (see the extension rule above).
  */
 struct drm_devmir_stats {
 	__u32 flags;
@@ -296,6 +361,18 @@ struct drm_devmir_stats {
 	__u64 dirs_pruned;
 	__u64 splits;
 	__u64 mirrors;
+	__u64 migrated_to_device;
+	__u64 migrated_to_system;
+	__u64 migrate_bytes;
+	__u64 migrate_failed;
+	__u64 ram_faults;
+	__u64 evictions;
+	__u64 policy_migrations;
+	__u64 remote_faults;
+	__u64 exclusive_grants;
+	__u64 exclusive_fallbacks;
+	__u64 devmem_pages;
+	__u64 devmem_used;
 };
 
 /**
@@ -309,6 +386,73 @@ struct drm_devmir_reset_stats {
 	__u32 pad;
 };
 
+/* &drm_devmir_migrate.direction values. */
+#define DRM_DEVMIR_MIGRATE_TO_DEVICE	0	/* into this device's private memory */
+#define DRM_DEVMIR_MIGRATE_TO_SYSTEM	1	/* back to system memory */
+
+/* &drm_devmir_migrate.flags values. */
+#define DRM_DEVMIR_MIGRATE_PREFETCH	0x1U	/* best effort: never fail for pages */
+#define DRM_DEVMIR_MIGRATE_FLAGS	DRM_DEVMIR_MIGRATE_PREFETCH
+
+/*
+ * Index of &drm_devmir_migrate.failed: why pages could not move.
+ * VMA: the mapping cannot migrate at all (hugetlbfs, VM_IO, VM_PFNMAP, ...).
+ * FILE: a file-backed or shared page (only private anonymous memory moves).
+ * BUSY: pinned, locked, being migrated, swapped out or unsplittable.
+ * NOMEM: no destination page (device memory full, nothing evictable).
+ */
+#define DRM_DEVMIR_MIGRATE_FAIL_VMA	0
+#define DRM_DEVMIR_MIGRATE_FAIL_FILE	1
+#define DRM_DEVMIR_MIGRATE_FAIL_BUSY	2
+#define DRM_DEVMIR_MIGRATE_FAIL_NOMEM	3
+#define DRM_DEVMIR_MIGRATE_REASONS	8	/* size of the array; 4..7 are 0 */
+
+/**
+ * struct drm_devmir_migrate - Argument of DRM_IOCTL_DEVMIR_MIGRATE.
+ * @addr: (in) Page-aligned process virtual address of the first page.
+ * @size: (in) Bytes, a multiple of 4 KiB, 4 KiB..%DRM_DEVMIR_MIGRATE_MAX_SIZE.
+ *	Every byte must be covered by VMAs (of any protection).
+ * @migrated: (out) Pages this call moved (never-touched private anonymous
+ *	pages count here when TO_DEVICE populates them in device memory).
+ * @already: (out) Pages already at the destination: in this device's memory
+ *	(TO_DEVICE) or in system memory (TO_SYSTEM).
+ * @absent: (out) TO_SYSTEM: pages never populated, nothing to move.
+ * @failed: (out) Pages that could not move, by reason
+ *	(``DRM_DEVMIR_MIGRATE_FAIL_*``). @migrated + @already + @absent + the
+ *	sum of @failed is always @size / 4096.
+ * @evicted: (out) Other device pages this call evicted to system memory to
+ *	make room.
+ * @bytes_copied: (out) Bytes the copy engines moved for this call.
+ * @direction: (in) ``DRM_DEVMIR_MIGRATE_TO_DEVICE`` or ``_TO_SYSTEM``.
+ * @flags: (in) ``DRM_DEVMIR_MIGRATE_*`` flags. With
+ *	%DRM_DEVMIR_MIGRATE_PREFETCH the call is a hint: pages that cannot
+ *	move are counted in @failed but do not fail it.
+ *
+ * Migrates the range in windows of at most 2 MiB (migrate_vma_setup(),
+ * _pages(), _finalize()); the data are identical afterwards. TO_DEVICE moves
+ * system pages and pages of peer devices into this device's memory, evicting
+ * its least recently used pages when it is full; the mirror then maps the
+ * moved pages as device-local (SNAPSHOT %DRM_DEVMIR_SNAP_DEV_LOCAL) and
+ * device accesses use device memory. TO_SYSTEM moves pages of this device
+ * and of its peers back. The outputs are written even when the call fails.
+ *
+ * Without %DRM_DEVMIR_MIGRATE_PREFETCH a call that leaves pages in @failed
+ * fails: -ENOMEM if any failed for lack of memory, else -EBUSY if any was
+ * busy, else -EOPNOTSUPP (only mappings or pages that can never move).
+ */
+struct drm_devmir_migrate {
+	__u64 addr;
+	__u64 size;
+	__u64 migrated;
+	__u64 already;
+	__u64 absent;
+	__u64 failed[DRM_DEVMIR_MIGRATE_REASONS];
+	__u64 evicted;
+	__u64 bytes_copied;
+	__u32 direction;
+	__u32 flags;
+};
+
 #define DRM_DEVMIR_GET_INFO		0x00
 #define DRM_DEVMIR_ACCESS		0x01
 #define DRM_DEVMIR_SET_POLICY		0x02
@@ -316,6 +460,7 @@ struct drm_devmir_reset_stats {
 #define DRM_DEVMIR_SNAPSHOT		0x04
 #define DRM_DEVMIR_STATS		0x05
 #define DRM_DEVMIR_RESET_STATS		0x06
+#define DRM_DEVMIR_MIGRATE		0x07
 
 #define DRM_IOCTL_DEVMIR_GET_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_GET_INFO, struct drm_devmir_get_info)
@@ -331,6 +476,8 @@ struct drm_devmir_reset_stats {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_STATS, struct drm_devmir_stats)
 #define DRM_IOCTL_DEVMIR_RESET_STATS \
 	DRM_IOW(DRM_COMMAND_BASE + DRM_DEVMIR_RESET_STATS, struct drm_devmir_reset_stats)
+#define DRM_IOCTL_DEVMIR_MIGRATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_MIGRATE, struct drm_devmir_migrate)
 
 #if defined(__cplusplus)
 }

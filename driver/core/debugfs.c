@@ -5,6 +5,7 @@
  *
  *   devmirror/<device>/stats                 device-wide statistics
  *   devmirror/<device>/mirrors               live mirrors, one per line
+ *   devmirror/<device>/devmem                device memory: size, use, LRU
  *   devmirror/<device>/mirror-<asid>/stats   one mirror's statistics
  *   devmirror/<device>/mirror-<asid>/table   its table, one line per run
  *   devmirror/<device>/mirror-<asid>/check   "ok" or "corrupt" (dmpt_check)
@@ -29,6 +30,8 @@ static void devmir_stats_show(struct seq_file *m, const struct devmir_stats *st)
 	seq_printf(m, "%-24s %llu\n", "dirs_pruned", t->dirs_pruned);
 	seq_printf(m, "%-24s %llu\n", "splits", t->splits);
 	seq_printf(m, "%-24s %llu\n", "mirrors", st->mirrors);
+	seq_printf(m, "%-24s %llu\n", "devmem_pages", st->devmem_pages);
+	seq_printf(m, "%-24s %llu\n", "devmem_used", st->devmem_used);
 }
 
 static int devmir_device_stats_show(struct seq_file *m, void *unused)
@@ -62,6 +65,33 @@ static int devmir_mirrors_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(devmir_mirrors);
+
+static int devmir_devmem_show(struct seq_file *m, void *unused)
+{
+	struct devmir_device *dev = m->private;
+	struct devmir_devmem *dm = dev->devmem;
+	unsigned long state[DEVMIR_DP_ISOLATED + 1] = { };
+	unsigned long i, referenced = 0;
+
+	if (!dm) {
+		seq_puts(m, "pages 0\n");
+		return 0;
+	}
+	spin_lock(&dm->lock);
+	for (i = 0; i < dm->npages; i++) {
+		state[dm->pages[i].state]++;
+		referenced += READ_ONCE(dm->pages[i].referenced);
+	}
+	spin_unlock(&dm->lock);
+	seq_printf(m, "pages %lu\nused %lu\nfree %lu\nallocated %lu\nin_use %lu\n"
+		   "isolated %lu\nreferenced %lu\npfns %#lx-%#lx\n", dm->npages,
+		   devmir_devmem_used(dm), state[DEVMIR_DP_FREE],
+		   state[DEVMIR_DP_ALLOCATED], state[DEVMIR_DP_IN_USE],
+		   state[DEVMIR_DP_ISOLATED], referenced, dm->base_pfn,
+		   dm->base_pfn + dm->npages - 1);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_devmem);
 
 static int devmir_mirror_stats_show(struct seq_file *m, void *unused)
 {
@@ -134,6 +164,7 @@ void devmir_debugfs_device_init(struct devmir_device *dev)
 	dev->debugfs = dir;
 	debugfs_create_file("stats", 0444, dir, dev, &devmir_device_stats_fops);
 	debugfs_create_file("mirrors", 0444, dir, dev, &devmir_mirrors_fops);
+	debugfs_create_file("devmem", 0444, dir, dev, &devmir_devmem_fops);
 }
 
 /**

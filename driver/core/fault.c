@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devmirror - device fault servicing: hmm_range_fault() with the interval
- * notifier retry protocol, fault-ahead windows and huge leaves.
+ * notifier retry protocol, fault-ahead windows, huge leaves, and the hooks
+ * where a device fault migrates (policy, peer pages, copy-on-write).
  */
 #include <linux/hmm.h>
 #include <linux/jiffies.h>
@@ -14,16 +15,17 @@
 
 #include "internal.h"
 
-#define DEVMIR_WINDOW_PAGES	(DEVMIR_WINDOW_MAX >> PAGE_SHIFT)
-
 /* Times a populate that ran out of memory under the update lock is retried. */
 #define DEVMIR_NOMEM_RETRIES	8
 
-/* Scratch space of one fault batch, allocated before any lock is taken. */
-struct devmir_fault_buf {
-	unsigned long pfns[DEVMIR_WINDOW_PAGES];
-	dmpt_entry_t entries[DEVMIR_WINDOW_PAGES];
-};
+/* Migrations one device fault may start (policy, then a fix-up). */
+#define DEVMIR_FAULT_MIGRATIONS	2
+
+/*
+ * Attempts a fault makes before the timeout may end it: a CPU that is merely
+ * slow (an emulated guest on a busy host) must not turn a fault into -EBUSY.
+ */
+#define DEVMIR_FAULT_MIN_ATTEMPTS	16
 
 /* Whether @vma may be mirrored for the access; hmm_range_fault() agrees. */
 static bool devmir_vma_ok(struct vm_area_struct *vma, bool write)
@@ -108,15 +110,26 @@ static int devmir_map_run(struct devmir_mirror *mirror, struct hmm_range *range,
 	return ret;
 }
 
-/*
- * Copy the result of hmm_range_fault() into the mirror table. A page that
- * the CPU maps at 2 MiB or more becomes one huge leaf covering the CPU
- * mapping, even where it extends past the faulted range: the interval
- * notifier covers the whole address space, so any change of that CPU
- * mapping invalidates the leaf.
+/**
+ * devmir_populate() - Copy the result of hmm_range_fault() into the mirror.
+ * @mirror: The mirror.
+ * @range: The range hmm_range_fault() filled; its notifier sequence was
+ *	checked under the update lock.
+ * @buf: The scratch space whose @pfns hmm_range_fault() filled.
+ *
+ * A page that the CPU maps at 2 MiB or more becomes one huge leaf covering
+ * the CPU mapping, even where it extends past the faulted range: the
+ * interval notifier covers the whole address space, so any change of that
+ * CPU mapping invalidates the leaf. A device page of this device becomes a
+ * %DMPT_DEVICE_PRIVATE leaf; a device page of a peer is not mapped (the
+ * device cannot reach it: its access faults and migrates the page).
+ *
+ * Context: The caller holds the mirror's update lock.
+ * Return: 0, or -ENOMEM when a directory allocation failed (the entries
+ * before it are installed).
  */
-static int devmir_populate(struct devmir_mirror *mirror, struct hmm_range *range,
-			   struct devmir_fault_buf *buf)
+int devmir_populate(struct devmir_mirror *mirror, struct hmm_range *range,
+		    struct devmir_fault_buf *buf)
 {
 	const struct dmpt_format *fmt = mirror->dev->format;
 	unsigned long npages = (range->end - range->start) >> PAGE_SHIFT;
@@ -145,8 +158,17 @@ static int devmir_populate(struct devmir_mirror *mirror, struct hmm_range *range
 		flags = DMPT_VALID;
 		if (hpfn & HMM_PFN_WRITE)
 			flags |= DMPT_WRITE;
-		if (is_device_private_page(page))
+		if (is_device_private_page(page)) {
+			if (!devmir_pfn_is_local(mirror->dev, pfn)) {
+				ret = devmir_map_run(mirror, range, buf->entries,
+						     run, i);
+				if (ret)
+					return ret;
+				run = ++i;
+				continue;
+			}
 			flags |= DMPT_DEVICE_PRIVATE;
+		}
 
 		level = devmir_leaf_level(fmt, hmm_pfn_to_map_order(hpfn));
 		if (level) {
@@ -210,8 +232,71 @@ static int devmir_fault_prepare(struct devmir_mirror *mirror,
 	return 0;
 }
 
+/**
+ * devmir_probe_range() - Read the CPU page table of a range, optionally
+ * mirroring what it finds.
+ * @mirror: The mirror.
+ * @start: Page-aligned start.
+ * @end: Page-aligned end, at most %DEVMIR_WINDOW_PAGES pages after @start.
+ * @buf: Receives hmm_range_fault() pfns (HMM_PFN_VALID clear: nothing the
+ *	device could map, i.e. none, swapped, migrating, or not readable).
+ * @populate: Also install what was found in the mirror, under the notifier
+ *	retry protocol.
+ *
+ * Never faults: hmm_range_fault() without HMM_PFN_REQ_FAULT, with the
+ * device's pgmap owner, so device pages of the device and of its peers are
+ * reported as they are.
+ *
+ * Context: The caller holds the mmap lock of the mirror's mm (read), and
+ * not the update lock.
+ * Return: 0; -EBUSY if invalidations kept racing for
+ * HMM_RANGE_DEFAULT_TIMEOUT; -ENOMEM (populate); -EFAULT for a range
+ * hmm_range_fault() refuses.
+ */
+int devmir_probe_range(struct devmir_mirror *mirror, u64 start, u64 end,
+		       struct devmir_fault_buf *buf, bool populate)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct hmm_range range = {
+		.notifier = &mirror->notifier,
+		.start = start,
+		.end = end,
+		.hmm_pfns = buf->pfns,
+		.dev_private_owner = mirror->dev->owner,
+	};
+	unsigned int nomem = 0, attempts = 0;
+	int ret;
+
+	mmap_assert_locked(mirror->mm);
+	for (;;) {
+		if (time_after(jiffies, timeout) &&
+		    ++attempts > DEVMIR_FAULT_MIN_ATTEMPTS)
+			return -EBUSY;
+		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		ret = hmm_range_fault(&range);
+		if (ret == -EBUSY)
+			continue;
+		if (ret || !populate)
+			return ret;
+
+		mutex_lock(&mirror->update_lock);
+		if (mmu_interval_read_retry(range.notifier, range.notifier_seq)) {
+			mutex_unlock(&mirror->update_lock);
+			continue;
+		}
+		ret = devmir_populate(mirror, &range, buf);
+		mutex_unlock(&mirror->update_lock);
+		if (ret == -ENOMEM && ++nomem < DEVMIR_NOMEM_RETRIES) {
+			cond_resched();
+			continue;
+		}
+		return ret;
+	}
+}
+
 static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
-			    u64 addr, bool write, struct devmir_fault_buf *buf)
+			    u64 addr, bool write, struct devmir_fault_buf *buf,
+			    struct devmir_migrate_buf **mbuf)
 {
 	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	struct hmm_range range = {
@@ -219,10 +304,10 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		.hmm_pfns = buf->pfns,
 		.dev_private_owner = mirror->dev->owner,
 	};
-	unsigned int nomem = 0;
+	unsigned int nomem = 0, migrations = 0, attempts = 0;
 	bool single = false;
 	dmpt_entry_t entry;
-	int ret;
+	int ret, moved;
 
 	addr &= PAGE_MASK;
 	if (addr >= devmir_va_end(mirror->dev))
@@ -239,15 +324,45 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 	for (;;) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (time_after(jiffies, timeout))
+		if (time_after(jiffies, timeout) &&
+		    ++attempts > DEVMIR_FAULT_MIN_ATTEMPTS)
 			return -EBUSY;
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
 		mmap_read_lock(mm);
 		ret = devmir_fault_prepare(mirror, &range, addr, write, single);
+		/* The fault-driven policy may migrate the window first. */
+		if (!ret && !migrations) {
+			moved = devmir_fault_migrate(mirror, addr, write, range.start,
+						     range.end, NULL, mbuf);
+			if (moved) {
+				mmap_read_unlock(mm);
+				migrations++;
+				if (moved < 0)
+					return moved;
+				continue;
+			}
+		}
 		if (!ret) {
 			devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
 			ret = hmm_range_fault(&range);
+		}
+		/*
+		 * A peer's device page or a read-only device page for a write
+		 * cannot be mirrored as it is: migrate it, then fault again.
+		 */
+		if (!ret && migrations < DEVMIR_FAULT_MIGRATIONS) {
+			moved = devmir_fault_migrate(mirror, addr, write, range.start,
+						     range.end,
+						     &buf->pfns[(addr - range.start) >> PAGE_SHIFT],
+						     mbuf);
+			if (moved) {
+				mmap_read_unlock(mm);
+				migrations++;
+				if (moved < 0)
+					return moved;
+				continue;
+			}
 		}
 		mmap_read_unlock(mm);
 
@@ -298,7 +413,16 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
  * invalidation raced), then the mirror entries are installed. A write fault
  * breaks copy-on-write (HMM_PFN_REQ_WRITE) for the faulting page only; the
  * neighbours in the window are faulted for read. Gives up after
- * HMM_RANGE_DEFAULT_TIMEOUT milliseconds of retries.
+ * HMM_RANGE_DEFAULT_TIMEOUT milliseconds of retries (and at least 16
+ * attempts past it).
+ *
+ * Migrations on the way: with a fault-driven policy (see
+ * devmir_mirror_set_migrate_policy()) a fault on a page not in the device's
+ * memory first migrates the window to the device; a fault on a page in a
+ * peer device's memory migrates that page to system memory (or, under a
+ * policy, the window to this device); a write fault on a device page that
+ * is read-only (shared copy-on-write after fork()) migrates it to system
+ * memory, where the fault breaks the sharing.
  *
  * The faults may belong to any process: the caller need not run in the
  * mirror's mm (a driver's fault worker can service every mirror).
@@ -316,6 +440,7 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults,
 		       unsigned int nfaults)
 {
+	struct devmir_migrate_buf *mbuf = NULL;
 	struct mm_struct *mm = mirror->mm;
 	struct devmir_fault_buf *buf;
 	unsigned int i;
@@ -344,13 +469,14 @@ int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults
 	for (i = 0; i < nfaults; i++) {
 		faults[i].result = devmir_fault_one(mirror, mm, faults[i].addr,
 						    faults[i].flags & DEVMIR_FAULT_WRITE,
-						    buf);
+						    buf, &mbuf);
 		if (faults[i].result) {
 			devmir_stat_add(mirror, DEVMIR_STAT_FAULT_ERRORS, 1);
 			if (!ret)
 				ret = faults[i].result;
 		}
 	}
+	kvfree(mbuf);
 	kfree(buf);
 out_mmput:
 	mmput(mm);

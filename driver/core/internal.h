@@ -4,8 +4,19 @@
  *
  * Lock ordering (outermost first):
  *
- *   mmap_lock (read: device fault path, while hmm_range_fault() runs)
- *     -- released before the update lock is taken --
+ *   mmap_lock (read: device fault path while hmm_range_fault() runs;
+ *              migrations: MIGRATE, fault-driven policy, CPU fault
+ *              (migrate_to_ram, entered with it held))
+ *     page locks                       (migrate_vma_setup() locks the pages
+ *                                        it collects; a migration window
+ *                                        holds them across the copy)
+ *       devmem->lock                   (spinlock, leaf: free list, LRU and
+ *                                        page states of the device memory)
+ *       victim page locks (eviction)   (trylock only, by
+ *                                        migrate_device_range())
+ *       driver's copy callback         (takes no mirror lock, no mmap lock)
+ *     -- the fault path releases mmap_lock before the update lock; the
+ *        migration path may hold it across the update lock (populate) --
  *
  *   [mmu notifier invalidate context: mmap_lock, i_mmap_rwsem, page lock,
  *    fs_reclaim may all be held by the caller]
@@ -14,33 +25,48 @@
  *                                        for write, then its TLB spinlock)
  *       rcu (deferred directory frees)
  *
+ *   exclusive access: page lock (from make_device_exclusive_range())
+ *     mirror->update_lock              (install the exclusive entry)
+ *     driver's access section          (the atomic, under the page lock)
+ *
  *   dev->mirrors_lock                  (spinlock; never nested with the
  *                                        update lock, taken after it is
- *                                        dropped)
+ *                                        dropped; also from migrate_to_ram
+ *                                        to read a mirror's ram window)
  *
  *   rcu_read_lock                      (lock-free device walks, leaf)
  *
  * Nothing under mirror->update_lock may sleep in reclaim: the lock is taken
  * from invalidations that reclaim itself issues. Allocations under it use
  * DEVMIR_GFP_LOCKED; everything else is allocated before it is taken.
+ * Nothing ever takes the mmap lock while holding the update lock or a page
+ * lock, and a page lock is only ever waited for with no other page locked.
  */
 #ifndef _DEVMIR_INTERNAL_H
 #define _DEVMIR_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/hmm.h>
 #include <linux/idr.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/memremap.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 
 #include "devmirror.h"
 
 #define DEVMIR_GFP_LOCKED	(GFP_NOWAIT | __GFP_NOWARN)
 
 struct dentry;
+struct resource;
+struct vm_area_struct;
+
+/* Pages of one fault-ahead window and of one migration window (2 MiB). */
+#define DEVMIR_WINDOW_PAGES	(DEVMIR_WINDOW_MAX >> PAGE_SHIFT)
 
 /**
  * struct devmir_counters - One set of statistics counters.
@@ -67,6 +93,9 @@ struct devmir_counters {
  * @counters: Device-wide counters (every mirror's events are added here).
  * @retired: Table counters (pruned directories, splits) of freed mirrors,
  *	under @mirrors_lock.
+ * @devmem: The device's private memory, or NULL; constant.
+ * @default_ram_window: Initial migrate_to_ram window of new mirrors and the
+ *	window for processes without a mirror; constant.
  * @debugfs: The device's debugfs directory, or NULL.
  */
 struct devmir_device {
@@ -86,7 +115,63 @@ struct devmir_device {
 
 	struct devmir_counters counters;
 	struct dmpt_stats retired;
+	struct devmir_devmem *devmem;
+	u64 default_ram_window;
 	struct dentry *debugfs;
+};
+
+/* States of a device page (&struct devmir_devpage.state). */
+enum devmir_devpage_state {
+	DEVMIR_DP_FREE,		/* on devmem->free */
+	DEVMIR_DP_ALLOCATED,	/* handed to a migration, on no list */
+	DEVMIR_DP_IN_USE,	/* holds data of some mm, on devmem->lru */
+	DEVMIR_DP_ISOLATED,	/* taken off the LRU by an eviction */
+};
+
+/**
+ * struct devmir_devpage - Pool bookkeeping of one device page.
+ * @node: On &devmir_devmem.free (FREE), &devmir_devmem.lru (IN_USE), or
+ *	on no list; under &devmir_devmem.lock.
+ * @state: &enum devmir_devpage_state; under &devmir_devmem.lock.
+ * @referenced: Set lock-free when the device accesses the page, cleared by
+ *	the eviction's clock hand (second chance).
+ */
+struct devmir_devpage {
+	struct list_head node;
+	u8 state;
+	u8 referenced;
+};
+
+/**
+ * struct devmir_devmem - The device-private memory of one device: its
+ * ZONE_DEVICE pages and the pool that hands them out.
+ * @dev: The device context.
+ * @pgmap: The MEMORY_DEVICE_PRIVATE pagemap (owner: the device's pgmap
+ *	owner); its pages are this device's device pages.
+ * @res: The physical address range from request_free_mem_region().
+ * @base_pfn: First pfn of @pgmap; constant.
+ * @npages: Number of device pages; constant.
+ * @lock: Protects @free, @lru, @nr_used, @dying and every page's @node and
+ *	@state.
+ * @free: Free pages (most recently freed first).
+ * @lru: Pages in use, least recently migrated first (eviction order, with
+ *	a second chance for referenced pages).
+ * @nr_used: Pages not free.
+ * @dying: Set at teardown: no page is handed out any more.
+ * @pages: Per-page bookkeeping, indexed by pfn - @base_pfn.
+ */
+struct devmir_devmem {
+	struct devmir_device *dev;
+	struct dev_pagemap pgmap;
+	struct resource *res;
+	unsigned long base_pfn;
+	unsigned long npages;
+	spinlock_t lock;		/* protects free, lru, nr_used, dying, pages[] */
+	struct list_head free;
+	struct list_head lru;
+	unsigned long nr_used;
+	bool dying;
+	struct devmir_devpage *pages;
 };
 
 /**
@@ -108,6 +193,14 @@ struct devmir_device {
  * @counters: The mirror's counters.
  * @table_base: dirs_pruned and splits of @pt at the last reset, under
  *	@update_lock.
+ * @policy: &enum devmir_migrate_policy; READ_ONCE()/WRITE_ONCE().
+ * @threshold: Faults per 2 MiB region for %DEVMIR_POLICY_THRESHOLD;
+ *	READ_ONCE()/WRITE_ONCE().
+ * @region_faults: Device faults per 2 MiB region (index: address >> 21,
+ *	value: xa_mk_value(count)) for %DEVMIR_POLICY_THRESHOLD; has its own
+ *	lock.
+ * @ram_window: Bytes a CPU fault on a device page migrates back, for this
+ *	mm; READ_ONCE()/WRITE_ONCE().
  * @debugfs: The mirror's debugfs directory, or NULL.
  * @priv: Driver data (&devmir_device.priv_size bytes, zeroed).
  */
@@ -125,8 +218,44 @@ struct devmir_mirror {
 	u64 fault_window;
 	struct devmir_counters counters;
 	struct dmpt_stats table_base;
+	unsigned int policy;
+	unsigned int threshold;
+	struct xarray region_faults;
+	u64 ram_window;
 	struct dentry *debugfs;
 	u64 priv[] __aligned(8);
+};
+
+/**
+ * struct devmir_fault_buf - Scratch space of one hmm_range_fault() window,
+ * allocated before any lock is taken.
+ * @pfns: hmm_range_fault() output.
+ * @entries: Leaf entries being built for the mirror table.
+ */
+struct devmir_fault_buf {
+	unsigned long pfns[DEVMIR_WINDOW_PAGES];
+	dmpt_entry_t entries[DEVMIR_WINDOW_PAGES];
+};
+
+/**
+ * struct devmir_migrate_buf - Scratch space of one migration window.
+ * @src: migrate_vma source pfns.
+ * @dst: migrate_vma destination pfns.
+ * @copy_src: Source pages handed to the copy engine (NULL: zero fill).
+ * @copy_dst: Destination pages handed to the copy engine.
+ * @copy_idx: Window index of each page handed to the copy engine.
+ * @outcome: Per page of the window, what happened to it.
+ * @probe: Scratch of the hmm_range_fault() that classifies the rest and
+ *	refreshes the mirror.
+ */
+struct devmir_migrate_buf {
+	unsigned long src[DEVMIR_WINDOW_PAGES];
+	unsigned long dst[DEVMIR_WINDOW_PAGES];
+	struct page *copy_src[DEVMIR_WINDOW_PAGES];
+	struct page *copy_dst[DEVMIR_WINDOW_PAGES];
+	u16 copy_idx[DEVMIR_WINDOW_PAGES];
+	u8 outcome[DEVMIR_WINDOW_PAGES];
+	struct devmir_fault_buf probe;
 };
 
 /* main.c */
@@ -138,9 +267,42 @@ void devmir_mirror_unlist(struct devmir_mirror *mirror);
 /* notifier.c */
 extern const struct mmu_interval_notifier_ops devmir_notifier_ops;
 
+/* fault.c */
+int devmir_populate(struct devmir_mirror *mirror, struct hmm_range *range,
+		    struct devmir_fault_buf *buf);
+int devmir_probe_range(struct devmir_mirror *mirror, u64 start, u64 end,
+		       struct devmir_fault_buf *buf, bool populate);
+
+/* devmem.c */
+int devmir_devmem_create(struct devmir_device *dev, u64 size);
+void devmir_devmem_destroy(struct devmir_device *dev);
+struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
+				 u64 *evicted);
+void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page);
+unsigned long devmir_devmem_used(struct devmir_devmem *dm);
+extern const struct dev_pagemap_ops devmir_devmem_ops;
+
+/* migrate.c */
+int __devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
+		     enum devmir_migrate_dir dir, struct devmir_migrate_buf *buf,
+		     struct devmir_migrate_result *res);
+int devmir_copy_pages(struct page **dst, struct page **src, unsigned int n,
+		      struct devmir_device *dst_dev);
+vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf);
+
+/* policy.c */
+int devmir_fault_migrate(struct devmir_mirror *mirror, u64 addr, bool write,
+			 u64 start, u64 end, const unsigned long *hpfn,
+			 struct devmir_migrate_buf **bufp);
+u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
+void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
+			      unsigned long moved);
+
 /* stats.c */
 void devmir_table_stats(struct devmir_mirror *mirror, struct dmpt_stats *st);
 const char *devmir_stat_name(enum devmir_stat stat);
+void devmir_device_stat_add(struct devmir_device *dev, enum devmir_stat stat,
+			    u64 n);
 
 /* debugfs.c */
 void devmir_debugfs_device_init(struct devmir_device *dev);

@@ -47,13 +47,26 @@
  * the driver shoot down its TLB. One notifier makes the bookkeeping trivial
  * and lets a huge leaf outlive the faulted range it came from; the price is
  * that any invalidation of the process makes a concurrent fault retry,
- * which the retry loop absorbs. Invalidations the device caused itself
- * (MMU_NOTIFY_MIGRATE with the device's pgmap owner) are skipped.
+ * which the retry loop absorbs. Only the MMU_NOTIFY_EXCLUSIVE invalidation
+ * that make_device_exclusive_range() sends on the mirror's own behalf is
+ * skipped; migrations, the device's own included, invalidate like any
+ * other change (they fence the device off the pages being copied).
  *
  * The mirror dies with its mm or its last reference, whichever comes
  * first: the MMU_NOTIFY_RELEASE callback of process exit empties the table
  * and unlists the mirror; the last devmir_mirror_put() removes the notifier
  * and frees everything.
+ *
+ * A device may own device-private memory (&devmir_device_desc.devmem_size):
+ * the core turns it into MEMORY_DEVICE_PRIVATE pages and manages them as a
+ * bounded pool with LRU eviction (DOC: Device memory in devmem.c), migrates
+ * ranges in both directions with devmir_migrate() and on CPU faults
+ * (DOC: Migration in migrate.c), migrates on device faults by policy
+ * (DOC: Migration policy in policy.c) and grants exclusive access for
+ * device atomics (DOC: Exclusive access in exclusive.c). The driver copies
+ * the data (&devmir_device_ops.copy). Devices with the same pgmap owner are
+ * peers: each sees the others' device pages in its faults and migrates them
+ * when it touches them.
  *
  * Statistics are kept per mirror and per device (devmir_stat_add()); debugfs
  * shows them under devmirror/<device>/, with a dump and a self-check of each
@@ -88,6 +101,17 @@
  * - Mirrors are reference counted. The device's mirror list is protected by
  *   a spinlock never held together with the update lock; a lookup takes a
  *   reference with kref_get_unless_zero().
+ * - Migrations run under the mmap read lock and hold the locks of the pages
+ *   of one window (taken by migrate_vma_setup()) across the copy; they take
+ *   no mirror lock themselves: their MMU_NOTIFY_MIGRATE invalidation takes
+ *   the update lock like any other, which is what fences the device off the
+ *   pages being copied. Evicting to make room happens with those page locks
+ *   held and therefore only trylocks its victims (migrate_device_range()).
+ *   The pool's spinlock is a leaf, also taken from page_free (any context
+ *   that drops a page reference).
+ * - Exclusive access takes the page lock (make_device_exclusive_range()),
+ *   then the update lock to install the entry; the driver's atomic runs
+ *   under the page lock and its access lock.
  */
 
 /**
@@ -130,11 +154,15 @@ struct dentry *devmir_debugfs_root;
  * Return: The device context, or ERR_PTR(-EINVAL) if @desc is incomplete or
  * its format is unusable (not 4 KiB leaves at level 0, failing
  * dmpt_format_validate(), a fault window outside 4 KiB..2 MiB or not a power
- * of two), ERR_PTR(-ENOMEM) if memory runs out.
+ * of two), device memory without a copy callback or of a bad size, a ram
+ * window that is neither 0 nor a power of two in 4 KiB..2 MiB;
+ * ERR_PTR(-ENOMEM) if memory runs out; the error of memremap_pages() or
+ * ERR_PTR(-ERANGE) (no free physical range) for the device memory.
  */
 struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc)
 {
 	struct devmir_device *dev;
+	int ret;
 
 	if (!desc || !desc->name || !desc->format || !desc->ops ||
 	    !desc->ops->invalidate || !desc->pgmap_owner || !desc->max_asids)
@@ -145,6 +173,12 @@ struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc
 	if (!is_power_of_2(desc->fault_window) ||
 	    desc->fault_window < DEVMIR_WINDOW_MIN ||
 	    desc->fault_window > DEVMIR_WINDOW_MAX)
+		return ERR_PTR(-EINVAL);
+	if (desc->devmem_size && !desc->ops->copy)
+		return ERR_PTR(-EINVAL);
+	if (desc->ram_window && (!is_power_of_2(desc->ram_window) ||
+				 desc->ram_window < DEVMIR_WINDOW_MIN ||
+				 desc->ram_window > DEVMIR_WINDOW_MAX))
 		return ERR_PTR(-EINVAL);
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
@@ -157,12 +191,22 @@ struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc
 	dev->ops = desc->ops;
 	dev->priv_size = desc->mirror_priv_size;
 	dev->default_window = desc->fault_window;
+	dev->default_ram_window = desc->ram_window ?: PAGE_SIZE;
 	dev->drvdata = desc->drvdata;
 	dev->max_asids = desc->max_asids;
 	spin_lock_init(&dev->mirrors_lock);
 	INIT_LIST_HEAD(&dev->mirrors);
 	ida_init(&dev->asids);
 	atomic_set(&dev->nr_mirrors, 0);
+
+	if (desc->devmem_size) {
+		ret = devmir_devmem_create(dev, desc->devmem_size);
+		if (ret) {
+			ida_destroy(&dev->asids);
+			kfree(dev);
+			return ERR_PTR(ret);
+		}
+	}
 
 	devmir_debugfs_device_init(dev);
 	pr_debug("devmirror: device %s created\n", dev->name);
@@ -178,7 +222,12 @@ EXPORT_SYMBOL_GPL(devmir_device_create);
  * its front ends first); a mirror still alive is a driver bug and is
  * reported with a warning and leaked rather than freed under its users.
  *
- * Context: Process context; may sleep.
+ * Processes may still have pages in the device's memory (they outlive the
+ * files that put them there): every one of them is evicted to system memory
+ * first (DOC: Device memory), so their data survive the driver. The
+ * driver's copy callback must still work until this returns.
+ *
+ * Context: Process context; may sleep, until every device page is free.
  */
 void devmir_device_destroy(struct devmir_device *dev)
 {
@@ -189,6 +238,7 @@ void devmir_device_destroy(struct devmir_device *dev)
 		 atomic_read(&dev->nr_mirrors)))
 		return;
 	devmir_debugfs_device_fini(dev);
+	devmir_devmem_destroy(dev);
 	ida_destroy(&dev->asids);
 	kfree(dev);
 }

@@ -4,8 +4,11 @@
  * teardown, lock-free lookup and snapshots.
  */
 #include <linux/err.h>
+#include <linux/hmm.h>
 #include <linux/log2.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
@@ -72,6 +75,7 @@ static void devmir_mirror_free(struct devmir_mirror *mirror, bool initialised)
 	spin_unlock(&dev->mirrors_lock);
 
 	ida_free(&dev->asids, mirror->asid);
+	xa_destroy(&mirror->region_faults);
 	mutex_destroy(&mirror->update_lock);
 	kfree(mirror);
 	atomic_dec(&dev->nr_mirrors);
@@ -99,6 +103,9 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	mirror->mm = mm;
 	mirror->asid = asid;
 	mirror->fault_window = dev->default_window;
+	mirror->ram_window = dev->default_ram_window;
+	mirror->policy = DEVMIR_POLICY_OFF;
+	xa_init(&mirror->region_faults);
 	INIT_LIST_HEAD(&mirror->node);
 	mutex_init(&mirror->update_lock);
 
@@ -128,6 +135,7 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	return mirror;
 
 err_asid:
+	xa_destroy(&mirror->region_faults);
 	mutex_destroy(&mirror->update_lock);
 	ida_free(&dev->asids, asid);
 err_free:
@@ -393,6 +401,54 @@ static int devmir_snap_run(const struct dmpt_run *run, void *arg)
 	return 0;
 }
 
+/*
+ * Mark the unmapped pages of a snapshot that live in a peer device's memory:
+ * the mirror never maps those, the CPU page table knows where they are.
+ */
+static int devmir_snap_remote(struct devmir_mirror *mirror, u64 start, u64 end,
+			      u8 *out)
+{
+	struct mm_struct *mm = mirror->mm;
+	struct devmir_fault_buf *buf;
+	u64 addr, wend;
+	unsigned long i;
+	int ret = 0;
+
+	if (!mmget_not_zero(mm))
+		return 0;
+	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_mmput;
+	}
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out_free;
+	}
+	for (addr = start; addr < end && !ret; addr = wend) {
+		wend = min_t(u64, end, addr + DEVMIR_WINDOW_MAX);
+		ret = devmir_probe_range(mirror, addr, wend, buf, false);
+		for (i = 0; !ret && i < (wend - addr) >> PAGE_SHIFT; i++) {
+			unsigned long hpfn = buf->pfns[i];
+			struct page *page;
+			u8 *byte = &out[((addr - start) >> PAGE_SHIFT) + i];
+
+			if (*byte || !(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
+				continue;
+			page = hmm_pfn_to_page(hpfn);
+			if (is_device_private_page(page) &&
+			    !devmir_pfn_is_local(mirror->dev, page_to_pfn(page)))
+				*byte = DEVMIR_SNAP_DEV_REMOTE;
+		}
+	}
+	mmap_read_unlock(mm);
+out_free:
+	kfree(buf);
+out_mmput:
+	mmput(mm);
+	return ret;
+}
+
 /**
  * devmir_mirror_snapshot() - Describe the mirror entries of a range.
  * @mirror: The mirror.
@@ -403,10 +459,15 @@ static int devmir_snap_run(const struct dmpt_run *run, void *arg)
  * @mapped: If not NULL, receives the number of mapped pages.
  *
  * Reads the table under the update lock, so the result is one consistent
- * state of the mirror; it never faults anything in.
+ * state of the mirror; it never faults anything in. A page the mirror does
+ * not map because it is in a peer device's memory is then reported as
+ * %DEVMIR_SNAP_DEV_REMOTE alone, from the CPU page table (not counted in
+ * @mapped).
  *
- * Context: Process context; may sleep (update lock).
- * Return: 0, or -EINVAL if @start is misaligned or the range wraps.
+ * Context: Process context; may sleep (mmap lock, update lock).
+ * Return: 0, -EINVAL if @start is misaligned or the range wraps, -ENOMEM,
+ * -EINTR (fatal signal while waiting for the mmap lock), -EBUSY
+ * (invalidations kept racing the CPU page-table read).
  */
 int devmir_mirror_snapshot(struct devmir_mirror *mirror, u64 start,
 			   unsigned long npages, u8 *out, unsigned long *mapped)
@@ -427,7 +488,9 @@ int devmir_mirror_snapshot(struct devmir_mirror *mirror, u64 start,
 	mutex_unlock(&mirror->update_lock);
 	if (mapped)
 		*mapped = ctx.mapped;
-	return 0;
+	if (ctx.mapped == npages)
+		return 0;
+	return devmir_snap_remote(mirror, start, ctx.end, out);
 }
 EXPORT_SYMBOL_GPL(devmir_mirror_snapshot);
 

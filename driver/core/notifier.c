@@ -33,7 +33,9 @@ static void __devmir_invalidate(struct devmir_mirror *mirror,
 		return;
 
 	if (devmir_event_keeps_pages(range->event)) {
-		pages = dmpt_protect(&mirror->pt, start, end, DMPT_WRITE, 0,
+		/* Read-only pages cannot stay exclusive for atomics either. */
+		pages = dmpt_protect(&mirror->pt, start, end,
+				     DMPT_WRITE | DMPT_EXCLUSIVE, 0,
 				     DEVMIR_GFP_LOCKED);
 		devmir_stat_add(mirror, DEVMIR_STAT_PAGES_PROTECTED, pages);
 	} else {
@@ -56,9 +58,14 @@ static bool devmir_invalidate(struct mmu_interval_notifier *mni,
 		container_of(mni, struct devmir_mirror, notifier);
 	bool release = range->event == MMU_NOTIFY_RELEASE;
 
-	/* The device's own migrations update the mirror themselves. */
-	if (range->event == MMU_NOTIFY_MIGRATE &&
-	    range->owner == mirror->dev->owner) {
+	/*
+	 * make_device_exclusive_range() on behalf of this mirror: the page
+	 * stays the one the mirror maps (devmir_exclusive_begin() installs
+	 * the exclusive entry itself). Migrations are never skipped, not even
+	 * the device's own: their invalidation is what keeps the device off a
+	 * page while it is copied.
+	 */
+	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == mirror) {
 		devmir_stat_add(mirror, DEVMIR_STAT_INV_SKIPPED, 1);
 		return true;
 	}

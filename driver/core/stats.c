@@ -38,6 +38,16 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_INV_RETRY] = "inv_retry",
 	[DEVMIR_STAT_PAGES_INVALIDATED] = "pages_invalidated",
 	[DEVMIR_STAT_PAGES_PROTECTED] = "pages_protected",
+	[DEVMIR_STAT_MIGRATED_TO_DEVICE] = "migrated_to_device",
+	[DEVMIR_STAT_MIGRATED_TO_SYSTEM] = "migrated_to_system",
+	[DEVMIR_STAT_MIGRATE_BYTES] = "migrate_bytes",
+	[DEVMIR_STAT_MIGRATE_FAILED] = "migrate_failed",
+	[DEVMIR_STAT_RAM_FAULTS] = "ram_faults",
+	[DEVMIR_STAT_EVICTIONS] = "evictions",
+	[DEVMIR_STAT_POLICY_MIGRATIONS] = "policy_migrations",
+	[DEVMIR_STAT_REMOTE_FAULTS] = "remote_faults",
+	[DEVMIR_STAT_EXCLUSIVE_GRANTS] = "exclusive_grants",
+	[DEVMIR_STAT_EXCLUSIVE_FALLBACKS] = "exclusive_fallbacks",
 };
 
 static_assert(DEVMIR_STAT_INV_LAST - DEVMIR_STAT_INV_FIRST == MMU_NOTIFY_EXCLUSIVE);
@@ -75,6 +85,34 @@ void devmir_stat_add(struct devmir_mirror *mirror, enum devmir_stat stat, u64 n)
 }
 EXPORT_SYMBOL_GPL(devmir_stat_add);
 
+/**
+ * devmir_device_stat_add() - Count events that belong to a device only.
+ * @dev: The device context.
+ * @stat: The counter.
+ * @n: Number of events.
+ *
+ * For events without a mirror: evictions (the victims may belong to any
+ * process), CPU faults of processes that have no mirror on the device.
+ *
+ * Context: Any context; lock-free.
+ */
+void devmir_device_stat_add(struct devmir_device *dev, enum devmir_stat stat,
+			    u64 n)
+{
+	if (WARN_ON_ONCE(stat >= DEVMIR_STAT_NR) || !n)
+		return;
+	atomic64_add(n, &dev->counters.c[stat]);
+}
+
+/* The device memory's size and occupancy, the same in both scopes. */
+static void devmir_devmem_gauges(struct devmir_device *dev, struct devmir_stats *st)
+{
+	if (!dev->devmem)
+		return;
+	st->devmem_pages = dev->devmem->npages;
+	st->devmem_used = devmir_devmem_used(dev->devmem);
+}
+
 static void devmir_counters_read(struct devmir_counters *cnt, struct devmir_stats *st)
 {
 	int i;
@@ -111,7 +149,8 @@ void devmir_table_stats(struct devmir_mirror *mirror, struct dmpt_stats *st)
 /**
  * devmir_mirror_stats() - Statistics of one mirror.
  * @mirror: The mirror.
- * @st: Receives the counters and the table accounting.
+ * @st: Receives the counters, the table accounting and the device
+ *	memory's size and occupancy (the device's: pages are not per mirror).
  *
  * Context: Process context; may sleep (takes the update lock briefly).
  */
@@ -121,6 +160,7 @@ void devmir_mirror_stats(struct devmir_mirror *mirror, struct devmir_stats *st)
 	devmir_counters_read(&mirror->counters, st);
 	devmir_table_stats(mirror, &st->table);
 	st->mirrors = 1;
+	devmir_devmem_gauges(mirror->dev, st);
 }
 EXPORT_SYMBOL_GPL(devmir_mirror_stats);
 
@@ -165,6 +205,7 @@ void devmir_device_stats(struct devmir_device *dev, struct devmir_stats *st)
 	st->table.dirs_pruned += dev->retired.dirs_pruned;
 	st->table.splits += dev->retired.splits;
 	spin_unlock(&dev->mirrors_lock);
+	devmir_devmem_gauges(dev, st);
 }
 EXPORT_SYMBOL_GPL(devmir_device_stats);
 

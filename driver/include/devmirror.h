@@ -7,7 +7,10 @@
  * the &struct devmir_mirror of each process that uses the device. The core
  * keeps the mirror table in sync with the CPU page tables: it fills it when
  * the driver hands it a batch of device faults and prunes it when the CPU
- * side invalidates, calling the driver back to shoot down its TLBs.
+ * side invalidates, calling the driver back to shoot down its TLBs. A device
+ * with private memory also gets a bounded pool of device-private pages from
+ * the core, migration in both directions, eviction and exclusive access;
+ * the driver supplies the copy engine.
  *
  * Mirror-table levels are numbered as in mirror/dmpt.h: level 0 is the leaf
  * (4 KiB) level, level nlevels - 1 the root.
@@ -24,6 +27,7 @@
 struct devmir_device;
 struct devmir_mirror;
 struct mm_struct;
+struct page;
 
 /**
  * struct devmir_device_ops - Driver callbacks of a device context.
@@ -41,12 +45,26 @@ struct mm_struct;
  *	from it: when it returns, the CPU may free or reuse the pages. Must
  *	not sleep when @blockable is false, and must never allocate memory
  *	that may recurse into reclaim.
+ * @copy: Required when the device has private memory
+ *	(&devmir_device_desc.devmem_size), the device's copy engine. Copy
+ *	@npages pages, page i from @src[i] to @dst[i], and wait for the copy
+ *	to complete. Each page is either a system page or a device-private
+ *	page of this device or of a peer (a device with the same pgmap owner;
+ *	devmir_page_device() and devmir_devmem_index() tell which and where).
+ *	A NULL @src[i] asks for a zero-filled @dst[i]. Every page is locked by
+ *	the caller and unmapped from the CPU and from every mirror, so nothing
+ *	else touches it meanwhile. Return 0 or a negative errno (-ENOMEM,
+ *	-EIO): the pages of a failed call are not migrated. Process context,
+ *	may sleep, also from a CPU page fault (migrate_to_ram) with the mmap
+ *	lock held: it must not take the mmap lock or any mirror lock.
  */
 struct devmir_device_ops {
 	int (*mirror_init)(struct devmir_mirror *mirror);
 	void (*mirror_fini)(struct devmir_mirror *mirror);
 	void (*invalidate)(struct devmir_mirror *mirror, u64 start, u64 end,
 			   bool blockable);
+	int (*copy)(struct devmir_device *dev, struct page **dst,
+		    struct page **src, unsigned int npages);
 };
 
 /**
@@ -55,15 +73,27 @@ struct devmir_device_ops {
  * @format: Mirror-table format (level 0 = leaf); must pass
  *	dmpt_format_validate(), have 4 KiB leaves at level 0 and outlive the
  *	device context.
- * @pgmap_owner: Owner cookie of the device's device-private memory: passed
- *	to hmm_range_fault() as the device-private owner and compared with
- *	the owner of MMU_NOTIFY_MIGRATE invalidations (those the device
- *	caused itself are skipped). Must not be NULL.
+ * @pgmap_owner: Owner cookie of the device's device-private memory
+ *	(&dev_pagemap.owner): passed to hmm_range_fault() as the device-private
+ *	owner and to migrate_vma_setup() as the pgmap owner. Devices that
+ *	share a cookie are *peers* (like GPUs of one XGMI hive): their fault
+ *	paths see each other's device pages without faulting them, and the
+ *	core migrates such a page when the device touches it. Must not be
+ *	NULL.
  * @ops: Driver callbacks.
  * @mirror_priv_size: Bytes of zeroed driver data allocated with each mirror.
  * @max_asids: Address-space ids available (one per live mirror), >= 1.
  * @fault_window: Initial fault-ahead window of new mirrors, in bytes; see
  *	devmir_mirror_set_fault_window().
+ * @devmem_size: Bytes of device-private memory, a multiple of 2 MiB up to
+ *	%DEVMIR_DEVMEM_MAX; 0 for none. The core creates the device-private
+ *	pages (memremap_pages() over a request_free_mem_region() range) and
+ *	manages them as a pool; the driver backs page i of it
+ *	(devmir_devmem_index()) with its own memory and copies with
+ *	&devmir_device_ops.copy.
+ * @ram_window: Bytes a CPU fault on one of the device's pages migrates back
+ *	to system memory, for processes without a mirror setting of their own;
+ *	see devmir_mirror_set_ram_window(). 0 means one page.
  * @drvdata: Driver pointer returned by devmir_device_drvdata().
  */
 struct devmir_device_desc {
@@ -74,12 +104,21 @@ struct devmir_device_desc {
 	size_t mirror_priv_size;
 	unsigned int max_asids;
 	u64 fault_window;
+	u64 devmem_size;
+	u64 ram_window;
 	void *drvdata;
 };
 
-/* Smallest and largest fault-ahead window, bytes. */
+/* Smallest and largest fault-ahead window, bytes (also the ram window). */
 #define DEVMIR_WINDOW_MIN	(4ULL << 10)
 #define DEVMIR_WINDOW_MAX	(2ULL << 20)
+
+/* Largest device memory of one device, and its granule, bytes. */
+#define DEVMIR_DEVMEM_MAX	(16ULL << 30)
+#define DEVMIR_DEVMEM_ALIGN	(2ULL << 20)
+
+/* Largest fault count of the THRESHOLD migration policy. */
+#define DEVMIR_THRESHOLD_MAX	1024
 
 /**
  * enum devmir_stat - Statistics counters, kept per mirror and per device.
@@ -105,11 +144,23 @@ struct devmir_device_desc {
  *	(MMU_NOTIFY_UNMAP); event e counts at DEVMIR_STAT_INV_FIRST + e.
  * @DEVMIR_STAT_INV_LAST: Invalidations of the last event counted
  *	(MMU_NOTIFY_EXCLUSIVE).
- * @DEVMIR_STAT_INV_SKIPPED: Invalidations caused by the device's own
- *	migrations, skipped.
+ * @DEVMIR_STAT_INV_SKIPPED: Invalidations the mirror caused itself
+ *	(make_device_exclusive_range() on its behalf), skipped.
  * @DEVMIR_STAT_INV_RETRY: Non-blocking invalidations refused (lock busy).
  * @DEVMIR_STAT_PAGES_INVALIDATED: 4 KiB pages unmapped by invalidations.
  * @DEVMIR_STAT_PAGES_PROTECTED: 4 KiB pages write-protected.
+ * @DEVMIR_STAT_MIGRATED_TO_DEVICE: Pages migrated into device memory.
+ * @DEVMIR_STAT_MIGRATED_TO_SYSTEM: Pages migrated to system memory.
+ * @DEVMIR_STAT_MIGRATE_BYTES: Bytes copied by migrations.
+ * @DEVMIR_STAT_MIGRATE_FAILED: Pages a migration could not move.
+ * @DEVMIR_STAT_RAM_FAULTS: CPU faults on device pages (migrate_to_ram).
+ * @DEVMIR_STAT_EVICTIONS: Device pages evicted because the pool was full.
+ * @DEVMIR_STAT_POLICY_MIGRATIONS: Device faults that migrated under the
+ *	fault-driven policy.
+ * @DEVMIR_STAT_REMOTE_FAULTS: Device faults on pages of a peer device.
+ * @DEVMIR_STAT_EXCLUSIVE_GRANTS: Pages made exclusive for device atomics.
+ * @DEVMIR_STAT_EXCLUSIVE_FALLBACKS: Atomics on pages that cannot be made
+ *	exclusive (driver).
  * @DEVMIR_STAT_NR: Number of counters.
  */
 enum devmir_stat {
@@ -137,6 +188,16 @@ enum devmir_stat {
 	DEVMIR_STAT_INV_RETRY,
 	DEVMIR_STAT_PAGES_INVALIDATED,
 	DEVMIR_STAT_PAGES_PROTECTED,
+	DEVMIR_STAT_MIGRATED_TO_DEVICE,
+	DEVMIR_STAT_MIGRATED_TO_SYSTEM,
+	DEVMIR_STAT_MIGRATE_BYTES,
+	DEVMIR_STAT_MIGRATE_FAILED,
+	DEVMIR_STAT_RAM_FAULTS,
+	DEVMIR_STAT_EVICTIONS,
+	DEVMIR_STAT_POLICY_MIGRATIONS,
+	DEVMIR_STAT_REMOTE_FAULTS,
+	DEVMIR_STAT_EXCLUSIVE_GRANTS,
+	DEVMIR_STAT_EXCLUSIVE_FALLBACKS,
 	DEVMIR_STAT_NR
 };
 
@@ -146,11 +207,15 @@ enum devmir_stat {
  * @table: Mirror-table accounting (live mirrors only for a device snapshot);
  *	@table.dirs_pruned and @table.splits count since the last reset.
  * @mirrors: Live mirrors included.
+ * @devmem_pages: Pages of the device's private memory (0: none).
+ * @devmem_used: Of those, pages in use now.
  */
 struct devmir_stats {
 	u64 counters[DEVMIR_STAT_NR];
 	struct dmpt_stats table;
 	u64 mirrors;
+	u64 devmem_pages;
+	u64 devmem_used;
 };
 
 /* Flags of &struct devmir_fault. */
@@ -172,10 +237,96 @@ struct devmir_fault {
 /* Per-page bytes produced by devmir_mirror_snapshot(). */
 #define DEVMIR_SNAP_READ	0x01	/* mapped */
 #define DEVMIR_SNAP_WRITE	0x02	/* writable */
-#define DEVMIR_SNAP_DEV_LOCAL	0x04	/* this device's private memory */
-#define DEVMIR_SNAP_DEV_REMOTE	0x08	/* another device's private memory */
+#define DEVMIR_SNAP_DEV_LOCAL	0x04	/* mapped from this device's private memory */
+#define DEVMIR_SNAP_DEV_REMOTE	0x08	/* not mapped: in a peer device's memory */
 #define DEVMIR_SNAP_EXCLUSIVE	0x10	/* exclusive access */
 #define DEVMIR_SNAP_LEVEL_SHIFT	5	/* bits 5-7: leaf level (level 0 = leaf) */
+
+/**
+ * enum devmir_migrate_dir - Direction of a migration.
+ * @DEVMIR_MIGRATE_TO_DEVICE: Into the device's private memory (from system
+ *	memory or from a peer device's memory).
+ * @DEVMIR_MIGRATE_TO_SYSTEM: From device-private memory (the device's or a
+ *	peer's) to system memory.
+ */
+enum devmir_migrate_dir {
+	DEVMIR_MIGRATE_TO_DEVICE,
+	DEVMIR_MIGRATE_TO_SYSTEM,
+};
+
+/* Flags of devmir_migrate(). */
+#define DEVMIR_MIGRATE_PREFETCH	BIT(0)	/* pages that cannot move do not fail the call */
+
+/**
+ * enum devmir_migrate_fail - Why a page could not migrate.
+ * @DEVMIR_MIGRATE_FAIL_VMA: Its mapping cannot migrate at all (hugetlbfs,
+ *	VM_IO, VM_PFNMAP, VM_MIXEDMAP, DAX).
+ * @DEVMIR_MIGRATE_FAIL_FILE: File-backed or shared page, or a hole of such
+ *	a mapping: only private anonymous memory moves to device memory.
+ * @DEVMIR_MIGRATE_FAIL_BUSY: Pinned (e.g. FOLL_LONGTERM), locked or being
+ *	migrated by someone else, swapped out, or a huge page that could not
+ *	be split. May succeed later.
+ * @DEVMIR_MIGRATE_FAIL_NOMEM: No destination page: device memory full with
+ *	nothing evictable, or no system memory.
+ * @DEVMIR_MIGRATE_FAIL_NR: Number of reasons.
+ */
+enum devmir_migrate_fail {
+	DEVMIR_MIGRATE_FAIL_VMA,
+	DEVMIR_MIGRATE_FAIL_FILE,
+	DEVMIR_MIGRATE_FAIL_BUSY,
+	DEVMIR_MIGRATE_FAIL_NOMEM,
+	DEVMIR_MIGRATE_FAIL_NR
+};
+
+/**
+ * struct devmir_migrate_result - What one devmir_migrate() call did.
+ * @migrated: Pages moved (including never-touched anonymous pages that a
+ *	migration to the device populated in device memory).
+ * @already: Pages already at the destination.
+ * @absent: Migration to system memory: pages never populated.
+ * @failed: Pages that could not move, by &enum devmir_migrate_fail.
+ * @evicted: Other device pages evicted to make room.
+ * @bytes: Bytes copied.
+ *
+ * @migrated + @already + @absent + the sum of @failed is the number of pages
+ * of the range.
+ */
+struct devmir_migrate_result {
+	u64 migrated;
+	u64 already;
+	u64 absent;
+	u64 failed[DEVMIR_MIGRATE_FAIL_NR];
+	u64 evicted;
+	u64 bytes;
+};
+
+/**
+ * enum devmir_migrate_policy - Fault-driven migration of a mirror.
+ * @DEVMIR_POLICY_OFF: Device faults only mirror (default).
+ * @DEVMIR_POLICY_FIRST_FAULT: A device fault migrates its fault-ahead
+ *	window into device memory, then mirrors it.
+ * @DEVMIR_POLICY_THRESHOLD: Likewise, once the 2 MiB-aligned region of the
+ *	fault has taken the threshold number of device faults.
+ */
+enum devmir_migrate_policy {
+	DEVMIR_POLICY_OFF,
+	DEVMIR_POLICY_FIRST_FAULT,
+	DEVMIR_POLICY_THRESHOLD,
+};
+
+/**
+ * struct devmir_exclusive - One page held exclusive for a device atomic.
+ * @page: The page, locked and referenced while held.
+ * @mm: Its mm, referenced while held.
+ * @addr: Page-aligned virtual address.
+ *
+ * Filled by devmir_exclusive_begin(), released by devmir_exclusive_end().
+ */
+struct devmir_exclusive {
+	struct page *page;
+	struct mm_struct *mm;
+	u64 addr;
+};
 
 /* Device contexts: driver/core/main.c */
 struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc);
@@ -205,6 +356,30 @@ int devmir_mirror_check(struct devmir_mirror *mirror);
 int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults,
 		       unsigned int nfaults);
 int devmir_range_check(struct mm_struct *mm, u64 start, u64 end, bool write);
+
+/* Device memory: driver/core/devmem.c */
+u64 devmir_device_devmem_size(struct devmir_device *dev);
+struct devmir_device *devmir_page_device(struct page *page);
+long devmir_devmem_index(struct devmir_device *dev, struct page *page);
+bool devmir_pfn_is_local(struct devmir_device *dev, unsigned long pfn);
+void devmir_devmem_mark_used(struct devmir_device *dev, unsigned long pfn);
+
+/* Migration: driver/core/migrate.c, driver/core/policy.c */
+int devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
+		   enum devmir_migrate_dir dir, unsigned int flags,
+		   struct devmir_migrate_result *res);
+int devmir_mirror_set_migrate_policy(struct devmir_mirror *mirror,
+				     enum devmir_migrate_policy policy,
+				     unsigned int threshold);
+enum devmir_migrate_policy devmir_mirror_migrate_policy(struct devmir_mirror *mirror,
+							unsigned int *threshold);
+int devmir_mirror_set_ram_window(struct devmir_mirror *mirror, u64 bytes);
+u64 devmir_mirror_ram_window(struct devmir_mirror *mirror);
+
+/* Exclusive access: driver/core/exclusive.c */
+int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
+			   struct devmir_exclusive *ex);
+void devmir_exclusive_end(struct devmir_exclusive *ex);
 
 /* Statistics: driver/core/stats.c */
 void devmir_stat_add(struct devmir_mirror *mirror, enum devmir_stat stat, u64 n);

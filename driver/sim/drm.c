@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devmirror_sim - the DRM render node of a simulated device and its ioctls.
+ * devmirror_sim - the DRM render node of a simulated device and its ioctls
+ * (GET_INFO, ACCESS, SET/GET_POLICY, SNAPSHOT, STATS, RESET_STATS, MIGRATE).
  *
  * Each open file is bound to the mirror of the process that opened it; all
  * opens of one process share that mirror. Every ioctl validates its whole
@@ -33,6 +34,18 @@ static_assert(DRM_DEVMIR_SNAP_LEVEL_SHIFT == DEVMIR_SNAP_LEVEL_SHIFT);
 static_assert(DRM_DEVMIR_MAX_LEVELS >= DMPT_MAX_LEVELS);
 static_assert(DRM_DEVMIR_WINDOW_MIN == DEVMIR_WINDOW_MIN);
 static_assert(DRM_DEVMIR_WINDOW_MAX == DEVMIR_WINDOW_MAX);
+static_assert(DRM_DEVMIR_THRESHOLD_MAX == DEVMIR_THRESHOLD_MAX);
+static_assert(DRM_DEVMIR_MIGRATE_OFF == DEVMIR_POLICY_OFF);
+static_assert(DRM_DEVMIR_MIGRATE_FIRST_FAULT == DEVMIR_POLICY_FIRST_FAULT);
+static_assert(DRM_DEVMIR_MIGRATE_THRESHOLD == DEVMIR_POLICY_THRESHOLD);
+static_assert(DRM_DEVMIR_MIGRATE_TO_DEVICE == DEVMIR_MIGRATE_TO_DEVICE);
+static_assert(DRM_DEVMIR_MIGRATE_TO_SYSTEM == DEVMIR_MIGRATE_TO_SYSTEM);
+static_assert(DRM_DEVMIR_MIGRATE_PREFETCH == DEVMIR_MIGRATE_PREFETCH);
+static_assert(DRM_DEVMIR_MIGRATE_FAIL_VMA == DEVMIR_MIGRATE_FAIL_VMA);
+static_assert(DRM_DEVMIR_MIGRATE_FAIL_FILE == DEVMIR_MIGRATE_FAIL_FILE);
+static_assert(DRM_DEVMIR_MIGRATE_FAIL_BUSY == DEVMIR_MIGRATE_FAIL_BUSY);
+static_assert(DRM_DEVMIR_MIGRATE_FAIL_NOMEM == DEVMIR_MIGRATE_FAIL_NOMEM);
+static_assert(DRM_DEVMIR_MIGRATE_REASONS >= DEVMIR_MIGRATE_FAIL_NR);
 
 /* The caller's mirror, or -EBADF when the caller is not the opener. */
 static struct devmir_mirror *sim_file_mirror(struct drm_file *file)
@@ -85,7 +98,7 @@ static int sim_ioctl_get_info(struct drm_device *drm, void *data,
 	args->fault_queue_entries = sdev->fq.size;
 	args->engines = sdev->nengines;
 	args->txn_bytes = sim_config.txn_bytes;
-	args->device_memory = 0;
+	args->device_memory = devmir_device_devmem_size(sdev->core);
 	args->window_min = DRM_DEVMIR_WINDOW_MIN;
 	args->window_max = DRM_DEVMIR_WINDOW_MAX;
 	return 0;
@@ -196,6 +209,27 @@ static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
 	if (args->flags & DRM_DEVMIR_POLICY_BATCH &&
 	    (!args->fault_batch || args->fault_batch > sdev->fq.size))
 		return -EINVAL;
+	if (args->flags & DRM_DEVMIR_POLICY_MIGRATE) {
+		switch (args->migrate_mode) {
+		case DRM_DEVMIR_MIGRATE_OFF:
+		case DRM_DEVMIR_MIGRATE_FIRST_FAULT:
+			if (args->migrate_threshold)
+				return -EINVAL;
+			break;
+		case DRM_DEVMIR_MIGRATE_THRESHOLD:
+			if (!args->migrate_threshold ||
+			    args->migrate_threshold > DRM_DEVMIR_THRESHOLD_MAX)
+				return -EINVAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (args->flags & DRM_DEVMIR_POLICY_RAM_WINDOW &&
+	    (!is_power_of_2(args->ram_window) ||
+	     args->ram_window < DRM_DEVMIR_WINDOW_MIN ||
+	     args->ram_window > DRM_DEVMIR_WINDOW_MAX))
+		return -EINVAL;
 	mirror = sim_file_mirror(file);
 	if (IS_ERR(mirror))
 		return PTR_ERR(mirror);
@@ -205,6 +239,11 @@ static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
 		devmir_mirror_set_fault_window(mirror, args->fault_window);
 	if (args->flags & DRM_DEVMIR_POLICY_BATCH)
 		WRITE_ONCE(smirror->fault_batch, args->fault_batch);
+	if (args->flags & DRM_DEVMIR_POLICY_MIGRATE)
+		devmir_mirror_set_migrate_policy(mirror, args->migrate_mode,
+						 args->migrate_threshold);
+	if (args->flags & DRM_DEVMIR_POLICY_RAM_WINDOW)
+		devmir_mirror_set_ram_window(mirror, args->ram_window);
 	return 0;
 }
 
@@ -224,6 +263,9 @@ static int sim_ioctl_get_policy(struct drm_device *drm, void *data,
 	smirror = devmir_mirror_priv(mirror);
 	args->fault_batch = READ_ONCE(smirror->fault_batch);
 	args->fault_window = devmir_mirror_fault_window(mirror);
+	args->migrate_mode = devmir_mirror_migrate_policy(mirror,
+							  &args->migrate_threshold);
+	args->ram_window = devmir_mirror_ram_window(mirror);
 	return 0;
 }
 
@@ -336,6 +378,18 @@ static int sim_ioctl_stats(struct drm_device *drm, void *data,
 	args->dirs_pruned = st->table.dirs_pruned;
 	args->splits = st->table.splits;
 	args->mirrors = st->mirrors;
+	args->migrated_to_device = c[DEVMIR_STAT_MIGRATED_TO_DEVICE];
+	args->migrated_to_system = c[DEVMIR_STAT_MIGRATED_TO_SYSTEM];
+	args->migrate_bytes = c[DEVMIR_STAT_MIGRATE_BYTES];
+	args->migrate_failed = c[DEVMIR_STAT_MIGRATE_FAILED];
+	args->ram_faults = c[DEVMIR_STAT_RAM_FAULTS];
+	args->evictions = c[DEVMIR_STAT_EVICTIONS];
+	args->policy_migrations = c[DEVMIR_STAT_POLICY_MIGRATIONS];
+	args->remote_faults = c[DEVMIR_STAT_REMOTE_FAULTS];
+	args->exclusive_grants = c[DEVMIR_STAT_EXCLUSIVE_GRANTS];
+	args->exclusive_fallbacks = c[DEVMIR_STAT_EXCLUSIVE_FALLBACKS];
+	args->devmem_pages = st->devmem_pages;
+	args->devmem_used = st->devmem_used;
 	kfree(st);
 	return 0;
 }
@@ -360,6 +414,44 @@ static int sim_ioctl_reset_stats(struct drm_device *drm, void *data,
 	return 0;
 }
 
+static int sim_ioctl_migrate(struct drm_device *drm, void *data,
+			     struct drm_file *file)
+{
+	struct drm_devmir_migrate *args = data;
+	struct devmir_migrate_result res;
+	struct devmir_mirror *mirror;
+	unsigned int i;
+	u64 end;
+	int ret;
+
+	if (args->flags & ~DRM_DEVMIR_MIGRATE_FLAGS)
+		return -EINVAL;
+	if (args->direction != DRM_DEVMIR_MIGRATE_TO_DEVICE &&
+	    args->direction != DRM_DEVMIR_MIGRATE_TO_SYSTEM)
+		return -EINVAL;
+	if (args->addr & ~PAGE_MASK || args->size & ~PAGE_MASK || !args->size ||
+	    args->size > DRM_DEVMIR_MIGRATE_MAX_SIZE)
+		return -EINVAL;
+	if (check_add_overflow(args->addr, args->size, &end))
+		return -EINVAL;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+	if (end > TASK_SIZE_MAX)
+		return -EFAULT;
+
+	ret = devmir_migrate(mirror, args->addr, end, args->direction, args->flags,
+			     &res);
+	args->migrated = res.migrated;
+	args->already = res.already;
+	args->absent = res.absent;
+	for (i = 0; i < DRM_DEVMIR_MIGRATE_REASONS; i++)
+		args->failed[i] = i < DEVMIR_MIGRATE_FAIL_NR ? res.failed[i] : 0;
+	args->evicted = res.evicted;
+	args->bytes_copied = res.bytes;
+	return ret;
+}
+
 static const struct drm_ioctl_desc sim_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(DEVMIR_GET_INFO, sim_ioctl_get_info, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(DEVMIR_ACCESS, sim_ioctl_access, DRM_RENDER_ALLOW),
@@ -368,6 +460,7 @@ static const struct drm_ioctl_desc sim_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(DEVMIR_SNAPSHOT, sim_ioctl_snapshot, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(DEVMIR_STATS, sim_ioctl_stats, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(DEVMIR_RESET_STATS, sim_ioctl_reset_stats, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_MIGRATE, sim_ioctl_migrate, DRM_RENDER_ALLOW),
 };
 
 static int sim_drm_open(struct drm_device *drm, struct drm_file *file)

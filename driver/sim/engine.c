@@ -15,6 +15,14 @@
  * kernel bounce page; copies from and to user memory happen outside it. The
  * TLB shootdown takes the access lock for write, so once an invalidation
  * has returned no transaction can still touch a page it removed.
+ *
+ * Atomics on system memory need exclusive access: a translation without
+ * %DMPT_EXCLUSIVE makes the engine ask the core for it
+ * (devmir_exclusive_begin()), which locks the page and installs an exclusive
+ * mirror entry; the atomic then runs on that entry, still inside the access
+ * lock, and the page is released. Pages in device memory need nothing: the
+ * CPU cannot reach them. Pages that cannot be exclusive (shared, file, huge)
+ * fall back to a plain write translation, as before this protocol existed.
  */
 #include <linux/atomic.h>
 #include <linux/highmem.h>
@@ -103,6 +111,60 @@ static void sim_txn_touch(struct sim_cmd *cmd, u64 pfn, u64 va, u32 len)
 	kunmap_local(kaddr);
 }
 
+static bool sim_is_atomic(const struct sim_cmd *cmd)
+{
+	return cmd->op == DRM_DEVMIR_OP_ATOMIC_ADD ||
+	       cmd->op == DRM_DEVMIR_OP_ATOMIC_CMPXCHG;
+}
+
+/*
+ * Translate and touch under the access lock. An atomic on system memory
+ * without an exclusive translation returns -EPERM (unless the command fell
+ * back to plain atomics).
+ */
+static int sim_txn_locked(struct sim_cmd *cmd, u64 va, u32 len, bool need_excl)
+{
+	u64 pfn, flags = 0;
+	int ret;
+
+	read_lock(&cmd->smirror->access_lock);
+	ret = sim_translate(cmd->sdev, cmd->mirror, va, cmd->write, &pfn, &flags);
+	if (!ret && need_excl &&
+	    !(flags & (DMPT_EXCLUSIVE | DMPT_DEVICE_PRIVATE)))
+		ret = -EPERM;
+	if (!ret)
+		sim_txn_touch(cmd, pfn, va, len);
+	read_unlock(&cmd->smirror->access_lock);
+	return ret;
+}
+
+/*
+ * An atomic whose page must first be made exclusive: hold it exclusive
+ * around the access. -EAGAIN if the exclusive entry was invalidated before
+ * the atomic could use it (the caller faults and tries again).
+ */
+static int sim_txn_exclusive(struct sim_cmd *cmd, u64 va, u32 len)
+{
+	u32 asid = devmir_mirror_asid(cmd->mirror);
+	struct devmir_exclusive ex;
+	u64 page = va & PAGE_MASK;
+	int ret;
+
+	ret = devmir_exclusive_begin(cmd->mirror, va, &ex);
+	if (ret == -EOPNOTSUPP) {
+		cmd->no_exclusive = true;
+		devmir_stat_add(cmd->mirror, DEVMIR_STAT_EXCLUSIVE_FALLBACKS, 1);
+		return sim_txn_locked(cmd, va, len, false);
+	}
+	if (ret)
+		return ret;
+	/* The TLB may still cache the entry from before it was exclusive. */
+	sim_tlb_shootdown(&cmd->sdev->tlb, asid, page, page + PAGE_SIZE);
+	ret = sim_txn_locked(cmd, va, len, true);
+	devmir_exclusive_end(&ex);
+	return ret == -EPERM ? -EAGAIN : ret;
+}
+
 /*
  * Execute one transaction: -EAGAIN if it misses and must fault, -EFAULT if
  * the user buffer is unusable, 0 when done.
@@ -110,17 +172,15 @@ static void sim_txn_touch(struct sim_cmd *cmd, u64 pfn, u64 va, u32 len)
 static int sim_txn(struct sim_cmd *cmd, u64 va, u32 len)
 {
 	u8 __user *ubuf = cmd->ubuf + (va - cmd->addr);
-	u64 pfn;
+	bool need_excl = sim_is_atomic(cmd) && !cmd->no_exclusive;
 	int ret;
 
 	if (cmd->op == DRM_DEVMIR_OP_WRITE && copy_from_user(cmd->bounce, ubuf, len))
 		return -EFAULT;
 
-	read_lock(&cmd->smirror->access_lock);
-	ret = sim_translate(cmd->sdev, cmd->mirror, va, cmd->write, &pfn);
-	if (!ret)
-		sim_txn_touch(cmd, pfn, va, len);
-	read_unlock(&cmd->smirror->access_lock);
+	ret = sim_txn_locked(cmd, va, len, need_excl);
+	if (ret == -EPERM)
+		ret = sim_txn_exclusive(cmd, va, len);
 
 	if (!ret && cmd->op == DRM_DEVMIR_OP_READ && copy_to_user(ubuf, cmd->bounce, len))
 		return -EFAULT;

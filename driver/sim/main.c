@@ -31,14 +31,21 @@
  * pages through the translated frames: data is correct byte for byte or the
  * access fails.
  *
- * The atomics use a write translation and a CPU atomic on the page; the
- * exclusive-access protocol (make_device_exclusive_range()) belongs to the
- * migration work and is not modelled yet.
+ * Each device has ``devmem_mb`` MiB of device memory: the core creates and
+ * pools the device-private pages, this module backs each one with a kernel
+ * page and copies data in and out for migrations (devmem.c). Device accesses
+ * to pages in device memory use that memory. All devices of the module share
+ * one pgmap owner: they are peers, see each other's device pages and migrate
+ * them when they touch them. Atomics on system memory take the page
+ * exclusive first (devmir_exclusive_begin()).
  *
  * Unloading: every open render-node file pins the module (its
  * file_operations owner), so rmmod fails with EBUSY until the last file is
- * closed; with no file open, unload removes the render nodes, then the core
- * device contexts (which have no mirror left by then).
+ * closed. With no file open, unload removes the render nodes, then the core
+ * device contexts (which have no mirror left by then); destroying a context
+ * evicts every page still in its device memory to system memory, so a
+ * process that closed its files but still uses migrated memory keeps its
+ * data. Then the backing pages are freed.
  */
 
 struct sim_config sim_config;
@@ -78,6 +85,17 @@ MODULE_PARM_DESC(huge, "Device MMU maps 2 MiB and 1 GiB pages (default true)");
 static unsigned int fault_window_kb = 4;
 module_param(fault_window_kb, uint, 0444);
 MODULE_PARM_DESC(fault_window_kb, "Initial fault-ahead window in KiB (power of two, 4-2048, default 4)");
+
+static unsigned int devmem_mb = 256;
+module_param(devmem_mb, uint, 0444);
+MODULE_PARM_DESC(devmem_mb, "Device memory per device in MiB (0 or an even number up to 16384, default 256)");
+
+static unsigned int ram_window_kb = 64;
+module_param(ram_window_kb, uint, 0444);
+MODULE_PARM_DESC(ram_window_kb, "Initial window a CPU fault on device memory migrates back, KiB (power of two, 4-2048, default 64)");
+
+/* The pgmap owner shared by every device of this module: they are peers. */
+static int sim_peer_group;
 
 /*
  * The device MMU's page-table format: x86-64-like 4 levels of 512 entries
@@ -130,6 +148,7 @@ static const struct devmir_device_ops sim_core_ops = {
 	.mirror_init = sim_mirror_init,
 	.mirror_fini = sim_mirror_fini,
 	.invalidate = sim_invalidate,
+	.copy = sim_copy,
 };
 
 static int sim_config_check(void)
@@ -146,6 +165,8 @@ static int sim_config_check(void)
 	c->huge = huge;
 	c->fault_window = (u64)fault_window_kb << 10;
 	c->max_asids = 4096;
+	c->devmem = (u64)devmem_mb << 20;
+	c->ram_window = (u64)ram_window_kb << 10;
 
 	if (!c->ndevices || c->ndevices > ARRAY_SIZE(sim_devices))
 		return -EINVAL;
@@ -164,6 +185,11 @@ static int sim_config_check(void)
 	if (!is_power_of_2(c->fault_window) || c->fault_window < DEVMIR_WINDOW_MIN ||
 	    c->fault_window > DEVMIR_WINDOW_MAX)
 		return -EINVAL;
+	if (!IS_ALIGNED(c->devmem, DEVMIR_DEVMEM_ALIGN) || c->devmem > DEVMIR_DEVMEM_MAX)
+		return -EINVAL;
+	if (!is_power_of_2(c->ram_window) || c->ram_window < DEVMIR_WINDOW_MIN ||
+	    c->ram_window > DEVMIR_WINDOW_MAX)
+		return -EINVAL;
 	return 0;
 }
 
@@ -172,7 +198,9 @@ static void sim_device_destroy(struct sim_device *sdev)
 	struct platform_device *pdev = sdev->pdev;
 
 	sim_drm_unregister(sdev);
+	/* Evicts what is left in device memory, with sim_copy(). */
 	devmir_device_destroy(sdev->core);
+	sim_devmem_fini(sdev);
 	sim_engines_fini(sdev);
 	sim_fq_fini(&sdev->fq);
 	sim_tlb_fini(&sdev->tlb);
@@ -217,20 +245,25 @@ static struct sim_device *sim_device_create(unsigned int index)
 	ret = sim_engines_init(sdev, sim_config.engines);
 	if (ret)
 		goto err_fq;
+	ret = sim_devmem_init(sdev, sim_config.devmem);
+	if (ret)
+		goto err_engines;
 
 	snprintf(name, sizeof(name), "sim%u", index);
 	desc.name = name;
 	desc.format = &sdev->format;
-	desc.pgmap_owner = sdev;
+	desc.pgmap_owner = &sim_peer_group;
 	desc.ops = &sim_core_ops;
 	desc.mirror_priv_size = sizeof(struct sim_mirror);
 	desc.max_asids = sim_config.max_asids;
 	desc.fault_window = sim_config.fault_window;
+	desc.devmem_size = sim_config.devmem;
+	desc.ram_window = sim_config.ram_window;
 	desc.drvdata = sdev;
 	sdev->core = devmir_device_create(&desc);
 	if (IS_ERR(sdev->core)) {
 		ret = PTR_ERR(sdev->core);
-		goto err_engines;
+		goto err_devmem;
 	}
 
 	/* Last: user space may open the render node from here on. */
@@ -241,6 +274,8 @@ static struct sim_device *sim_device_create(unsigned int index)
 
 err_core:
 	devmir_device_destroy(sdev->core);
+err_devmem:
+	sim_devmem_fini(sdev);
 err_engines:
 	sim_engines_fini(sdev);
 err_fq:
@@ -284,9 +319,9 @@ static int __init sim_init(void)
 			return ret;
 		}
 	}
-	pr_info("devmirror_sim: %u device(s), TLB %u x %u-way, fault queue %u\n",
+	pr_info("devmirror_sim: %u device(s), TLB %u x %u-way, fault queue %u, %u MiB device memory each\n",
 		sim_config.ndevices, sim_config.tlb_entries / sim_config.tlb_ways,
-		sim_config.tlb_ways, sim_config.fault_queue);
+		sim_config.tlb_ways, sim_config.fault_queue, devmem_mb);
 	return 0;
 }
 

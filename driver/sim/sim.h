@@ -5,8 +5,9 @@
  * One file per hardware block: main.c (module, devices), drm.c (render node
  * and ioctls), tlb.c (set-associative TLB), walker.c (page walker and
  * translation), fault_queue.c (bounded, coalescing fault queue), engine.c
- * (command execution). Static configuration (&struct sim_config) is kept
- * apart from runtime state (&struct sim_device).
+ * (command execution), devmem.c (device memory and copy engine). Static
+ * configuration (&struct sim_config) is kept apart from runtime state
+ * (&struct sim_device).
  *
  * Lock ordering (outermost first), below the core's update lock:
  *
@@ -20,6 +21,10 @@
  *                                    mirror update lock)
  *       sim_tlb.lock                (spinlock)
  *         rcu_read_lock             (page walk)
+ *
+ * An atomic that needs exclusive access holds the page lock (from
+ * devmir_exclusive_begin()) around its access_lock section. The copy engine
+ * (devmem.c) takes no lock: the core hands it locked, unmapped pages only.
  *
  * No user copy and no fault servicing happens under access_lock.
  */
@@ -50,6 +55,8 @@ struct platform_device;
  * @huge: Whether the device MMU has 2 MiB and 1 GiB leaves.
  * @fault_window: Initial fault-ahead window of new mirrors, bytes.
  * @max_asids: Address-space ids per device.
+ * @devmem: Bytes of device memory per device (0: none).
+ * @ram_window: Initial migrate_to_ram window, bytes.
  */
 struct sim_config {
 	unsigned int ndevices;
@@ -62,6 +69,8 @@ struct sim_config {
 	bool huge;
 	u64 fault_window;
 	unsigned int max_asids;
+	u64 devmem;
+	u64 ram_window;
 };
 
 extern struct sim_config sim_config;
@@ -69,12 +78,14 @@ extern struct sim_config sim_config;
 /**
  * struct sim_tlb_entry - One cached translation.
  * @vbase: Virtual address of the translated page, aligned to its size.
- * @pfn: First 4 KiB frame of the page.
+ * @pfn: First 4 KiB frame of the page: a system page, or for device memory
+ *	the frame of the backing page that holds its data.
  * @asid: Address-space id of the mirror it came from.
  * @age: Last use, for LRU replacement.
  * @level: Leaf level of the page (level 0 = leaf, 4 KiB).
  * @shift: log2 of the page size.
- * @writable: Whether the translation allows writes.
+ * @flags: ``DMPT_*`` flags of the mirror entry (%DMPT_WRITE,
+ *	%DMPT_DEVICE_PRIVATE, %DMPT_EXCLUSIVE, ...; bits 0-7).
  * @valid: Whether the entry is in use.
  */
 struct sim_tlb_entry {
@@ -84,7 +95,7 @@ struct sim_tlb_entry {
 	u32 age;
 	u8 level;
 	u8 shift;
-	bool writable;
+	u8 flags;
 	bool valid;
 };
 
@@ -196,6 +207,10 @@ struct sim_engine {
  * @fq: The fault queue.
  * @nengines: Number of engines.
  * @engines: The engines.
+ * @devmem_pages: Pages of device memory.
+ * @backing: Per device page (devmir_devmem_index()), the kernel page that
+ *	holds its data, allocated when the copy engine first writes it;
+ *	set once with cmpxchg(), freed when the device goes.
  */
 struct sim_device {
 	struct drm_device drm;
@@ -207,6 +222,8 @@ struct sim_device {
 	struct sim_fault_queue fq;
 	unsigned int nengines;
 	struct sim_engine *engines;
+	unsigned long devmem_pages;
+	struct page **backing;
 };
 
 /**
@@ -237,6 +254,8 @@ struct sim_mirror {
  * @result: Atomic result.
  * @faults: Faults raised (not counting coalesced duplicates).
  * @batch: Fault batch size.
+ * @no_exclusive: The atomic's page cannot be made exclusive: use a plain
+ *	write mapping.
  * @bounce: The engine's bounce page.
  */
 struct sim_cmd {
@@ -254,6 +273,7 @@ struct sim_cmd {
 	u64 result;
 	u64 faults;
 	unsigned int batch;
+	bool no_exclusive;
 	void *bounce;
 };
 
@@ -271,14 +291,21 @@ extern const struct drm_driver sim_drm_driver;
 int sim_tlb_init(struct sim_tlb *tlb, unsigned int entries, unsigned int ways);
 void sim_tlb_fini(struct sim_tlb *tlb);
 bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
-		    u64 va, bool write, u64 *pfn);
+		    u64 va, bool write, u64 *pfn, u64 *flags);
 void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
 		  u64 va, unsigned int level, dmpt_entry_t entry);
 unsigned int sim_tlb_shootdown(struct sim_tlb *tlb, u32 asid, u64 start, u64 end);
 
 /* walker.c */
 int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
-		  bool write, u64 *pfn);
+		  bool write, u64 *pfn, u64 *flags);
+
+/* devmem.c */
+int sim_devmem_init(struct sim_device *sdev, u64 bytes);
+void sim_devmem_fini(struct sim_device *sdev);
+int sim_copy(struct devmir_device *dev, struct page **dst, struct page **src,
+	     unsigned int npages);
+u64 sim_devmem_backing_pfn(struct sim_device *sdev, u64 pfn);
 
 /* fault_queue.c */
 int sim_fq_init(struct sim_fault_queue *fq, unsigned int size);

@@ -64,6 +64,7 @@ static struct sim_tlb_entry *sim_tlb_set(struct sim_tlb *tlb, u32 asid,
  * @va: Virtual address.
  * @write: Whether the access writes.
  * @pfn: Receives the 4 KiB frame of @va on a hit.
+ * @flags: Receives the ``DMPT_*`` flags of the cached entry on a hit.
  *
  * A matching read-only entry for a write access is a permission miss: the
  * entry is dropped, so that the walk that follows refills it from the
@@ -73,7 +74,7 @@ static struct sim_tlb_entry *sim_tlb_set(struct sim_tlb *tlb, u32 asid,
  * Return: True on a hit that allows the access.
  */
 bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
-		    u64 va, bool write, u64 *pfn)
+		    u64 va, bool write, u64 *pfn, u64 *flags)
 {
 	int level;
 	bool hit = false;
@@ -94,12 +95,13 @@ bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid
 			if (!e->valid || e->asid != asid || e->level != level ||
 			    e->vbase != vbase)
 				continue;
-			if (write && !e->writable) {
+			if (write && !(e->flags & DMPT_WRITE)) {
 				e->valid = false;
 				break;
 			}
 			e->age = ++tlb->tick;
 			*pfn = e->pfn + ((va - vbase) >> PAGE_SHIFT);
+			*flags = e->flags;
 			hit = true;
 			break;
 		}
@@ -115,7 +117,8 @@ bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid
  * @asid: Address-space id.
  * @va: Any address inside the page.
  * @level: Level of the leaf (level 0 = leaf).
- * @entry: The valid mirror entry.
+ * @entry: The valid mirror entry; for device memory, with the frame of the
+ *	page that holds the data.
  *
  * Replaces an invalid way of the set, or the least recently used one.
  *
@@ -153,7 +156,7 @@ void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
 	victim->asid = asid;
 	victim->level = level;
 	victim->shift = shift;
-	victim->writable = dmpt_entry_flags(entry) & DMPT_WRITE;
+	victim->flags = dmpt_entry_flags(entry) & 0xff;
 	victim->valid = true;
 	victim->age = ++tlb->tick;
 	spin_unlock(&tlb->lock);

@@ -27,37 +27,46 @@ static dmpt_entry_t sim_walk(struct devmir_mirror *mirror, u64 va,
  * @mirror: The mirror of the accessing process.
  * @va: Virtual address.
  * @write: Whether the access writes.
- * @pfn: Receives the 4 KiB frame holding @va.
+ * @pfn: Receives the 4 KiB frame holding the data of @va: the system page,
+ *	or for a page in this device's memory the backing page of its data.
+ * @flags: Receives the ``DMPT_*`` flags of the translation
+ *	(%DMPT_DEVICE_PRIVATE: device memory; %DMPT_EXCLUSIVE: exclusive).
  *
  * A TLB hit translates at once; a miss walks the mirror table and, if the
- * entry allows the access, fills the TLB. Frames in device-private memory
- * have no backing in this device (there is no device memory yet) and fail.
+ * entry allows the access, fills the TLB. A walk that lands on device memory
+ * marks the page used for the core's eviction clock.
  *
  * Context: The caller holds the mirror's access lock for read and keeps it
  * until it has finished using @pfn.
  * Return: 0 on success, -EAGAIN when the access must fault (no entry, or a
- * read-only entry for a write), -EFAULT for an unusable frame.
+ * read-only entry for a write), -EFAULT for a device page without data.
  */
 int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
-		  bool write, u64 *pfn)
+		  bool write, u64 *pfn, u64 *flags)
 {
 	u32 asid = devmir_mirror_asid(mirror);
 	unsigned int level = 0;
 	dmpt_entry_t entry;
-	u64 flags, size;
+	u64 size, data_pfn;
 
-	if (sim_tlb_lookup(&sdev->tlb, &sdev->format, asid, va, write, pfn)) {
+	if (sim_tlb_lookup(&sdev->tlb, &sdev->format, asid, va, write, pfn, flags)) {
 		devmir_stat_add(mirror, DEVMIR_STAT_TLB_HITS, 1);
 		return 0;
 	}
 	devmir_stat_add(mirror, DEVMIR_STAT_TLB_MISSES, 1);
 
 	entry = sim_walk(mirror, va, &level);
-	flags = dmpt_entry_flags(entry);
-	if (!dmpt_entry_valid(entry) || (write && !(flags & DMPT_WRITE)))
+	*flags = dmpt_entry_flags(entry);
+	if (!dmpt_entry_valid(entry) || (write && !(*flags & DMPT_WRITE)))
 		return -EAGAIN;
-	if (flags & DMPT_DEVICE_PRIVATE)
-		return -EFAULT;
+	if (*flags & DMPT_DEVICE_PRIVATE) {
+		/* Device pages are 4 KiB leaves: cache where their data are. */
+		data_pfn = sim_devmem_backing_pfn(sdev, dmpt_entry_pfn(entry));
+		if (!data_pfn)
+			return -EFAULT;
+		devmir_devmem_mark_used(sdev->core, dmpt_entry_pfn(entry));
+		entry = dmpt_entry_make(data_pfn, *flags);
+	}
 
 	sim_tlb_fill(&sdev->tlb, &sdev->format, asid, va, level, entry);
 	size = dmpt_level_size(&sdev->format, level);

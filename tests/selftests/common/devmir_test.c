@@ -208,6 +208,97 @@ int dm_reset_stats(int fd, uint32_t flags)
 	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_RESET_STATS, &r);
 }
 
+int dm_migrate(int fd, void *addr, size_t size, uint32_t direction,
+	       uint32_t flags, struct drm_devmir_migrate *out)
+{
+	struct drm_devmir_migrate m = {
+		.addr = (uintptr_t)addr,
+		.size = size,
+		.direction = direction,
+		.flags = flags,
+	};
+	int ret = dm_ioctl(fd, DRM_IOCTL_DEVMIR_MIGRATE, &m);
+
+	if (out)
+		*out = m;
+	return ret;
+}
+
+int dm_to_device(int fd, void *addr, size_t size, struct drm_devmir_migrate *out)
+{
+	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGRATE_TO_DEVICE, 0, out);
+}
+
+int dm_to_system(int fd, void *addr, size_t size, struct drm_devmir_migrate *out)
+{
+	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGRATE_TO_SYSTEM, 0, out);
+}
+
+uint64_t dm_migrate_failed(const struct drm_devmir_migrate *m)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < DRM_DEVMIR_MIGRATE_REASONS; i++)
+		n += m->failed[i];
+	return n;
+}
+
+uint64_t dm_migrate_total(const struct drm_devmir_migrate *m)
+{
+	return m->migrated + m->already + m->absent + dm_migrate_failed(m);
+}
+
+int dm_set_migrate_policy(int fd, uint32_t mode, uint32_t threshold)
+{
+	struct drm_devmir_set_policy pol = {
+		.flags = DRM_DEVMIR_POLICY_MIGRATE,
+		.migrate_mode = mode,
+		.migrate_threshold = threshold,
+	};
+
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_SET_POLICY, &pol);
+}
+
+int dm_set_ram_window(int fd, uint64_t bytes)
+{
+	struct drm_devmir_set_policy pol = {
+		.flags = DRM_DEVMIR_POLICY_RAM_WINDOW,
+		.ram_window = bytes,
+	};
+
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_SET_POLICY, &pol);
+}
+
+uint64_t dm_device_memory(int fd)
+{
+	struct drm_devmir_get_info info;
+
+	if (dm_info(fd, &info))
+		return 0;
+	return info.device_memory;
+}
+
+size_t dm_snap_with(const uint8_t *snap, size_t npages, uint8_t flags)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < npages; i++)
+		n += (snap[i] & flags) == flags;
+	return n;
+}
+
+uint8_t *dm_snap(int fd, const void *addr, size_t npages)
+{
+	uint8_t *snap = malloc(npages);
+
+	if (snap && dm_snapshot(fd, addr, npages, snap, NULL)) {
+		free(snap);
+		snap = NULL;
+	}
+	return snap;
+}
+
 uint64_t dm_entries(const struct drm_devmir_stats *st)
 {
 	uint64_t n = 0;

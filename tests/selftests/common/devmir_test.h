@@ -43,6 +43,24 @@ int dm_snapshot(int fd, const void *addr, size_t npages, uint8_t *out,
 int dm_stats(int fd, uint32_t flags, struct drm_devmir_stats *st);
 int dm_reset_stats(int fd, uint32_t flags);
 
+/* MIGRATE: 0 or -errno; @out (may be NULL) receives the counts either way. */
+int dm_migrate(int fd, void *addr, size_t size, uint32_t direction,
+	       uint32_t flags, struct drm_devmir_migrate *out);
+int dm_to_device(int fd, void *addr, size_t size, struct drm_devmir_migrate *out);
+int dm_to_system(int fd, void *addr, size_t size, struct drm_devmir_migrate *out);
+/* Sum of failed[] of a MIGRATE result. */
+uint64_t dm_migrate_failed(const struct drm_devmir_migrate *m);
+/* migrated + already + absent + failed: must equal the pages asked for. */
+uint64_t dm_migrate_total(const struct drm_devmir_migrate *m);
+int dm_set_migrate_policy(int fd, uint32_t mode, uint32_t threshold);
+int dm_set_ram_window(int fd, uint64_t bytes);
+/* Bytes of device memory of the device behind @fd (0: none or error). */
+uint64_t dm_device_memory(int fd);
+/* Pages of a snapshot with every bit of @flags set. */
+size_t dm_snap_with(const uint8_t *snap, size_t npages, uint8_t flags);
+/* Snapshot @npages from @addr into a malloc'ed buffer (NULL on error). */
+uint8_t *dm_snap(int fd, const void *addr, size_t npages);
+
 /* Sum of valid leaf entries at every level. */
 uint64_t dm_entries(const struct drm_devmir_stats *st);
 /* Sum of live directories at every level (root included). */

@@ -2,7 +2,9 @@
 /*
  * devmirror_demo - the guest side of `make run`: a simulated device reads a
  * process's memory through its mirror, and the statistics show the faults,
- * the TLB, the walker, huge entries and the pruning that result.
+ * the TLB, the walker, huge entries and the pruning that result; then a
+ * migration round trip through device memory (MIGRATE, device access, CPU
+ * faults, migration by policy, exclusive atomics) with its statistics.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devmir_test.h"
@@ -59,6 +62,139 @@ static int device_read(int fd, const void *addr, size_t size, void *out,
 	printf("device READ %-34s %7zu KiB: %s, %llu faults\n", what, size >> 10,
 	       ret ? strerror(-ret) : "ok", acc.faults);
 	return ret;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void show_migration_stats(int fd, const char *what)
+{
+	struct drm_devmir_stats st;
+
+	if (dm_stats(fd, 0, &st)) {
+		printf("  (stats failed)\n");
+		return;
+	}
+	printf("-- %s\n", what);
+	printf("  migrated to device %llu pages, to system %llu pages,",
+	       st.migrated_to_device, st.migrated_to_system);
+	printf(" %llu KiB copied, %llu failed\n", st.migrate_bytes >> 10,
+	       st.migrate_failed);
+	printf("  CPU faults on device pages (migrate_to_ram) %llu,", st.ram_faults);
+	printf(" policy migrations %llu, evictions %llu\n", st.policy_migrations,
+	       st.evictions);
+	printf("  exclusive grants %llu (fallbacks %llu);", st.exclusive_grants,
+	       st.exclusive_fallbacks);
+	printf(" invalidations: migrate %llu exclusive %llu\n",
+	       st.invalidations[DRM_DEVMIR_INV_MIGRATE],
+	       st.invalidations[DRM_DEVMIR_INV_EXCLUSIVE]);
+	printf("  device memory: %llu of %llu pages in use\n", st.devmem_used,
+	       st.devmem_pages);
+}
+
+static int migrate_timed(int fd, void *addr, size_t size, uint32_t dir,
+			 const char *what)
+{
+	struct drm_devmir_migrate m;
+	double t0 = now_ms(), ms;
+	int ret;
+
+	ret = dm_migrate(fd, addr, size, dir, 0, &m);
+	ms = now_ms() - t0;
+	printf("MIGRATE %-10s %5zu KiB: %s; moved %llu, already %llu, absent %llu,",
+	       what, size >> 10, ret ? strerror(-ret) : "ok", m.migrated, m.already,
+	       m.absent);
+	printf(" failed %llu, evicted %llu; %.1f ms (%.0f MiB/s)\n",
+	       (unsigned long long)dm_migrate_failed(&m), m.evicted, ms,
+	       ms > 0 ? (m.bytes_copied / 1048576.0) / (ms / 1e3) : 0.0);
+	return ret;
+}
+
+/* The migration half: a round trip through device memory. */
+static int migration_demo(int fd, const struct drm_devmir_get_info *info)
+{
+	size_t size = MIB(4), n = size / PAGE;
+	uint8_t *buf, *out, *snap;
+	char devmem[512];
+	uint64_t old;
+	long check;
+	double t0;
+	int ret = 0;
+
+	printf("\n== migration: %llu MiB of device memory on device %u\n",
+	       (unsigned long long)(info->device_memory >> 20), info->device_index);
+	if (!info->device_memory) {
+		printf("no device memory (devmem_mb=0)\n");
+		return 0;
+	}
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	out = malloc(size);
+	snap = malloc(n);
+	if (buf == MAP_FAILED || !out || !snap)
+		return 1;
+	buf_fill(buf, size, 7);
+	dm_reset_stats(fd, 0);
+
+	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGRATE_TO_DEVICE, "to device");
+	dm_snapshot(fd, buf, n, snap, NULL);
+	printf("mirror: %zu of %zu pages mapped from device memory\n",
+	       dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL), n);
+	ret |= device_read(fd, buf, size, out, "(from device memory)");
+	printf("data %s\n", buf_check(out, size, 7) == -1 ? "verified byte for byte" : "MISMATCH");
+	buf_fill(out, size, 8);
+	ret |= dm_write(fd, buf, size, out);
+	printf("device WRITE of a new pattern into device memory: done\n");
+	show_migration_stats(fd, "after MIGRATE to the device and device access");
+
+	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGRATE_TO_SYSTEM, "to system");
+	printf("CPU check of the device's pattern: %s\n",
+	       buf_check(buf, size, 8) == -1 ? "verified byte for byte" : "MISMATCH");
+
+	/* CPU faults bring device pages back, one ram window at a time. */
+	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGRATE_TO_DEVICE, "to device");
+	dm_reset_stats(fd, 0);
+	t0 = now_ms();
+	check = buf_check(buf, size, 8);
+	t0 = now_ms() - t0;
+	printf("CPU reads the buffer: %s in %.1f ms (%.0f MiB/s)\n",
+	       check == -1 ? "verified byte for byte" : "MISMATCH", t0,
+	       t0 > 0 ? (size / 1048576.0) / (t0 / 1e3) : 0.0);
+	show_migration_stats(fd, "after the CPU touched the device pages (64 KiB ram window)");
+
+	/* Fault-driven policy: the device's first touch migrates. */
+	dm_set_window(fd, KIB(64));
+	dm_set_migrate_policy(fd, DRM_DEVMIR_MIGRATE_FIRST_FAULT, 0);
+	dm_reset_stats(fd, 0);
+	ret |= device_read(fd, buf, size, out, "(policy: migrate on first fault)");
+	printf("data %s\n", buf_check(out, size, 8) == -1 ? "verified byte for byte" : "MISMATCH");
+	show_migration_stats(fd, "after device faults under the FIRST_FAULT policy");
+	dm_set_migrate_policy(fd, DRM_DEVMIR_MIGRATE_OFF, 0);
+
+	/* Device atomics on system memory take the page exclusive. */
+	dm_to_system(fd, buf, size, NULL);
+	dm_reset_stats(fd, 0);
+	*(uint64_t *)buf = 40;
+	ret |= dm_atomic_add(fd, buf, 2, &old);
+	dm_snapshot(fd, buf, 1, snap, NULL);
+	printf("device ATOMIC_ADD on system memory: old %llu, page %s\n",
+	       (unsigned long long)old,
+	       snap[0] & DRM_DEVMIR_SNAP_EXCLUSIVE ? "exclusive to the device" : "NOT exclusive");
+	printf("CPU reads %llu", (unsigned long long)*(volatile uint64_t *)buf);
+	dm_snapshot(fd, buf, 1, snap, NULL);
+	printf(": exclusivity %s\n", snap[0] & DRM_DEVMIR_SNAP_EXCLUSIVE ? "KEPT" : "revoked");
+	show_migration_stats(fd, "after an exclusive atomic and its revocation");
+
+	if (!dm_debugfs_read(info->device_index, "devmem", devmem, sizeof(devmem)))
+		printf("-- debugfs devmem:\n%s", devmem);
+	munmap(buf, size);
+	free(out);
+	free(snap);
+	return ret ? 1 : 0;
 }
 
 int main(void)
@@ -112,6 +248,7 @@ int main(void)
 		printf("-- debugfs mirror table (runs of leaves):\n%s", table);
 	munmap(buf, half);
 	show_stats(fd, "after munmap of everything: the root alone is left");
+	ret |= migration_demo(fd, &info);
 	close(fd);
 	printf("demo %s\n", ret ? "FAILED" : "done");
 	return ret ? 1 : 0;

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror - device-private memory: the ZONE_DEVICE pages of a device, the
+ * bounded pool that hands them out, and eviction of the least recently used
+ * ones back to system memory when the pool is full.
+ */
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/ioport.h>
+#include <linux/memremap.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/numa.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/**
+ * DOC: Device memory
+ *
+ * A device context created with &devmir_device_desc.devmem_size gets that
+ * much device-private memory: a physical address range nobody uses
+ * (request_free_mem_region()) turned into MEMORY_DEVICE_PRIVATE struct pages
+ * by memremap_pages(), with the device's pgmap owner. The CPU cannot map
+ * these pages; a CPU access faults into &dev_pagemap_ops.migrate_to_ram. The
+ * data of page i live wherever the driver keeps page i of its memory
+ * (devmir_devmem_index()); the driver's &devmir_device_ops.copy moves them.
+ *
+ * The core keeps the pages in a pool: a free list, and a list of pages in use
+ * ordered by when they were filled (the LRU). A page is ALLOCATED while a
+ * migration fills it, IN_USE (on the LRU) once the migration committed it,
+ * and FREE again when its last reference goes (&dev_pagemap_ops.page_free:
+ * the process unmapped it, exited, or the page was migrated away).
+ *
+ * Eviction: when a migration to the device finds the pool empty it evicts a
+ * batch of pages from the LRU head with a clock hand (a page the device
+ * touched since it was last looked at gets a second chance at the tail):
+ * migrate_device_range() unmaps each victim from every process that maps it,
+ * the driver copies it into a fresh system page, migrate_device_pages() and
+ * migrate_device_finalize() switch the mappings over. A victim that is
+ * locked or referenced elsewhere stays and goes back to the LRU tail.
+ *
+ * Teardown (the device context is destroyed, i.e. the driver unloads) evicts
+ * every page in use the same way, waiting for migrations in flight, then
+ * memunmap_pages(): every process keeps its data, now in system memory.
+ */
+
+#define DEVMIR_EVICT_BATCH	32
+
+/* The pool a device page belongs to (the caller knows it is ours). */
+static struct devmir_devmem *devmir_page_devmem(struct page *page)
+{
+	return container_of(page->pgmap, struct devmir_devmem, pgmap);
+}
+
+static unsigned long devmir_dp_index(struct devmir_devmem *dm,
+				     struct devmir_devpage *dp)
+{
+	return dp - dm->pages;
+}
+
+/**
+ * devmir_page_device() - The device context a device page belongs to.
+ * @page: Any page.
+ *
+ * Context: Any context.
+ * Return: The device whose devmirror pool holds @page, or NULL if @page is
+ * not a device-private page of a devmirror device.
+ */
+struct devmir_device *devmir_page_device(struct page *page)
+{
+	if (!is_device_private_page(page) ||
+	    page->pgmap->ops != &devmir_devmem_ops)
+		return NULL;
+	return devmir_page_devmem(page)->dev;
+}
+EXPORT_SYMBOL_GPL(devmir_page_device);
+
+/**
+ * devmir_devmem_index() - Index of a device page in its device's memory.
+ * @dev: The device context.
+ * @page: A page.
+ *
+ * Page i of the device memory is the device's "physical" page i: a real
+ * driver's VRAM page, the simulator's backing page i.
+ *
+ * Context: Any context.
+ * Return: 0 .. number of device pages - 1, or -1 if @page is not one of
+ * @dev's device pages.
+ */
+long devmir_devmem_index(struct devmir_device *dev, struct page *page)
+{
+	struct devmir_devmem *dm = dev->devmem;
+	unsigned long pfn = page_to_pfn(page);
+
+	if (!dm || pfn < dm->base_pfn || pfn >= dm->base_pfn + dm->npages)
+		return -1;
+	return pfn - dm->base_pfn;
+}
+EXPORT_SYMBOL_GPL(devmir_devmem_index);
+
+/**
+ * devmir_pfn_is_local() - Whether a pfn is one of a device's device pages.
+ * @dev: The device context.
+ * @pfn: A page frame number.
+ *
+ * Context: Any context.
+ * Return: True if @pfn lies in @dev's device memory.
+ */
+bool devmir_pfn_is_local(struct devmir_device *dev, unsigned long pfn)
+{
+	struct devmir_devmem *dm = dev->devmem;
+
+	return dm && pfn >= dm->base_pfn && pfn < dm->base_pfn + dm->npages;
+}
+EXPORT_SYMBOL_GPL(devmir_pfn_is_local);
+
+/**
+ * devmir_devmem_mark_used() - Note a device access to a device page.
+ * @dev: The device context.
+ * @pfn: The device page's pfn; other pfns are ignored.
+ *
+ * The eviction's clock hand gives a page marked since its last pass a second
+ * chance. Drivers call it where their hardware would set an access bit
+ * (the simulator: on every page walk that lands on device memory).
+ *
+ * Context: Any context; lock-free.
+ */
+void devmir_devmem_mark_used(struct devmir_device *dev, unsigned long pfn)
+{
+	struct devmir_devmem *dm = dev->devmem;
+
+	if (dm && pfn >= dm->base_pfn && pfn < dm->base_pfn + dm->npages)
+		WRITE_ONCE(dm->pages[pfn - dm->base_pfn].referenced, 1);
+}
+EXPORT_SYMBOL_GPL(devmir_devmem_mark_used);
+
+/**
+ * devmir_device_devmem_size() - Bytes of device-private memory of a device.
+ * @dev: The device context.
+ *
+ * Context: Any context.
+ * Return: &devmir_device_desc.devmem_size, 0 if the device has none.
+ */
+u64 devmir_device_devmem_size(struct devmir_device *dev)
+{
+	return dev->devmem ? (u64)dev->devmem->npages << PAGE_SHIFT : 0;
+}
+EXPORT_SYMBOL_GPL(devmir_device_devmem_size);
+
+/**
+ * devmir_devmem_used() - Device pages currently not free.
+ * @dm: The device memory.
+ *
+ * Context: Any context.
+ * Return: The number of pages allocated or in use.
+ */
+unsigned long devmir_devmem_used(struct devmir_devmem *dm)
+{
+	return READ_ONCE(dm->nr_used);
+}
+
+/* &dev_pagemap_ops.page_free: the last reference to a device page is gone. */
+static void devmir_devmem_page_free(struct page *page)
+{
+	struct devmir_devmem *dm = devmir_page_devmem(page);
+	struct devmir_devpage *dp = &dm->pages[page_to_pfn(page) - dm->base_pfn];
+
+	spin_lock(&dm->lock);
+	list_del_init(&dp->node);
+	dp->state = DEVMIR_DP_FREE;
+	dp->referenced = 0;
+	list_add(&dp->node, &dm->free);
+	dm->nr_used--;
+	spin_unlock(&dm->lock);
+}
+
+const struct dev_pagemap_ops devmir_devmem_ops = {
+	.page_free = devmir_devmem_page_free,
+	.migrate_to_ram = devmir_migrate_to_ram,
+};
+
+/*
+ * Take up to @want pages off the LRU head with a clock hand; each becomes
+ * ISOLATED. @all: ignore the referenced bits (teardown).
+ */
+static unsigned int devmir_devmem_pick(struct devmir_devmem *dm,
+				       unsigned long *pfns, unsigned int want,
+				       bool all)
+{
+	struct devmir_devpage *dp;
+	unsigned long budget;
+	unsigned int n = 0;
+
+	spin_lock(&dm->lock);
+	/* Every page may get its second chance once: two passes at most. */
+	budget = 2 * dm->nr_used;
+	while (n < want && budget-- && !list_empty(&dm->lru)) {
+		dp = list_first_entry(&dm->lru, struct devmir_devpage, node);
+		if (!all && READ_ONCE(dp->referenced)) {
+			WRITE_ONCE(dp->referenced, 0);
+			list_move_tail(&dp->node, &dm->lru);
+			continue;
+		}
+		list_del_init(&dp->node);
+		dp->state = DEVMIR_DP_ISOLATED;
+		pfns[n++] = dm->base_pfn + devmir_dp_index(dm, dp);
+	}
+	spin_unlock(&dm->lock);
+	return n;
+}
+
+/* An isolated page that did not move goes back to the LRU tail. */
+static void devmir_devmem_putback(struct devmir_devmem *dm, unsigned long pfn)
+{
+	struct devmir_devpage *dp = &dm->pages[pfn - dm->base_pfn];
+
+	spin_lock(&dm->lock);
+	if (dp->state == DEVMIR_DP_ISOLATED) {
+		dp->state = DEVMIR_DP_IN_USE;
+		list_add_tail(&dp->node, &dm->lru);
+	}
+	spin_unlock(&dm->lock);
+}
+
+struct devmir_evict_buf {
+	unsigned long victims[DEVMIR_EVICT_BATCH];
+	unsigned long src[DEVMIR_EVICT_BATCH];
+	unsigned long dst[DEVMIR_EVICT_BATCH];
+	struct page *copy_src[DEVMIR_EVICT_BATCH];
+	struct page *copy_dst[DEVMIR_EVICT_BATCH];
+};
+
+/*
+ * Evict up to @want device pages to system memory. Returns the number of
+ * pages that moved (they are freed as their last reference goes, normally
+ * inside migrate_device_finalize()).
+ */
+static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
+					 unsigned int want, bool all)
+{
+	struct devmir_device *dev = dm->dev;
+	struct devmir_evict_buf *buf;
+	unsigned int n, i, ncopy = 0;
+	unsigned long moved = 0;
+
+	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return 0;
+	n = devmir_devmem_pick(dm, buf->victims, min(want, DEVMIR_EVICT_BATCH), all);
+
+	/* Lock (trylock) and unmap each victim from every process. */
+	for (i = 0; i < n; i++)
+		migrate_device_range(&buf->src[i], buf->victims[i], 1);
+
+	for (i = 0; i < n; i++) {
+		struct page *spage = migrate_pfn_to_page(buf->src[i]);
+		struct page *dpage;
+
+		buf->dst[i] = 0;
+		if (!spage || !(buf->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
+		if (!dpage)
+			continue;
+		lock_page(dpage);
+		buf->copy_src[ncopy] = spage;
+		buf->copy_dst[ncopy] = dpage;
+		ncopy++;
+		buf->dst[i] = migrate_pfn(page_to_pfn(dpage));
+	}
+
+	if (ncopy && dev->ops->copy(dev, buf->copy_dst, buf->copy_src, ncopy)) {
+		for (i = 0; i < n; i++) {
+			struct page *dpage = migrate_pfn_to_page(buf->dst[i]);
+
+			if (!dpage)
+				continue;
+			unlock_page(dpage);
+			put_page(dpage);
+			buf->dst[i] = 0;
+		}
+		ncopy = 0;
+	}
+
+	migrate_device_pages(buf->src, buf->dst, n);
+	for (i = 0; i < n; i++) {
+		if (buf->dst[i] && (buf->src[i] & MIGRATE_PFN_MIGRATE))
+			moved++;
+		else
+			devmir_devmem_putback(dm, buf->victims[i]);
+	}
+	migrate_device_finalize(buf->src, buf->dst, n);
+	kfree(buf);
+
+	if (moved) {
+		devmir_device_stat_add(dev, DEVMIR_STAT_EVICTIONS, moved);
+		devmir_device_stat_add(dev, DEVMIR_STAT_MIGRATED_TO_SYSTEM, moved);
+		devmir_device_stat_add(dev, DEVMIR_STAT_MIGRATE_BYTES,
+				       (u64)moved << PAGE_SHIFT);
+	}
+	return moved;
+}
+
+/**
+ * devmir_devmem_alloc() - Take a free device page for a migration.
+ * @dm: The device memory.
+ * @evict: Whether to evict pages in use when none is free.
+ * @evicted: Incremented by the number of pages evicted.
+ *
+ * The page comes back locked with one reference (zone_device_page_init()),
+ * in the ALLOCATED state: the migration either commits it with
+ * devmir_devmem_commit() before migrate_vma_finalize(), or lets the finalize
+ * drop it, which frees it.
+ *
+ * Context: Process context; may sleep. When @evict is set the caller may
+ * hold the mmap lock and the locks of the pages it is migrating, but not a
+ * mirror's update lock.
+ * Return: The page, or NULL if none is free (after eviction, if allowed) or
+ * the pool is being torn down.
+ */
+struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
+				 u64 *evicted)
+{
+	struct devmir_devpage *dp;
+	unsigned long moved;
+	struct page *page;
+	int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		spin_lock(&dm->lock);
+		if (dm->dying) {
+			spin_unlock(&dm->lock);
+			return NULL;
+		}
+		dp = list_first_entry_or_null(&dm->free, struct devmir_devpage, node);
+		if (dp) {
+			list_del_init(&dp->node);
+			dp->state = DEVMIR_DP_ALLOCATED;
+			dm->nr_used++;
+			spin_unlock(&dm->lock);
+			page = pfn_to_page(dm->base_pfn + devmir_dp_index(dm, dp));
+			zone_device_page_init(page);
+			return page;
+		}
+		spin_unlock(&dm->lock);
+		if (!evict)
+			return NULL;
+		moved = devmir_devmem_evict(dm, DEVMIR_EVICT_BATCH, false);
+		*evicted += moved;
+		if (!moved)
+			cond_resched();
+	}
+	return NULL;
+}
+
+/**
+ * devmir_devmem_commit() - A migration filled a device page: put it in use.
+ * @dm: The device memory.
+ * @page: An ALLOCATED page that migrate_vma_pages() migrated; the caller
+ *	still holds the page lock and reference from devmir_devmem_alloc().
+ *
+ * The page joins the LRU tail (most recently filled).
+ *
+ * Context: Any context that may take a spinlock.
+ */
+void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page)
+{
+	struct devmir_devpage *dp = &dm->pages[page_to_pfn(page) - dm->base_pfn];
+
+	spin_lock(&dm->lock);
+	if (!WARN_ON_ONCE(dp->state != DEVMIR_DP_ALLOCATED)) {
+		dp->state = DEVMIR_DP_IN_USE;
+		dp->referenced = 0;
+		list_add_tail(&dp->node, &dm->lru);
+	}
+	spin_unlock(&dm->lock);
+}
+
+/**
+ * devmir_devmem_create() - Give a device its device-private memory.
+ * @dev: The device context, not yet visible to anyone.
+ * @size: Bytes, a non-zero multiple of %DEVMIR_DEVMEM_ALIGN up to
+ *	%DEVMIR_DEVMEM_MAX.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 (&devmir_device.devmem set), -EINVAL for a bad @size, -ENOMEM,
+ * -ERANGE when no physical address range is free, or the error of
+ * memremap_pages(); nothing is left allocated on failure.
+ */
+int devmir_devmem_create(struct devmir_device *dev, u64 size)
+{
+	struct devmir_devmem *dm;
+	unsigned long i;
+	void *addr;
+	int ret;
+
+	if (!size || !IS_ALIGNED(size, DEVMIR_DEVMEM_ALIGN) || size > DEVMIR_DEVMEM_MAX)
+		return -EINVAL;
+
+	dm = kzalloc(sizeof(*dm), GFP_KERNEL);
+	if (!dm)
+		return -ENOMEM;
+	dm->dev = dev;
+	dm->npages = size >> PAGE_SHIFT;
+	spin_lock_init(&dm->lock);
+	INIT_LIST_HEAD(&dm->free);
+	INIT_LIST_HEAD(&dm->lru);
+	dm->pages = kvcalloc(dm->npages, sizeof(*dm->pages), GFP_KERNEL);
+	if (!dm->pages) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	dm->res = request_free_mem_region(&iomem_resource, size, dev->name);
+	if (IS_ERR_OR_NULL(dm->res)) {
+		ret = dm->res ? PTR_ERR(dm->res) : -ENOMEM;
+		goto err_pages;
+	}
+	dm->pgmap.type = MEMORY_DEVICE_PRIVATE;
+	dm->pgmap.range.start = dm->res->start;
+	dm->pgmap.range.end = dm->res->start + size - 1;
+	dm->pgmap.nr_range = 1;
+	dm->pgmap.ops = &devmir_devmem_ops;
+	dm->pgmap.owner = dev->owner;
+	addr = memremap_pages(&dm->pgmap, numa_node_id());
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		goto err_region;
+	}
+	dm->base_pfn = dm->pgmap.range.start >> PAGE_SHIFT;
+
+	/* Lowest pages first, so that a small workload stays compact. */
+	for (i = dm->npages; i-- > 0;) {
+		INIT_LIST_HEAD(&dm->pages[i].node);
+		list_add(&dm->pages[i].node, &dm->free);
+	}
+	dev->devmem = dm;
+	pr_debug("devmirror: %s: %llu MiB of device memory, pfns %#lx-%#lx\n",
+		 dev->name, size >> 20, dm->base_pfn, dm->base_pfn + dm->npages - 1);
+	return 0;
+
+err_region:
+	release_mem_region(dm->res->start, resource_size(dm->res));
+err_pages:
+	kvfree(dm->pages);
+err_free:
+	kfree(dm);
+	return ret;
+}
+
+/**
+ * devmir_devmem_destroy() - Evict every device page and remove the memory.
+ * @dev: The device context; no mirror is left, but processes may still have
+ *	device pages mapped (they need no file of the device for that).
+ *
+ * Stops handing out pages, then evicts the pages in use until none is left:
+ * each process's data move to system memory and its mappings follow them. A
+ * page that is locked by a migration in flight (a CPU fault migrating it
+ * back, a process exiting) is retried until it is free. Then the struct
+ * pages and the address range are released.
+ *
+ * Context: Process context; sleeps until every page is free. The driver's
+ * copy callback must still work.
+ */
+void devmir_devmem_destroy(struct devmir_device *dev)
+{
+	struct devmir_devmem *dm = dev->devmem;
+	unsigned long used, passes = 0;
+
+	if (!dm)
+		return;
+	spin_lock(&dm->lock);
+	dm->dying = true;
+	spin_unlock(&dm->lock);
+
+	while ((used = devmir_devmem_used(dm))) {
+		if (devmir_devmem_evict(dm, DEVMIR_EVICT_BATCH, true))
+			continue;
+		/* Locked by someone, or its last reference is on its way. */
+		if (++passes % 250 == 0)
+			pr_warn("devmirror: %s: waiting for %lu device pages\n",
+				dev->name, used);
+		msleep(20);
+	}
+	memunmap_pages(&dm->pgmap);
+	release_mem_region(dm->res->start, resource_size(dm->res));
+	kvfree(dm->pages);
+	kfree(dm);
+	dev->devmem = NULL;
+}

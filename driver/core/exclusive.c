@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror - exclusive access for device atomics: make_device_exclusive_range()
+ * under the notifier retry protocol.
+ */
+#include <linux/hugetlb.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+
+#include "internal.h"
+
+/* Attempts that find the page locked or not exclusive-capable. */
+#define DEVMIR_EXCLUSIVE_TRIES	8
+
+/* Retries after racing invalidations before the timeout may end them. */
+#define DEVMIR_EXCLUSIVE_MIN_RETRIES	16
+
+/**
+ * DOC: Exclusive access
+ *
+ * A device atomic on a page in system memory must not race a CPU atomic on
+ * the same word over a link that is not coherent for atomics. The driver asks
+ * devmir_exclusive_begin() for the page: make_device_exclusive_range()
+ * replaces every CPU mapping of it with a device-exclusive entry and hands
+ * the page back locked. The mirror then maps it with %DMPT_EXCLUSIVE, the
+ * driver performs the atomic, and devmir_exclusive_end() unlocks the page.
+ * Later atomics on the page use the %DMPT_EXCLUSIVE entry directly, inside
+ * the driver's fenced access section, for as long as it lasts.
+ *
+ * The CPU touching the page (read or write) faults, restores its mapping and
+ * sends MMU_NOTIFY_EXCLUSIVE with no owner: the mirror drops the entry, so
+ * exclusivity is revoked; so does any other invalidation of the page
+ * (mprotect(), munmap(), fork()'s write protection clears %DMPT_EXCLUSIVE
+ * with %DMPT_WRITE).
+ *
+ * The notifier sequence: make_device_exclusive_range() sends its own
+ * MMU_NOTIFY_EXCLUSIVE invalidation with the mirror as owner; the mirror
+ * skips exactly that one (the page it maps stays the same page). Every
+ * other invalidation between mmu_interval_read_begin() and the installation
+ * bumps the sequence, and the entry is only installed if
+ * mmu_interval_read_retry() says none happened, checked under the update
+ * lock while the page is still locked (so the CPU cannot revoke it before
+ * the entry exists). test_hmm installs its entry without that check. An
+ * attempt that loses the race has made the CPU mapping device-exclusive
+ * already; the next attempt restores it before it reads the sequence, or
+ * its own GUP would revoke it inside the window and no attempt could ever
+ * succeed.
+ *
+ * Pages that cannot be made exclusive: shared or file-backed mappings (the
+ * kernel supports anonymous pages only), hugetlbfs, and pages the CPU maps
+ * huge (the mirror holds a huge leaf; splitting a THP for one atomic is
+ * not worth it). The driver then performs the atomic through a plain write
+ * mapping.
+ */
+
+/* Whether make_device_exclusive_range() can work on @vma at all. */
+static bool devmir_vma_exclusive_ok(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & (VM_SHARED | VM_SPECIAL))
+		return false;
+	return !is_vm_hugetlb_page(vma) && !vma_is_dax(vma);
+}
+
+/**
+ * devmir_exclusive_begin() - Get a page exclusive for a device atomic.
+ * @mirror: The mirror of the process.
+ * @addr: Any address of the page.
+ * @ex: Receives the held page; release it with devmir_exclusive_end().
+ *
+ * On success the page is locked and the mirror maps it writable and
+ * %DMPT_EXCLUSIVE; every CPU mapping of it is a device-exclusive entry. The
+ * caller performs its atomic inside its fenced access section (it must see
+ * the %DMPT_EXCLUSIVE entry there: an invalidation that is not a CPU access,
+ * e.g. munmap(), may still clear it), then calls devmir_exclusive_end().
+ *
+ * Context: Process context; may sleep. Takes the mmap lock (read), the page
+ * lock and the update lock; the caller holds none of them.
+ * Return: 0; -EOPNOTSUPP if the page cannot be made exclusive (shared,
+ * file-backed, hugetlbfs, mapped huge, or persistently locked by someone
+ * else): use a plain write mapping; -EFAULT if @addr is not mapped writable;
+ * -EBUSY if invalidations kept racing for HMM_RANGE_DEFAULT_TIMEOUT (and
+ * at least 16 attempts);
+ * -ENOMEM; -EINTR on a fatal signal; -ENODEV once the mm is gone.
+ */
+int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
+			   struct devmir_exclusive *ex)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct mm_struct *mm = mirror->mm;
+	unsigned int level = 0, tries = 0, retries = 0;
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+	unsigned long seq;
+	dmpt_entry_t entry;
+	int ret, n;
+
+	addr &= PAGE_MASK;
+	if (addr >= devmir_va_end(mirror->dev))
+		return -EFAULT;
+	entry = devmir_mirror_lookup(mirror, addr, &level, NULL);
+	if (dmpt_entry_valid(entry) && level > 0)
+		return -EOPNOTSUPP;
+	if (!mmget_not_zero(mm))
+		return -ENODEV;
+
+	for (;;) {
+		ret = -EINTR;
+		if (fatal_signal_pending(current))
+			break;
+		/* A stalled (e.g. emulated) CPU alone does not time out. */
+		ret = -EBUSY;
+		if (time_after(jiffies, timeout) &&
+		    retries >= DEVMIR_EXCLUSIVE_MIN_RETRIES)
+			break;
+
+		ret = -EINTR;
+		if (mmap_read_lock_killable(mm))
+			break;
+		vma = vma_lookup(mm, addr);
+		if (!vma || !(vma->vm_flags & VM_WRITE)) {
+			mmap_read_unlock(mm);
+			ret = -EFAULT;
+			break;
+		}
+		if (!devmir_vma_exclusive_ok(vma)) {
+			mmap_read_unlock(mm);
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		/*
+		 * An attempt that lost the race left the CPU mapping
+		 * device-exclusive. Restore it (a faulting GUP) before the
+		 * sequence is read: else the GUP of the next attempt would
+		 * revoke it after, and every attempt would undo the last.
+		 */
+		if (retries && get_user_pages_remote(mm, addr, 1, FOLL_WRITE,
+						     &page, NULL) == 1)
+			put_page(page);
+		seq = mmu_interval_read_begin(&mirror->notifier);
+		n = make_device_exclusive_range(mm, addr, addr + PAGE_SIZE, &page,
+						mirror);
+		mmap_read_unlock(mm);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		if (n == 0 || !page) {
+			/* A tail page of a large folio, not anonymous, or locked. */
+			ret = -EOPNOTSUPP;
+			if (++tries == DEVMIR_EXCLUSIVE_TRIES)
+				break;
+			cond_resched();
+			continue;
+		}
+
+		mutex_lock(&mirror->update_lock);
+		if (mmu_interval_read_retry(&mirror->notifier, seq)) {
+			mutex_unlock(&mirror->update_lock);
+			unlock_page(page);
+			put_page(page);
+			retries++;
+			continue;
+		}
+		entry = dmpt_entry_make(page_to_pfn(page),
+					DMPT_VALID | DMPT_WRITE | DMPT_EXCLUSIVE);
+		ret = dmpt_map(&mirror->pt, addr, 0, &entry, 1, DEVMIR_GFP_LOCKED);
+		mutex_unlock(&mirror->update_lock);
+		if (ret) {
+			unlock_page(page);
+			put_page(page);
+			if (++tries == DEVMIR_EXCLUSIVE_TRIES)
+				break;
+			cond_resched();
+			continue;
+		}
+		devmir_stat_add(mirror, DEVMIR_STAT_EXCLUSIVE_GRANTS, 1);
+		ex->page = page;
+		ex->mm = mm;
+		ex->addr = addr;
+		return 0;
+	}
+	mmput(mm);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(devmir_exclusive_begin);
+
+/**
+ * devmir_exclusive_end() - Release a page held by devmir_exclusive_begin().
+ * @ex: The held page.
+ *
+ * The mirror keeps its %DMPT_EXCLUSIVE entry until the CPU touches the page
+ * or another invalidation removes it.
+ *
+ * Context: Process context.
+ */
+void devmir_exclusive_end(struct devmir_exclusive *ex)
+{
+	unlock_page(ex->page);
+	put_page(ex->page);
+	mmput(ex->mm);
+	ex->page = NULL;
+	ex->mm = NULL;
+}
+EXPORT_SYMBOL_GPL(devmir_exclusive_end);

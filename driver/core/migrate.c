@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror - migration between system memory and device-private memory:
+ * migrate_vma windows in both directions with per-page accounting, the
+ * mirror refresh after a migration, and migrate_to_ram for CPU faults on
+ * device pages.
+ */
+#include <linux/highmem.h>
+#include <linux/hugetlb.h>
+#include <linux/memremap.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/**
+ * DOC: Migration
+ *
+ * devmir_migrate() moves a virtual address range of the mirrored process
+ * between system memory and device memory, in windows of at most 2 MiB,
+ * aligned, never crossing a VMA. Per window: migrate_vma_setup() collects
+ * and unmaps the pages (its MMU_NOTIFY_MIGRATE invalidation clears the
+ * mirror entries of the window, which fences the device: nothing can touch
+ * a page while it is copied); destination pages are allocated (device pages
+ * from the pool, evicting when it is full; system pages with
+ * alloc_page_vma()); the copy engine copies; migrate_vma_pages() switches
+ * the page metadata; device pages that moved join the pool's LRU;
+ * migrate_vma_finalize() points the CPU page table at the new pages.
+ *
+ * To the device, system pages and pages of peer devices are selected
+ * (MIGRATE_VMA_SELECT_SYSTEM | MIGRATE_VMA_SELECT_DEVICE_PRIVATE with the
+ * shared pgmap owner); never-touched pages of private anonymous memory are
+ * populated directly in device memory (zero-filled). To system memory, the
+ * device pages of the device and of its peers are selected; each source page
+ * is copied by the device that owns it.
+ *
+ * Every page of the range is accounted for: moved, already at the
+ * destination, absent (nothing to move back), or failed with a reason
+ * (&enum devmir_migrate_fail). Pages migrate_vma_setup() did not collect
+ * are classified afterwards from the CPU page table (one hmm_range_fault()
+ * that never faults). After a migration to the device the same
+ * hmm_range_fault() refreshes the mirror under the notifier retry protocol,
+ * so the moved pages are mirrored as device-local at once.
+ *
+ * CPU faults: a CPU access to a device page enters devmir_migrate_to_ram()
+ * with the mmap lock held. It migrates the window of the mirror's ram window
+ * (the device default for a process without a mirror) around the fault,
+ * clipped to the VMA, back to system memory; device pages of peers in the
+ * window come along. The faulting page is always part of it, as the kernel
+ * requires.
+ */
+
+/* What happened to one page of a window (&devmir_migrate_buf.outcome). */
+enum {
+	DEVMIR_OUT_UNKNOWN,
+	DEVMIR_OUT_MOVED,
+	DEVMIR_OUT_ALREADY,
+	DEVMIR_OUT_ABSENT,
+	DEVMIR_OUT_FAIL,	/* + enum devmir_migrate_fail */
+};
+
+static bool devmir_vma_migratable(struct vm_area_struct *vma)
+{
+	return !is_vm_hugetlb_page(vma) && !(vma->vm_flags & VM_SPECIAL) &&
+	       !vma_is_dax(vma);
+}
+
+/**
+ * devmir_copy_pages() - Copy pages with the right copy engine.
+ * @dst: Destination pages.
+ * @src: Source pages (NULL: zero-fill the destination).
+ * @n: Number of pages.
+ * @dst_dev: The device whose memory receives the pages; NULL when the
+ *	destination is system memory, in which case each run of source pages
+ *	is copied by the device that owns them.
+ *
+ * Context: Process context; may sleep. Every page is locked and unmapped.
+ * Return: 0, or the first error of a copy callback (-EIO for a source page
+ * that belongs to no devmirror device).
+ */
+int devmir_copy_pages(struct page **dst, struct page **src, unsigned int n,
+		      struct devmir_device *dst_dev)
+{
+	struct devmir_device *owner;
+	unsigned int i, j;
+	int ret;
+
+	if (dst_dev)
+		return dst_dev->ops->copy(dst_dev, dst, src, n);
+	for (i = 0; i < n; i = j) {
+		owner = src[i] ? devmir_page_device(src[i]) : NULL;
+		if (!owner)
+			return -EIO;
+		for (j = i + 1; j < n; j++)
+			if (!src[j] || devmir_page_device(src[j]) != owner)
+				break;
+		ret = owner->ops->copy(owner, dst + i, src + i, j - i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A page migrate_vma_setup() did not collect: where is it now? */
+static u8 devmir_classify(struct devmir_device *dev, struct vm_area_struct *vma,
+			  enum devmir_migrate_dir dir, unsigned long hpfn)
+{
+	struct page *page = NULL;
+
+	if ((hpfn & HMM_PFN_VALID) && !(hpfn & HMM_PFN_ERROR))
+		page = hmm_pfn_to_page(hpfn);
+
+	if (dir == DEVMIR_MIGRATE_TO_SYSTEM) {
+		if (!page)
+			return DEVMIR_OUT_ABSENT;
+		if (is_device_private_page(page))
+			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
+		return DEVMIR_OUT_ALREADY;
+	}
+	if (page && devmir_pfn_is_local(dev, page_to_pfn(page)))
+		return DEVMIR_OUT_ALREADY;
+	if (page && !is_device_private_page(page) && !PageAnon(page))
+		return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
+	if (!page && !vma_is_anonymous(vma))
+		return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
+	/* Pinned, locked, swapped, migrating, or a peer's busy page. */
+	return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
+}
+
+/* Allocate the destination of window page @i and queue it for the copy. */
+static u8 devmir_window_dst(struct devmir_mirror *mirror,
+			    struct vm_area_struct *vma, struct migrate_vma *args,
+			    enum devmir_migrate_dir dir, unsigned long i,
+			    struct devmir_migrate_buf *buf, unsigned int *ncopy,
+			    struct devmir_migrate_result *res)
+{
+	struct devmir_device *dev = mirror->dev;
+	unsigned long src = buf->src[i];
+	struct page *spage = migrate_pfn_to_page(src);
+	struct page *dpage;
+	unsigned long flags;
+
+	if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
+		if (spage && devmir_pfn_is_local(dev, page_to_pfn(spage)))
+			return DEVMIR_OUT_ALREADY;
+		/* migrate_vma_pages() populates anonymous memory only. */
+		if (!spage && !vma_is_anonymous(vma))
+			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
+		dpage = devmir_devmem_alloc(dev->devmem, true, &res->evicted);
+		if (!dpage)
+			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
+		flags = src & MIGRATE_PFN_WRITE;
+		if (!spage && (vma->vm_flags & VM_WRITE))
+			flags |= MIGRATE_PFN_WRITE;
+	} else {
+		if (!spage)
+			return DEVMIR_OUT_ABSENT;
+		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
+				       args->start + (i << PAGE_SHIFT));
+		if (!dpage)
+			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
+		lock_page(dpage);
+		flags = src & MIGRATE_PFN_WRITE;
+	}
+	buf->dst[i] = migrate_pfn(page_to_pfn(dpage)) | flags;
+	buf->copy_src[*ncopy] = spage;
+	buf->copy_dst[*ncopy] = dpage;
+	buf->copy_idx[*ncopy] = i;
+	(*ncopy)++;
+	return DEVMIR_OUT_UNKNOWN;
+}
+
+/* Add a window's outcomes to @res and to the mirror's statistics. */
+static void devmir_window_account(struct devmir_mirror *mirror,
+				  enum devmir_migrate_dir dir, const u8 *outcome,
+				  unsigned long npages, u64 bytes, u64 evicted,
+				  struct devmir_migrate_result *res)
+{
+	unsigned long i, moved = 0, failed = 0;
+
+	for (i = 0; i < npages; i++) {
+		switch (outcome[i]) {
+		case DEVMIR_OUT_MOVED:
+			moved++;
+			break;
+		case DEVMIR_OUT_ALREADY:
+			res->already++;
+			break;
+		case DEVMIR_OUT_ABSENT:
+			res->absent++;
+			break;
+		default:
+			res->failed[outcome[i] - DEVMIR_OUT_FAIL]++;
+			failed++;
+			break;
+		}
+	}
+	res->migrated += moved;
+	res->bytes += bytes;
+	devmir_stat_add(mirror, dir == DEVMIR_MIGRATE_TO_DEVICE ?
+			DEVMIR_STAT_MIGRATED_TO_DEVICE :
+			DEVMIR_STAT_MIGRATED_TO_SYSTEM, moved);
+	devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_BYTES, bytes);
+	devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_FAILED, failed);
+	/* The device counted the evictions already (devmem.c). */
+	atomic64_add(evicted, &mirror->counters.c[DEVMIR_STAT_EVICTIONS]);
+}
+
+/* Migrate one window [@start, @end) inside @vma; the mmap lock is held. */
+static void devmir_migrate_window(struct devmir_mirror *mirror,
+				  struct vm_area_struct *vma, u64 start, u64 end,
+				  enum devmir_migrate_dir dir,
+				  struct devmir_migrate_buf *buf,
+				  struct devmir_migrate_result *res)
+{
+	struct devmir_device *dev = mirror->dev;
+	unsigned long npages = (end - start) >> PAGE_SHIFT, i;
+	struct migrate_vma args = {
+		.vma = vma,
+		.start = start,
+		.end = end,
+		.src = buf->src,
+		.dst = buf->dst,
+		.pgmap_owner = dev->owner,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+	};
+	u64 evicted = res->evicted, bytes = 0;
+	unsigned int ncopy = 0, k;
+	bool unknown = false;
+	int ret;
+
+	memset(buf->outcome, DEVMIR_OUT_UNKNOWN, npages);
+	if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
+		if (!dev->devmem) {
+			memset(buf->outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM,
+			       npages);
+			goto account;
+		}
+		args.flags |= MIGRATE_VMA_SELECT_SYSTEM;
+	}
+
+	if (migrate_vma_setup(&args)) {
+		/* Only for arguments the caller checked: say so loudly. */
+		WARN_ON_ONCE(1);
+		memset(buf->outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_VMA, npages);
+		goto account;
+	}
+
+	for (i = 0; i < args.npages; i++) {
+		buf->dst[i] = 0;
+		if (buf->src[i] & MIGRATE_PFN_MIGRATE)
+			buf->outcome[i] = devmir_window_dst(mirror, vma, &args, dir,
+							    i, buf, &ncopy, res);
+	}
+
+	if (ncopy && devmir_copy_pages(buf->copy_dst, buf->copy_src, ncopy,
+				       dir == DEVMIR_MIGRATE_TO_DEVICE ? dev : NULL)) {
+		for (k = 0; k < ncopy; k++) {
+			i = buf->copy_idx[k];
+			unlock_page(buf->copy_dst[k]);
+			put_page(buf->copy_dst[k]);
+			buf->dst[i] = 0;
+			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
+		}
+		ncopy = 0;
+	}
+
+	migrate_vma_pages(&args);
+
+	for (k = 0; k < ncopy; k++) {
+		struct page *spage = buf->copy_src[k];
+
+		i = buf->copy_idx[k];
+		if (buf->src[i] & MIGRATE_PFN_MIGRATE) {
+			buf->outcome[i] = DEVMIR_OUT_MOVED;
+			if (spage)
+				bytes += PAGE_SIZE;
+			if (dir == DEVMIR_MIGRATE_TO_DEVICE)
+				devmir_devmem_commit(dev->devmem, buf->copy_dst[k]);
+		} else if (spage && !is_zone_device_page(spage) && !PageAnon(spage)) {
+			/* Page cache or shmem: refused by migrate_vma_pages(). */
+			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
+		} else {
+			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
+		}
+	}
+	migrate_vma_finalize(&args);
+
+	for (i = 0; i < npages; i++)
+		unknown |= buf->outcome[i] == DEVMIR_OUT_UNKNOWN;
+	/*
+	 * Classify what was not collected from the CPU page table; after a
+	 * migration to the device also mirror the window as it now is.
+	 */
+	if (unknown || dir == DEVMIR_MIGRATE_TO_DEVICE) {
+		ret = devmir_probe_range(mirror, start, end, &buf->probe,
+					 dir == DEVMIR_MIGRATE_TO_DEVICE);
+		for (i = 0; i < npages; i++) {
+			if (buf->outcome[i] != DEVMIR_OUT_UNKNOWN)
+				continue;
+			buf->outcome[i] = ret ? DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
+				devmir_classify(dev, vma, dir, buf->probe.pfns[i]);
+		}
+	}
+account:
+	devmir_window_account(mirror, dir, buf->outcome, npages, bytes,
+			      res->evicted - evicted, res);
+}
+
+/**
+ * __devmir_migrate() - Migrate a range; the mmap lock is held.
+ * @mirror: The mirror whose mm and device are concerned.
+ * @start: Page-aligned start.
+ * @end: Page-aligned end.
+ * @dir: Direction.
+ * @buf: Scratch space.
+ * @res: Accumulates the outcome (not cleared).
+ *
+ * Context: Process context; the caller holds the mmap lock of the mirror's
+ * mm for read, and no mirror lock or page lock.
+ * Return: 0 (see @res for what moved), -EFAULT if part of the range is not
+ * covered by a VMA (nothing done), -EINTR on a fatal signal (between
+ * windows; @res covers the windows done).
+ */
+int __devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
+		     enum devmir_migrate_dir dir, struct devmir_migrate_buf *buf,
+		     struct devmir_migrate_result *res)
+{
+	struct mm_struct *mm = mirror->mm;
+	struct vm_area_struct *vma;
+	u64 addr, vend, wend;
+
+	mmap_assert_locked(mm);
+	for (addr = start; addr < end; addr = vma->vm_end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma)
+			return -EFAULT;
+	}
+
+	for (addr = start; addr < end;) {
+		vma = vma_lookup(mm, addr);
+		vend = min_t(u64, end, vma->vm_end);
+		if (!devmir_vma_migratable(vma)) {
+			res->failed[DEVMIR_MIGRATE_FAIL_VMA] += (vend - addr) >> PAGE_SHIFT;
+			devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_FAILED,
+					(vend - addr) >> PAGE_SHIFT);
+			addr = vend;
+			continue;
+		}
+		while (addr < vend) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			wend = min_t(u64, vend, ALIGN(addr + 1, DEVMIR_WINDOW_MAX));
+			devmir_migrate_window(mirror, vma, addr, wend, dir, buf, res);
+			addr = wend;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+/**
+ * devmir_migrate() - Migrate a virtual address range of a mirrored process.
+ * @mirror: The mirror: the process and the device.
+ * @start: Page-aligned first address.
+ * @end: Page-aligned exclusive end.
+ * @dir: %DEVMIR_MIGRATE_TO_DEVICE (into @mirror's device's memory) or
+ *	%DEVMIR_MIGRATE_TO_SYSTEM.
+ * @flags: %DEVMIR_MIGRATE_PREFETCH or 0.
+ * @res: Receives what happened to every page of the range (written even
+ *	when the call fails).
+ *
+ * Every byte of the range must be covered by VMAs; VMAs that cannot migrate
+ * at all (hugetlbfs, VM_IO, VM_PFNMAP, VM_MIXEDMAP, DAX) count as failed
+ * pages, not as an error. See DOC: Migration for the steps. The caller need
+ * not be the mirrored process.
+ *
+ * Context: Process context; may sleep. Takes the mmap lock of the mirror's
+ * mm (read); the caller holds no mirror lock.
+ * Return: 0 when every page is at the destination, absent or, with
+ * %DEVMIR_MIGRATE_PREFETCH, whatever could not move; otherwise -ENOMEM if
+ * any page failed for lack of memory, else -EBUSY if any was busy, else
+ * -EOPNOTSUPP. -EINVAL for bad arguments, -EFAULT for a range not covered
+ * by VMAs or above the mirror's address space (nothing is done), -EINTR on
+ * a fatal signal, -ENODEV once the mm is gone.
+ */
+int devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
+		   enum devmir_migrate_dir dir, unsigned int flags,
+		   struct devmir_migrate_result *res)
+{
+	struct mm_struct *mm = mirror->mm;
+	struct devmir_migrate_buf *buf;
+	u64 failed = 0;
+	int ret, i;
+
+	memset(res, 0, sizeof(*res));
+	if (flags & ~DEVMIR_MIGRATE_PREFETCH)
+		return -EINVAL;
+	if (dir != DEVMIR_MIGRATE_TO_DEVICE && dir != DEVMIR_MIGRATE_TO_SYSTEM)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || end <= start)
+		return -EINVAL;
+	if (end > devmir_va_end(mirror->dev))
+		return -EFAULT;
+	if (!mmget_not_zero(mm))
+		return -ENODEV;
+
+	buf = kvmalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_mmput;
+	}
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out_free;
+	}
+	ret = __devmir_migrate(mirror, start, end, dir, buf, res);
+	mmap_read_unlock(mm);
+out_free:
+	kvfree(buf);
+out_mmput:
+	mmput(mm);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < DEVMIR_MIGRATE_FAIL_NR; i++)
+		failed += res->failed[i];
+	if (!failed || (flags & DEVMIR_MIGRATE_PREFETCH))
+		return 0;
+	if (res->failed[DEVMIR_MIGRATE_FAIL_NOMEM])
+		return -ENOMEM;
+	if (res->failed[DEVMIR_MIGRATE_FAIL_BUSY])
+		return -EBUSY;
+	return -EOPNOTSUPP;
+}
+EXPORT_SYMBOL_GPL(devmir_migrate);
+
+/* Scratch space of one CPU fault's window, or of its single page. */
+struct devmir_ram_buf {
+	unsigned long *src;
+	unsigned long *dst;
+	struct page **copy_src;
+	struct page **copy_dst;
+};
+
+static bool devmir_ram_buf_alloc(struct devmir_ram_buf *rb, unsigned long npages)
+{
+	void *mem = kmalloc_array(npages, 2 * sizeof(long) + 2 * sizeof(void *),
+				  GFP_KERNEL | __GFP_NOWARN);
+
+	if (!mem)
+		return false;
+	rb->src = mem;
+	rb->dst = rb->src + npages;
+	rb->copy_src = (struct page **)(rb->dst + npages);
+	rb->copy_dst = rb->copy_src + npages;
+	return true;
+}
+
+/**
+ * devmir_migrate_to_ram() - &dev_pagemap_ops.migrate_to_ram of every
+ * devmirror device: a CPU access to a device page.
+ * @vmf: The fault; @vmf->page is the device page, referenced by the caller.
+ *
+ * Migrates the ram window around the fault (DOC: Migration) back to system
+ * memory. Failing to move another page of the window is harmless; failing to
+ * move the faulting page because it is busy returns 0 and the CPU faults
+ * again.
+ *
+ * Context: Page fault, mmap lock held (read); may sleep.
+ * Return: 0, VM_FAULT_OOM if no system page could be allocated for the
+ * faulting page, VM_FAULT_SIGBUS if its data could not be copied.
+ */
+vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
+{
+	struct devmir_device *dev = devmir_page_device(vmf->page);
+	struct vm_area_struct *vma = vmf->vma;
+	u64 window = devmir_ram_window_of(dev, vma->vm_mm);
+	u64 base = ALIGN_DOWN(vmf->address, window);
+	unsigned long single_src, single_dst, npages, i, moved = 0;
+	struct page *single_csrc, *single_cdst;
+	struct migrate_vma args = {
+		.vma = vma,
+		.start = max_t(u64, base, vma->vm_start),
+		.end = min_t(u64, base + window, vma->vm_end),
+		.pgmap_owner = dev->owner,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page = vmf->page,
+	};
+	struct devmir_ram_buf rb = {
+		.src = &single_src,
+		.dst = &single_dst,
+		.copy_src = &single_csrc,
+		.copy_dst = &single_cdst,
+	};
+	bool allocated = false, fault_page_copy = false;
+	unsigned int ncopy = 0;
+	vm_fault_t ret = 0;
+
+	npages = (args.end - args.start) >> PAGE_SHIFT;
+	if (npages > 1)
+		allocated = devmir_ram_buf_alloc(&rb, npages);
+	if (!allocated) {
+		args.start = vmf->address & PAGE_MASK;
+		args.end = args.start + PAGE_SIZE;
+		npages = 1;
+	}
+	args.src = rb.src;
+	args.dst = rb.dst;
+
+	if (migrate_vma_setup(&args)) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	for (i = 0; i < args.npages; i++) {
+		struct page *spage = migrate_pfn_to_page(rb.src[i]);
+		struct page *dpage;
+
+		rb.dst[i] = 0;
+		if (!spage || !(rb.src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
+				       args.start + (i << PAGE_SHIFT));
+		if (!dpage) {
+			if (spage == vmf->page)
+				ret = VM_FAULT_OOM;
+			continue;
+		}
+		lock_page(dpage);
+		rb.dst[i] = migrate_pfn(page_to_pfn(dpage)) |
+			    (rb.src[i] & MIGRATE_PFN_WRITE);
+		rb.copy_src[ncopy] = spage;
+		rb.copy_dst[ncopy] = dpage;
+		ncopy++;
+		fault_page_copy |= spage == vmf->page;
+	}
+	if (ncopy && devmir_copy_pages(rb.copy_dst, rb.copy_src, ncopy, NULL)) {
+		for (i = 0; i < args.npages; i++) {
+			struct page *dpage = migrate_pfn_to_page(rb.dst[i]);
+
+			if (!dpage)
+				continue;
+			unlock_page(dpage);
+			put_page(dpage);
+			rb.dst[i] = 0;
+		}
+		if (fault_page_copy)
+			ret = VM_FAULT_SIGBUS;
+		ncopy = 0;
+	}
+	migrate_vma_pages(&args);
+	for (i = 0; i < args.npages; i++)
+		if (rb.dst[i] && (rb.src[i] & MIGRATE_PFN_MIGRATE))
+			moved++;
+	migrate_vma_finalize(&args);
+	devmir_ram_fault_account(dev, vma->vm_mm, moved);
+out:
+	if (allocated)
+		kfree(rb.src);
+	return ret;
+}

@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror_migrate - migration between system memory and one device's
+ * private memory: MIGRATE in both directions and its accounting, CPU faults
+ * on device pages (migrate_to_ram) and their window, the kinds of memory the
+ * kernel lets move, the fault-driven policy, and bad input for every new
+ * field. Data are verified byte for byte everywhere.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "devmir_test.h"
+
+#define NPAGES(size)	((size) / PAGE)
+
+FIXTURE(migrate) {
+	int fd;
+	uint64_t devmem;
+};
+
+FIXTURE_SETUP(migrate)
+{
+	self->fd = dm_open(0);
+	if (self->fd < 0)
+		SKIP(return, "no devmirror render node");
+	self->devmem = dm_device_memory(self->fd);
+	if (self->devmem < MIB(4))
+		SKIP(return, "device 0 has less than 4 MiB of device memory");
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+}
+
+FIXTURE_TEARDOWN(migrate)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* Device memory in use on the whole device now. */
+static uint64_t devmem_used(int fd)
+{
+	struct drm_devmir_stats st;
+
+	if (dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st))
+		return ~0ULL;
+	return st.devmem_used;
+}
+
+/* To the device and back: counts, snapshots, device access, data. */
+TEST_F(migrate, to_device_and_back)
+{
+	size_t size = MIB(1), n = NPAGES(size);
+	struct drm_devmir_migrate m;
+	struct drm_devmir_stats st;
+	uint64_t used0 = devmem_used(self->fd);
+	uint8_t *buf, *out, *snap;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	out = malloc(size);
+	ASSERT_NE(NULL, out);
+	buf_fill(buf, size, 11);
+
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.migrated);
+	EXPECT_EQ(0ULL, m.already);
+	EXPECT_EQ(0ULL, dm_migrate_failed(&m));
+	EXPECT_EQ(n, dm_migrate_total(&m));
+	EXPECT_EQ(size, m.bytes_copied);
+	EXPECT_EQ(used0 + n, devmem_used(self->fd));
+
+	/* The mirror maps the pages from device memory, writable. */
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(n, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL |
+				  DRM_DEVMIR_SNAP_WRITE));
+	free(snap);
+
+	/* Device read from device memory: no fault, no migration. */
+	ASSERT_EQ(0, dm_read_nofault(self->fd, buf, size, out));
+	ASSERT_EQ(-1, buf_check(out, size, 11));
+	/* Device write into device memory, then back to system memory. */
+	buf_fill(out, size, 12);
+	ASSERT_EQ(0, dm_write(self->fd, buf, size, out));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(n, st.migrated_to_device);
+	EXPECT_EQ(0ULL, st.migrated_to_system);
+	EXPECT_EQ(0ULL, st.ram_faults);
+
+	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.migrated);
+	EXPECT_EQ(n, dm_migrate_total(&m));
+	EXPECT_EQ(used0, devmem_used(self->fd));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(n, st.migrated_to_system);
+	EXPECT_EQ(2 * size, st.migrate_bytes);
+	EXPECT_EQ(0ULL, st.ram_faults);
+	/* Checked by the CPU after the device wrote into device memory. */
+	ASSERT_EQ(-1, buf_check(buf, size, 12));
+
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0ULL, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	free(snap);
+	munmap(buf, size);
+	free(out);
+}
+
+/* A CPU access to a device page migrates it back (migrate_to_ram). */
+TEST_F(migrate, cpu_fault_migrates_back)
+{
+	size_t size = KIB(256), n = NPAGES(size);
+	struct drm_devmir_stats st;
+	uint8_t *buf, *snap, *out;
+
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	out = malloc(PAGE);
+	ASSERT_NE(NULL, out);
+	buf_fill(buf, size, 21);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, NULL));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+
+	/* Every byte read by the CPU, straight after the migration. */
+	ASSERT_EQ(-1, buf_check(buf, size, 21));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_LE(1ULL, st.ram_faults);
+	EXPECT_EQ(n, st.migrated_to_system);
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0ULL, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	free(snap);
+
+	/* A CPU write to a device page lands, and the device sees it. */
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, NULL));
+	buf[PAGE * 7 + 5] ^= 0xff;
+	ASSERT_EQ(0, dm_read(self->fd, buf + PAGE * 7, PAGE, out));
+	buf[PAGE * 7 + 5] ^= 0xff;
+	EXPECT_EQ((uint8_t)(buf[PAGE * 7 + 5] ^ 0xff), out[5]);
+	EXPECT_EQ(-1, buf_check_range(out + 6, PAGE * 7 + 6, PAGE - 6, 21));
+	ASSERT_EQ(-1, buf_check(buf, size, 21));
+	munmap(buf, size);
+	free(out);
+}
+
+/* The ram window: one page, an aligned block, the VMA-clipped 2 MiB. */
+TEST_F(migrate, ram_window_granularity)
+{
+	size_t size = MIB(1), n = NPAGES(size);
+	struct drm_devmir_get_policy pol;
+	struct drm_devmir_stats st;
+	volatile uint8_t *v;
+	uint8_t *buf, *snap;
+
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	v = buf;
+	buf_fill(buf, size, 31);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, NULL));
+
+	ASSERT_EQ(0, dm_set_ram_window(self->fd, PAGE));
+	ASSERT_EQ(0, dm_policy(self->fd, &pol));
+	EXPECT_EQ(PAGE, pol.ram_window);
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	(void)v[5 * PAGE + 1];
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(1ULL, st.ram_faults);
+	EXPECT_EQ(1ULL, st.migrated_to_system);
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(n - 1, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	EXPECT_EQ(0, snap[5] & DRM_DEVMIR_SNAP_DEV_LOCAL);
+	free(snap);
+
+	/* 64 KiB: the aligned 16 pages around page 20 (16..31). */
+	ASSERT_EQ(0, dm_set_ram_window(self->fd, KIB(64)));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	(void)v[20 * PAGE];
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(1ULL, st.ram_faults);
+	EXPECT_EQ(16ULL, st.migrated_to_system);
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(n - 17, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	EXPECT_EQ(0ULL, dm_snap_with(snap + 16, 16, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	free(snap);
+
+	/* 2 MiB: everything else, clipped to the 1 MiB VMA. */
+	ASSERT_EQ(0, dm_set_ram_window(self->fd, MIB(2)));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	(void)v[200 * PAGE];
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(1ULL, st.ram_faults);
+	EXPECT_EQ(n - 17, st.migrated_to_system);
+	ASSERT_EQ(-1, buf_check(buf, size, 31));
+	munmap(buf, size);
+}
+
+/* Never-touched anonymous memory is populated in device memory. */
+TEST_F(migrate, untouched_memory)
+{
+	size_t size = KIB(512), n = NPAGES(size);
+	struct drm_devmir_migrate m;
+	uint8_t *buf;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	/* Nothing to move back. */
+	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.absent);
+	EXPECT_EQ(n, dm_migrate_total(&m));
+
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.migrated);
+	EXPECT_EQ(0ULL, m.bytes_copied);
+	EXPECT_EQ(-1, buf_check_byte(buf, size, 0));
+	munmap(buf, size);
+}
+
+/* Pages already where they are asked to go count as such. */
+TEST_F(migrate, already_there)
+{
+	size_t size = KIB(256), n = NPAGES(size);
+	struct drm_devmir_migrate m;
+	uint8_t *buf;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, size, 41);
+	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.already);
+	EXPECT_EQ(0ULL, m.migrated);
+
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size / 2, &m));
+	EXPECT_EQ(n / 2, m.migrated);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(n / 2, m.migrated);
+	EXPECT_EQ(n / 2, m.already);
+	EXPECT_EQ(n, dm_migrate_total(&m));
+	ASSERT_EQ(-1, buf_check(buf, size, 41));
+	munmap(buf, size);
+}
+
+/* Shared memory never moves: counted as such; PREFETCH does not fail. */
+TEST_F(migrate, shared_memory_and_prefetch)
+{
+	size_t size = KIB(128), n = NPAGES(size);
+	struct drm_devmir_migrate m;
+	struct drm_devmir_stats st;
+	uint8_t *buf;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, size, 51);
+
+	ASSERT_EQ(-EOPNOTSUPP, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+	EXPECT_EQ(0ULL, m.migrated);
+	EXPECT_EQ(n, dm_migrate_total(&m));
+
+	ASSERT_EQ(0, dm_migrate(self->fd, buf, size, DRM_DEVMIR_MIGRATE_TO_DEVICE,
+				DRM_DEVMIR_MIGRATE_PREFETCH, &m));
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(2 * n, st.migrate_failed);
+	EXPECT_EQ(0ULL, st.migrated_to_device);
+	ASSERT_EQ(-1, buf_check(buf, size, 51));
+	munmap(buf, size);
+}
+
+/*
+ * A private file mapping: page-cache pages stay (FILE), pages the process
+ * wrote (copy-on-write, anonymous now) move.
+ */
+TEST_F(migrate, file_backed_private)
+{
+	size_t size = KIB(64), n = NPAGES(size);
+	char path[] = "/tmp/dm_migrate_XXXXXX";
+	struct drm_devmir_migrate m;
+	uint8_t *buf, *data;
+	int file;
+
+	file = mkstemp(path);
+	ASSERT_LE(0, file);
+	unlink(path);
+	data = malloc(size);
+	ASSERT_NE(NULL, data);
+	buf_fill(data, size, 61);
+	ASSERT_EQ((ssize_t)size, write(file, data, size));
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, file, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	/* Read every page, write (copy) the first half. */
+	ASSERT_EQ(-1, buf_check(buf, size, 61));
+	memcpy(buf, data, size / 2);
+
+	ASSERT_EQ(-EOPNOTSUPP, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(n / 2, m.migrated);
+	EXPECT_EQ(n / 2, m.failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+	EXPECT_EQ(n, dm_migrate_total(&m));
+	ASSERT_EQ(-1, buf_check(buf, size, 61));
+	munmap(buf, size);
+	close(file);
+	free(data);
+}
+
+/* hugetlbfs cannot migrate at all: the whole VMA fails with FAIL_VMA. */
+TEST_F(migrate, hugetlbfs)
+{
+	size_t size = HUGE_2M, n = NPAGES(size);
+	struct drm_devmir_migrate m;
+	uint8_t *buf;
+
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (buf == MAP_FAILED)
+		SKIP(return, "no huge pages");
+	buf_fill(buf, size, 71);
+	ASSERT_EQ(-EOPNOTSUPP, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_VMA]);
+	EXPECT_EQ(n, dm_migrate_total(&m));
+	ASSERT_EQ(-1, buf_check(buf, size, 71));
+	munmap(buf, size);
+}
+
+/* A range over two VMAs of different kinds: each page counted right. */
+TEST_F(migrate, mixed_vmas)
+{
+	size_t half = KIB(64), n = NPAGES(half);
+	struct drm_devmir_migrate m;
+	uint8_t *buf;
+
+	buf = buf_map(2 * half, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_NE(MAP_FAILED, mmap(buf + half, half, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	buf_fill(buf, 2 * half, 81);
+	ASSERT_EQ(0, dm_migrate(self->fd, buf, 2 * half, DRM_DEVMIR_MIGRATE_TO_DEVICE,
+				DRM_DEVMIR_MIGRATE_PREFETCH, &m));
+	EXPECT_EQ(n, m.migrated);
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+	EXPECT_EQ(2 * n, dm_migrate_total(&m));
+	ASSERT_EQ(-1, buf_check(buf, 2 * half, 81));
+	munmap(buf, 2 * half);
+}
+
+/* A transparent huge page is split and migrated page by page. */
+TEST_F(migrate, thp)
+{
+	size_t size = HUGE_2M, n = NPAGES(size);
+	struct drm_devmir_migrate m;
+	uint8_t *buf, *out;
+
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	madvise(buf, size, MADV_HUGEPAGE);
+	buf_fill(buf, size, 91);
+	if (thp_kib(buf) < 2048)
+		SKIP(munmap(buf, size); return, "no THP");
+	out = malloc(size);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.migrated);
+	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+	ASSERT_EQ(-1, buf_check(out, size, 91));
+	ASSERT_EQ(-1, buf_check(buf, size, 91));
+	munmap(buf, size);
+	free(out);
+}
+
+/* Many round trips, each side writing between them. */
+TEST_F(migrate, migrate_multiple)
+{
+	size_t size = KIB(512), n = NPAGES(size);
+	struct drm_devmir_migrate m;
+	uint8_t *buf, *out;
+	unsigned int round;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	out = malloc(size);
+	ASSERT_NE(NULL, out);
+	for (round = 0; round < 6; round++) {
+		buf_fill(buf, size, 100 + round);
+		ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+		ASSERT_EQ(n, m.migrated);
+		ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+		ASSERT_EQ(-1, buf_check(out, size, 100 + round));
+		buf_fill(out, size, 200 + round);
+		ASSERT_EQ(0, dm_write(self->fd, buf, size, out));
+		if (round & 1) {
+			ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
+			ASSERT_EQ(n, m.migrated);
+		}
+		/* Odd rounds: migrated back; even: the CPU faults them back. */
+		ASSERT_EQ(-1, buf_check(buf, size, 200 + round));
+	}
+	munmap(buf, size);
+	free(out);
+}
+
+/* A range with an unmapped hole fails before any work. */
+TEST_F(migrate, hole_fails_cleanly)
+{
+	size_t size = KIB(96);
+	struct drm_devmir_migrate m;
+	struct drm_devmir_stats st;
+	uint8_t *buf;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, size, 111);
+	munmap(buf + KIB(32), KIB(32));
+	ASSERT_EQ(-EFAULT, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(0ULL, dm_migrate_total(&m));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(0ULL, st.migrated_to_device);
+	/* PROT_NONE is mapped: it migrates like any private memory. */
+	ASSERT_EQ(0, mprotect(buf, KIB(32), PROT_NONE));
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, KIB(32), &m));
+	EXPECT_EQ(NPAGES(KIB(32)), m.migrated);
+	ASSERT_EQ(0, mprotect(buf, KIB(32), PROT_READ));
+	ASSERT_EQ(-1, buf_check(buf, KIB(32), 111));
+	munmap(buf, KIB(32));
+	munmap(buf + KIB(64), KIB(32));
+}
+
+/* Policy FIRST_FAULT: a device fault migrates its window first. */
+TEST_F(migrate, policy_first_fault)
+{
+	size_t size = KIB(256), n = NPAGES(size);
+	struct drm_devmir_get_policy pol;
+	struct drm_devmir_stats st;
+	uint8_t *buf, *out, *snap;
+
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	out = malloc(size);
+	ASSERT_NE(NULL, out);
+	buf_fill(buf, size, 121);
+	ASSERT_EQ(0, dm_set_window(self->fd, KIB(64)));
+	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_FIRST_FAULT, 0));
+	ASSERT_EQ(0, dm_policy(self->fd, &pol));
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGRATE_FIRST_FAULT, pol.migrate_mode);
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+
+	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+	ASSERT_EQ(-1, buf_check(out, size, 121));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(n / 16, st.policy_migrations);
+	EXPECT_EQ(n, st.migrated_to_device);
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(n, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	free(snap);
+
+	/*
+	 * Untouched memory goes straight to device memory, no CPU copy. (The
+	 * buffer is window-aligned: a window never reaches a neighbour VMA.)
+	 */
+	memset(out, 0xff, size);
+	munmap(buf, size);
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+	EXPECT_EQ(-1, buf_check_byte(out, size, 0));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(n, st.migrated_to_device);
+	EXPECT_EQ(0ULL, st.migrate_bytes);
+	EXPECT_EQ(-1, buf_check_byte(buf, size, 0));
+	munmap(buf, size);
+	free(out);
+}
+
+/* Policy THRESHOLD: the Nth fault of a 2 MiB region starts migrating. */
+TEST_F(migrate, policy_threshold)
+{
+	size_t size = MIB(4);
+	struct drm_devmir_get_policy pol;
+	uint8_t *buf, *snap, byte;
+	unsigned int i;
+
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	madvise(buf, size, MADV_NOHUGEPAGE);
+	buf_fill(buf, size, 131);
+	ASSERT_EQ(0, dm_set_window(self->fd, PAGE));
+	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_THRESHOLD, 3));
+	ASSERT_EQ(0, dm_policy(self->fd, &pol));
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGRATE_THRESHOLD, pol.migrate_mode);
+	EXPECT_EQ(3ULL, pol.migrate_threshold);
+
+	/*
+	 * Region 0: faults 1 and 2 mirror, 3 and later migrate. (The CPU
+	 * must not touch the buffer before the snapshot: it would migrate the
+	 * pages back.)
+	 */
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, dm_read(self->fd, buf + i * PAGE, 1, &byte));
+		ASSERT_EQ(-1, buf_check_range(&byte, i * PAGE, 1, 131));
+	}
+	/* Region 1 counts on its own. */
+	ASSERT_EQ(0, dm_read(self->fd, buf + HUGE_2M, 1, &byte));
+
+	snap = dm_snap(self->fd, buf, 4);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0, snap[0] & DRM_DEVMIR_SNAP_DEV_LOCAL);
+	EXPECT_EQ(0, snap[1] & DRM_DEVMIR_SNAP_DEV_LOCAL);
+	EXPECT_NE(0, snap[2] & DRM_DEVMIR_SNAP_DEV_LOCAL);
+	EXPECT_NE(0, snap[3] & DRM_DEVMIR_SNAP_DEV_LOCAL);
+	free(snap);
+	/* (Mirrored from system memory, unless the kernel moved it since.) */
+	snap = dm_snap(self->fd, buf + HUGE_2M, 1);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0, snap[0] & DRM_DEVMIR_SNAP_DEV_LOCAL);
+	free(snap);
+
+	/* Setting the policy again restarts the counts. */
+	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_THRESHOLD, 2));
+	ASSERT_EQ(0, dm_read(self->fd, buf + 10 * PAGE, 1, &byte));
+	snap = dm_snap(self->fd, buf + 10 * PAGE, 1);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0, snap[0] & DRM_DEVMIR_SNAP_DEV_LOCAL);
+	free(snap);
+	ASSERT_EQ(-1, buf_check(buf, size, 131));
+	munmap(buf, size);
+}
+
+/*
+ * After fork() both processes share the device pages read-only. A device
+ * write of the parent breaks the sharing (the page goes to system memory,
+ * the write fault copies it); the child keeps the old data.
+ */
+TEST_F(migrate, device_write_after_fork)
+{
+	size_t size = KIB(64), n = NPAGES(size);
+	struct drm_devmir_stats st;
+	uint8_t *buf, *out, *snap;
+	int status, go[2];
+	char c = 0;
+	pid_t pid;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	out = malloc(size);
+	ASSERT_NE(NULL, out);
+	buf_fill(buf, size, 141);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, NULL));
+	ASSERT_EQ(0, pipe(go));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Wait for the parent's device write, then check our copy. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(buf_check(buf, size, 141) == -1 ? 0 : 1);
+	}
+	/* fork() write-protected the parent's device entries. */
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0ULL, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_WRITE));
+	free(snap);
+
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	buf_fill(out, size, 142);
+	ASSERT_EQ(0, dm_write(self->fd, buf, size, out));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(n, st.migrated_to_system);
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(-1, buf_check(buf, size, 142));
+	close(go[0]);
+	close(go[1]);
+	munmap(buf, size);
+	free(out);
+}
+
+/* Bad input for every new field: -EINVAL/-EFAULT, nothing changes. */
+TEST_F(migrate, uapi_migrate_bad_input)
+{
+	size_t size = KIB(64);
+	struct drm_devmir_migrate m;
+	struct drm_devmir_stats st;
+	uint8_t *buf;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, size, 151);
+
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, buf, size, 2, 0, NULL));
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, buf, size, ~0u, 0, NULL));
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, buf, size, 0, 0x2, NULL));
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, buf, size, 0, 0x80000000u, NULL));
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, buf + 1, size - PAGE, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, buf, size - 1, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, buf, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, buf, DRM_DEVMIR_MIGRATE_MAX_SIZE + PAGE,
+				      0, 0, NULL));
+	EXPECT_EQ(-EINVAL, dm_migrate(self->fd, (void *)(uintptr_t)(~0ULL & ~(PAGE - 1)),
+				      2 * PAGE, 0, 0, NULL));
+	EXPECT_EQ(-EFAULT, dm_migrate(self->fd, (void *)(uintptr_t)DM_KERNEL_ADDR, size,
+				      0, 0, NULL));
+	EXPECT_EQ(-EFAULT, dm_migrate(self->fd, (void *)(uintptr_t)PAGE, size, 0, 0, NULL));
+
+	/* A zeroed argument is a valid empty-flag request, except size 0. */
+	memset(&m, 0, sizeof(m));
+	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_MIGRATE, &m));
+
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(0ULL, st.migrated_to_device);
+	EXPECT_EQ(0ULL, st.migrate_failed);
+	EXPECT_EQ(0ULL, st.hmm_calls);
+	ASSERT_EQ(-1, buf_check(buf, size, 151));
+	munmap(buf, size);
+}
+
+TEST_F(migrate, uapi_policy_bad_input)
+{
+	struct drm_devmir_set_policy set;
+	struct drm_devmir_get_policy pol, before;
+
+	ASSERT_EQ(0, dm_policy(self->fd, &before));
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGRATE_OFF, before.migrate_mode);
+	EXPECT_EQ(0ULL, before.migrate_threshold);
+	EXPECT_NE(0ULL, before.ram_window);
+
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, 3, 0));
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, ~0u, 0));
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_OFF, 1));
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_FIRST_FAULT, 4));
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_THRESHOLD, 0));
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_THRESHOLD,
+						 DRM_DEVMIR_THRESHOLD_MAX + 1));
+	EXPECT_EQ(-EINVAL, dm_set_ram_window(self->fd, 0));
+	EXPECT_EQ(-EINVAL, dm_set_ram_window(self->fd, KIB(2)));
+	EXPECT_EQ(-EINVAL, dm_set_ram_window(self->fd, KIB(12)));
+	EXPECT_EQ(-EINVAL, dm_set_ram_window(self->fd, MIB(4)));
+	/* One bad field fails the whole call: the good one is not applied. */
+	memset(&set, 0, sizeof(set));
+	set.flags = DRM_DEVMIR_POLICY_MIGRATE | DRM_DEVMIR_POLICY_RAM_WINDOW;
+	set.migrate_mode = DRM_DEVMIR_MIGRATE_FIRST_FAULT;
+	set.ram_window = KIB(3);
+	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+	/* Unknown flag bits beyond the four known ones. */
+	set.flags = 0x10;
+	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+	/* Fields not selected by the flags are ignored. */
+	memset(&set, 0, sizeof(set));
+	set.flags = DRM_DEVMIR_POLICY_RAM_WINDOW;
+	set.ram_window = KIB(16);
+	set.migrate_mode = 77;
+	EXPECT_EQ(0, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+
+	ASSERT_EQ(0, dm_policy(self->fd, &pol));
+	EXPECT_EQ(before.migrate_mode, pol.migrate_mode);
+	EXPECT_EQ(before.migrate_threshold, pol.migrate_threshold);
+	EXPECT_EQ(KIB(16), pol.ram_window);
+	EXPECT_EQ(before.fault_window, pol.fault_window);
+	EXPECT_EQ(before.fault_batch, pol.fault_batch);
+}
+
+/* Older programs pass the shorter v1 structures: still accepted. */
+TEST_F(migrate, uapi_short_structs)
+{
+	struct drm_devmir_stats st;
+	unsigned long req;
+
+	memset(&st, 0xa5, sizeof(st));
+	st.flags = 0;
+	st.pad = 0;
+	req = DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_STATS,
+		       char[offsetof(struct drm_devmir_stats, migrated_to_device)]);
+	ASSERT_EQ(0, dm_ioctl(self->fd, req, &st));
+	/* Nothing written past the old end. */
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, st.migrated_to_device);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, st.devmem_used);
+	EXPECT_EQ(1ULL, st.mirrors);
+}
+
+TEST_HARNESS_MAIN
