@@ -6,11 +6,12 @@
 
 kmemleak=/sys/kernel/debug/kmemleak
 
-# kmemleak_scan - two scans: an object is reported once it stayed
-# unreferenced across a scan and is older than kmemleak's minimum age.
+# kmemleak_scan - report every leak made so far: kmemleak reports an
+# unreferenced object only if it was older than its minimum age (5 s) at
+# the previous scan, so wait that long, scan, and scan again.
 kmemleak_scan() {
+	sleep 6
 	echo scan >"$kmemleak"
-	sleep 5
 	echo scan >"$kmemleak"
 }
 
