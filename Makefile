@@ -36,9 +36,9 @@ PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/com
 KSRC = $(eval KSRC := $(shell bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
 
 .PHONY: all kernel modules selftests check check-unit check-vm check-debug run \
-	bench-mirror clean clean-cache help
+	bench-mirror clean clean-cache help userlib userlib-guest userlib-check install
 
-all: modules selftests
+all: modules selftests userlib
 
 help:
 	@echo "make run          build everything, boot the test VM, load the modules, run the demo"
@@ -51,6 +51,8 @@ help:
 	@echo "make modules      out-of-tree modules (KDIR=... for a real kernel)"
 	@echo "make selftests    guest test programs and the upstream hmm-tests"
 	@echo "make bench-mirror mirror-table micro-benchmark (host)"
+	@echo "make userlib      libdevmirror (.so/.a) and the devmirror CLI (host)"
+	@echo "make install      libdevmirror, headers, devmirror.pc, CLI, man pages (PREFIX=, DESTDIR=)"
 	@echo "make clean        remove build/; make clean-cache drops the kernel cache"
 
 kernel:
@@ -64,7 +66,7 @@ modules:
 	$(MAKE) -C $(MODKDIR) M=$(MODBUILD) W=1 modules
 	@echo "modules: $$(ls $(MODBUILD)/*.ko | tr '\n' ' ')"
 
-selftests: $(BUILD)/tests/hmm-tests $(PROGS)
+selftests: $(BUILD)/tests/hmm-tests $(PROGS) userlib-guest
 
 $(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h) $(wildcard uapi/*.h)
 	@mkdir -p $(@D)
@@ -81,6 +83,22 @@ $(BUILD)/tests/hmm-tests:
 	$(CC) -O2 -Wall -static -pthread -I$(KSRC) -I$(KSRC)/tools/testing/selftests \
 		-isystem $(TESTKDIR)/usr/include \
 		-o $@ $(KSRC)/tools/testing/selftests/mm/hmm-tests.c
+
+# libdevmirror and its CLI (userlib/Makefile): host build, static guest
+# programs beside the other guest tests, host tests, install.
+USERLIB = $(MAKE) -C userlib O=$(BUILD)/userlib
+
+userlib:
+	@$(USERLIB)
+
+userlib-guest:
+	@$(USERLIB) guest GUEST_OUT=$(BUILD)/tests KSFT_INC=$(KSRC)/tools/testing/selftests
+
+userlib-check:
+	@$(USERLIB) check
+
+install:
+	@$(USERLIB) install
 
 check:
 	@tests/check -k $(KERNEL_VARIANT) $(T)

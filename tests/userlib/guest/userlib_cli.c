@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * userlib_cli - the devmirror CLI on real devices: its --json output parsed
+ * and checked against what the library reports, and the demo's results.
+ * The CLI is the "devmirror" program beside this one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "buf.h"
+#include "devmirror.h"
+#include "json.h"
+#include "run.h"
+
+#define MAX_DEVS 16
+
+static char cli_path[PATH_MAX];
+
+/* Run the CLI with the given arguments; parse stdout when @j is given. */
+static int cli(struct run_result *res, struct json **j, ...)
+{
+	char *argv[16], err[128];
+	va_list ap;
+	int n = 0, ret;
+
+	if (!cli_path[0]) {
+		char self[PATH_MAX];
+		ssize_t len =
+			readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (len <= 0)
+			return -errno;
+		self[len] = '\0';
+		snprintf(cli_path, sizeof(cli_path), "%s/devmirror",
+			 dirname(self));
+	}
+	argv[n++] = cli_path;
+	va_start(ap, j);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	ret = run_capture(res, NULL, argv);
+	if (j) {
+		*j = json_parse(res->out, err, sizeof(err));
+		if (!*j)
+			fprintf(stderr,
+				"# bad JSON (%s): %.300s\n# stderr: %.300s\n",
+				err, res->out, res->err);
+	}
+	return ret;
+}
+
+static uint64_t u64_at(const struct json *j, const char *path)
+{
+	uint64_t v = UINT64_MAX;
+
+	json_u64(j, path, &v);
+	return v;
+}
+
+TEST(cli_list_json_matches_library)
+{
+	struct devmir_device devs[MAX_DEVS];
+	struct run_result r;
+	struct json *j;
+	char path[32];
+	int n, i;
+
+	n = devmir_enumerate(devs, MAX_DEVS);
+	ASSERT_LE(1, n);
+	ASSERT_EQ(0, cli(&r, &j, "list", "--json", NULL));
+	ASSERT_EQ(0, r.status);
+	ASSERT_NE(NULL, j);
+	ASSERT_TRUE(json_is(j, "devices", JSON_ARRAY));
+	ASSERT_EQ((size_t)n, json_get(j, "devices")->n);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "devices.%d.index", i);
+		EXPECT_EQ(devs[i].index, u64_at(j, path));
+		snprintf(path, sizeof(path), "devices.%d.path", i);
+		EXPECT_STREQ(devs[i].path, json_str(j, path));
+		snprintf(path, sizeof(path), "devices.%d.abi_version", i);
+		EXPECT_EQ(devs[i].abi_version, u64_at(j, path));
+		snprintf(path, sizeof(path), "devices.%d.usable", i);
+		EXPECT_TRUE(json_is(j, path, JSON_BOOL) &&
+			    json_get(j, path)->boolean);
+	}
+	json_free(j);
+	run_free(&r);
+}
+
+TEST(cli_info_json_matches_library)
+{
+	struct devmir_info info;
+	struct devmir_dev *dev;
+	struct run_result r;
+	struct json *j;
+	char idx[8], path[32];
+	unsigned int d, l;
+
+	for (d = 0; d < 2; d++) {
+		ASSERT_EQ(0, devmir_open(d, &dev));
+		ASSERT_EQ(0, devmir_get_info(dev, &info));
+		snprintf(idx, sizeof(idx), "%u", d);
+		ASSERT_EQ(0, cli(&r, &j, "info", idx, "--json", NULL));
+		ASSERT_EQ(0, r.status);
+		ASSERT_NE(NULL, j);
+		EXPECT_EQ(d, u64_at(j, "index"));
+		EXPECT_STREQ(devmir_path(dev), json_str(j, "path"));
+		EXPECT_EQ(info.abi_version, u64_at(j, "abi_version"));
+		EXPECT_EQ(info.va_bits, u64_at(j, "va_bits"));
+		EXPECT_EQ(info.tlb_entries, u64_at(j, "tlb_entries"));
+		EXPECT_EQ(info.tlb_ways, u64_at(j, "tlb_ways"));
+		EXPECT_EQ(info.fault_queue_entries,
+			  u64_at(j, "fault_queue_entries"));
+		EXPECT_EQ(info.engines, u64_at(j, "engines"));
+		EXPECT_EQ(info.txn_bytes, u64_at(j, "txn_bytes"));
+		EXPECT_EQ(info.device_memory, u64_at(j, "device_memory"));
+		EXPECT_EQ(info.window_min, u64_at(j, "window_min"));
+		EXPECT_EQ(info.window_max, u64_at(j, "window_max"));
+		EXPECT_TRUE(json_is(j, "numa_node", JSON_NULL));
+		ASSERT_TRUE(json_is(j, "levels", JSON_ARRAY));
+		ASSERT_EQ(info.levels, json_get(j, "levels")->n);
+		for (l = 0; l < info.levels; l++) {
+			snprintf(path, sizeof(path), "levels.%u.shift", l);
+			EXPECT_EQ(info.level_shift[l], u64_at(j, path));
+			snprintf(path, sizeof(path), "levels.%u.bits", l);
+			EXPECT_EQ(info.level_bits[l], u64_at(j, path));
+		}
+		EXPECT_LE(1, u64_at(j, "policy.fault_batch"));
+		json_free(j);
+		run_free(&r);
+		devmir_close(dev);
+	}
+}
+
+/* Device-wide counters seen by the CLI include this process's accesses. */
+TEST(cli_stat_json_counts_accesses)
+{
+	const struct devmir_stat_field *f;
+	struct run_result r;
+	struct json *j1, *j2;
+	struct devmir_dev *dev;
+	uint8_t *buf, out[64];
+	unsigned int n, i;
+	uint64_t a1 = 0, a2 = 0;
+
+	ASSERT_EQ(0, devmir_open(1, &dev));
+	buf = buf_map(PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
+	ASSERT_NE(NULL, buf);
+	memset(buf, 3, PAGE_SIZE_4K);
+
+	ASSERT_EQ(0, cli(&r, &j1, "stat", "1", "--json", NULL));
+	ASSERT_EQ(0, r.status);
+	ASSERT_NE(NULL, j1);
+	run_free(&r);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, devmir_read(dev, buf, out, sizeof(out), NULL));
+	ASSERT_EQ(0, cli(&r, &j2, "--json", "stat", "1", NULL));
+	ASSERT_EQ(0, r.status);
+	ASSERT_NE(NULL, j2);
+
+	EXPECT_STREQ("device", json_str(j2, "scope"));
+	f = devmir_stat_fields(&n);
+	ASSERT_TRUE(json_is(j2, "stats", JSON_OBJECT));
+	EXPECT_EQ(n, json_get(j2, "stats")->n);
+	for (i = 0; i < n; i++)
+		EXPECT_NE(NULL, json_member(json_get(j2, "stats"), f[i].name))
+	TH_LOG("missing %s", f[i].name);
+	ASSERT_TRUE(json_u64(json_get(j1, "stats"), "accesses", &a1));
+	ASSERT_TRUE(json_u64(json_get(j2, "stats"), "accesses", &a2));
+	EXPECT_EQ(5, a2 - a1);
+	json_free(j1);
+	json_free(j2);
+	run_free(&r);
+	buf_unmap(buf, PAGE_SIZE_4K);
+	devmir_close(dev);
+}
+
+TEST(cli_stat_reset_and_watch)
+{
+	struct run_result r;
+	struct json *j;
+	char *line, *next;
+	uint64_t sample, expect = 0;
+
+	ASSERT_EQ(0, cli(&r, &j, "stat", "0", "--reset", "--json", NULL));
+	ASSERT_EQ(0, r.status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, u64_at(json_get(j, "stats"), "accesses"));
+	EXPECT_EQ(0, u64_at(json_get(j, "stats"), "faults_raised"));
+	json_free(j);
+	run_free(&r);
+
+	ASSERT_EQ(0, cli(&r, NULL, "stat", "--watch=0.05", "--count", "3",
+			 "--json", NULL));
+	ASSERT_EQ(0, r.status);
+	for (line = r.out; *line; line = next) {
+		char err[64];
+
+		next = strchr(line, '\n');
+		ASSERT_NE(NULL, next);
+		*next++ = '\0';
+		j = json_parse(line, err, sizeof(err));
+		ASSERT_NE(NULL, j) TH_LOG("%s: %s", err, line);
+		ASSERT_TRUE(json_u64(j, "sample", &sample));
+		EXPECT_EQ(expect, sample);
+		EXPECT_TRUE(json_is(j, "stats", JSON_OBJECT));
+		json_free(j);
+		expect++;
+	}
+	EXPECT_EQ(3, expect);
+	run_free(&r);
+}
+
+/* The demo's steps, their faults and data checks, from its JSON. */
+TEST(cli_demo_json_steps)
+{
+	static const char *const steps[] = {
+		"map",		"device_read_cold", "device_read_warm",
+		"migrate",	"cpu_touch",	    "device_read_back",
+		"device_write", "device_atomic",    "unmap",
+	};
+	size_t pages = (4 << 20) / 4096, i;
+	struct run_result r;
+	struct json *j;
+	char path[48];
+
+	ASSERT_EQ(0, cli(&r, &j, "demo", "--size", "4M", "--json", NULL));
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	ASSERT_NE(NULL, j);
+	EXPECT_TRUE(json_is(j, "ok", JSON_BOOL) && json_get(j, "ok")->boolean);
+	EXPECT_EQ(4 << 20, u64_at(j, "size"));
+	ASSERT_TRUE(json_is(j, "steps", JSON_ARRAY));
+	ASSERT_EQ(ARRAY_SIZE(steps), json_get(j, "steps")->n);
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		snprintf(path, sizeof(path), "steps.%zu.step", i);
+		EXPECT_STREQ(steps[i], json_str(j, path));
+		snprintf(path, sizeof(path), "steps.%zu.ok", i);
+		EXPECT_TRUE(json_is(j, path, JSON_BOOL) &&
+			    json_get(j, path)->boolean)
+		TH_LOG("step %s", steps[i]);
+	}
+	/* With the default 4 KiB window, one fault per page when cold... */
+	if (u64_at(j, "fault_window") == 4096)
+		EXPECT_EQ(pages, u64_at(j, "steps.1.faults"));
+	EXPECT_EQ(pages, u64_at(j, "steps.1.mapped"));
+	/* ...none when warm, and the CPU's half comes back with faults. */
+	EXPECT_EQ(0, u64_at(j, "steps.2.faults"));
+	EXPECT_EQ(pages / 2, u64_at(j, "steps.4.pages.unmapped"));
+	EXPECT_LE(1, u64_at(j, "steps.5.faults"));
+	EXPECT_EQ(pages, u64_at(j, "steps.5.mapped"));
+	EXPECT_EQ(0, u64_at(j, "steps.8.entries"));
+	EXPECT_LE(1, u64_at(j, "stats.accesses"));
+	json_free(j);
+	run_free(&r);
+}
+
+TEST(cli_demo_text_thp)
+{
+	struct run_result r;
+
+	ASSERT_EQ(0, cli(&r, NULL, "demo", "1", "--size", "4M", "--thp", NULL));
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "demo ok"));
+	EXPECT_NE(NULL, strstr(r.out, "device reads it (cold)"));
+	EXPECT_NE(NULL, strstr(r.out, "a 4 MiB buffer"));
+	EXPECT_NE(NULL, strstr(r.out, "fault-ahead window 4 KiB"));
+	run_free(&r);
+}
+
+TEST(cli_bench_json_results)
+{
+	static const char *const names[] = {
+		"device_read_cold",
+		"device_read_warm",
+		"device_write_warm",
+		"numa_move_pages",
+	};
+	struct run_result r;
+	struct json *j;
+	const struct json *res;
+	char path[48];
+	size_t i;
+
+	ASSERT_EQ(0, cli(&r, &j, "bench", "--size", "1M", "--repeat", "2",
+			 "--json", NULL));
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	ASSERT_NE(NULL, j);
+	EXPECT_TRUE(json_is(j, "ok", JSON_BOOL) && json_get(j, "ok")->boolean);
+	res = json_get(j, "results");
+	ASSERT_NE(NULL, res);
+	ASSERT_EQ(ARRAY_SIZE(names), res->n);
+	for (i = 0; i < res->n; i++) {
+		snprintf(path, sizeof(path), "%zu.name", i);
+		EXPECT_STREQ(names[i], json_str(res, path));
+		snprintf(path, sizeof(path), "%zu.repeat", i);
+		EXPECT_EQ(2, u64_at(res, path));
+		snprintf(path, sizeof(path), "%zu.median_seconds", i);
+		EXPECT_TRUE(json_is(res, path, JSON_NUMBER));
+	}
+	EXPECT_EQ(256, u64_at(res, "0.events"));
+	json_free(j);
+	run_free(&r);
+}
+
+TEST(cli_topo_json_devices)
+{
+	struct run_result r;
+	struct json *j;
+
+	ASSERT_EQ(0, cli(&r, &j, "topo", "--json", NULL));
+	ASSERT_EQ(0, r.status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(2, u64_at(j, "kernel_numa_nodes"));
+	EXPECT_LE(1, u64_at(j, "numa_nodes"));
+	ASSERT_TRUE(json_is(j, "devices", JSON_ARRAY));
+	EXPECT_EQ(2, json_get(j, "devices")->n);
+	EXPECT_TRUE(json_is(j, "devices.0.numa_node", JSON_NULL));
+	EXPECT_EQ(1, u64_at(j, "devices.1.index"));
+	json_free(j);
+	run_free(&r);
+}
+
+TEST(cli_missing_device_exit_69)
+{
+	struct run_result r;
+	struct json *j;
+
+	ASSERT_EQ(0, cli(&r, &j, "info", "7", "--json", NULL));
+	EXPECT_EQ(69, r.status);
+	ASSERT_NE(NULL, j);
+	EXPECT_STREQ("ENODEV", json_str(j, "error.name"));
+	EXPECT_NE(NULL, strstr(json_str(j, "error.detail") ?: "",
+			       "no devmirror device 7"));
+	EXPECT_NE(NULL, strstr(r.err, "no devmirror device 7"));
+	json_free(j);
+	run_free(&r);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fakedev.h - a fake devmirror render node for host tests: an ioctl()
+ * override that answers the DRM version query and every devmirror ioctl on
+ * descriptors of /dev/null, as the driver would (same argument checks), and
+ * passes every other ioctl to the kernel.
+ *
+ * Linked into a test program it overrides ioctl() for the static library
+ * and for libdrm.so alike; built as fakedev.so it is LD_PRELOADed into the
+ * CLI. The environment configures it when it first answers:
+ *   FAKEDEV_NAME   DRM driver name (default "devmirror")
+ *   FAKEDEV_ABI    ABI version GET_INFO reports (default 1)
+ *   FAKEDEV_INDEX  device index (default 0)
+ */
+#ifndef _FAKEDEV_H
+#define _FAKEDEV_H
+
+#include <stdint.h>
+
+#define FAKEDEV_MAX_LOG 16
+
+/* Values the fake reports; tests compare against them. */
+#define FAKEDEV_ASID 7
+#define FAKEDEV_TLB_ENTRIES 64
+#define FAKEDEV_TLB_WAYS 4
+#define FAKEDEV_FQ_ENTRIES 64
+#define FAKEDEV_ENGINES 2
+#define FAKEDEV_TXN_BYTES 1024
+#define FAKEDEV_DRV_PATCH 5
+/* STATS: the k-th 64-bit value after flags/pad is FAKEDEV_STAT(k, flags). */
+#define FAKEDEV_STAT(k, flags) (1000ULL + (k) + ((flags) ? 500000ULL : 0))
+
+/**
+ * struct fakedev - The fake's configuration and what it saw.
+ * @name: DRM driver name it reports.
+ * @abi: ABI version it reports.
+ * @index: Device index it reports.
+ * @eintr: Fail this many coming devmirror ioctls with EINTR.
+ * @eagain: Then fail this many with EAGAIN.
+ * @fail_errno: Then fail every devmirror ioctl with this errno (0: none).
+ * @snap_bad: SNAPSHOT returns this byte for every page when non-zero.
+ * @calls: devmirror ioctls received (VERSION excluded).
+ * @access_calls: ACCESS ioctls that got to run.
+ * @access_size: Sizes of the first ACCESS ioctls.
+ * @snap_calls: SNAPSHOT ioctls that got to run.
+ * @snap_addr: Addresses of the first SNAPSHOT ioctls.
+ * @snap_npages: Page counts of the first SNAPSHOT ioctls.
+ * @stats_flags: Flags of the last STATS.
+ * @reset_flags: Flags of the last RESET_STATS, -1 before any.
+ * @policy_flags: Flags of the last SET_POLICY.
+ * @fault_batch: The policy's batch.
+ * @fault_window: The policy's window.
+ * @migrate_mode: The policy's migration mode.
+ * @migrate_threshold: The policy's migration threshold.
+ * @ram_window: The policy's window of CPU faults on device pages.
+ */
+struct fakedev {
+	char name[32];
+	unsigned int abi;
+	unsigned int index;
+	int eintr;
+	int eagain;
+	int fail_errno;
+	uint8_t snap_bad;
+	unsigned int calls;
+	unsigned int access_calls;
+	uint64_t access_size[FAKEDEV_MAX_LOG];
+	unsigned int snap_calls;
+	uint64_t snap_addr[FAKEDEV_MAX_LOG];
+	uint64_t snap_npages[FAKEDEV_MAX_LOG];
+	uint32_t stats_flags;
+	int64_t reset_flags;
+	uint32_t policy_flags;
+	uint32_t fault_batch;
+	uint64_t fault_window;
+	uint32_t migrate_mode;
+	uint32_t migrate_threshold;
+	uint64_t ram_window;
+};
+
+/* The fake's state, set up from the environment on first use. */
+extern struct fakedev fakedev;
+
+/**
+ * fakedev_reset() - Forget what was seen and reload the configuration from
+ * the environment.
+ *
+ * Context: Test program, single-threaded.
+ */
+void fakedev_reset(void);
+
+/**
+ * fakedev_snap_byte() - Snapshot byte the fake reports for a page.
+ * @page: Page number (address / 4096).
+ *
+ * Context: Any.
+ * Return: One of eight bytes covering every state, level and flag.
+ */
+uint8_t fakedev_snap_byte(uint64_t page);
+
+#endif /* _FAKEDEV_H */

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_lib - host tests of libdevmirror without the driver: argument
+ * validation, "no device" errors, and every call marshalled through a fake
+ * render node (fakedev.c) that checks arguments as the driver does. Also
+ * the hwloc and libnuma helpers on the host's own topology.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "devmirror.h"
+#include "devmirror_drm.h"
+#include "devmirror_topo.h"
+#include "fakedev.h"
+#include "tap.h"
+
+#define FAKE_PATH "/dev/null"
+#define PAGE 4096UL
+/* Position of a member among the 64-bit values of struct devmir_stats. */
+#define STAT_INDEX(m) (offsetof(struct devmir_stats, m) / sizeof(uint64_t))
+
+static struct devmir_dev *open_fake(void)
+{
+	struct devmir_dev *dev = NULL;
+
+	fakedev_reset();
+	if (devmir_open_path(FAKE_PATH, &dev))
+		return NULL;
+	return dev;
+}
+
+static void test_version_and_messages(void)
+{
+	bool ok;
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d.%d", DEVMIR_VERSION_MAJOR,
+		 DEVMIR_VERSION_MINOR, DEVMIR_VERSION_PATCH);
+	ok = !strcmp(devmir_version(), want);
+	tap_check(ok, "version_matches_header", "library %s, header %s",
+		  devmir_version(), want);
+	ok = strstr(devmir_strerror(-ENODEV), "devmirror") &&
+	     !strcmp(devmir_strerror(-ENODEV), devmir_strerror(ENODEV));
+	tap_check(ok, "strerror_enodev_names_devmirror", "got '%s'",
+		  devmir_strerror(-ENODEV));
+	ok = devmir_strerror(-ENOMEM) && devmir_strerror(-99999) &&
+	     strcmp(devmir_strerror(-EINVAL), devmir_strerror(-ENOMEM));
+	tap_check(ok, "strerror_any_errno_has_text", NULL);
+}
+
+static void test_no_device(void)
+{
+	bool ok;
+	struct devmir_device list[4];
+	struct devmir_dev *dev = (struct devmir_dev *)0x1;
+	int n = devmir_enumerate(list, 4);
+
+	if (n > 0) {
+		tap_skip("nodev_open_enodev", "a devmirror device is present");
+		tap_skip("nodev_enumerate_zero",
+			 "a devmirror device is present");
+		return;
+	}
+	ok = devmir_open(0, &dev) == -ENODEV &&
+	     dev == (struct devmir_dev *)0x1 && *devmir_last_error();
+	tap_check(ok, "nodev_open_enodev", "last error '%s'",
+		  devmir_last_error());
+	ok = n == 0 && devmir_enumerate(NULL, 0) == 0;
+	tap_check(ok, "nodev_enumerate_zero", "enumerate %d", n);
+}
+
+static void test_open_errors(void)
+{
+	bool ok;
+	char longpath[DEVMIR_PATH_MAX + 8], tmp[] = "/tmp/devmir-test-XXXXXX";
+	struct devmir_dev *dev = NULL;
+	int fd;
+
+	ok = devmir_open_path(NULL, &dev) == -EINVAL &&
+	     devmir_open_path(FAKE_PATH, NULL) == -EINVAL &&
+	     devmir_open(0, NULL) == -EINVAL &&
+	     devmir_enumerate(NULL, 3) == -EINVAL;
+	tap_check(ok, "open_null_arguments_einval", NULL);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	ok = devmir_open_path(longpath, &dev) == -EINVAL;
+	tap_check(ok, "open_long_path_einval", NULL);
+	ok = devmir_open_path("/nonexistent/renderD999", &dev) == -ENOENT &&
+	     strstr(devmir_last_error(), "renderD999");
+	tap_check(ok, "open_missing_path_enoent", "last error '%s'",
+		  devmir_last_error());
+	fd = mkstemp(tmp);
+	ok = fd >= 0 && devmir_open_path(tmp, &dev) == -ENODEV &&
+	     strstr(devmir_last_error(), "not a DRM device");
+	tap_check(ok, "open_regular_file_enodev", "last error '%s'",
+		  devmir_last_error());
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	devmir_close(NULL);
+}
+
+static void test_fake_identity(void)
+{
+	bool ok;
+	struct devmir_dev *dev = NULL;
+	int ret, node = 5;
+
+	setenv("FAKEDEV_NAME", "i915", 1);
+	fakedev_reset();
+	ret = devmir_open_path(FAKE_PATH, &dev);
+	ok = ret == -ENODEV && strstr(devmir_last_error(), "i915");
+	tap_check(ok, "open_other_driver_enodev", "ret %d, '%s'", ret,
+		  devmir_last_error());
+	unsetenv("FAKEDEV_NAME");
+
+	setenv("FAKEDEV_ABI", "2", 1);
+	fakedev_reset();
+	ret = devmir_open_path(FAKE_PATH, &dev);
+	ok = ret == -ENODEV && strstr(devmir_last_error(), "ABI 2");
+	tap_check(ok, "open_abi_mismatch_enodev", "ret %d, '%s'", ret,
+		  devmir_last_error());
+	unsetenv("FAKEDEV_ABI");
+
+	setenv("FAKEDEV_INDEX", "3", 1);
+	dev = open_fake();
+	unsetenv("FAKEDEV_INDEX");
+	ok = dev && devmir_index(dev) == 3 && devmir_fd(dev) >= 0 &&
+	     !strcmp(devmir_path(dev), FAKE_PATH);
+	tap_check(ok, "open_path_fake_device", "%s", devmir_last_error());
+	ok = dev && !devmir_device_numa_node(dev, &node) && node == -1;
+	tap_check(ok, "numa_node_virtual_device_none", "node %d", node);
+	devmir_close(dev);
+}
+
+static void test_fake_info(void)
+{
+	struct devmir_dev *dev = open_fake();
+	struct devmir_info info;
+	bool ok;
+
+	if (!dev) {
+		tap_check(false, "info_decoded", "open: %s",
+			  devmir_last_error());
+		return;
+	}
+	memset(&info, 0xff, sizeof(info));
+	ok = !devmir_get_info(dev, &info) && info.abi_version == 1 &&
+	     info.index == 0 && info.asid == FAKEDEV_ASID && info.levels == 4 &&
+	     info.leaf_levels == 7 && info.va_bits == 48 &&
+	     info.level_shift[0] == 12 && info.level_shift[3] == 39 &&
+	     info.level_bits[2] == 9 && info.level_shift[4] == 0 &&
+	     info.page_sizes == ((1ULL << 12) | (1ULL << 21) | (1ULL << 30)) &&
+	     info.tlb_entries == FAKEDEV_TLB_ENTRIES &&
+	     info.tlb_ways == FAKEDEV_TLB_WAYS &&
+	     info.fault_queue_entries == FAKEDEV_FQ_ENTRIES &&
+	     info.engines == FAKEDEV_ENGINES &&
+	     info.txn_bytes == FAKEDEV_TXN_BYTES && info.device_memory == 0 &&
+	     info.window_min == 4096 && info.window_max == (2 << 20);
+	tap_check(ok, "info_decoded", NULL);
+	ok = devmir_get_info(dev, NULL) == -EINVAL &&
+	     devmir_get_info(NULL, &info) == -EINVAL;
+	tap_check(ok, "info_null_einval", NULL);
+	devmir_close(dev);
+}
+
+static void test_fake_retry(void)
+{
+	bool ok;
+	struct devmir_dev *dev = open_fake();
+	struct devmir_info info;
+	unsigned int calls;
+	int ret;
+
+	if (!dev) {
+		tap_check(false, "ioctl_retries_eintr_eagain",
+			  "no fake device");
+		return;
+	}
+	fakedev.eintr = 3;
+	fakedev.eagain = 2;
+	calls = fakedev.calls;
+	ret = devmir_get_info(dev, &info);
+	ok = !ret && fakedev.calls - calls == 6 && info.levels == 4;
+	tap_check(ok, "ioctl_retries_eintr_eagain", "ret %d after %u calls",
+		  ret, fakedev.calls - calls);
+
+	fakedev.fail_errno = EIO;
+	calls = fakedev.calls;
+	ret = devmir_get_info(dev, &info);
+	ok = ret == -EIO && fakedev.calls - calls == 1;
+	tap_check(ok, "ioctl_other_errors_not_retried", "ret %d after %u calls",
+		  ret, fakedev.calls - calls);
+	fakedev.fail_errno = 0;
+	devmir_close(dev);
+}
+
+/* Every bad access is refused by the library, before any ioctl. */
+static void test_access_validation(void)
+{
+	struct devmir_dev *dev = open_fake();
+	uint64_t word[2] = { 0 }, faults;
+	char buf[64];
+	struct devmir_access acc;
+	unsigned int calls;
+	bool ok = true;
+
+	if (!dev) {
+		tap_check(false, "access_bad_arguments_einval",
+			  "no fake device");
+		return;
+	}
+	calls = fakedev.calls;
+	ok &= devmir_read(dev, buf, buf, 0, &faults) == -EINVAL;
+	ok &= devmir_read(dev, buf, NULL, 8, &faults) == -EINVAL;
+	ok &= devmir_write(dev, buf, NULL, 8, &faults) == -EINVAL;
+	ok &= devmir_read(dev, (void *)(UINTPTR_MAX - 4), buf, 8, NULL) ==
+	      -EINVAL;
+	ok &= devmir_atomic_add(dev, (uint64_t *)((char *)word + 4), 1, NULL) ==
+	      -EINVAL;
+	ok &= devmir_access(NULL, &acc) == -EINVAL;
+	ok &= devmir_access(dev, NULL) == -EINVAL;
+	memset(&acc, 0, sizeof(acc));
+	acc.op = DEVMIR_OP_READ;
+	acc.addr = buf;
+	acc.buffer = buf;
+	acc.size = 8;
+	acc.engine = FAKEDEV_ENGINES;
+	ok &= devmir_access(dev, &acc) == -EINVAL;
+	acc.engine = 0;
+	acc.flags = 0x80;
+	ok &= devmir_access(dev, &acc) == -EINVAL;
+	acc.flags = 0;
+	acc.op = (enum devmir_op)17;
+	ok &= devmir_access(dev, &acc) == -EINVAL;
+	acc.op = DEVMIR_OP_ATOMIC_CMPXCHG;
+	ok &= devmir_access(dev, &acc) == -EINVAL; /* buffer set */
+	ok = ok && fakedev.calls == calls;
+	tap_check(ok, "access_bad_arguments_einval",
+		  "ok %d, %u ioctls reached the device", ok,
+		  fakedev.calls - calls);
+
+	/* A good access on engine 1 gets through. */
+	acc.op = DEVMIR_OP_READ;
+	acc.engine = 1;
+	ok = !devmir_access(dev, &acc) && acc.faults == 1;
+	tap_check(ok, "access_engine_1_accepted", "faults %llu",
+		  (unsigned long long)acc.faults);
+	devmir_close(dev);
+}
+
+static void test_access_data(void)
+{
+	bool ok;
+	size_t size = DEVMIR_ACCESS_MAX + 2 * PAGE, i;
+	struct devmir_dev *dev = open_fake();
+	uint8_t *src, *dst;
+	uint64_t faults = 0, word = 40, old = 0;
+	bool same;
+	int ret;
+
+	src = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dst = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!dev || src == MAP_FAILED || dst == MAP_FAILED) {
+		tap_check(false, "access_read_split_at_max", "setup failed");
+		return;
+	}
+	for (i = 0; i < size; i++)
+		src[i] = (uint8_t)(i * 7 + (i >> 12));
+	ret = devmir_read(dev, src, dst, size, &faults);
+	same = !memcmp(src, dst, size);
+	ok = !ret && same && fakedev.access_calls == 2 &&
+	     fakedev.access_size[0] == DEVMIR_ACCESS_MAX &&
+	     fakedev.access_size[1] == 2 * PAGE && faults == size / PAGE;
+	tap_check(ok, "access_read_split_at_max",
+		  "ret %d same %d calls %u sizes %llu %llu faults %llu", ret,
+		  same, fakedev.access_calls,
+		  (unsigned long long)fakedev.access_size[0],
+		  (unsigned long long)fakedev.access_size[1],
+		  (unsigned long long)faults);
+
+	memset(dst, 0, 3 * PAGE);
+	ret = devmir_write(dev, dst + 1, src + 5, 3 * PAGE - 2, &faults);
+	same = dst[0] == 0 && !memcmp(dst + 1, src + 5, 3 * PAGE - 2) &&
+	       dst[3 * PAGE - 1] == 0;
+	ok = !ret && same && faults == 3;
+	tap_check(ok, "access_write_byte_exact", "ret %d same %d faults %llu",
+		  ret, same, (unsigned long long)faults);
+
+	ret = devmir_atomic_add(dev, &word, 2, &old);
+	ok = !ret && old == 40 && word == 42;
+	tap_check(ok, "access_atomic_add", "ret %d old %llu word %llu", ret,
+		  (unsigned long long)old, (unsigned long long)word);
+	ret = devmir_atomic_cmpxchg(dev, &word, 41, 7, &old);
+	ok = !ret && old == 42 && word == 42;
+	tap_check(ok, "access_cmpxchg_mismatch_keeps",
+		  "ret %d old %llu word %llu", ret, (unsigned long long)old,
+		  (unsigned long long)word);
+	ret = devmir_atomic_cmpxchg(dev, &word, 42, 7, &old);
+	ok = !ret && old == 42 && word == 7;
+	tap_check(ok, "access_cmpxchg_match_swaps", "ret %d old %llu word %llu",
+		  ret, (unsigned long long)old, (unsigned long long)word);
+	munmap(src, size);
+	munmap(dst, size);
+	devmir_close(dev);
+}
+
+static void test_policy(void)
+{
+	unsigned int fields;
+	struct devmir_dev *dev = open_fake();
+	struct devmir_policy pol = { .fault_batch = 8, .fault_window = 65536 };
+	unsigned int calls;
+	bool ok;
+
+	if (!dev) {
+		tap_check(false, "policy_round_trip", "no fake device");
+		return;
+	}
+	ok = !devmir_set_policy(dev, DEVMIR_POLICY_WINDOW, &pol) &&
+	     fakedev.policy_flags == DEVMIR_POLICY_WINDOW &&
+	     fakedev.fault_batch == 16 && !devmir_get_policy(dev, &pol) &&
+	     pol.fault_window == 65536 && pol.fault_batch == 16;
+	pol.fault_batch = 8;
+	ok &= !devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &pol) &&
+	      !devmir_get_policy(dev, &pol) && pol.fault_batch == 8 &&
+	      pol.fault_window == 65536;
+	tap_check(ok, "policy_round_trip", NULL);
+
+	pol.migrate_mode = DEVMIR_MIGRATE_THRESHOLD;
+	pol.migrate_threshold = 4;
+	pol.ram_window = 1 << 20;
+	fields = DEVMIR_POLICY_MIGRATE | DEVMIR_POLICY_RAM_WINDOW;
+	ok = !devmir_set_policy(dev, fields, &pol) &&
+	     fakedev.policy_flags == fields && !devmir_get_policy(dev, &pol) &&
+	     pol.migrate_mode == DEVMIR_MIGRATE_THRESHOLD &&
+	     pol.migrate_threshold == 4 && pol.ram_window == (1 << 20) &&
+	     pol.fault_batch == 8;
+	pol.migrate_mode = DEVMIR_MIGRATE_FIRST_FAULT; /* threshold must be 0 */
+	ok &= devmir_set_policy(dev, DEVMIR_POLICY_MIGRATE, &pol) == -EINVAL;
+	tap_check(ok, "policy_migration_fields", NULL);
+
+	calls = fakedev.calls;
+	ok = devmir_set_policy(dev, 0, &pol) == -EINVAL &&
+	     devmir_set_policy(dev, 16, &pol) == -EINVAL &&
+	     devmir_set_policy(dev, DEVMIR_POLICY_BATCH, NULL) == -EINVAL &&
+	     devmir_get_policy(dev, NULL) == -EINVAL && fakedev.calls == calls;
+	pol.fault_window = 3000;
+	ok &= devmir_set_policy(dev, DEVMIR_POLICY_WINDOW, &pol) == -EINVAL;
+	tap_check(ok, "policy_bad_arguments_einval", NULL);
+	devmir_close(dev);
+}
+
+static void test_snapshot(void)
+{
+	size_t n = 2 * 65536 + 5, mapped = 0, i, want_mapped = 0;
+	struct devmir_dev *dev = open_fake();
+	struct devmir_page *pages;
+	uintptr_t base = 0x40000000;
+	bool ok = true;
+	int ret;
+
+	pages = calloc(n, sizeof(*pages));
+	if (!dev || !pages) {
+		tap_check(false, "snapshot_decodes_every_state",
+			  "setup failed");
+		return;
+	}
+	ret = devmir_snapshot(dev, (void *)base, 8, pages, &mapped);
+	ok = !ret && mapped == 6 && pages[0].state == DEVMIR_PAGE_UNMAPPED &&
+	     pages[0].leaf_size == 0 &&
+	     pages[1].state == DEVMIR_PAGE_READ_ONLY && !pages[1].writable &&
+	     pages[1].leaf_size == 4096 && pages[1].level == 0 &&
+	     pages[2].state == DEVMIR_PAGE_READ_WRITE && pages[2].writable &&
+	     pages[3].state == DEVMIR_PAGE_DEVICE && pages[3].writable &&
+	     pages[4].state == DEVMIR_PAGE_REMOTE && !pages[4].writable &&
+	     pages[4].leaf_size == 0 &&
+	     pages[5].state == DEVMIR_PAGE_READ_WRITE && pages[5].exclusive &&
+	     !pages[2].exclusive && pages[6].level == 1 &&
+	     pages[6].leaf_size == (2UL << 20) &&
+	     pages[7].state == DEVMIR_PAGE_READ_ONLY && pages[7].level == 2 &&
+	     pages[7].leaf_size == (1UL << 30);
+	tap_check(ok, "snapshot_decodes_every_state", "ret %d mapped %zu", ret,
+		  mapped);
+	ok = !strcmp(devmir_page_state_name(DEVMIR_PAGE_DEVICE), "device") &&
+	     !strcmp(devmir_page_state_name(DEVMIR_PAGE_UNMAPPED),
+		     "unmapped") &&
+	     !strcmp(devmir_page_state_name((enum devmir_page_state)99),
+		     "invalid");
+	tap_check(ok, "snapshot_state_names", NULL);
+
+	fakedev_reset();
+	ret = devmir_snapshot(dev, (void *)base, n, pages, &mapped);
+	ok = !ret;
+	for (i = 0; ok && i < n; i++) {
+		uint8_t byte = fakedev_snap_byte((base >> 12) + i);
+		bool none = byte == 0;
+
+		want_mapped += !!(byte & DRM_DEVMIR_SNAP_READ);
+		ok &= none == (pages[i].state == DEVMIR_PAGE_UNMAPPED);
+	}
+	ok &= fakedev.snap_calls == 3 && fakedev.snap_addr[0] == base &&
+	      fakedev.snap_addr[1] == base + 65536 * PAGE &&
+	      fakedev.snap_addr[2] == base + 2 * 65536 * PAGE &&
+	      fakedev.snap_npages[2] == 5 && mapped == want_mapped;
+	tap_check(ok, "snapshot_split_into_chunks",
+		  "ret %d calls %u mapped %zu/%zu", ret, fakedev.snap_calls,
+		  mapped, want_mapped);
+
+	fakedev.snap_bad = DRM_DEVMIR_SNAP_WRITE;
+	ret = devmir_snapshot(dev, (void *)base, 4, pages, NULL);
+	ok = ret == -EPROTO;
+	fakedev.snap_bad = DRM_DEVMIR_SNAP_READ |
+			   (3 << DRM_DEVMIR_SNAP_LEVEL_SHIFT);
+	ok &= devmir_snapshot(dev, (void *)base, 4, pages, NULL) == -EPROTO;
+	fakedev.snap_bad = DRM_DEVMIR_SNAP_READ | DRM_DEVMIR_SNAP_DEV_LOCAL |
+			   DRM_DEVMIR_SNAP_DEV_REMOTE;
+	ok &= devmir_snapshot(dev, (void *)base, 4, pages, NULL) == -EPROTO;
+	fakedev.snap_bad = 0;
+	tap_check(ok, "snapshot_undecodable_eproto", "first ret %d", ret);
+
+	ok = devmir_snapshot(dev, (void *)(base + 1), 4, pages, NULL) ==
+		     -EINVAL &&
+	     devmir_snapshot(dev, (void *)base, 0, pages, NULL) == -EINVAL &&
+	     devmir_snapshot(dev, (void *)base, 4, NULL, NULL) == -EINVAL &&
+	     devmir_snapshot(dev, (void *)(UINTPTR_MAX & ~4095UL), 4, pages,
+			     NULL) == -EINVAL;
+	tap_check(ok, "snapshot_bad_arguments_einval", NULL);
+	free(pages);
+	devmir_close(dev);
+}
+
+static void test_stats(void)
+{
+	const struct devmir_stat_field *f;
+	struct devmir_dev *dev = open_fake();
+	struct devmir_stats st, st2, d;
+	unsigned int n, i, j;
+	bool ok = true, unique = true;
+
+	f = devmir_stat_fields(&n);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			unique &= strcmp(f[i].name, f[j].name) &&
+				  f[i].offset != f[j].offset;
+	ok = n * sizeof(uint64_t) == sizeof(st) && unique;
+	tap_check(ok, "stats_fields_cover_struct_once", "%u fields", n);
+	if (!dev) {
+		tap_check(false, "stats_mirror_decoded", "no fake device");
+		return;
+	}
+
+	ok = !devmir_get_stats(dev, DEVMIR_STATS_MIRROR, &st) &&
+	     fakedev.stats_flags == 0;
+	for (i = 0; i < n; i++)
+		ok &= devmir_stat_value(&st, &f[i]) == FAKEDEV_STAT(i, 0) &&
+		      f[i].offset == i * sizeof(uint64_t);
+	ok &= st.faults_raised == FAKEDEV_STAT(0, 0) &&
+	      st.mirrors == FAKEDEV_STAT(STAT_INDEX(mirrors), 0) &&
+	      st.devmem_used == FAKEDEV_STAT(n - 1, 0);
+	tap_check(ok, "stats_mirror_decoded", NULL);
+	ok = !devmir_get_stats(dev, DEVMIR_STATS_DEVICE, &st2) &&
+	     fakedev.stats_flags == 1 &&
+	     st2.splits == FAKEDEV_STAT(STAT_INDEX(splits), 1);
+	tap_check(ok, "stats_device_scope_flag", NULL);
+
+	devmir_stats_delta(&d, &st2, &st);
+	ok = true;
+	for (i = 0; i < n; i++)
+		ok &= devmir_stat_value(&d, &f[i]) ==
+		      (f[i].counter ? 500000ULL : FAKEDEV_STAT(i, 1));
+	st.faults = st2.faults + 5; /* went backwards: a reset */
+	devmir_stats_delta(&d, &st2, &st);
+	ok &= d.faults == st2.faults;
+	d = st2;
+	devmir_stats_delta(&d, &d, &st); /* aliasing */
+	ok &= d.accesses == 500000ULL;
+	tap_check(ok, "stats_delta_counters_and_figures", NULL);
+
+	ok = !devmir_reset_stats(dev, DEVMIR_STATS_DEVICE) &&
+	     fakedev.reset_flags == 1 &&
+	     !devmir_reset_stats(dev, DEVMIR_STATS_MIRROR) &&
+	     fakedev.reset_flags == 0 &&
+	     devmir_reset_stats(dev, (enum devmir_stats_scope)5) == -EINVAL &&
+	     devmir_get_stats(dev, (enum devmir_stats_scope)5, &st) ==
+		     -EINVAL &&
+	     devmir_get_stats(dev, DEVMIR_STATS_MIRROR, NULL) == -EINVAL;
+	tap_check(ok, "stats_reset_scopes", NULL);
+	devmir_close(dev);
+}
+
+static void test_topology(void)
+{
+	struct devmir_topo_summary sum;
+	struct devmir_numa_node node;
+	struct devmir_topo *topo = NULL;
+	struct devmir_dev *dev;
+	uint64_t memory = 0;
+	cpu_set_t set;
+	unsigned int i;
+	int ret, where = 7;
+	bool ok;
+
+	ret = devmir_topo_load(&topo);
+	if (!tap_check(!ret && topo, "topo_load", "ret %d", ret))
+		return;
+	ok = !devmir_topo_summary(topo, &sum) && sum.numa_nodes >= 1 &&
+	     sum.cores >= 1 && sum.pus >= sum.cores && sum.memory > 0;
+	for (i = 0; ok && i < sum.numa_nodes; i++) {
+		ok &= !devmir_topo_node(topo, i, &node);
+		memory += node.memory;
+	}
+	ok &= devmir_topo_node(topo, sum.numa_nodes, &node) == -ENOENT &&
+	      memory == sum.memory;
+	tap_check(ok, "topo_nodes_add_up", "%u nodes, %llu vs %llu bytes",
+		  sum.numa_nodes, (unsigned long long)memory,
+		  (unsigned long long)sum.memory);
+
+	ok = !devmir_topo_node(topo, 0, &node) &&
+	     !devmir_topo_bind_node(topo, node.node) &&
+	     !sched_getaffinity(0, sizeof(set), &set) &&
+	     (unsigned int)CPU_COUNT(&set) == node.pus;
+	tap_check(ok, "topo_bind_node_cpus", "node %d: %u PUs, bound to %d",
+		  node.node, node.pus, CPU_COUNT(&set));
+	ok = !devmir_topo_bind_node(topo, -1) &&
+	     !sched_getaffinity(0, sizeof(set), &set) &&
+	     (unsigned int)CPU_COUNT(&set) >= node.pus &&
+	     devmir_topo_bind_node(topo, 4096) == -ENOENT &&
+	     devmir_topo_bind_node(NULL, 0) == -EINVAL;
+	tap_check(ok, "topo_bind_all_and_bad_node", NULL);
+
+	dev = open_fake();
+	ok = dev && !devmir_topo_bind_device(topo, dev, &where) &&
+	     where == -1 && !sched_getaffinity(0, sizeof(set), &set) &&
+	     (unsigned int)CPU_COUNT(&set) >= node.pus;
+	tap_check(ok, "topo_bind_device_without_affinity", "where %d", where);
+	devmir_close(dev);
+	devmir_topo_free(topo);
+}
+
+static void test_numa(void)
+{
+	size_t size = 64 * PAGE, moved = 0, i;
+	int nodes = devmir_numa_nodes(), where[64], node = -1, n;
+	uint8_t *buf = NULL;
+	bool ok;
+
+	if (nodes == -EOPNOTSUPP) {
+		tap_skip("numa_alloc_on_node",
+			 "no NUMA support in this kernel");
+		tap_skip("numa_move_keeps_data",
+			 "no NUMA support in this kernel");
+		return;
+	}
+	/* The first node that can hold the buffer. */
+	for (n = 0; n < nodes && node < 0; n++)
+		if (!devmir_numa_alloc(size, n, (void **)&buf))
+			node = n;
+	ok = node >= 0 && !devmir_numa_where(buf, 64, where);
+	for (i = 0; ok && i < 64; i++)
+		ok &= where[i] == node;
+	tap_check(ok, "numa_alloc_on_node", "node %d of %d", node, nodes);
+	if (node < 0)
+		return;
+	for (i = 0; i < size; i++)
+		buf[i] = (uint8_t)(i ^ (i >> 9));
+	ok = !devmir_numa_move(buf, size, node, &moved) && moved == 64;
+	for (i = 0; ok && i < size; i++)
+		ok &= buf[i] == (uint8_t)(i ^ (i >> 9));
+	tap_check(ok, "numa_move_keeps_data", "moved %zu", moved);
+	ok = devmir_numa_move(buf + 1, size, node, NULL) == -EINVAL &&
+	     devmir_numa_move(buf, 0, node, NULL) == -EINVAL &&
+	     devmir_numa_move(buf, size, nodes + 3, NULL) == -EINVAL &&
+	     devmir_numa_alloc(size, -1, (void **)&buf) == -EINVAL &&
+	     devmir_numa_where(buf, 0, where) == -EINVAL;
+	tap_check(ok, "numa_bad_arguments_einval", NULL);
+	devmir_numa_free(buf, size);
+}
+
+int main(void)
+{
+	test_version_and_messages();
+	test_no_device();
+	test_open_errors();
+	test_fake_identity();
+	test_fake_info();
+	test_fake_retry();
+	test_access_validation();
+	test_access_data();
+	test_policy();
+	test_snapshot();
+	test_stats();
+	test_topology();
+	test_numa();
+	return tap_exit_status();
+}

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_stat.c - devmirror stat: a device's statistics, once or watched.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#define CLI_OPT_WATCH 0x200
+#define CLI_OPT_COUNT 0x201
+#define CLI_OPT_RESET 0x202
+#define CLI_OPT_MIRROR 0x203
+
+#define STAT_BAD_WATCH "bad --watch interval '%s' (seconds, 0.01-86400)"
+
+/* Shortest interval rates are divided by (seconds). */
+#define CLI_STAT_MIN_DT 0.000000001
+
+static const struct option cli_stat_options[] = {
+	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "no-progress", no_argument, NULL, CLI_OPT_NO_PROGRESS },
+	{ "help", no_argument, NULL, CLI_OPT_HELP },
+	{ "watch", optional_argument, NULL, CLI_OPT_WATCH },
+	{ "count", required_argument, NULL, CLI_OPT_COUNT },
+	{ "reset", no_argument, NULL, CLI_OPT_RESET },
+	{ "mirror", no_argument, NULL, CLI_OPT_MIRROR },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * Wait @seconds for SIGINT or SIGTERM (in @stop, blocked while watching, so
+ * that they end the loop between samples rather than mid-line). Return:
+ * true if one arrived.
+ */
+static bool cli_stat_wait(const sigset_t *stop, double seconds)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)seconds,
+		.tv_nsec = (long)((seconds - (time_t)seconds) * 1e9),
+	};
+	int sig;
+
+	do {
+		sig = sigtimedwait(stop, NULL, &ts);
+	} while (sig < 0 && errno == EINTR);
+	return sig > 0;
+}
+
+/* --watch[=SECONDS]: 1 s by default, 0.01 s to a day. */
+static int cli_stat_interval(const char *arg, double *seconds)
+{
+	char *end;
+
+	*seconds = 1;
+	if (!arg)
+		return 0;
+	*seconds = strtod(arg, &end);
+	if (*end || !(*seconds >= 0.01 && *seconds <= 86400))
+		return -EINVAL;
+	return 0;
+}
+
+static void cli_stat_json(const struct devmir_dev *dev, const char *scope,
+			  const struct devmir_stats *st, int sample,
+			  double interval)
+{
+	struct cli_json j;
+
+	cli_json_begin(&j, stdout);
+	cli_json_object(&j, NULL);
+	cli_json_u64(&j, "index", devmir_index(dev));
+	cli_json_str(&j, "scope", scope);
+	if (sample >= 0) {
+		cli_json_u64(&j, "sample", sample);
+		cli_json_double(&j, "interval", interval);
+	}
+	cli_json_stats(&j, "stats", st);
+	cli_json_close_object(&j);
+	cli_json_end(&j);
+}
+
+/* One watch line for humans: the rates that matter, per second. */
+static void cli_stat_line(const struct devmir_stats *d, double dt, int sample)
+{
+	uint64_t entries = 0;
+	unsigned int l;
+
+	for (l = 0; l < DEVMIR_MAX_LEVELS; l++)
+		entries += d->table_entries[l];
+	if (sample % 20 == 0)
+		printf("%10s %10s %10s %10s %10s %10s %10s %10s\n", "access/s",
+		       "faults/s", "mapped/s", "tlbhit/s", "tlbmiss/s",
+		       "walks/s", "inval/s", "entries");
+	printf("%10.0f %10.0f %10.0f %10.0f %10.0f %10.0f %10.0f %10" PRIu64
+	       "\n",
+	       d->accesses / dt, d->faults / dt,
+	       (d->pages_mapped + d->huge_mapped) / dt, d->tlb_hits / dt,
+	       d->tlb_misses / dt, d->walks / dt, d->pages_invalidated / dt,
+	       entries);
+	fflush(stdout);
+}
+
+static int cli_stat_watch(struct cli_ctx *ctx, struct devmir_dev *dev,
+			  enum devmir_stats_scope scope, const char *name,
+			  double interval, long count)
+{
+	struct devmir_stats before, after, delta;
+	sigset_t stop, saved;
+	double t0, t1;
+	int sample, ret;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &saved);
+	ret = devmir_get_stats(dev, scope, &before);
+	t0 = cli_now();
+	for (sample = 0; !ret && (count < 0 || sample < count); sample++) {
+		if (cli_stat_wait(&stop, interval))
+			break;
+		ret = devmir_get_stats(dev, scope, &after);
+		if (ret)
+			break;
+		t1 = cli_now();
+		devmir_stats_delta(&delta, &after, &before);
+		if (ctx->json)
+			cli_stat_json(dev, name, &delta, sample, t1 - t0);
+		else
+			cli_stat_line(&delta,
+				      t1 > t0 ? t1 - t0 : CLI_STAT_MIN_DT,
+				      sample);
+		before = after;
+		t0 = t1;
+	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return ret ? cli_fail(ctx, ret, "read statistics") : CLI_EXIT_OK;
+}
+
+static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
+{
+	enum devmir_stats_scope scope = DEVMIR_STATS_DEVICE;
+	double interval = 0;
+	bool reset = false;
+	struct devmir_stats st;
+	struct devmir_info info;
+	struct devmir_dev *dev;
+	long count = -1;
+	const char *name;
+	char *end;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "h", cli_stat_options, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case CLI_OPT_WATCH:
+			if (cli_stat_interval(optarg, &interval))
+				return cli_usage_error(ctx, STAT_BAD_WATCH,
+						       optarg);
+			break;
+		case CLI_OPT_COUNT:
+			count = strtol(optarg, &end, 10);
+			if (*end || count < 1)
+				return cli_usage_error(ctx, "bad --count '%s'",
+						       optarg);
+			break;
+		case CLI_OPT_RESET:
+			reset = true;
+			break;
+		case CLI_OPT_MIRROR:
+			scope = DEVMIR_STATS_MIRROR;
+			break;
+		default:
+			ret = cli_common_opt(ctx, &cli_cmd_stat, opt);
+			if (opt == CLI_OPT_HELP || opt == '?')
+				return ret;
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(ctx, "unexpected argument '%s'",
+				       argv[optind + 1]);
+	if (count > 0 && !interval)
+		return cli_usage_error(ctx, "--count needs --watch");
+	name = scope == DEVMIR_STATS_DEVICE ? "device" : "mirror";
+
+	ret = cli_open(ctx, optind < argc ? argv[optind] : NULL, &dev);
+	if (ret)
+		return ret;
+	ret = devmir_get_info(dev, &info);
+	if (ret) {
+		ret = cli_fail(ctx, ret, "get info");
+		goto out;
+	}
+	if (reset) {
+		ret = devmir_reset_stats(dev, scope);
+		if (ret) {
+			ret = cli_fail(ctx, ret, "reset statistics");
+			goto out;
+		}
+	}
+	if (interval) {
+		ret = cli_stat_watch(ctx, dev, scope, name, interval, count);
+		goto out;
+	}
+
+	ret = devmir_get_stats(dev, scope, &st);
+	if (ret) {
+		ret = cli_fail(ctx, ret, "read statistics");
+		goto out;
+	}
+	if (ctx->json) {
+		cli_stat_json(dev, name, &st, -1, 0);
+	} else {
+		printf("devmirror device %u (%s), %s statistics%s:\n",
+		       info.index, devmir_path(dev), name,
+		       reset ? " (just reset)" : "");
+		cli_print_stats(&st, info.levels, 2);
+	}
+	ret = CLI_EXIT_OK;
+out:
+	devmir_close(dev);
+	return ret;
+}
+
+const struct cli_command cli_cmd_stat = {
+	.name = "stat",
+	.args = "[DEV] [--watch[=SECONDS]] [--count N] [--reset] [--mirror]",
+	.summary = "device statistics, once or every SECONDS",
+	.run = cli_stat,
+};

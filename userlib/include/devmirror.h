@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * devmirror.h - libdevmirror: user-space access to devmirror devices.
+ * devmirror_topo.h adds the machine topology and NUMA placement helpers.
+ */
+
+/**
+ * DOC: Overview
+ *
+ * A devmirror device mirrors the calling process's address space into a
+ * device page table that fills on device faults. libdevmirror finds the
+ * devices through libdrm (render nodes whose DRM driver is "devmirror"),
+ * opens them by index or path, checks the ABI version, and wraps the
+ * device ABI: device info, device READ/WRITE/atomics on process memory,
+ * the fault policy (fault-driven migration included), snapshots of the
+ * mirror table decoded per page, and statistics as a struct (with a field
+ * table for generic printing). The explicit MIGRATE ioctl (migration to
+ * device or system memory, prefetch) is not wrapped yet.
+ */
+
+/**
+ * DOC: Conventions
+ *
+ * Every function that can fail returns 0 (or a count) on success and a
+ * negative errno on failure; errno itself is not part of the contract.
+ * devmir_strerror() turns such a value into a message, devmir_last_error()
+ * gives the details of the calling thread's last discovery or open failure.
+ * Arguments the driver would refuse are refused by the library first
+ * (-EINVAL), before any system call.
+ *
+ * Page-table levels are numbered as in the device ABI: level 0 is the leaf
+ * (4 KiB) level, higher levels map larger spans.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * A struct devmir_dev is immutable once opened and may be used by several
+ * threads at once: every call is one or a few ioctls on the handle's file
+ * descriptor, and the driver serialises what it must (accesses on one
+ * engine run one at a time). devmir_close() must not race any other call
+ * on the same handle. The one ioctl wrapper retries EINTR and EAGAIN, so a
+ * signal arriving while the device faults does not fail a call.
+ *
+ * A handle belongs to the process that opened it: after fork() the child
+ * must open its own (the driver answers -EBADF). Every handle of one
+ * process on one device shares that process's mirror: its policy, table
+ * and statistics.
+ */
+
+/**
+ * DOC: Examples
+ *
+ * Read a buffer through device 0 and count the faults::
+ *
+ *	struct devmir_dev *dev;
+ *	uint64_t faults;
+ *	int ret = devmir_open(0, &dev);
+ *
+ *	if (ret) {
+ *		fprintf(stderr, "%s: %s\n", devmir_strerror(ret),
+ *			devmir_last_error());
+ *		return 1;
+ *	}
+ *	ret = devmir_read(dev, buf, out, size, &faults);
+ *	devmir_close(dev);
+ *
+ * Build with ``pkg-config --cflags --libs devmirror``.
+ */
+#ifndef _DEVMIRROR_H
+#define _DEVMIRROR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DEVMIR_VERSION_MAJOR 1
+#define DEVMIR_VERSION_MINOR 0
+#define DEVMIR_VERSION_PATCH 0
+
+/* Device ABI version this library speaks (DRM_DEVMIR_ABI_VERSION). */
+#define DEVMIR_ABI_VERSION 1
+
+/* Array bounds of the structures below. */
+#define DEVMIR_MAX_LEVELS 8 /* page-table levels, level 0 = leaf */
+#define DEVMIR_INV_EVENTS 8 /* invalidation event types */
+#define DEVMIR_PATH_MAX 64 /* render-node path, NUL included */
+
+/* Largest single device READ or WRITE command; larger calls are split. */
+#define DEVMIR_ACCESS_MAX (64ULL << 20)
+
+struct devmir_dev;
+
+/**
+ * struct devmir_device - One devmirror device found by devmir_enumerate().
+ * @index: Device index reported by the driver; the @index of devmir_open().
+ * @path: Render-node path (e.g. "/dev/dri/renderD128").
+ * @abi_version: ABI version the device reports.
+ * @drv_major: DRM driver version, major.
+ * @drv_minor: DRM driver version, minor.
+ * @drv_patchlevel: DRM driver version, patch level.
+ * @numa_node: NUMA node the device is attached to, as sysfs reports it;
+ *	-1 when the device has no NUMA affinity.
+ * @usable: True when @abi_version is %DEVMIR_ABI_VERSION, i.e. this library
+ *	can open the device.
+ */
+struct devmir_device {
+	unsigned int index;
+	char path[DEVMIR_PATH_MAX];
+	unsigned int abi_version;
+	int drv_major;
+	int drv_minor;
+	int drv_patchlevel;
+	int numa_node;
+	bool usable;
+};
+
+/**
+ * struct devmir_info - What a device reports about itself (GET_INFO).
+ * @abi_version: ABI version of the driver.
+ * @index: Device index (0-based).
+ * @asid: Address-space id of the calling process's mirror on the device.
+ * @levels: Levels of the mirror table format.
+ * @leaf_levels: Bitmask of the levels that may hold a leaf (bit 0: level 0,
+ *	the 4 KiB leaf level).
+ * @va_bits: Virtual-address bits the mirror table spans.
+ * @level_shift: Per level (level 0 = leaf): log2 of the bytes one entry of
+ *	the level maps.
+ * @level_bits: Per level (level 0 = leaf): log2 of entries per directory.
+ * @page_sizes: Bitmask of mapping sizes: bit n set means 2^n-byte leaves.
+ * @tlb_entries: Entries of the device TLB.
+ * @tlb_ways: Associativity of the device TLB.
+ * @fault_queue_entries: Capacity of the device fault queue.
+ * @engines: Number of engines (valid &devmir_access.engine values are
+ *	0 .. @engines - 1).
+ * @txn_bytes: Bytes per device memory transaction.
+ * @device_memory: Bytes of device-private memory (0: none).
+ * @window_min: Smallest fault-ahead window, bytes.
+ * @window_max: Largest fault-ahead window, bytes.
+ */
+struct devmir_info {
+	unsigned int abi_version;
+	unsigned int index;
+	unsigned int asid;
+	unsigned int levels;
+	unsigned int leaf_levels;
+	unsigned int va_bits;
+	unsigned int level_shift[DEVMIR_MAX_LEVELS];
+	unsigned int level_bits[DEVMIR_MAX_LEVELS];
+	uint64_t page_sizes;
+	unsigned int tlb_entries;
+	unsigned int tlb_ways;
+	unsigned int fault_queue_entries;
+	unsigned int engines;
+	unsigned int txn_bytes;
+	uint64_t device_memory;
+	uint64_t window_min;
+	uint64_t window_max;
+};
+
+/**
+ * enum devmir_op - Operation of a device access.
+ * @DEVMIR_OP_READ: The device reads process memory into a buffer.
+ * @DEVMIR_OP_WRITE: The device writes a buffer into process memory.
+ * @DEVMIR_OP_ATOMIC_ADD: 64-bit atomic add; the old value is returned.
+ * @DEVMIR_OP_ATOMIC_CMPXCHG: 64-bit compare-and-exchange; the old value is
+ *	returned.
+ */
+enum devmir_op {
+	DEVMIR_OP_READ,
+	DEVMIR_OP_WRITE,
+	DEVMIR_OP_ATOMIC_ADD,
+	DEVMIR_OP_ATOMIC_CMPXCHG,
+};
+
+/* &devmir_access.flags: fail with -EFAULT on a translation miss, no fault. */
+#define DEVMIR_ACCESS_NOFAULT (1U << 0)
+
+/**
+ * struct devmir_access - One device access, for devmir_access().
+ * @op: (in) The operation.
+ * @flags: (in) ``DEVMIR_ACCESS_*`` flags.
+ * @engine: (in) Engine that executes it, below &devmir_info.engines.
+ * @addr: (in) Process address of the first byte; 8-byte aligned for the
+ *	atomics.
+ * @size: (in) Bytes: 1 .. %DEVMIR_ACCESS_MAX for READ and WRITE, 8 for the
+ *	atomics.
+ * @buffer: (in) READ: destination, WRITE: source of @size bytes; NULL for
+ *	the atomics.
+ * @operand: (in) ATOMIC_ADD: the addend; ATOMIC_CMPXCHG: the new value.
+ * @compare: (in) ATOMIC_CMPXCHG: the expected value.
+ * @result: (out) Atomics: the value before the operation.
+ * @faults: (out) Device faults the access raised.
+ */
+struct devmir_access {
+	enum devmir_op op;
+	unsigned int flags;
+	unsigned int engine;
+	const void *addr;
+	size_t size;
+	void *buffer;
+	uint64_t operand;
+	uint64_t compare;
+	uint64_t result;
+	uint64_t faults;
+};
+
+/* devmir_set_policy() @fields: which members of the policy to apply. */
+#define DEVMIR_POLICY_WINDOW (1U << 0) /* fault_window */
+#define DEVMIR_POLICY_BATCH (1U << 1) /* fault_batch */
+#define DEVMIR_POLICY_MIGRATE (1U << 2) /* migrate_mode, migrate_threshold */
+#define DEVMIR_POLICY_RAM_WINDOW (1U << 3) /* ram_window */
+
+/**
+ * enum devmir_migrate_mode - Fault-driven migration to the device.
+ * @DEVMIR_MIGRATE_OFF: Mirror only (the default).
+ * @DEVMIR_MIGRATE_FIRST_FAULT: A device fault migrates the fault-ahead
+ *	window around it into device memory before mirroring it.
+ * @DEVMIR_MIGRATE_THRESHOLD: Likewise, once a 2 MiB-aligned region has
+ *	taken &devmir_policy.migrate_threshold device faults.
+ */
+enum devmir_migrate_mode {
+	DEVMIR_MIGRATE_OFF,
+	DEVMIR_MIGRATE_FIRST_FAULT,
+	DEVMIR_MIGRATE_THRESHOLD,
+};
+
+/**
+ * struct devmir_policy - Fault-servicing policy of the caller's mirror.
+ * @fault_batch: Faults serviced per batch, 1 .. fault_queue_entries.
+ * @fault_window: Fault-ahead window in bytes, a power of two from
+ *	&devmir_info.window_min (no fault-ahead) to &devmir_info.window_max.
+ * @migrate_mode: Whether and when device faults migrate to device memory.
+ * @migrate_threshold: %DEVMIR_MIGRATE_THRESHOLD: device faults per 2 MiB
+ *	region before its faults migrate, 1..1024; 0 for the other modes.
+ * @ram_window: Bytes a CPU fault on a device page migrates back to system
+ *	memory: a power of two from &devmir_info.window_min (the page alone)
+ *	to &devmir_info.window_max.
+ *
+ * The policy belongs to the process's mirror: every handle of the same
+ * process on the same device shares it. The migration members take effect
+ * on devices with device memory (&devmir_info.device_memory).
+ */
+struct devmir_policy {
+	uint32_t fault_batch;
+	uint64_t fault_window;
+	enum devmir_migrate_mode migrate_mode;
+	uint32_t migrate_threshold;
+	uint64_t ram_window;
+};
+
+/**
+ * enum devmir_page_state - Where a page's mirror entry points.
+ * @DEVMIR_PAGE_UNMAPPED: No mirror entry: a device access faults.
+ * @DEVMIR_PAGE_READ_ONLY: System memory, the device may only read.
+ * @DEVMIR_PAGE_READ_WRITE: System memory, the device may read and write.
+ * @DEVMIR_PAGE_DEVICE: Mapped from this device's private memory.
+ * @DEVMIR_PAGE_REMOTE: In another device's private memory, so not mapped
+ *	by this device: its first access migrates the page.
+ */
+enum devmir_page_state {
+	DEVMIR_PAGE_UNMAPPED,
+	DEVMIR_PAGE_READ_ONLY,
+	DEVMIR_PAGE_READ_WRITE,
+	DEVMIR_PAGE_DEVICE,
+	DEVMIR_PAGE_REMOTE,
+};
+
+#define DEVMIR_PAGE_STATES 5
+
+/**
+ * struct devmir_page - One page of a snapshot, decoded.
+ * @state: Where the entry points.
+ * @writable: The device may write (also for device memory).
+ * @exclusive: The device holds exclusive (atomic) access.
+ * @level: Level of the leaf that maps the page (level 0 = leaf, 1 = 2 MiB,
+ *	2 = 1 GiB on the x86-64 format); 0 when unmapped.
+ * @leaf_size: Bytes the leaf maps (4096 << 9 * @level on x86-64); 0 when
+ *	unmapped.
+ */
+struct devmir_page {
+	enum devmir_page_state state;
+	bool writable;
+	bool exclusive;
+	unsigned int level;
+	uint64_t leaf_size;
+};
+
+/**
+ * enum devmir_stats_scope - Whose statistics.
+ * @DEVMIR_STATS_MIRROR: The calling process's mirror on the device.
+ * @DEVMIR_STATS_DEVICE: The whole device: counters of every mirror it has
+ *	had, table figures of the live ones.
+ */
+enum devmir_stats_scope {
+	DEVMIR_STATS_MIRROR,
+	DEVMIR_STATS_DEVICE,
+};
+
+/**
+ * enum devmir_inv_event - Index of &devmir_stats.invalidations: the
+ * mmu_notifier event that caused the invalidation.
+ * @DEVMIR_INV_UNMAP: munmap() and friends (MMU_NOTIFY_UNMAP).
+ * @DEVMIR_INV_CLEAR: Page-table entries cleared: MADV_DONTNEED, reclaim,
+ *	NUMA page migration (MMU_NOTIFY_CLEAR).
+ * @DEVMIR_INV_PROTECTION_VMA: mprotect() (MMU_NOTIFY_PROTECTION_VMA).
+ * @DEVMIR_INV_PROTECTION_PAGE: Write-protection of pages, e.g. for
+ *	copy-on-write or KSM (MMU_NOTIFY_PROTECTION_PAGE).
+ * @DEVMIR_INV_SOFT_DIRTY: Soft-dirty tracking reset (MMU_NOTIFY_SOFT_DIRTY).
+ * @DEVMIR_INV_RELEASE: The address space is going away (MMU_NOTIFY_RELEASE).
+ * @DEVMIR_INV_MIGRATE: Device migration (MMU_NOTIFY_MIGRATE).
+ * @DEVMIR_INV_EXCLUSIVE: Exclusive device access (MMU_NOTIFY_EXCLUSIVE).
+ */
+enum devmir_inv_event {
+	DEVMIR_INV_UNMAP,
+	DEVMIR_INV_CLEAR,
+	DEVMIR_INV_PROTECTION_VMA,
+	DEVMIR_INV_PROTECTION_PAGE,
+	DEVMIR_INV_SOFT_DIRTY,
+	DEVMIR_INV_RELEASE,
+	DEVMIR_INV_MIGRATE,
+	DEVMIR_INV_EXCLUSIVE,
+};
+
+/**
+ * struct devmir_stats - Statistics of a mirror or a device.
+ * @faults_raised: Translation misses queued as device faults.
+ * @faults_coalesced: Misses dropped because the page was already queued.
+ * @faults: Faults serviced through hmm_range_fault().
+ * @faults_resolved: Queued faults found already satisfied (fault-ahead).
+ * @fault_errors: Faults that failed.
+ * @fault_batches: Fault batches serviced.
+ * @hmm_calls: hmm_range_fault() calls.
+ * @hmm_busy: hmm_range_fault() calls that returned -EBUSY.
+ * @hmm_retries: Faults retried because an invalidation raced them.
+ * @pages_mapped: 4 KiB leaf entries installed.
+ * @huge_mapped: Huge leaf entries installed.
+ * @tlb_hits: Device TLB hits.
+ * @tlb_misses: Device TLB misses.
+ * @tlb_shootdowns: Device TLB shootdowns.
+ * @tlb_flushed: Device TLB entries dropped by shootdowns.
+ * @walks: Page-table walks by the device walker.
+ * @walk_levels: Directories read by those walks.
+ * @accesses: Access commands executed.
+ * @invalidations: Invalidations received, per &enum devmir_inv_event.
+ * @inv_skipped: Invalidations skipped because the device caused them.
+ * @inv_retry: Non-blocking invalidations refused while the mirror was busy.
+ * @pages_invalidated: 4 KiB pages unmapped from the mirror.
+ * @pages_protected: 4 KiB pages downgraded to read-only.
+ * @table_entries: Present: valid leaf entries per level (level 0 = leaf).
+ * @table_dirs: Present: live directories per level (level 0 = leaf), root
+ *	included.
+ * @table_bytes: Present: bytes allocated for directories.
+ * @dirs_pruned: Directories freed because they became empty.
+ * @splits: Huge leaves split by partial invalidations.
+ * @mirrors: Present: live mirrors counted (1 for the caller's mirror).
+ * @migrated_to_device: Pages migrated into this device's memory.
+ * @migrated_to_system: Pages migrated from device memory to system memory.
+ * @migrate_bytes: Bytes the copy engines moved for those migrations.
+ * @migrate_failed: Pages a migration request could not move.
+ * @ram_faults: CPU faults on device pages (migrate_to_ram calls).
+ * @evictions: Device pages evicted to system memory for lack of room.
+ * @policy_migrations: Device faults that migrated under the fault policy.
+ * @remote_faults: Device faults on pages in a peer device's memory.
+ * @exclusive_grants: Pages made exclusive to the device for atomics.
+ * @exclusive_fallbacks: Atomics on pages that cannot be made exclusive.
+ * @devmem_pages: Present: pages of device memory.
+ * @devmem_used: Present: device pages in use.
+ *
+ * Counters count from the last devmir_reset_stats() of the same scope; the
+ * fields marked "Present" describe the table and device memory now.
+ */
+struct devmir_stats {
+	uint64_t faults_raised;
+	uint64_t faults_coalesced;
+	uint64_t faults;
+	uint64_t faults_resolved;
+	uint64_t fault_errors;
+	uint64_t fault_batches;
+	uint64_t hmm_calls;
+	uint64_t hmm_busy;
+	uint64_t hmm_retries;
+	uint64_t pages_mapped;
+	uint64_t huge_mapped;
+	uint64_t tlb_hits;
+	uint64_t tlb_misses;
+	uint64_t tlb_shootdowns;
+	uint64_t tlb_flushed;
+	uint64_t walks;
+	uint64_t walk_levels;
+	uint64_t accesses;
+	uint64_t invalidations[DEVMIR_INV_EVENTS];
+	uint64_t inv_skipped;
+	uint64_t inv_retry;
+	uint64_t pages_invalidated;
+	uint64_t pages_protected;
+	uint64_t table_entries[DEVMIR_MAX_LEVELS];
+	uint64_t table_dirs[DEVMIR_MAX_LEVELS];
+	uint64_t table_bytes;
+	uint64_t dirs_pruned;
+	uint64_t splits;
+	uint64_t mirrors;
+	uint64_t migrated_to_device;
+	uint64_t migrated_to_system;
+	uint64_t migrate_bytes;
+	uint64_t migrate_failed;
+	uint64_t ram_faults;
+	uint64_t evictions;
+	uint64_t policy_migrations;
+	uint64_t remote_faults;
+	uint64_t exclusive_grants;
+	uint64_t exclusive_fallbacks;
+	uint64_t devmem_pages;
+	uint64_t devmem_used;
+};
+
+/**
+ * struct devmir_stat_field - Description of one value of struct
+ * devmir_stats, for generic printing.
+ * @name: Stable name, e.g. "faults_raised", "invalidations.unmap",
+ *	"table_entries.l0".
+ * @description: One line for humans.
+ * @counter: True for a counter (devmir_stats_delta() subtracts it), false
+ *	for a figure that describes the present.
+ * @offset: Byte offset of the uint64_t value in struct devmir_stats.
+ */
+struct devmir_stat_field {
+	const char *name;
+	const char *description;
+	bool counter;
+	size_t offset;
+};
+
+/**
+ * devmir_version() - Version of the library.
+ *
+ * Context: Any.
+ * Return: "MAJOR.MINOR.PATCH" of the library actually loaded.
+ */
+const char *devmir_version(void);
+
+/**
+ * devmir_strerror() - Describe a negative errno returned by this library.
+ * @err: A negative errno (a positive one is accepted too).
+ *
+ * The text is phrased for devmirror: -ENODEV says that no usable device was
+ * found or that it went away, -EBADF that the handle belongs to another
+ * process, and so on.
+ *
+ * Context: Any; thread-safe.
+ * Return: A static string, never NULL.
+ */
+const char *devmir_strerror(int err);
+
+/**
+ * devmir_last_error() - Details of the calling thread's last failure.
+ *
+ * Discovery and open failures record what exactly went wrong (e.g. "found
+ * /dev/dri/renderD128 but it speaks ABI 2, this library speaks 1").
+ *
+ * Context: Any; the message is per thread.
+ * Return: The message, or "" when nothing failed yet in this thread. Valid
+ * until the thread's next libdevmirror call.
+ */
+const char *devmir_last_error(void);
+
+/**
+ * devmir_enumerate() - List the devmirror devices.
+ * @list: Array of @max entries to fill, sorted by index; may be NULL if
+ *	@max is 0.
+ * @max: Entries of @list.
+ *
+ * Finds every DRM render node whose driver name is "devmirror" with
+ * drmGetDevices2() and asks each for its index and ABI version. Devices
+ * whose ABI differs from %DEVMIR_ABI_VERSION are listed with @usable false.
+ *
+ * Context: Process context; opens and closes each render node.
+ * Return: The number of devices found (which may exceed @max; only @max
+ * are stored), 0 when there is none, -ENOMEM, or another negative errno
+ * from libdrm.
+ */
+int devmir_enumerate(struct devmir_device *list, unsigned int max);
+
+/**
+ * devmir_open() - Open the devmirror device with index @index.
+ * @index: The device index (&devmir_device.index).
+ * @devp: Receives the handle; untouched on failure.
+ *
+ * Context: Process context. Pair with devmir_close().
+ * Return: 0; -ENODEV when no devmirror device has that index (no DRM
+ * render node of driver "devmirror": the module is not loaded) or the
+ * device speaks another ABI version (see devmir_last_error()); -EACCES or
+ * another negative errno from open(); -ENOMEM.
+ */
+int devmir_open(unsigned int index, struct devmir_dev **devp);
+
+/**
+ * devmir_open_path() - Open a devmirror device by render-node path.
+ * @path: The path, e.g. "/dev/dri/renderD128".
+ * @devp: Receives the handle; untouched on failure.
+ *
+ * Context: Process context. Pair with devmir_close().
+ * Return: 0; -EINVAL if @path or @devp is NULL or @path is too long;
+ * -ENODEV if @path is not a devmirror render node or speaks another ABI
+ * version (see devmir_last_error()); a negative errno from open();
+ * -ENOMEM.
+ */
+int devmir_open_path(const char *path, struct devmir_dev **devp);
+
+/**
+ * devmir_close() - Close a handle.
+ * @dev: The handle, or NULL (nothing happens).
+ *
+ * Context: No other call on @dev may be running or follow.
+ */
+void devmir_close(struct devmir_dev *dev);
+
+/**
+ * devmir_fd() - File descriptor of a handle.
+ * @dev: The handle.
+ *
+ * For poll() or raw ioctls; the handle keeps ownership: do not close it.
+ *
+ * Context: Any.
+ * Return: The descriptor.
+ */
+int devmir_fd(const struct devmir_dev *dev);
+
+/**
+ * devmir_path() - Render-node path of a handle.
+ * @dev: The handle.
+ *
+ * Context: Any.
+ * Return: The path, valid until devmir_close().
+ */
+const char *devmir_path(const struct devmir_dev *dev);
+
+/**
+ * devmir_index() - Device index of a handle.
+ * @dev: The handle.
+ *
+ * Context: Any.
+ * Return: &devmir_info.index of the device.
+ */
+unsigned int devmir_index(const struct devmir_dev *dev);
+
+/**
+ * devmir_get_info() - Ask the device about itself.
+ * @dev: The handle.
+ * @info: Receives the answer.
+ *
+ * Context: Process context of the opener.
+ * Return: 0; -EINVAL if an argument is NULL; -EBADF if the handle was
+ * opened by another process; -ENODEV if the device is gone.
+ */
+int devmir_get_info(struct devmir_dev *dev, struct devmir_info *info);
+
+/**
+ * devmir_access() - Run one device access on process memory.
+ * @dev: The handle.
+ * @acc: The access; its (out) fields are set on success and on failure.
+ *
+ * A READ or WRITE larger than %DEVMIR_ACCESS_MAX is split into several
+ * device commands; &devmir_access.faults then sums them.
+ *
+ * Context: Process context of the opener; sleeps while the device faults.
+ * Return: 0; -EINVAL for a bad argument (checked before any ioctl: size,
+ * alignment, engine, flags, NULL buffer); -EFAULT when part of the range
+ * cannot be mirrored (unmapped, PROT_NONE, read-only for a write), with
+ * %DEVMIR_ACCESS_NOFAULT when a translation missed, or when @buffer is
+ * unusable; -EBUSY when invalidations kept winning the race; -EBADF if the
+ * handle was opened by another process; -ENOMEM; -ENODEV.
+ */
+int devmir_access(struct devmir_dev *dev, struct devmir_access *acc);
+
+/**
+ * devmir_read() - The device reads process memory.
+ * @dev: The handle.
+ * @addr: Process address of the first byte.
+ * @buf: Receives @size bytes.
+ * @size: Bytes, at least 1.
+ * @faults: If not NULL, receives the device faults raised.
+ *
+ * Context: Process context of the opener; engine 0.
+ * Return: As devmir_access().
+ */
+int devmir_read(struct devmir_dev *dev, const void *addr, void *buf,
+		size_t size, uint64_t *faults);
+
+/**
+ * devmir_write() - The device writes process memory.
+ * @dev: The handle.
+ * @addr: Process address of the first byte.
+ * @buf: The @size bytes to write.
+ * @size: Bytes, at least 1.
+ * @faults: If not NULL, receives the device faults raised.
+ *
+ * Context: Process context of the opener; engine 0.
+ * Return: As devmir_access().
+ */
+int devmir_write(struct devmir_dev *dev, void *addr, const void *buf,
+		 size_t size, uint64_t *faults);
+
+/**
+ * devmir_atomic_add() - The device adds to a 64-bit word atomically.
+ * @dev: The handle.
+ * @addr: 8-byte aligned process address.
+ * @addend: Value to add.
+ * @old: If not NULL, receives the value before the addition.
+ *
+ * Context: Process context of the opener; engine 0.
+ * Return: As devmir_access().
+ */
+int devmir_atomic_add(struct devmir_dev *dev, uint64_t *addr, uint64_t addend,
+		      uint64_t *old);
+
+/**
+ * devmir_atomic_cmpxchg() - The device compares and exchanges a 64-bit word.
+ * @dev: The handle.
+ * @addr: 8-byte aligned process address.
+ * @expected: The value @addr must hold for the exchange to happen.
+ * @desired: The value stored if it does.
+ * @old: If not NULL, receives the value before the operation (equal to
+ *	@expected exactly when the exchange happened).
+ *
+ * Context: Process context of the opener; engine 0.
+ * Return: As devmir_access().
+ */
+int devmir_atomic_cmpxchg(struct devmir_dev *dev, uint64_t *addr,
+			  uint64_t expected, uint64_t desired, uint64_t *old);
+
+/**
+ * devmir_get_policy() - Read the fault policy of the caller's mirror.
+ * @dev: The handle.
+ * @policy: Receives the policy.
+ *
+ * Context: Process context of the opener.
+ * Return: 0; -EINVAL if an argument is NULL; -EBADF; -ENODEV.
+ */
+int devmir_get_policy(struct devmir_dev *dev, struct devmir_policy *policy);
+
+/**
+ * devmir_set_policy() - Change the fault policy of the caller's mirror.
+ * @dev: The handle.
+ * @fields: Non-empty set of ``DEVMIR_POLICY_*``: the members of @policy to
+ *	apply; the others are ignored.
+ * @policy: The new values.
+ *
+ * Context: Process context of the opener. Every handle of this process on
+ * the device sees the change.
+ * Return: 0; -EINVAL for unknown or no @fields, a window that is not a
+ * power of two within the device's range, a batch outside 1 ..
+ * fault_queue_entries, an unknown migrate mode or a threshold that does not
+ * fit it; -EBADF; -ENODEV.
+ */
+int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
+		      const struct devmir_policy *policy);
+
+/**
+ * devmir_snapshot() - Read and decode the mirror entries of a range.
+ * @dev: The handle.
+ * @addr: Page-aligned process address of the first page.
+ * @npages: Number of 4 KiB pages, at least 1. Any count is accepted: the
+ *	library splits the range into device-sized pieces.
+ * @pages: Receives @npages decoded entries.
+ * @mapped: If not NULL, receives the number of pages with an entry.
+ *
+ * Reports what the device's mirror holds, not the CPU page tables, and
+ * never faults anything in.
+ *
+ * Context: Process context of the opener.
+ * Return: 0; -EINVAL for a misaligned @addr, zero @npages, a NULL @pages
+ * or a range that wraps; -ENOMEM; -EPROTO if the device returned an entry
+ * this library cannot decode; -EBADF; -ENODEV.
+ */
+int devmir_snapshot(struct devmir_dev *dev, const void *addr, size_t npages,
+		    struct devmir_page *pages, size_t *mapped);
+
+/**
+ * devmir_page_state_name() - Name of a page state.
+ * @state: The state.
+ *
+ * Context: Any.
+ * Return: "unmapped", "read-only", "read-write", "device" or "remote";
+ * "invalid" for a value outside the enum.
+ */
+const char *devmir_page_state_name(enum devmir_page_state state);
+
+/**
+ * devmir_get_stats() - Read statistics.
+ * @dev: The handle.
+ * @scope: The caller's mirror or the whole device.
+ * @stats: Receives the figures.
+ *
+ * Context: Process context of the opener.
+ * Return: 0; -EINVAL for a NULL @stats or an unknown @scope; -EBADF;
+ * -ENODEV.
+ */
+int devmir_get_stats(struct devmir_dev *dev, enum devmir_stats_scope scope,
+		     struct devmir_stats *stats);
+
+/**
+ * devmir_reset_stats() - Zero the counters of a scope.
+ * @dev: The handle.
+ * @scope: The caller's mirror or the whole device.
+ *
+ * The figures that describe the present (the table) are not counters and
+ * stay.
+ *
+ * Context: Process context of the opener.
+ * Return: 0; -EINVAL for an unknown @scope; -EBADF; -ENODEV.
+ */
+int devmir_reset_stats(struct devmir_dev *dev, enum devmir_stats_scope scope);
+
+/**
+ * devmir_stats_delta() - What happened between two readings.
+ * @delta: Receives @after - @before for every counter and @after's value
+ *	for every figure that describes the present.
+ * @after: The later reading.
+ * @before: The earlier reading.
+ *
+ * A counter that went backwards (reset in between) yields @after's value.
+ * @delta may alias @after or @before.
+ *
+ * Context: Any.
+ */
+void devmir_stats_delta(struct devmir_stats *delta,
+			const struct devmir_stats *after,
+			const struct devmir_stats *before);
+
+/**
+ * devmir_stat_fields() - Describe every value of struct devmir_stats.
+ * @count: Receives the number of fields.
+ *
+ * For printing statistics generically (the devmirror CLI's stat and its
+ * JSON output use it). The order is that of struct devmir_stats.
+ *
+ * Context: Any.
+ * Return: A static array of *@count descriptions.
+ */
+const struct devmir_stat_field *devmir_stat_fields(unsigned int *count);
+
+/**
+ * devmir_stat_value() - One value of a statistics reading.
+ * @stats: The reading.
+ * @field: A description from devmir_stat_fields().
+ *
+ * Context: Any.
+ * Return: The value.
+ */
+uint64_t devmir_stat_value(const struct devmir_stats *stats,
+			   const struct devmir_stat_field *field);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _DEVMIRROR_H */

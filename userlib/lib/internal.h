@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * internal.h - libdevmirror's private header: the handle, the one ioctl
+ * wrapper and the per-thread error message. Never installed.
+ */
+#ifndef _DEVMIR_INTERNAL_H
+#define _DEVMIR_INTERNAL_H
+
+#include <sys/types.h>
+
+#include "devmirror.h"
+#include "devmirror_drm.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b) __attribute__((__format__(__printf__, a, b)))
+
+/* The DRM driver name of devmirror render nodes. */
+#define DEVMIR_DRIVER_NAME "devmirror"
+
+/**
+ * struct devmir_dev - An open devmirror device.
+ * @fd: The render node, opened O_RDWR | O_CLOEXEC.
+ * @rdev: Its device number, to find it in sysfs.
+ * @path: The path it was opened by.
+ * @info: GET_INFO as answered at open time; the device's geometry never
+ *	changes, so it is read without a lock (the per-mirror @asid included:
+ *	a handle never changes mirror).
+ *
+ * Immutable after devmir_open_path() returns, hence shareable by threads.
+ */
+struct devmir_dev {
+	int fd;
+	dev_t rdev;
+	char path[DEVMIR_PATH_MAX];
+	struct devmir_info info;
+};
+
+/**
+ * devmir_ioctl() - The library's one ioctl wrapper.
+ * @fd: The descriptor.
+ * @request: The ioctl number.
+ * @arg: Its argument.
+ *
+ * Retries while the call fails with EINTR (a signal arrived while the
+ * device was faulting) or EAGAIN.
+ *
+ * Context: Process context.
+ * Return: 0 or the negative errno of the failure.
+ */
+int devmir_ioctl(int fd, unsigned long request, void *arg);
+
+/**
+ * devmir_set_error() - Record the calling thread's last failure.
+ * @err: The negative errno being returned.
+ * @fmt: printf format of the details.
+ *
+ * Context: Any; the message is per thread.
+ * Return: @err, so that callers can "return devmir_set_error(...)".
+ */
+__printf(2, 3) int devmir_set_error(int err, const char *fmt, ...);
+
+/**
+ * devmir_decode_info() - Convert a GET_INFO answer to struct devmir_info.
+ * @info: Receives the result.
+ * @raw: The answer.
+ *
+ * Context: Any.
+ */
+void devmir_decode_info(struct devmir_info *info,
+			const struct drm_devmir_get_info *raw);
+
+/**
+ * devmir_sysfs_numa_node() - NUMA node of a character device in sysfs.
+ * @rdev: The device number.
+ *
+ * Context: Process context.
+ * Return: The node, or -1 when sysfs reports none or cannot be read.
+ */
+int devmir_sysfs_numa_node(dev_t rdev);
+
+#endif /* _DEVMIR_INTERNAL_H */
