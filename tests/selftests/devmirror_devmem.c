@@ -52,15 +52,6 @@ FIXTURE_TEARDOWN(devmem)
 		close(self->fd);
 }
 
-static uint64_t devmem_used(int fd)
-{
-	struct drm_devmir_stats st;
-
-	if (dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st))
-		return ~0ULL;
-	return st.devmem_used;
-}
-
 /* Twice the pool in one call: eviction makes room, nothing is lost. */
 TEST_F(devmem, oversubscribe_2x)
 {
@@ -79,7 +70,7 @@ TEST_F(devmem, oversubscribe_2x)
 	EXPECT_EQ(n, m.migrated);
 	EXPECT_EQ(n, dm_migrate_total(&m));
 	EXPECT_LE(n - NPAGES(self->pool), m.evicted);
-	EXPECT_LE(devmem_used(self->fd), NPAGES(self->pool));
+	EXPECT_LE(dm_devmem_used(self->fd), NPAGES(self->pool));
 	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
 	EXPECT_EQ(n, st.migrated_to_device);
 	EXPECT_EQ(m.evicted, st.evictions);
@@ -98,7 +89,7 @@ TEST_F(devmem, oversubscribe_2x)
 	ASSERT_EQ(-1, buf_check(out, size, 7));
 	ASSERT_EQ(-1, buf_check(buf, size, 7));
 	munmap(buf, size);
-	EXPECT_EQ(0ULL, devmem_used(self->fd));
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
 	free(out);
 }
 
@@ -162,12 +153,12 @@ TEST_F(devmem, full_pool_evicts)
 	buf_fill(extra, KIB(64), 6);
 	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
 	ASSERT_EQ(n, m.migrated);
-	EXPECT_EQ(n, devmem_used(self->fd));
+	EXPECT_EQ(n, dm_devmem_used(self->fd));
 	/* A further migration evicts (in batches of 32 pages), never fails. */
 	ASSERT_EQ(0, dm_to_device(self->fd, extra, KIB(64), &m));
 	EXPECT_EQ(NPAGES(KIB(64)), m.migrated);
 	EXPECT_LE(NPAGES(KIB(64)), m.evicted);
-	EXPECT_LE(devmem_used(self->fd), n);
+	EXPECT_LE(dm_devmem_used(self->fd), n);
 	ASSERT_EQ(-1, buf_check(buf, size, 5));
 	ASSERT_EQ(-1, buf_check(extra, KIB(64), 6));
 	munmap(buf, size);
@@ -280,7 +271,7 @@ TEST_F(devmem, remote_until_touched)
 	ASSERT_EQ(-1, buf_check_range(out, 9 * PAGE, PAGE, 27));
 	ASSERT_EQ(0, dm_stats(fd1, 0, &st));
 	EXPECT_EQ(n, st.migrated_to_device);
-	EXPECT_EQ(0ULL, devmem_used(self->fd));
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
 	snap = dm_snap(fd1, buf, n);
 	ASSERT_NE(NULL, snap);
 	EXPECT_EQ(n, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
@@ -316,13 +307,13 @@ TEST_F(devmem, migrate_between_devices)
 	ASSERT_EQ(0, dm_to_device(fd1, buf, size / 2, &m));
 	EXPECT_EQ(n / 2, m.migrated);
 	EXPECT_EQ(size / 2, m.bytes_copied);
-	EXPECT_EQ(n / 2, devmem_used(self->fd));
-	EXPECT_EQ(n / 2, devmem_used(fd1));
+	EXPECT_EQ(n / 2, dm_devmem_used(self->fd));
+	EXPECT_EQ(n / 2, dm_devmem_used(fd1));
 
 	ASSERT_EQ(0, dm_to_system(fd1, buf, size, &m));
 	EXPECT_EQ(n, m.migrated);
-	EXPECT_EQ(0ULL, devmem_used(self->fd));
-	EXPECT_EQ(0ULL, devmem_used(fd1));
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
+	EXPECT_EQ(0ULL, dm_devmem_used(fd1));
 	ASSERT_EQ(-1, buf_check(buf, size, 37));
 	close(fd1);
 	munmap(buf, size);
@@ -360,7 +351,7 @@ TEST_F(devmem, fork_cow_device_pages)
 	ASSERT_EQ(-1, buf_check(out, size, 47));
 	ASSERT_EQ(-1, buf_check(buf, size, 47));
 	munmap(buf, size);
-	EXPECT_EQ(0ULL, devmem_used(self->fd));
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
 	free(out);
 }
 
@@ -371,7 +362,7 @@ TEST_F(devmem, exit_frees_device_pages)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0ULL, devmem_used(self->fd));
+	ASSERT_EQ(0ULL, dm_devmem_used(self->fd));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -386,7 +377,7 @@ TEST_F(devmem, exit_frees_device_pages)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(0ULL, devmem_used(self->fd));
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
 }
 
 /* kill -9 while migrations run: everything is freed, the device works. */
@@ -420,7 +411,7 @@ TEST_F(devmem, kill_during_migration)
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFSIGNALED(status));
-	EXPECT_EQ(0ULL, devmem_used(self->fd));
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
 
 	/* The device still migrates correctly. */
 	buf = buf_map(KIB(256), PROT_READ | PROT_WRITE, MAP_PRIVATE);

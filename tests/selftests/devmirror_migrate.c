@@ -43,23 +43,13 @@ FIXTURE_TEARDOWN(migrate)
 		close(self->fd);
 }
 
-/* Device memory in use on the whole device now. */
-static uint64_t devmem_used(int fd)
-{
-	struct drm_devmir_stats st;
-
-	if (dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st))
-		return ~0ULL;
-	return st.devmem_used;
-}
-
 /* To the device and back: counts, snapshots, device access, data. */
 TEST_F(migrate, to_device_and_back)
 {
 	size_t size = MIB(1), n = NPAGES(size);
 	struct drm_devmir_migrate m;
 	struct drm_devmir_stats st;
-	uint64_t used0 = devmem_used(self->fd);
+	uint64_t used0 = dm_devmem_used(self->fd);
 	uint8_t *buf, *out, *snap;
 
 	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -74,7 +64,7 @@ TEST_F(migrate, to_device_and_back)
 	EXPECT_EQ(0ULL, dm_migrate_failed(&m));
 	EXPECT_EQ(n, dm_migrate_total(&m));
 	EXPECT_EQ(size, m.bytes_copied);
-	EXPECT_EQ(used0 + n, devmem_used(self->fd));
+	EXPECT_EQ(used0 + n, dm_devmem_used(self->fd));
 
 	/* The mirror maps the pages from device memory, writable. */
 	snap = dm_snap(self->fd, buf, n);
@@ -97,7 +87,7 @@ TEST_F(migrate, to_device_and_back)
 	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
 	EXPECT_EQ(n, m.migrated);
 	EXPECT_EQ(n, dm_migrate_total(&m));
-	EXPECT_EQ(used0, devmem_used(self->fd));
+	EXPECT_EQ(used0, dm_devmem_used(self->fd));
 	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
 	EXPECT_EQ(n, st.migrated_to_system);
 	EXPECT_EQ(2 * size, st.migrate_bytes);

@@ -279,6 +279,15 @@ uint64_t dm_device_memory(int fd)
 	return info.device_memory;
 }
 
+uint64_t dm_devmem_used(int fd)
+{
+	struct drm_devmir_stats st;
+
+	if (dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st))
+		return ~0ULL;
+	return st.devmem_used;
+}
+
 size_t dm_snap_with(const uint8_t *snap, size_t npages, uint8_t flags)
 {
 	size_t i, n = 0;

@@ -56,6 +56,8 @@ int dm_set_migrate_policy(int fd, uint32_t mode, uint32_t threshold);
 int dm_set_ram_window(int fd, uint64_t bytes);
 /* Bytes of device memory of the device behind @fd (0: none or error). */
 uint64_t dm_device_memory(int fd);
+/* Bytes of device memory in use on the whole device (~0: error). */
+uint64_t dm_devmem_used(int fd);
 /* Pages of a snapshot with every bit of @flags set. */
 size_t dm_snap_with(const uint8_t *snap, size_t npages, uint8_t flags);
 /* Snapshot @npages from @addr into a malloc'ed buffer (NULL on error). */
