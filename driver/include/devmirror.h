@@ -357,6 +357,10 @@ int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults
 		       unsigned int nfaults);
 int devmir_range_check(struct mm_struct *mm, u64 start, u64 end, bool write);
 
+/* CPU page-table view: driver/core/snapshot.c */
+int devmir_cpu_snapshot(struct devmir_mirror *mirror, u64 start,
+			unsigned long npages, unsigned long *hmm_pfns);
+
 /* Device memory: driver/core/devmem.c */
 u64 devmir_device_devmem_size(struct devmir_device *dev);
 struct devmir_device *devmir_page_device(struct page *page);

@@ -36,7 +36,9 @@
  * page and copies data in and out for migrations (devmem.c). Device accesses
  * to pages in device memory use that memory. All devices of the module share
  * one pgmap owner: they are peers, see each other's device pages and migrate
- * them when they touch them. Atomics on system memory take the page
+ * them when they touch them. With ``hmm_compat=1`` devices 0 and 1 are also
+ * test_hmm's /dev/hmm_dmirror0 and 1 (compat.c), and no device has peers,
+ * as in test_hmm. Atomics on system memory take the page
  * exclusive first (devmir_exclusive_begin()).
  *
  * Unloading: every open render-node file pins the module (its
@@ -93,6 +95,10 @@ MODULE_PARM_DESC(devmem_mb, "Device memory per device in MiB (0 or an even numbe
 static unsigned int ram_window_kb = 64;
 module_param(ram_window_kb, uint, 0444);
 MODULE_PARM_DESC(ram_window_kb, "Initial window a CPU fault on device memory migrates back, KiB (power of two, 4-2048, default 64)");
+
+static bool hmm_compat;
+module_param(hmm_compat, bool, 0444);
+MODULE_PARM_DESC(hmm_compat, "Also expose devices 0 and 1 as test_hmm's /dev/hmm_dmirror0 and 1; they are then not peers (default false)");
 
 /* The pgmap owner shared by every device of this module: they are peers. */
 static int sim_peer_group;
@@ -167,6 +173,7 @@ static int sim_config_check(void)
 	c->max_asids = 4096;
 	c->devmem = (u64)devmem_mb << 20;
 	c->ram_window = (u64)ram_window_kb << 10;
+	c->hmm_compat = hmm_compat;
 
 	if (!c->ndevices || c->ndevices > ARRAY_SIZE(sim_devices))
 		return -EINVAL;
@@ -197,6 +204,7 @@ static void sim_device_destroy(struct sim_device *sdev)
 {
 	struct platform_device *pdev = sdev->pdev;
 
+	sim_compat_unregister(sdev);
 	sim_drm_unregister(sdev);
 	/* Evicts what is left in device memory, with sim_copy(). */
 	devmir_device_destroy(sdev->core);
@@ -214,10 +222,15 @@ static struct sim_device *sim_device_create(unsigned int index)
 	struct devmir_device_desc desc = { };
 	struct platform_device *pdev;
 	struct sim_device *sdev;
-	char name[16];
+	char name[24];
 	int ret;
 
-	pdev = platform_device_register_simple("devmirror-sim", index, NULL, 0);
+	/*
+	 * A distinct name per device: libdrm identifies a platform device by
+	 * its modalias, which holds the name but not the id.
+	 */
+	snprintf(name, sizeof(name), "devmirror-sim%u", index);
+	pdev = platform_device_register_simple(name, PLATFORM_DEVID_NONE, NULL, 0);
 	if (IS_ERR(pdev))
 		return ERR_CAST(pdev);
 	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
@@ -252,7 +265,8 @@ static struct sim_device *sim_device_create(unsigned int index)
 	snprintf(name, sizeof(name), "sim%u", index);
 	desc.name = name;
 	desc.format = &sdev->format;
-	desc.pgmap_owner = &sim_peer_group;
+	/* test_hmm's devices each own their memory: no peers in compat mode. */
+	desc.pgmap_owner = sim_config.hmm_compat ? (void *)sdev : &sim_peer_group;
 	desc.ops = &sim_core_ops;
 	desc.mirror_priv_size = sizeof(struct sim_mirror);
 	desc.max_asids = sim_config.max_asids;
@@ -270,8 +284,15 @@ static struct sim_device *sim_device_create(unsigned int index)
 	ret = sim_drm_register(sdev);
 	if (ret)
 		goto err_core;
+	if (sim_config.hmm_compat && index < 2) {
+		ret = sim_compat_register(sdev);
+		if (ret)
+			goto err_drm;
+	}
 	return sdev;
 
+err_drm:
+	sim_drm_unregister(sdev);
 err_core:
 	devmir_device_destroy(sdev->core);
 err_devmem:

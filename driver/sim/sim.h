@@ -5,7 +5,8 @@
  * One file per hardware block: main.c (module, devices), drm.c (render node
  * and ioctls), tlb.c (set-associative TLB), walker.c (page walker and
  * translation), fault_queue.c (bounded, coalescing fault queue), engine.c
- * (command execution), devmem.c (device memory and copy engine). Static
+ * (command execution), devmem.c (device memory and copy engine), compat.c
+ * (the test_hmm character devices). Static
  * configuration (&struct sim_config) is kept apart from runtime state
  * (&struct sim_device).
  *
@@ -41,6 +42,7 @@
 #include "devmirror.h"
 
 struct platform_device;
+struct sim_compat;
 
 /**
  * struct sim_config - Static configuration of every simulated device,
@@ -57,6 +59,8 @@ struct platform_device;
  * @max_asids: Address-space ids per device.
  * @devmem: Bytes of device memory per device (0: none).
  * @ram_window: Initial migrate_to_ram window, bytes.
+ * @hmm_compat: Whether devices 0 and 1 are also /dev/hmm_dmirror0 and 1
+ *	(compat.c); their devices are then not peers, like test_hmm's.
  */
 struct sim_config {
 	unsigned int ndevices;
@@ -71,6 +75,7 @@ struct sim_config {
 	unsigned int max_asids;
 	u64 devmem;
 	u64 ram_window;
+	bool hmm_compat;
 };
 
 extern struct sim_config sim_config;
@@ -211,6 +216,7 @@ struct sim_engine {
  * @backing: Per device page (devmir_devmem_index()), the kernel page that
  *	holds its data, allocated when the copy engine first writes it;
  *	set once with cmpxchg(), freed when the device goes.
+ * @compat: The test_hmm front end of the device, or NULL.
  */
 struct sim_device {
 	struct drm_device drm;
@@ -224,6 +230,7 @@ struct sim_device {
 	struct sim_engine *engines;
 	unsigned long devmem_pages;
 	struct page **backing;
+	struct sim_compat *compat;
 };
 
 /**
@@ -314,6 +321,10 @@ int sim_fq_raise(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
 		 u64 addr, unsigned int flags, bool *coalesced);
 int sim_fq_complete(struct sim_fault_queue *fq, int slot, unsigned int batch);
 void sim_fq_service(struct sim_fault_queue *fq, unsigned int batch);
+
+/* compat.c */
+int sim_compat_register(struct sim_device *sdev);
+void sim_compat_unregister(struct sim_device *sdev);
 
 /* engine.c */
 int sim_engines_init(struct sim_device *sdev, unsigned int n);
