@@ -1,10 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The main job's guest side (make run): load the devmirror modules, show
-# what they registered, run the demo (mirroring, then migration through
-# device memory), unload them.
+# what they registered, then the devmirror CLI (on PATH from /tests): the
+# devices, device 0's description, the demo (device faults fill the mirror,
+# the buffer migrates into device memory and comes back on CPU access) and
+# the device's statistics; then the raw-ioctl walkthrough of the migration
+# paths (policy, exclusive atomics); unload the modules.
 
 set -e
+PATH=/tests:$PATH
 echo "== loading devmirror"
 insmod /modules/devmirror.ko
 for ko in /modules/devmirror_*.ko; do
@@ -16,10 +20,20 @@ echo "== DRM devices"
 ls -l /dev/dri 2>/dev/null || echo "(none)"
 echo "== debugfs"
 ls /sys/kernel/debug/devmirror 2>/dev/null || echo "(none)"
-echo "== a device read with faults, then a migration round trip, and the statistics"
-/tests/devmirror_demo
-echo "== device-wide statistics (debugfs)"
-cat /sys/kernel/debug/devmirror/sim0/stats 2>/dev/null | head -60
+echo "== devmirror list"
+devmirror list
+echo "== devmirror info 0"
+devmirror info 0
+echo "== devmirror demo"
+devmirror demo --no-progress
+echo "== devmirror migrate 1 --size 16M"
+devmirror migrate 1 --size 16M --no-progress
+echo "== devmirror stat 0 (device-wide)"
+devmirror stat 0
+if [ -x /tests/devmirror_demo ]; then
+	echo "== the same paths through the raw ioctls, with the fault-driven policy"
+	/tests/devmirror_demo
+fi
 echo "== kernel messages"
 dmesg | grep -i devmirror | tail -10
 echo "== unloading"

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cmd_demo.c - devmirror demo: the mirror at work, step by step, on a
- * buffer of this process.
+ * cmd_demo.c - devmirror demo: the mirror and migration at work, step by
+ * step, on a buffer of this process: device faults fill the mirror, the
+ * buffer migrates into device memory and comes back on CPU access, CPU-side
+ * changes invalidate the mirror.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,8 +19,6 @@
 #define CLI_OPT_THP 0x301
 
 #define DEMO_BAD_SIZE "bad --size '%s' (a multiple of 2M, up to 16G)"
-#define DEMO_MIGRATE_SKIPPED \
-	"skipped: libdevmirror does not wrap MIGRATE yet (device memory: %s)"
 #define DEMO_PAGE 4096UL
 #define DEMO_HUGE (2UL << 20)
 #define DEMO_CHUNK 0x100000UL /* bytes per device command: progress */
@@ -37,7 +37,7 @@ static const struct option cli_demo_options[] = {
  * @ctx: CLI options.
  * @dev: The device.
  * @info: What it reported.
- * @map: The mapping (2 MiB aligned inside for --thp).
+ * @map: The mapping (@buf is 2 MiB aligned inside it).
  * @map_size: Bytes of @map.
  * @buf: The buffer the device works on.
  * @size: Bytes of @buf.
@@ -84,6 +84,21 @@ static long demo_check(const uint8_t *p, size_t offset, size_t size,
 		if (p[i] != demo_byte(offset + i, seed))
 			return (long)i;
 	return -1;
+}
+
+/* Check @p: its first half is pattern @seed_lo, the rest @seed_hi. */
+static long demo_check_halves(const uint8_t *p, size_t size,
+			      unsigned int seed_lo, unsigned int seed_hi)
+{
+	size_t half = size / 2;
+	long bad = demo_check(p, 0, half, seed_lo);
+
+	if (bad < 0) {
+		bad = demo_check(p + half, half, size - half, seed_hi);
+		if (bad >= 0)
+			bad += half;
+	}
+	return bad;
 }
 
 static void demo_begin_step(struct demo *d, const char *name, const char *text)
@@ -197,7 +212,6 @@ static void demo_step_read(struct demo *d, const char *name, const char *title,
 {
 	struct devmir_stats before, after;
 	char text[256], mirror[128];
-	size_t half = d->size / 2;
 	uint64_t faults;
 	long bad;
 	int ret;
@@ -211,12 +225,7 @@ static void demo_step_read(struct demo *d, const char *name, const char *title,
 	if (ret)
 		return demo_failed(d, ret, "device read");
 	devmir_stats_delta(&after, &after, &before);
-	bad = demo_check(d->out, 0, half, seed_lo);
-	if (bad < 0) {
-		bad = demo_check(d->out + half, half, d->size - half, seed_hi);
-		if (bad >= 0)
-			bad += half;
-	}
+	bad = demo_check_halves(d->out, d->size, seed_lo, seed_hi);
 	ret = demo_mirror(d, mirror, sizeof(mirror));
 	if (ret)
 		return demo_failed(d, ret, "snapshot");
@@ -234,23 +243,136 @@ static void demo_step_read(struct demo *d, const char *name, const char *title,
 	demo_end_step(d, bad < 0, text);
 }
 
+/* Pages of the last snapshot (demo_mirror()) in @state. */
+static size_t demo_count(const struct demo *d, enum devmir_page_state state)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->size / DEMO_PAGE; i++)
+		n += d->pages[i].state == state;
+	return n;
+}
+
+/* Migrate the buffer to device memory, 2 MiB at a time, with progress. */
+static int demo_migrate(struct demo *d, struct devmir_migrate_result *total)
+{
+	struct devmir_migrate_result res;
+	struct cli_progress prog;
+	size_t done;
+	unsigned int r;
+	int ret = 0;
+
+	memset(total, 0, sizeof(*total));
+	cli_progress_begin(&prog, d->ctx, "migrating to the device", d->size);
+	for (done = 0; done < d->size; done += DEMO_HUGE) {
+		ret = devmir_migrate(d->dev, d->buf + done, DEMO_HUGE,
+				     DEVMIR_MIGRATE_TO_DEVICE, 0, &res);
+		total->migrated += res.migrated;
+		total->already += res.already;
+		total->absent += res.absent;
+		for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+			total->failed[r] += res.failed[r];
+		total->evicted += res.evicted;
+		total->bytes_copied += res.bytes_copied;
+		if (ret)
+			break;
+		cli_progress_update(&prog, done + DEMO_HUGE);
+	}
+	cli_progress_end(&prog);
+	return ret;
+}
+
+/* The whole buffer moves into device memory; the mirror maps it there. */
 static void demo_step_migrate(struct demo *d)
 {
-	const char *mem_text = "none";
-	char text[160], mem[32];
+	struct devmir_migrate_result res;
+	char text[256], mirror[128], bytes[32];
+	uint64_t failed = 0;
+	unsigned int r;
+	double t;
+	int ret;
 
-	demo_begin_step(d, "migrate", "migrate to device memory");
-	if (d->info.device_memory)
-		mem_text = cli_human_bytes(mem, sizeof(mem),
-					   d->info.device_memory);
-	snprintf(text, sizeof(text), DEMO_MIGRATE_SKIPPED, mem_text);
-	if (d->ctx->json)
-		cli_json_bool(&d->j, "skipped", true);
-	demo_end_step(d, true, text);
+	demo_begin_step(d, "migrate", "migrate it to device memory");
+	if (!d->info.device_memory) {
+		if (d->ctx->json)
+			cli_json_bool(&d->j, "skipped", true);
+		return demo_end_step(d, true,
+				     "skipped: the device has no memory");
+	}
+	t = cli_now();
+	ret = demo_migrate(d, &res);
+	t = cli_now() - t;
+	for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+		failed += res.failed[r];
+	if (ret) {
+		snprintf(text, sizeof(text),
+			 "migrate failed: %s (%" PRIu64 " pages failed)",
+			 devmir_strerror(ret), failed);
+		return demo_end_step(d, false, text);
+	}
+	ret = demo_mirror(d, mirror, sizeof(mirror));
+	if (ret)
+		return demo_failed(d, ret, "snapshot");
+	if (d->ctx->json) {
+		cli_json_u64(&d->j, "migrated", res.migrated);
+		cli_json_u64(&d->j, "already", res.already);
+		cli_json_u64(&d->j, "failed", failed);
+		cli_json_u64(&d->j, "evicted", res.evicted);
+		cli_json_u64(&d->j, "bytes_copied", res.bytes_copied);
+		cli_json_double(&d->j, "seconds", t);
+	}
+	snprintf(text, sizeof(text),
+		 "%" PRIu64 " pages moved (%s copied, %.0f MiB/s), %" PRIu64
+		 " evicted; %s",
+		 res.migrated,
+		 cli_human_bytes(bytes, sizeof(bytes), res.bytes_copied),
+		 t > 0 ? res.bytes_copied / t / (1 << 20) : 0.0, res.evicted,
+		 mirror);
+	demo_end_step(d, res.migrated + res.already == d->size / DEMO_PAGE,
+		      text);
+}
+
+/* The CPU reads the buffer: device pages fault and migrate back. */
+static void demo_step_cpu_read(struct demo *d, unsigned int seed_lo,
+			       unsigned int seed_hi)
+{
+	struct devmir_stats before, after;
+	char text[256], mirror[128], bytes[32];
+	size_t device;
+	long bad;
+	bool ok;
+	int ret;
+
+	demo_begin_step(d, "cpu_read", "CPU reads it (comes back)");
+	ret = devmir_get_stats(d->dev, DEVMIR_STATS_MIRROR, &before);
+	if (ret)
+		return demo_failed(d, ret, "statistics");
+	bad = demo_check_halves(d->buf, d->size, seed_lo, seed_hi);
+	ret = devmir_get_stats(d->dev, DEVMIR_STATS_MIRROR, &after);
+	if (!ret)
+		ret = demo_mirror(d, mirror, sizeof(mirror));
+	if (ret)
+		return demo_failed(d, ret, "statistics");
+	devmir_stats_delta(&after, &after, &before);
+	device = demo_count(d, DEVMIR_PAGE_DEVICE);
+	ok = bad < 0 && device == 0;
+	if (d->ctx->json) {
+		cli_json_u64(&d->j, "ram_faults", after.ram_faults);
+		cli_json_u64(&d->j, "migrated_to_system",
+			     after.migrated_to_system);
+		cli_json_bool(&d->j, "data_ok", bad < 0);
+	}
+	snprintf(text, sizeof(text),
+		 "%" PRIu64 " CPU faults brought %" PRIu64
+		 " pages back (%s copied); %s; data %s",
+		 after.ram_faults, after.migrated_to_system,
+		 cli_human_bytes(bytes, sizeof(bytes), after.migrate_bytes),
+		 mirror, bad < 0 ? "ok" : "MISMATCH");
+	demo_end_step(d, ok, text);
 }
 
 /* The CPU replaces the first half: the mirror must drop it. */
-static void demo_step_cpu_touch(struct demo *d)
+static void demo_step_cpu_replace(struct demo *d)
 {
 	size_t half = d->size / 2;
 	char text[192], mirror[128];
@@ -258,7 +380,7 @@ static void demo_step_cpu_touch(struct demo *d)
 	size_t i;
 	int ret;
 
-	demo_begin_step(d, "cpu_touch", "CPU replaces first half");
+	demo_begin_step(d, "cpu_replace", "CPU replaces first half");
 	if (madvise(d->buf, half, MADV_DONTNEED))
 		return demo_failed(d, -errno, "madvise");
 	demo_fill(d->buf, 0, half, 2);
@@ -356,7 +478,11 @@ static int demo_setup(struct demo *d, bool thp)
 {
 	uintptr_t base;
 
-	d->map_size = d->size + (thp ? DEMO_HUGE : 0);
+	/*
+	 * 2 MiB aligned: huge pages need it, and the windows a CPU fault
+	 * migrates back (aligned in the address space) then tile the buffer.
+	 */
+	d->map_size = d->size + DEMO_HUGE;
 	d->map = mmap(NULL, d->map_size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (d->map == MAP_FAILED) {
@@ -364,8 +490,7 @@ static int demo_setup(struct demo *d, bool thp)
 		return -errno;
 	}
 	base = (uintptr_t)d->map;
-	if (thp)
-		base = (base + DEMO_HUGE - 1) & ~(DEMO_HUGE - 1);
+	base = (base + DEMO_HUGE - 1) & ~(DEMO_HUGE - 1);
 	d->buf = (uint8_t *)base;
 	madvise(d->buf, d->size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	d->out = malloc(d->size);
@@ -439,24 +564,32 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 		cli_json_u64(&d.j, "size", d.size);
 		cli_json_u64(&d.j, "fault_window", pol.fault_window);
 		cli_json_u64(&d.j, "fault_batch", pol.fault_batch);
+		cli_json_u64(&d.j, "device_memory", d.info.device_memory);
+		cli_json_u64(&d.j, "ram_window", pol.ram_window);
 		cli_json_array(&d.j, "steps");
 	} else {
 		printf("devmirror demo: device %u (%s), a %s buffer of this process (%zu pages),\n"
-		       "fault-ahead window %s, %u faults per batch\n\n",
+		       "fault-ahead window %s, %u faults per batch, ",
 		       d.info.index, devmir_path(d.dev),
 		       cli_human_bytes(a, sizeof(a), d.size),
 		       d.size / DEMO_PAGE,
 		       cli_human_bytes(b, sizeof(b), pol.fault_window),
 		       pol.fault_batch);
+		printf("%s of device memory,\nCPU faults on device pages migrate %s back\n\n",
+		       cli_human_bytes(a, sizeof(a), d.info.device_memory),
+		       cli_human_bytes(b, sizeof(b), pol.ram_window));
 	}
 
 	demo_step_map(&d, thp);
 	demo_step_read(&d, "device_read_cold", "device reads it (cold)", 1, 1);
 	demo_step_read(&d, "device_read_warm", "device reads it again (warm)",
 		       1, 1);
-	demo_step_migrate(&d);
-	demo_step_cpu_touch(&d);
+	demo_step_cpu_replace(&d);
 	demo_step_read(&d, "device_read_back", "device reads it back", 2, 1);
+	demo_step_migrate(&d);
+	demo_step_read(&d, "device_read_local", "device reads device memory", 2,
+		       1);
+	demo_step_cpu_read(&d, 2, 1);
 	demo_step_write(&d);
 	demo_step_atomic(&d);
 	demo_step_unmap(&d);
@@ -487,6 +620,6 @@ out:
 const struct cli_command cli_cmd_demo = {
 	.name = "demo",
 	.args = "[DEV] [--size BYTES] [--thp]",
-	.summary = "show device faults, the mirror and invalidation at work",
+	.summary = "show device faults, migration and invalidation at work",
 	.run = cli_demo,
 };

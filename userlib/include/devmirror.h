@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * devmirror.h - libdevmirror: user-space access to devmirror devices.
- * devmirror_topo.h adds the machine topology and NUMA placement helpers.
+ * devmirror_migrate.h (included at the end) adds migration between system
+ * and device memory; devmirror_topo.h adds the machine topology and NUMA
+ * placement helpers.
  */
 
 /**
@@ -13,9 +15,10 @@
  * opens them by index or path, checks the ABI version, and wraps the
  * device ABI: device info, device READ/WRITE/atomics on process memory,
  * the fault policy (fault-driven migration included), snapshots of the
- * mirror table decoded per page, and statistics as a struct (with a field
- * table for generic printing). The explicit MIGRATE ioctl (migration to
- * device or system memory, prefetch) is not wrapped yet.
+ * mirror table decoded per page, statistics as a struct (with a field
+ * table for generic printing), and explicit migration of a range to device
+ * or system memory (devmir_migrate(), devmir_prefetch()) with per-page
+ * results and failure reasons.
  */
 
 /**
@@ -30,6 +33,15 @@
  *
  * Page-table levels are numbered as in the device ABI: level 0 is the leaf
  * (4 KiB) level, higher levels map larger spans.
+ */
+
+/**
+ * DOC: ABI of this library
+ *
+ * The public structures never change size or layout within one SONAME
+ * (libdevmirror.so.1): new calls come with new structures, in a new version
+ * node of the symbol map (DEVMIRROR_1.1 added migration). A program built
+ * against 1.0 runs unchanged on 1.1.
  */
 
 /**
@@ -79,7 +91,7 @@ extern "C" {
 #endif
 
 #define DEVMIR_VERSION_MAJOR 1
-#define DEVMIR_VERSION_MINOR 0
+#define DEVMIR_VERSION_MINOR 1
 #define DEVMIR_VERSION_PATCH 0
 
 /* Device ABI version this library speaks (DRM_DEVMIR_ABI_VERSION). */
@@ -758,5 +770,8 @@ uint64_t devmir_stat_value(const struct devmir_stats *stats,
 #ifdef __cplusplus
 }
 #endif
+
+/* Migration between system and device memory (DEVMIRROR_1.1). */
+#include "devmirror_migrate.h"
 
 #endif /* _DEVMIRROR_H */

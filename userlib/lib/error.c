@@ -50,7 +50,7 @@ const char *devmir_strerror(int err)
 	case EPROTO:
 		return "the device answered something this library cannot decode";
 	case EOPNOTSUPP:
-		return "not supported here (no NUMA support in this kernel?)";
+		return "not supported here (memory that cannot migrate, or no NUMA support)";
 	case EACCES:
 	case EPERM:
 		return "permission denied (render-node or page access)";

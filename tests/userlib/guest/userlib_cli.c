@@ -220,13 +220,21 @@ TEST(cli_stat_reset_and_watch)
 	run_free(&r);
 }
 
-/* The demo's steps, their faults and data checks, from its JSON. */
+/* The demo's steps, their faults, migrations and data checks, from its JSON. */
 TEST(cli_demo_json_steps)
 {
 	static const char *const steps[] = {
-		"map",		"device_read_cold", "device_read_warm",
-		"migrate",	"cpu_touch",	    "device_read_back",
-		"device_write", "device_atomic",    "unmap",
+		"map",
+		"device_read_cold",
+		"device_read_warm",
+		"cpu_replace",
+		"device_read_back",
+		"migrate",
+		"device_read_local",
+		"cpu_read",
+		"device_write",
+		"device_atomic",
+		"unmap",
 	};
 	size_t pages = (4 << 20) / 4096, i;
 	struct run_result r;
@@ -254,11 +262,30 @@ TEST(cli_demo_json_steps)
 	EXPECT_EQ(pages, u64_at(j, "steps.1.mapped"));
 	/* ...none when warm, and the CPU's half comes back with faults. */
 	EXPECT_EQ(0, u64_at(j, "steps.2.faults"));
-	EXPECT_EQ(pages / 2, u64_at(j, "steps.4.pages.unmapped"));
-	EXPECT_LE(1, u64_at(j, "steps.5.faults"));
-	EXPECT_EQ(pages, u64_at(j, "steps.5.mapped"));
-	EXPECT_EQ(0, u64_at(j, "steps.8.entries"));
+	EXPECT_EQ(pages / 2, u64_at(j, "steps.3.pages.unmapped"));
+	EXPECT_LE(1, u64_at(j, "steps.4.faults"));
+	EXPECT_EQ(pages, u64_at(j, "steps.4.mapped"));
+	/* The whole buffer moves to device memory, mapped there at once. */
+	EXPECT_LT(0, u64_at(j, "device_memory"));
+	EXPECT_FALSE(json_is(j, "steps.5.skipped", JSON_BOOL));
+	EXPECT_EQ(pages, u64_at(j, "steps.5.migrated"));
+	EXPECT_EQ(0, u64_at(j, "steps.5.failed"));
+	EXPECT_EQ(4 << 20, u64_at(j, "steps.5.bytes_copied"));
+	EXPECT_EQ(pages, u64_at(j, "steps.5.pages.device"));
+	EXPECT_EQ(0, u64_at(j, "steps.6.faults"));
+	EXPECT_EQ(pages, u64_at(j, "steps.6.pages.device"));
+	EXPECT_TRUE(json_is(j, "steps.6.data_ok", JSON_BOOL) &&
+		    json_get(j, "steps.6.data_ok")->boolean);
+	/* The CPU's reads fault it back, ram_window at a time. */
+	EXPECT_EQ(pages, u64_at(j, "steps.7.migrated_to_system"));
+	EXPECT_EQ(pages * 4096 / u64_at(j, "ram_window"),
+		  u64_at(j, "steps.7.ram_faults"));
+	EXPECT_EQ(0, u64_at(j, "steps.7.pages.device"));
+	EXPECT_TRUE(json_is(j, "steps.7.data_ok", JSON_BOOL) &&
+		    json_get(j, "steps.7.data_ok")->boolean);
+	EXPECT_EQ(0, u64_at(j, "steps.10.entries"));
 	EXPECT_LE(1, u64_at(j, "stats.accesses"));
+	EXPECT_LE(pages, u64_at(j, "stats.migrated_to_device"));
 	json_free(j);
 	run_free(&r);
 }
@@ -273,6 +300,67 @@ TEST(cli_demo_text_thp)
 	EXPECT_NE(NULL, strstr(r.out, "device reads it (cold)"));
 	EXPECT_NE(NULL, strstr(r.out, "a 4 MiB buffer"));
 	EXPECT_NE(NULL, strstr(r.out, "fault-ahead window 4 KiB"));
+	EXPECT_NE(NULL, strstr(r.out, "migrate it to device memory"));
+	EXPECT_NE(NULL, strstr(r.out, "CPU reads it (comes back)"));
+	run_free(&r);
+}
+
+/* A migration round trip: every page goes there and back, data intact. */
+TEST(cli_migrate_json_round_trip)
+{
+	size_t pages = (4 << 20) / 4096;
+	struct run_result r;
+	struct json *j;
+
+	ASSERT_EQ(0,
+		  cli(&r, &j, "migrate", "1", "--size", "4M", "--json", NULL));
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(1, u64_at(j, "index"));
+	EXPECT_TRUE(json_is(j, "to_device.error", JSON_NULL));
+	EXPECT_EQ(pages, u64_at(j, "to_device.migrated"));
+	EXPECT_EQ(0, u64_at(j, "to_device.failed.busy"));
+	EXPECT_EQ(4 << 20, u64_at(j, "to_device.bytes_copied"));
+	EXPECT_EQ(pages, u64_at(j, "device_pages"));
+	EXPECT_EQ(0, u64_at(j, "device_read.faults"));
+	EXPECT_TRUE(json_is(j, "device_read.data_ok", JSON_BOOL) &&
+		    json_get(j, "device_read.data_ok")->boolean);
+	EXPECT_EQ(pages, u64_at(j, "to_system.migrated"));
+	EXPECT_TRUE(json_is(j, "data_ok", JSON_BOOL) &&
+		    json_get(j, "data_ok")->boolean);
+	EXPECT_TRUE(json_is(j, "ok", JSON_BOOL) && json_get(j, "ok")->boolean);
+	json_free(j);
+	run_free(&r);
+}
+
+/* Shared memory cannot move: a failure with its reason, unless a hint. */
+TEST(cli_migrate_shared_reasons)
+{
+	size_t pages = (1 << 20) / 4096;
+	struct run_result r;
+	struct json *j;
+
+	ASSERT_EQ(0, cli(&r, &j, "migrate", "--size", "1M", "--shared",
+			 "--json", NULL));
+	EXPECT_EQ(1, r.status);
+	ASSERT_NE(NULL, j);
+	EXPECT_STREQ("EOPNOTSUPP", json_str(j, "to_device.error"));
+	EXPECT_EQ(pages, u64_at(j, "to_device.failed.file"));
+	EXPECT_EQ(0, u64_at(j, "to_device.migrated"));
+	EXPECT_NE(NULL, strstr(r.err, "to device"));
+	json_free(j);
+	run_free(&r);
+
+	ASSERT_EQ(0, cli(&r, &j, "migrate", "--size", "1M", "--shared",
+			 "--prefetch", "--json", NULL));
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	ASSERT_NE(NULL, j);
+	EXPECT_TRUE(json_is(j, "to_device.error", JSON_NULL));
+	EXPECT_EQ(pages, u64_at(j, "to_device.failed.file"));
+	EXPECT_EQ(0, u64_at(j, "device_pages"));
+	EXPECT_TRUE(json_is(j, "data_ok", JSON_BOOL) &&
+		    json_get(j, "data_ok")->boolean);
+	json_free(j);
 	run_free(&r);
 }
 

@@ -36,6 +36,7 @@ void fakedev_reset(void)
 	fakedev.abi = s ? atoi(s) : DRM_DEVMIR_ABI_VERSION;
 	s = getenv("FAKEDEV_INDEX");
 	fakedev.index = s ? atoi(s) : 0;
+	fakedev.migrate_busy = !!getenv("FAKEDEV_MIGRATE_BUSY");
 	fakedev.reset_flags = -1;
 	fakedev.fault_batch = 16;
 	fakedev.fault_window = DRM_DEVMIR_WINDOW_MIN;
@@ -107,6 +108,7 @@ static int fakedev_info(struct drm_devmir_get_info *a)
 	a->fault_queue_entries = FAKEDEV_FQ_ENTRIES;
 	a->engines = FAKEDEV_ENGINES;
 	a->txn_bytes = FAKEDEV_TXN_BYTES;
+	a->device_memory = FAKEDEV_DEVMEM;
 	a->window_min = DRM_DEVMIR_WINDOW_MIN;
 	a->window_max = DRM_DEVMIR_WINDOW_MAX;
 	return 0;
@@ -264,6 +266,36 @@ static int fakedev_reset_stats(struct drm_devmir_reset_stats *a)
 	return 0;
 }
 
+/* MIGRATE with the driver's checks; no memory moves. */
+static int fakedev_migrate(struct drm_devmir_migrate *a)
+{
+	uint64_t pages = a->size / 4096;
+
+	if (a->flags & ~DRM_DEVMIR_MIGRATE_FLAGS ||
+	    a->direction > DRM_DEVMIR_MIGRATE_TO_SYSTEM || a->addr % 4096 ||
+	    a->size % 4096 || !a->size ||
+	    a->size > DRM_DEVMIR_MIGRATE_MAX_SIZE ||
+	    a->addr + a->size < a->addr)
+		return -EINVAL;
+	if (fakedev.migrate_calls < FAKEDEV_MAX_LOG) {
+		fakedev.migrate_addr[fakedev.migrate_calls] = a->addr;
+		fakedev.migrate_size[fakedev.migrate_calls] = a->size;
+	}
+	fakedev.migrate_calls++;
+	fakedev.migrate_dir = a->direction;
+	fakedev.migrate_flags = a->flags;
+	memset(&a->migrated, 0,
+	       offsetof(struct drm_devmir_migrate, direction) -
+		       offsetof(struct drm_devmir_migrate, migrated));
+	if (fakedev.migrate_busy) {
+		a->failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY] = pages;
+		return a->flags & DRM_DEVMIR_MIGRATE_PREFETCH ? 0 : -EBUSY;
+	}
+	a->migrated = pages;
+	a->bytes_copied = a->size;
+	return 0;
+}
+
 static int fakedev_devmirror(unsigned long request, void *arg)
 {
 	fakedev.calls++;
@@ -293,6 +325,8 @@ static int fakedev_devmirror(unsigned long request, void *arg)
 		return fakedev_stats(arg);
 	case DRM_IOCTL_DEVMIR_RESET_STATS:
 		return fakedev_reset_stats(arg);
+	case DRM_IOCTL_DEVMIR_MIGRATE:
+		return fakedev_migrate(arg);
 	}
 	return -ENOTTY;
 }

@@ -11,10 +11,12 @@
  *   FAKEDEV_NAME   DRM driver name (default "devmirror")
  *   FAKEDEV_ABI    ABI version GET_INFO reports (default 1)
  *   FAKEDEV_INDEX  device index (default 0)
+ *   FAKEDEV_MIGRATE_BUSY  when set, MIGRATE finds every page busy
  */
 #ifndef _FAKEDEV_H
 #define _FAKEDEV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FAKEDEV_MAX_LOG 16
@@ -27,6 +29,7 @@
 #define FAKEDEV_ENGINES 2
 #define FAKEDEV_TXN_BYTES 1024
 #define FAKEDEV_DRV_PATCH 5
+#define FAKEDEV_DEVMEM (64ULL << 20)
 /* STATS: the k-th 64-bit value after flags/pad is FAKEDEV_STAT(k, flags). */
 #define FAKEDEV_STAT(k, flags) (1000ULL + (k) + ((flags) ? 500000ULL : 0))
 
@@ -53,6 +56,13 @@
  * @migrate_mode: The policy's migration mode.
  * @migrate_threshold: The policy's migration threshold.
  * @ram_window: The policy's window of CPU faults on device pages.
+ * @migrate_busy: MIGRATE reports every page busy (FAIL_BUSY) when true,
+ *	else every page migrated.
+ * @migrate_calls: MIGRATE ioctls that got to run.
+ * @migrate_addr: Addresses of the first MIGRATE ioctls.
+ * @migrate_size: Sizes of the first MIGRATE ioctls.
+ * @migrate_dir: Direction of the last MIGRATE.
+ * @migrate_flags: Flags of the last MIGRATE.
  */
 struct fakedev {
 	char name[32];
@@ -76,6 +86,12 @@ struct fakedev {
 	uint32_t migrate_mode;
 	uint32_t migrate_threshold;
 	uint64_t ram_window;
+	bool migrate_busy;
+	unsigned int migrate_calls;
+	uint64_t migrate_addr[FAKEDEV_MAX_LOG];
+	uint64_t migrate_size[FAKEDEV_MAX_LOG];
+	uint32_t migrate_dir;
+	uint32_t migrate_flags;
 };
 
 /* The fake's state, set up from the environment on first use. */

@@ -105,7 +105,8 @@ static void test_bad_arguments(void)
 		{ "stat", "--count", "3" },    { "demo", "--size", "3M" },
 		{ "demo", "--size", "lots" },  { "bench", "--repeat", "0" },
 		{ "info", "1", "2" },	       { "info", "12abc", NULL },
-		{ "list", "extra", NULL },
+		{ "list", "extra", NULL },     { "migrate", "--size", "3000" },
+		{ "migrate", "--size", "8G" }, { "migrate", "--bogus", NULL },
 	};
 	struct run_result r;
 	unsigned int i;
@@ -126,7 +127,8 @@ static void test_bad_arguments(void)
 
 static void test_no_device(void)
 {
-	static const char *const cmds[] = { "info", "stat", "demo", "bench" };
+	static const char *const cmds[] = { "info", "stat", "demo", "migrate",
+					    "bench" };
 	struct run_result r;
 	struct json *j;
 	uint64_t n = 1;
@@ -350,6 +352,56 @@ static void test_fake_stat(void)
 	run_free(&r);
 }
 
+/* A migration round trip on the fake: its results, exit statuses. */
+static void test_fake_migrate(void)
+{
+	char busy_env[] = "FAKEDEV_MIGRATE_BUSY=1";
+	char *const env[] = { preload, NULL };
+	char *const env_busy[] = { preload, busy_env, NULL };
+	struct run_result r;
+	struct json *j;
+	uint64_t v;
+	bool ok;
+
+	cli(&r, env, "migrate", FAKE_PATH, "--size", "1M", "--json", NULL);
+	j = parse(&r);
+	ok = r.status == 0 && j && json_u64(j, "size", &v) && v == 1 << 20 &&
+	     json_u64(j, "to_device.migrated", &v) && v == 256 &&
+	     json_u64(j, "to_device.bytes_copied", &v) && v == 1 << 20 &&
+	     json_u64(j, "to_device.failed.busy", &v) && v == 0 &&
+	     json_is(j, "to_device.error", JSON_NULL) &&
+	     json_u64(j, "to_system.migrated", &v) && v == 256 &&
+	     json_u64(j, "device_read.faults", &v) && v == 256 &&
+	     json_is(j, "device_read.data_ok", JSON_BOOL) &&
+	     json_get(j, "device_read.data_ok")->boolean &&
+	     json_is(j, "ok", JSON_BOOL) && json_get(j, "ok")->boolean;
+	tap_check(ok, "cli_migrate_json_fake_device", "status %d err '%s'",
+		  r.status, r.err);
+	json_free(j);
+	run_free(&r);
+
+	cli(&r, env_busy, "migrate", FAKE_PATH, "--size", "64K", "--json",
+	    NULL);
+	j = parse(&r);
+	ok = r.status == 1 && j &&
+	     !strcmp(json_str(j, "to_device.error") ?: "", "EBUSY") &&
+	     json_u64(j, "to_device.failed.busy", &v) && v == 16 &&
+	     json_u64(j, "to_device.migrated", &v) && v == 0 &&
+	     strstr(r.err, "to device");
+	tap_check(ok, "cli_migrate_busy_exit_1", "status %d err '%s'", r.status,
+		  r.err);
+	json_free(j);
+	run_free(&r);
+
+	cli(&r, env_busy, "migrate", FAKE_PATH, "--size", "64K", "--prefetch",
+	    NULL);
+	ok = r.status == 0 && strstr(r.out, "16 failed (16 busy)") &&
+	     strstr(r.out, "migrate ok");
+	tap_check(ok, "cli_migrate_prefetch_text", "status %d out '%s'",
+		  r.status, r.out);
+	run_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -367,5 +419,6 @@ int main(int argc, char **argv)
 	test_fake_info();
 	test_fake_abi();
 	test_fake_stat();
+	test_fake_migrate();
 	return tap_exit_status();
 }

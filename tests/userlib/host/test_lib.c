@@ -165,8 +165,9 @@ static void test_fake_info(void)
 	     info.tlb_ways == FAKEDEV_TLB_WAYS &&
 	     info.fault_queue_entries == FAKEDEV_FQ_ENTRIES &&
 	     info.engines == FAKEDEV_ENGINES &&
-	     info.txn_bytes == FAKEDEV_TXN_BYTES && info.device_memory == 0 &&
-	     info.window_min == 4096 && info.window_max == (2 << 20);
+	     info.txn_bytes == FAKEDEV_TXN_BYTES &&
+	     info.device_memory == FAKEDEV_DEVMEM && info.window_min == 4096 &&
+	     info.window_max == (2 << 20);
 	tap_check(ok, "info_decoded", NULL);
 	ok = devmir_get_info(dev, NULL) == -EINVAL &&
 	     devmir_get_info(NULL, &info) == -EINVAL;
@@ -501,6 +502,111 @@ static void test_stats(void)
 	devmir_close(dev);
 }
 
+/* Every bad migration is refused by the library, before any ioctl. */
+static void test_migrate_validation(void)
+{
+	struct devmir_dev *dev = open_fake();
+	const void *base = (const void *)0x40000000UL;
+	struct devmir_migrate_result res;
+	unsigned int calls;
+	bool ok = true;
+
+	if (!dev) {
+		tap_check(false, "migrate_bad_arguments_einval",
+			  "no fake device");
+		return;
+	}
+	calls = fakedev.calls;
+	ok &= devmir_migrate(NULL, base, PAGE, DEVMIR_MIGRATE_TO_DEVICE, 0,
+			     &res) == -EINVAL;
+	ok &= devmir_migrate(dev, (const char *)base + 8, PAGE,
+			     DEVMIR_MIGRATE_TO_DEVICE, 0, &res) == -EINVAL;
+	ok &= devmir_migrate(dev, base, 0, DEVMIR_MIGRATE_TO_DEVICE, 0, &res) ==
+	      -EINVAL;
+	ok &= devmir_migrate(dev, base, PAGE + 1, DEVMIR_MIGRATE_TO_SYSTEM, 0,
+			     &res) == -EINVAL;
+	ok &= devmir_migrate(dev, (const void *)(UINTPTR_MAX & ~4095UL),
+			     2 * PAGE, DEVMIR_MIGRATE_TO_DEVICE, 0,
+			     &res) == -EINVAL;
+	ok &= devmir_migrate(dev, base, PAGE, (enum devmir_migrate_dir)2, 0,
+			     &res) == -EINVAL;
+	ok &= devmir_migrate(dev, base, PAGE, DEVMIR_MIGRATE_TO_DEVICE, 0x2,
+			     &res) == -EINVAL;
+	ok &= devmir_prefetch(dev, (const char *)base + 1, PAGE, NULL) ==
+	      -EINVAL;
+	ok &= devmir_prefetch(NULL, base, PAGE, NULL) == -EINVAL;
+	ok = ok && fakedev.calls == calls;
+	tap_check(ok, "migrate_bad_arguments_einval",
+		  "ok %d, %u ioctls reached the device", ok,
+		  fakedev.calls - calls);
+	ok = !strcmp(devmir_migrate_fail_name(DEVMIR_MIGRATE_FAIL_BUSY),
+		     "busy") &&
+	     !strcmp(devmir_migrate_fail_name(DEVMIR_MIGRATE_FAIL_NOMEM),
+		     "nomem") &&
+	     !strcmp(devmir_migrate_fail_name((enum devmir_migrate_fail)9),
+		     "invalid");
+	tap_check(ok, "migrate_fail_names", NULL);
+	devmir_close(dev);
+}
+
+/* Large ranges are split at the device's limit; results add up. */
+static void test_migrate_marshalling(void)
+{
+	struct devmir_dev *dev = open_fake();
+	uintptr_t base = 0x40000000UL;
+	size_t size = 2 * DEVMIR_MIGRATE_MAX + 2 * PAGE;
+	struct devmir_migrate_result res;
+	bool ok;
+	int ret;
+
+	if (!dev) {
+		tap_check(false, "migrate_split_at_max", "no fake device");
+		return;
+	}
+	memset(&res, 0xff, sizeof(res));
+	ret = devmir_migrate(dev, (void *)base, size, DEVMIR_MIGRATE_TO_SYSTEM,
+			     0, &res);
+	ok = !ret && fakedev.migrate_calls == 3 &&
+	     fakedev.migrate_addr[0] == base &&
+	     fakedev.migrate_size[0] == DEVMIR_MIGRATE_MAX &&
+	     fakedev.migrate_addr[1] == base + DEVMIR_MIGRATE_MAX &&
+	     fakedev.migrate_addr[2] == base + 2 * DEVMIR_MIGRATE_MAX &&
+	     fakedev.migrate_size[2] == 2 * PAGE &&
+	     fakedev.migrate_dir == DEVMIR_MIGRATE_TO_SYSTEM &&
+	     fakedev.migrate_flags == 0 && res.migrated == size / PAGE &&
+	     res.bytes_copied == size && res.already == 0 && res.absent == 0 &&
+	     res.failed[DEVMIR_MIGRATE_FAIL_BUSY] == 0 && res.evicted == 0;
+	tap_check(ok, "migrate_split_at_max", "ret %d calls %u migrated %llu",
+		  ret, fakedev.migrate_calls, (unsigned long long)res.migrated);
+
+	/* Busy pages fail a migration after its first command... */
+	fakedev_reset();
+	fakedev.migrate_busy = true;
+	ret = devmir_migrate(dev, (void *)base, size, DEVMIR_MIGRATE_TO_DEVICE,
+			     0, &res);
+	ok = ret == -EBUSY && fakedev.migrate_calls == 1 &&
+	     fakedev.migrate_dir == DEVMIR_MIGRATE_TO_DEVICE &&
+	     res.failed[DEVMIR_MIGRATE_FAIL_BUSY] ==
+		     DEVMIR_MIGRATE_MAX / PAGE &&
+	     res.migrated == 0;
+	tap_check(ok, "migrate_failure_counts_reasons",
+		  "ret %d calls %u busy %llu", ret, fakedev.migrate_calls,
+		  (unsigned long long)res.failed[DEVMIR_MIGRATE_FAIL_BUSY]);
+
+	/* ...but not a prefetch, which is a hint. */
+	fakedev_reset();
+	fakedev.migrate_busy = true;
+	ret = devmir_prefetch(dev, (void *)base, 4 * PAGE, &res);
+	ok = !ret && fakedev.migrate_calls == 1 &&
+	     fakedev.migrate_flags == DEVMIR_MIGRATE_PREFETCH &&
+	     fakedev.migrate_dir == DEVMIR_MIGRATE_TO_DEVICE &&
+	     res.failed[DEVMIR_MIGRATE_FAIL_BUSY] == 4;
+	tap_check(ok, "migrate_prefetch_is_a_hint", "ret %d flags %u", ret,
+		  fakedev.migrate_flags);
+	fakedev.migrate_busy = false;
+	devmir_close(dev);
+}
+
 static void test_topology(void)
 {
 	struct devmir_topo_summary sum;
@@ -602,6 +708,8 @@ int main(void)
 	test_policy();
 	test_snapshot();
 	test_stats();
+	test_migrate_validation();
+	test_migrate_marshalling();
 	test_topology();
 	test_numa();
 	return tap_exit_status();

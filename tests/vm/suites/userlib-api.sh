@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # userlib-api: libdevmirror on the simulated devices, one program per
 # scenario (discovery, info and policy, accesses with data checks,
-# snapshots, statistics deltas, two devices, topology and NUMA placement).
+# snapshots, statistics deltas, two devices, migration and prefetch,
+# topology and NUMA placement).
 # Loads both modules, runs the programs, unloads them; DM_TEST_ARGS (e.g.
 # "-t access_errors") selects single tests.
 
@@ -12,7 +13,7 @@ insmod /modules/devmirror_sim.ko || { rmmod devmirror; fail 902 insmod_devmirror
 
 rc=0
 for prog in userlib_discovery userlib_info userlib_access userlib_snapshot \
-	    userlib_stats userlib_multi userlib_numa; do
+	    userlib_stats userlib_multi userlib_migrate userlib_numa; do
 	if [ ! -x "/tests/$prog" ]; then
 		echo "not ok 900 $prog: program missing"
 		rc=1

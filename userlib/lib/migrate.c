@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrate.c - explicit migration of process memory between system memory
+ * and a device's private memory: devmir_migrate() and devmir_prefetch().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DEVMIR_MIGRATE_PAGE 4096UL
+
+/* A public constant and the ABI's must agree, or the build fails. */
+#define DEVMIR_SAME_AS_ABI(lib, abi) _Static_assert((lib) == (abi), #lib)
+
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_MAX, DRM_DEVMIR_MIGRATE_MAX_SIZE);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_TO_DEVICE, DRM_DEVMIR_MIGRATE_TO_DEVICE);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_TO_SYSTEM, DRM_DEVMIR_MIGRATE_TO_SYSTEM);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_PREFETCH, DRM_DEVMIR_MIGRATE_PREFETCH);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_FAIL_VMA, DRM_DEVMIR_MIGRATE_FAIL_VMA);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_FAIL_FILE, DRM_DEVMIR_MIGRATE_FAIL_FILE);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_FAIL_BUSY, DRM_DEVMIR_MIGRATE_FAIL_BUSY);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_FAIL_NOMEM, DRM_DEVMIR_MIGRATE_FAIL_NOMEM);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_REASONS, DRM_DEVMIR_MIGRATE_REASONS);
+
+/* The checks the driver would make, before any ioctl. */
+static int devmir_migrate_check(const void *addr, size_t size,
+				enum devmir_migrate_dir dir, unsigned int flags)
+{
+	uintptr_t start = (uintptr_t)addr;
+
+	if (flags & ~DEVMIR_MIGRATE_PREFETCH)
+		return -EINVAL;
+	if (dir != DEVMIR_MIGRATE_TO_DEVICE && dir != DEVMIR_MIGRATE_TO_SYSTEM)
+		return -EINVAL;
+	if (!size || start % DEVMIR_MIGRATE_PAGE || size % DEVMIR_MIGRATE_PAGE)
+		return -EINVAL;
+	if (start + size < start)
+		return -EINVAL;
+	return 0;
+}
+
+/* Add one command's outputs to the caller's running totals. */
+static void devmir_migrate_add(struct devmir_migrate_result *res,
+			       const struct drm_devmir_migrate *raw)
+{
+	unsigned int r;
+
+	res->migrated += raw->migrated;
+	res->already += raw->already;
+	res->absent += raw->absent;
+	for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+		res->failed[r] += raw->failed[r];
+	res->evicted += raw->evicted;
+	res->bytes_copied += raw->bytes_copied;
+}
+
+int devmir_migrate(struct devmir_dev *dev, const void *addr, size_t size,
+		   enum devmir_migrate_dir dir, unsigned int flags,
+		   struct devmir_migrate_result *res)
+{
+	struct devmir_migrate_result total;
+	struct drm_devmir_migrate raw;
+	size_t done = 0, chunk;
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	ret = devmir_migrate_check(addr, size, dir, flags);
+	if (ret)
+		return ret;
+
+	memset(&total, 0, sizeof(total));
+	do {
+		chunk = size - done;
+		if (chunk > DEVMIR_MIGRATE_MAX)
+			chunk = DEVMIR_MIGRATE_MAX;
+		memset(&raw, 0, sizeof(raw));
+		raw.addr = (uintptr_t)addr + done;
+		raw.size = chunk;
+		raw.direction = dir;
+		raw.flags = flags;
+		ret = devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_MIGRATE, &raw);
+		/* The outputs are valid even when the command failed. */
+		devmir_migrate_add(&total, &raw);
+		if (ret)
+			break;
+		done += chunk;
+	} while (done < size);
+	if (res)
+		*res = total;
+	return ret;
+}
+
+int devmir_prefetch(struct devmir_dev *dev, const void *addr, size_t size,
+		    struct devmir_migrate_result *res)
+{
+	return devmir_migrate(dev, addr, size, DEVMIR_MIGRATE_TO_DEVICE,
+			      DEVMIR_MIGRATE_PREFETCH, res);
+}
+
+const char *devmir_migrate_fail_name(enum devmir_migrate_fail reason)
+{
+	switch (reason) {
+	case DEVMIR_MIGRATE_FAIL_VMA:
+		return "vma";
+	case DEVMIR_MIGRATE_FAIL_FILE:
+		return "file";
+	case DEVMIR_MIGRATE_FAIL_BUSY:
+		return "busy";
+	case DEVMIR_MIGRATE_FAIL_NOMEM:
+		return "nomem";
+	}
+	return "invalid";
+}
