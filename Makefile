@@ -32,7 +32,7 @@ PROGS_SRC := $(wildcard tests/selftests/*.c tests/vm/demo/*.c)
 PROGS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(PROGS_SRC)))
 COMMON_SRC := $(wildcard tests/selftests/common/*.c)
 PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/common \
-	-I$(KSRC)/tools/testing/selftests -isystem $(TESTKDIR)/usr/include
+	-isystem $(KSRC)/tools/testing/selftests -isystem $(TESTKDIR)/usr/include
 KSRC = $(eval KSRC := $(shell bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
 
 .PHONY: all kernel modules selftests check check-unit check-vm check-debug run \

@@ -117,9 +117,21 @@ TEST_F(inval, munmap_partial)
 	ASSERT_EQ(0, munmap(buf + half, half));
 
 	ASSERT_EQ(0, dm_snapshot(self->fd, buf, npages, snap, &mapped));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	/* Which events emptied the mirror, should this ever fail again. */
+	if (mapped != npages / 2)
+		TH_LOG("invalidations: unmap %llu clear %llu prot_vma %llu prot_page %llu soft_dirty %llu release %llu migrate %llu exclusive %llu; pages invalidated %llu",
+		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_UNMAP],
+		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_CLEAR],
+		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_PROTECTION_VMA],
+		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_PROTECTION_PAGE],
+		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_SOFT_DIRTY],
+		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_RELEASE],
+		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_MIGRATE],
+		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_EXCLUSIVE],
+		       (unsigned long long)st.pages_invalidated);
 	EXPECT_EQ(npages / 2, mapped);
 	EXPECT_EQ(npages / 2, dm_snap_count(snap + npages / 2, npages / 2, 0));
-	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
 	EXPECT_EQ(npages / 2, dm_entries(&st));
 
 	/* What is left still reads right, from the mirror alone. */
