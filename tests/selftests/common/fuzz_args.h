@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fuzz_args.h - the argument generator of devmirror_fuzz: one ioctl call
+ * (request number and argument) at a time, from a seeded stream.
+ *
+ * Typed calls start valid (targets and buffers inside real regions, sizes
+ * that fit, a valid engine) and get zero to three fields replaced by
+ * boundary values (0, 1, powers of two and their neighbours, the documented
+ * limits and one past them, the user/kernel boundary, kernel addresses, all
+ * ones) or random ones; 5 % get a random bit flipped anywhere. Pointers aim
+ * at a set of regions, each between PROT_NONE guards so that no pointer a
+ * little past a region lands in the program's own memory, at constants, or
+ * anywhere. The argument pointer itself is sometimes NULL, a kernel address,
+ * unmapped, read-only, or straddles into a PROT_NONE page.
+ */
+#ifndef _DEVMIR_FUZZ_ARGS_H
+#define _DEVMIR_FUZZ_ARGS_H
+
+#include <stdint.h>
+
+#include "stress.h"
+
+/* Argument area: FZ_ARG_PAGES read-write pages, then one PROT_NONE page. */
+#define FZ_ARG_PAGES	4
+
+/* What a call is. */
+enum fz_kind {
+	FZ_GET_INFO, FZ_ACCESS, FZ_SET_POLICY, FZ_GET_POLICY, FZ_SNAPSHOT, FZ_STATS,
+	FZ_RESET_STATS,
+	FZ_RAW,		/* DRM_COMMAND_BASE + 0..0x5f, any direction and size */
+	FZ_VERSION,	/* DRM_IOCTL_VERSION, random lengths and pointers */
+	FZ_NR
+};
+
+extern const char *const fz_kind_names[FZ_NR];
+
+/**
+ * struct fz_device - What the generator needs to know of a device.
+ * @engines: &drm_devmir_get_info.engines.
+ * @queue: &drm_devmir_get_info.fault_queue_entries.
+ */
+struct fz_device {
+	uint32_t engines;
+	uint32_t queue;
+};
+
+/* Map the regions arguments point at; 0 or -1. Once, before any call. */
+int fz_setup_regions(void);
+/*
+ * Build the next call of the stream @rng for device @dev in the argument
+ * area @args: returns the request, sets *@kind and the argument pointer
+ * *@argp (usually inside @args).
+ */
+unsigned long fz_build_call(struct dm_rng *rng, uint8_t *args,
+			    const struct fz_device *dev, unsigned int *kind, void **argp);
+
+#endif /* _DEVMIR_FUZZ_ARGS_H */

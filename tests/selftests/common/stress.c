@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stress.c - shared helpers of the reliability programs: random numbers,
+ * TAP, knobs, mirror accounting, fault injection, module loading.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stress.h"
+
+#define DEBUGFS		"/sys/kernel/debug"
+
+void dm_rng_init(struct dm_rng *rng, uint64_t seed, uint64_t stream)
+{
+	rng->state = seed ^ (stream * 0xd1b54a32d192ed03ULL);
+	dm_rng_next(rng);
+}
+
+uint64_t dm_rng_next(struct dm_rng *rng)
+{
+	uint64_t z = (rng->state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t dm_rng_below(struct dm_rng *rng, uint64_t n)
+{
+	return n ? dm_rng_next(rng) % n : 0;
+}
+
+int dm_rng_percent(struct dm_rng *rng, unsigned int pct)
+{
+	return dm_rng_below(rng, 100) < pct;
+}
+
+uint64_t dm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void dump_stacks(int pid)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "for t in /proc/%d/task/*; do echo \"# $t\"; "
+		 "sed 's/^/#   /' $t/stack; done >&2", pid);
+	if (system(cmd))
+		dm_note("could not read the stacks of %d", pid);
+}
+
+unsigned int dm_wait_children(const int *pids, unsigned int n, uint64_t limit,
+			      unsigned int *bad)
+{
+	unsigned int exited = 0, i;
+	int status, pid;
+
+	while (exited < n && dm_now_ns() <= limit) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0) {
+			usleep(50000);
+			continue;
+		}
+		exited++;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			dm_note("process %d ended with %s %d", pid,
+				WIFEXITED(status) ? "status" : "signal",
+				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			(*bad)++;
+		}
+	}
+	if (exited < n) {
+		dm_note("processes did not finish; their kernel stacks:");
+		for (i = 0; i < n; i++)
+			dump_stacks(pids[i]);
+		for (i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+	}
+	return exited;
+}
+
+uint64_t dm_seed_from_clock(void)
+{
+	struct dm_rng rng;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	dm_rng_init(&rng, (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec, getpid());
+	/* Printed and typed back by people: keep it to 32 bits. */
+	return dm_rng_next(&rng) & 0xffffffffULL;
+}
+
+static unsigned int tap_count, tap_failed;
+static const char *tap_prefix = "";
+
+void dm_tap_set_prefix(const char *prefix)
+{
+	tap_prefix = prefix ? prefix : "";
+}
+
+int dm_tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %u %s", ok ? "" : "not ", ++tap_count, tap_prefix);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		tap_failed++;
+	return ok;
+}
+
+void dm_tap_skip(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %u %s", ++tap_count, tap_prefix);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", why);
+	fflush(stdout);
+}
+
+int dm_tap_done(void)
+{
+	printf("1..%u\n", tap_count);
+	fflush(stdout);
+	return tap_failed ? 1 : 0;
+}
+
+void dm_note(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	line[0] = '#';
+	line[1] = ' ';
+	va_start(ap, fmt);
+	n = vsnprintf(line + 2, sizeof(line) - 3, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	n += 2;
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}
+
+int dm_debug_kernel(void)
+{
+	const char *v = getenv("DM_KERNEL_VARIANT");
+
+	return v && strcmp(v, "debug") == 0;
+}
+
+unsigned long dm_knob(const char *name, unsigned long base, unsigned long debug)
+{
+	const char *v = getenv(name);
+
+	if (v && *v)
+		return strtoul(v, NULL, 0);
+	return dm_debug_kernel() ? debug : base;
+}
+
+int dm_mirror_objects(void)
+{
+	glob_t g;
+	int ret, n;
+
+	if (access(DEBUGFS "/devmirror", F_OK))
+		return -errno;
+	ret = glob(DEBUGFS "/devmirror/*/mirror-*", GLOB_ONLYDIR, NULL, &g);
+	if (ret == GLOB_NOMATCH)
+		return 0;
+	if (ret)
+		return -EIO;
+	n = g.gl_pathc;
+	globfree(&g);
+	return n;
+}
+
+int dm_wait_mirror_objects(int want, unsigned int timeout_s)
+{
+	uint64_t end = dm_now_ns() + timeout_s * 1000000000ULL;
+	int n;
+
+	for (;;) {
+		n = dm_mirror_objects();
+		if (n == want || n < 0 || dm_now_ns() > end)
+			return n;
+		usleep(20000);
+	}
+}
+
+int dm_mirror_check_failures(void)
+{
+	char out[32];
+	size_t i;
+	glob_t g;
+	int fd, bad = 0;
+	ssize_t n;
+
+	if (glob(DEBUGFS "/devmirror/*/mirror-*/check", 0, NULL, &g))
+		return 0;
+	for (i = 0; i < g.gl_pathc; i++) {
+		fd = open(g.gl_pathv[i], O_RDONLY);
+		if (fd < 0)
+			continue;	/* freed meanwhile */
+		n = read(fd, out, sizeof(out) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		out[n] = '\0';
+		if (strcmp(out, "ok\n")) {
+			dm_note("%s: %s", g.gl_pathv[i], out);
+			bad++;
+		}
+	}
+	globfree(&g);
+	return bad;
+}
+
+static int write_file(const char *path, const char *value)
+{
+	ssize_t len = strlen(value), n;
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	close(fd);
+	if (n != len)
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+static int fi_set(enum dm_fi_kind kind, const char *attr, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s/%s",
+		 kind == DM_FI_SLAB ? "failslab" : "fail_page_alloc", attr);
+	return write_file(path, value);
+}
+
+int dm_fi_arm(enum dm_fi_kind kind, unsigned int probability, unsigned int verbose)
+{
+	char num[16];
+	int ret;
+
+	ret = fi_set(kind, "task-filter", "Y");
+	if (ret)
+		return ret;
+	fi_set(kind, "ignore-gfp-wait", "N");
+	if (kind == DM_FI_PAGE) {
+		fi_set(kind, "ignore-gfp-highmem", "N");
+		fi_set(kind, "min-order", "0");
+	}
+	fi_set(kind, "interval", "1");
+	fi_set(kind, "times", "-1");
+	fi_set(kind, "space", "0");
+	snprintf(num, sizeof(num), "%u", verbose > 1 ? 1 : verbose);
+	fi_set(kind, "verbose", num);
+	snprintf(num, sizeof(num), "%u", probability);
+	return fi_set(kind, "probability", num);
+}
+
+int dm_fi_disarm(enum dm_fi_kind kind)
+{
+	int ret = fi_set(kind, "probability", "0");
+
+	fi_set(kind, "ignore-gfp-wait", "Y");
+	if (kind == DM_FI_PAGE) {
+		fi_set(kind, "ignore-gfp-highmem", "Y");
+		fi_set(kind, "min-order", "1");
+	}
+	fi_set(kind, "times", "1");
+	fi_set(kind, "verbose", "2");
+	return ret;
+}
+
+int dm_fi_thread_open(void)
+{
+	return open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+}
+
+void dm_fi_thread_set(int fd, int on)
+{
+	if (fd >= 0 && pwrite(fd, on ? "1" : "0", 1, 0) != 1)
+		dm_note("make-it-fail: %s", strerror(errno));
+}
+
+int dm_fi_nth_open(void)
+{
+	return open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+}
+
+int dm_fi_nth_arm(int fd, unsigned int n)
+{
+	char num[16];
+	int len = snprintf(num, sizeof(num), "%u", n);
+
+	return pwrite(fd, num, len, 0) == len ? 0 : -errno;
+}
+
+int dm_fi_nth_disarm(int fd)
+{
+	char num[16] = "";
+	ssize_t n = pread(fd, num, sizeof(num) - 1, 0);
+	int fired = n > 0 && atoi(num) == 0;
+
+	if (pwrite(fd, "0", 1, 0) != 1)
+		dm_note("fail-nth: %s", strerror(errno));
+	return fired;
+}
+
+int dm_module_load(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int dm_module_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+int dm_module_loaded(const char *name)
+{
+	size_t len = strlen(name);
+	char line[256];
+	int found = 0;
+	FILE *f;
+
+	f = fopen("/proc/modules", "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, name, len) && line[len] == ' ';
+	fclose(f);
+	return found;
+}

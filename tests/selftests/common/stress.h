@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stress.h - shared helpers of the reliability programs (devmirror_torture,
+ * devmirror_fuzz, devmirror_teardown): a seeded random generator, TAP lines,
+ * run lengths scaled by kernel variant, mirror accounting through debugfs,
+ * the kernel's fault injection (failslab, fail_page_alloc, fail-nth) and
+ * module loading.
+ *
+ * Functions returning int return 0 (or a count) on success and a negative
+ * errno on failure unless stated otherwise.
+ */
+#ifndef _DEVMIR_STRESS_H
+#define _DEVMIR_STRESS_H
+
+#include <stdint.h>
+
+#include "kselftest.h"		/* ARRAY_SIZE(), __printf() */
+
+/**
+ * struct dm_rng - A splitmix64 generator: one 64-bit state, reproducible
+ * from its seed, cheap enough to call per field.
+ * @state: Current state.
+ */
+struct dm_rng {
+	uint64_t state;
+};
+
+/* Seed @rng from @seed and a stream number (thread, process, ...). */
+void dm_rng_init(struct dm_rng *rng, uint64_t seed, uint64_t stream);
+uint64_t dm_rng_next(struct dm_rng *rng);
+/* Uniform in [0, @n); 0 when @n is 0. */
+uint64_t dm_rng_below(struct dm_rng *rng, uint64_t n);
+/* True with probability @pct percent. */
+int dm_rng_percent(struct dm_rng *rng, unsigned int pct);
+/* A seed for runs that were not given one: time and pid mixed. */
+uint64_t dm_seed_from_clock(void);
+
+/*
+ * TAP: "ok N name" / "not ok N name" on stdout, numbered from 1; the plan
+ * line "1..N" comes last (dm_tap_done()).
+ */
+int dm_tap(int ok, const char *fmt, ...) __printf(2, 3);
+/* Prepended to every following test name (e.g. "tiny_"). */
+void dm_tap_set_prefix(const char *prefix);
+void dm_tap_skip(const char *why, const char *fmt, ...) __printf(2, 3);
+/* Print the plan; returns 0 if every line was ok, 1 otherwise. */
+int dm_tap_done(void);
+/* Async-signal-safe diagnostic "# ..." line on stderr (usable after fork). */
+void dm_note(const char *fmt, ...) __printf(1, 2);
+
+/* Whether the guest runs the debug (KASAN/kmemleak) kernel variant. */
+int dm_debug_kernel(void);
+/*
+ * Run-length knob: environment variable @name if set, else @debug on the
+ * debug kernel, else @base.
+ */
+unsigned long dm_knob(const char *name, unsigned long base, unsigned long debug);
+/* Monotonic clock in nanoseconds. */
+uint64_t dm_now_ns(void);
+/*
+ * Wait for the @n child processes @pids until the dm_now_ns() time @limit;
+ * past it, print their kernel stacks (/proc/PID/task/TID/stack) and kill
+ * them. Returns how many ended; *@bad counts those that did not exit 0.
+ */
+unsigned int dm_wait_children(const int *pids, unsigned int n, uint64_t limit,
+			      unsigned int *bad);
+
+/*
+ * Mirror objects alive on every devmirror device: the number of
+ * debugfs devmirror/<dev>/mirror-<asid> directories, which exist from a
+ * mirror's creation until it is freed. -errno if debugfs is not there.
+ */
+int dm_mirror_objects(void);
+/*
+ * Poll dm_mirror_objects() until it equals @want or @timeout_s seconds
+ * passed (deferred file release may lag a moment); returns the last count.
+ */
+int dm_wait_mirror_objects(int want, unsigned int timeout_s);
+/* Mirrors whose debugfs self-check does not say "ok" (0: all fine). */
+int dm_mirror_check_failures(void);
+
+/* Kernel fault-injection attributes in debugfs. */
+enum dm_fi_kind {
+	DM_FI_SLAB,	/* /sys/kernel/debug/failslab */
+	DM_FI_PAGE,	/* /sys/kernel/debug/fail_page_alloc */
+};
+
+/*
+ * Arm @kind for tasks that set make-it-fail: @probability percent of the
+ * calls, unlimited times, task filter on, sleeping allocations included
+ * (order 0 too for pages), @verbose 0 or 1 (1: one ratelimited line per
+ * failure, never a stack dump). -ENOENT without fault injection.
+ */
+int dm_fi_arm(enum dm_fi_kind kind, unsigned int probability, unsigned int verbose);
+/* Probability 0 and the kernel's defaults back. */
+int dm_fi_disarm(enum dm_fi_kind kind);
+/*
+ * Per-thread switch (/proc/thread-self/make-it-fail): dm_fi_thread_open()
+ * once per thread, then dm_fi_thread_set(fd, 1) around the calls that may
+ * fail. Both tolerate fd < 0 (no-op).
+ */
+int dm_fi_thread_open(void);
+void dm_fi_thread_set(int fd, int on);
+/*
+ * Systematic injection (/proc/thread-self/fail-nth): dm_fi_nth_arm(fd, n)
+ * makes the n-th fault-injection site this thread reaches fail;
+ * dm_fi_nth_disarm() returns 1 if that fault was injected and 0 if the
+ * thread never got that far (and disarms it).
+ */
+int dm_fi_nth_open(void);
+int dm_fi_nth_arm(int fd, unsigned int n);
+int dm_fi_nth_disarm(int fd);
+
+/* Kernel modules: finit_module of @path with @params ("" for none). */
+int dm_module_load(const char *path, const char *params);
+/* delete_module(@name, O_NONBLOCK): -EWOULDBLOCK while in use. */
+int dm_module_unload(const char *name);
+/* 1 if /proc/modules lists @name, else 0. */
+int dm_module_loaded(const char *name);
+
+#endif /* _DEVMIR_STRESS_H */

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror_fuzz - random and boundary arguments to every ioctl of the
+ * devmirror render node, plus raw ioctl numbers of the driver range with
+ * random directions and sizes, and DRM_IOCTL_VERSION.
+ *
+ * Arguments come from fuzz_args.c: mostly valid calls with a few fields
+ * replaced by boundary or random values, pointers into guarded regions, at
+ * constants or anywhere, and argument pointers that are NULL, kernel
+ * addresses or straddle into a PROT_NONE page. Every call must return,
+ * with 0 or one of the documented errnos; every 1,000 calls a known-good
+ * READ of a control page must return the right bytes. A forked child
+ * fuzzes the parent's inherited files: nothing may succeed there.
+ * Afterwards the device must still work, every mirror must pass its
+ * debugfs self-check, and closing the files must free them all.
+ *
+ * usage: devmirror_fuzz [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page]
+ *                       [-P PERCENT] [-p PREFIX] [-v]
+ *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 1000000
+ *       on the debug kernel)
+ *   -s  seed (default 1; printed). With -j 1 a run replays exactly; with
+ *       more threads each thread's stream replays, their interleaving not.
+ *   -j  fuzzing threads (2), each with its own files and stream
+ *   -F  calls under failslab or fail_page_alloc (task filter); -P percent
+ *   -p  prefix of the TAP test names
+ *   -v  print every call before making it (for replaying a failure)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "devmir_test.h"
+#include "stress.h"
+#include "fuzz_args.h"
+
+#define MAX_THREADS	8
+#define MAX_DEVS	4
+#define CONTROL_EVERY	1000		/* calls between control READs */
+#define STALL_SECONDS	120
+
+enum { RES_OK, RES_EINVAL, RES_EFAULT, RES_EBUSY, RES_ENOMEM, RES_EBADF, RES_OTHER, RES_NR };
+static const char *const result_names[RES_NR] = {
+	"ok", "einval", "efault", "ebusy", "enomem", "ebadf", "other",
+};
+
+static uint8_t *control;	/* never a fuzz target: control READs only */
+
+static struct {
+	unsigned long calls;
+	unsigned int threads, fi, fi_percent, verbose;
+	uint64_t seed;
+	unsigned int ndev;
+} cfg = { .threads = 2, .fi_percent = 10, .seed = 1 };
+
+static struct fz_device devices[MAX_DEVS];
+
+struct fuzzer {
+	unsigned int index;
+	struct dm_rng rng;
+	int fds[MAX_DEVS];
+	int fi_fd;
+	int foreign;			/* a child using the parent's files */
+	uint8_t *args;			/* FZ_ARG_PAGES + 1 pages */
+	uint8_t *control_out;		/* never a fuzz target */
+	unsigned long done, limit;
+	unsigned long count[FZ_NR][RES_NR];
+	unsigned long unexpected, control_ok, control_bad, reopen;
+	/* The call in flight, for the stall report. */
+	unsigned long cur_index;
+	unsigned long cur_cmd;
+	void *cur_arg;
+	pthread_t tid;
+	pid_t tid_nr;
+};
+
+static struct fuzzer fuzzers[MAX_THREADS];
+
+static int result_of(int ret)
+{
+	switch (ret) {
+	case 0:
+		return RES_OK;
+	case -EINVAL:
+		return RES_EINVAL;
+	case -EFAULT:
+		return RES_EFAULT;
+	case -EBUSY:
+		return RES_EBUSY;
+	case -ENOMEM:
+		return RES_ENOMEM;
+	case -EBADF:
+		return RES_EBADF;
+	default:
+		return RES_OTHER;
+	}
+}
+
+/* Whether @ret is a documented outcome of a call of @kind. */
+static int expected(const struct fuzzer *f, unsigned int kind, int ret)
+{
+	switch (ret) {
+	case 0:
+		/* A file used by another process never works (VERSION is DRM's). */
+		return !f->foreign || kind == FZ_VERSION;
+	case -EINVAL:
+	case -EFAULT:
+		return 1;
+	case -EBUSY:
+		return kind == FZ_ACCESS || kind == FZ_RAW;
+	case -ENOMEM:
+		return cfg.fi || kind == FZ_SNAPSHOT;
+	case -EBADF:
+		return f->foreign && kind != FZ_VERSION;
+	default:
+		return 0;
+	}
+}
+
+static void describe(const struct fuzzer *f, const char *what, unsigned long cmd,
+		     const void *arg, int ret)
+{
+	const uint64_t *w = arg;
+	int readable = arg && (uintptr_t)arg < 0x800000000000ULL &&
+		       (uint8_t *)arg >= f->args && (uint8_t *)arg < f->args + FZ_ARG_PAGES * PAGE;
+
+	dm_note("%s: thread %u call %lu: ioctl(%#lx, %p) = %d%s", what, f->index,
+		f->cur_index, cmd, arg, ret, readable ? ", argument:" : "");
+	if (readable && (uint8_t *)arg + 64 <= f->args + FZ_ARG_PAGES * PAGE)
+		dm_note("  %016llx %016llx %016llx %016llx %016llx %016llx %016llx %016llx",
+			(unsigned long long)w[0], (unsigned long long)w[1],
+			(unsigned long long)w[2], (unsigned long long)w[3],
+			(unsigned long long)w[4], (unsigned long long)w[5],
+			(unsigned long long)w[6], (unsigned long long)w[7]);
+}
+
+/* A known-good READ of the control page must keep working, byte for byte. */
+static void control_read(struct fuzzer *f, unsigned int dev)
+{
+	uint8_t *out = f->control_out;
+	int ret = dm_read(f->fds[dev], control, PAGE, out);
+
+	if (!ret && buf_check(out, PAGE, 77) == -1) {
+		f->control_ok++;
+	} else if (ret != -EBUSY && !(cfg.fi && ret == -ENOMEM)) {
+		f->control_bad++;
+		dm_note("control READ on device %u after call %lu: %d%s", dev,
+			f->done, ret, ret ? "" : " with wrong bytes");
+	}
+}
+
+static void fuzz_loop(struct fuzzer *f)
+{
+	unsigned int kind, dev;
+	unsigned long cmd;
+	void *arg;
+	int ret;
+
+	for (; f->done < f->limit; f->done++) {
+		dev = f->index % cfg.ndev;
+		if (dm_rng_percent(&f->rng, 10))
+			dev = dm_rng_below(&f->rng, cfg.ndev);
+		if (!f->foreign && dm_rng_below(&f->rng, 2000) == 0) {
+			/* Close and reopen while other threads use the mirror. */
+			close(f->fds[dev]);
+			f->fds[dev] = dm_open(dev);
+			f->reopen++;
+		}
+		cmd = fz_build_call(&f->rng, f->args, &devices[dev], &kind, &arg);
+		__atomic_store_n(&f->cur_cmd, cmd, __ATOMIC_RELAXED);
+		f->cur_arg = arg;
+		__atomic_store_n(&f->cur_index, f->done, __ATOMIC_RELEASE);
+		if (cfg.verbose)
+			describe(f, fz_kind_names[kind], cmd, arg, 0);
+
+		dm_fi_thread_set(f->fi_fd, 1);
+		ret = ioctl(f->fds[dev], cmd, arg);
+		ret = ret == -1 ? -errno : ret;
+		dm_fi_thread_set(f->fi_fd, 0);
+
+		f->count[kind][result_of(ret)]++;
+		if (!expected(f, kind, ret)) {
+			if (f->unexpected++ < 10)
+				describe(f, "UNEXPECTED", cmd, arg, ret);
+		}
+		if (!f->foreign && f->done % CONTROL_EVERY == CONTROL_EVERY - 1)
+			control_read(f, dev);
+	}
+}
+
+static void *fuzz_thread(void *arg)
+{
+	struct fuzzer *f = arg;
+
+	f->tid_nr = syscall(SYS_gettid);
+	f->fi_fd = cfg.fi ? dm_fi_thread_open() : -1;
+	fuzz_loop(f);
+	if (f->fi_fd >= 0)
+		close(f->fi_fd);
+	f->fi_fd = -1;
+	return NULL;
+}
+
+static int setup_fuzzer(struct fuzzer *f, unsigned int index, unsigned long limit)
+{
+	unsigned int d;
+
+	f->index = index;
+	f->limit = limit;
+	dm_rng_init(&f->rng, cfg.seed, index);
+	f->fi_fd = -1;
+	f->args = mmap(NULL, (FZ_ARG_PAGES + 1) * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	f->control_out = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (f->args == MAP_FAILED || f->control_out == MAP_FAILED ||
+	    mprotect(f->args + FZ_ARG_PAGES * PAGE, PAGE, PROT_NONE))
+		return -1;
+	for (d = 0; d < cfg.ndev; d++) {
+		f->fds[d] = dm_open(d);
+		if (f->fds[d] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Wait for the threads; report a call that never returns. */
+static int watch(void)
+{
+	unsigned long last = ~0UL, sum;
+	uint64_t since = dm_now_ns();
+	unsigned int t, running;
+	char cmd[128];
+
+	for (;;) {
+		for (t = 0, sum = 0, running = 0; t < cfg.threads; t++) {
+			sum += __atomic_load_n(&fuzzers[t].cur_index, __ATOMIC_ACQUIRE);
+			running += __atomic_load_n(&fuzzers[t].done, __ATOMIC_RELAXED) <
+				   fuzzers[t].limit;
+		}
+		if (!running)
+			return 0;
+		if (sum != last) {
+			last = sum;
+			since = dm_now_ns();
+		} else if (dm_now_ns() - since > STALL_SECONDS * 1000000000ULL) {
+			for (t = 0; t < cfg.threads; t++) {
+				struct fuzzer *f = &fuzzers[t];
+
+				if (f->done >= f->limit)
+					continue;
+				describe(f, "STALLED", f->cur_cmd, f->cur_arg, 0);
+				snprintf(cmd, sizeof(cmd),
+					 "sed 's/^/#   /' /proc/%d/task/%d/stack >&2",
+					 (int)getpid(), f->tid_nr);
+				if (system(cmd))
+					dm_note("no kernel stack of thread %u", t);
+			}
+			return -1;
+		}
+		usleep(200000);
+	}
+}
+
+/* A child fuzzes the parent's files: every devmirror ioctl must fail. */
+static int foreign_child(unsigned long calls)
+{
+	struct fuzzer *f = &fuzzers[0];
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		f->foreign = 1;
+		f->done = 0;
+		f->limit = calls;
+		f->unexpected = 0;
+		dm_rng_init(&f->rng, cfg.seed, 1000);
+		fuzz_loop(f);
+		_exit(f->unexpected ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+/* The device after the storm: info, policy, a write/read round trip. */
+static int device_works(unsigned int dev)
+{
+	size_t size = KIB(256), npages = size / PAGE;
+	struct drm_devmir_get_info info;
+	struct drm_devmir_stats st;
+	uint8_t *buf, *out, *snap;
+	uint64_t mapped = 0;
+	int fd = dm_open(dev), ok;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	out = malloc(size);
+	snap = malloc(npages);
+	if (fd < 0 || buf == MAP_FAILED || !out || !snap)
+		return 0;
+	buf_fill(out, size, 42);
+	ok = !dm_info(fd, &info) && info.abi_version == DRM_DEVMIR_ABI_VERSION &&
+	     !dm_set_window(fd, KIB(64)) && !dm_set_batch(fd, 1) &&
+	     !dm_write(fd, buf, size, out) && buf_check(buf, size, 42) == -1 &&
+	     !dm_read(fd, buf, size, out) && buf_check(out, size, 42) == -1 &&
+	     !dm_snapshot(fd, buf, npages, snap, &mapped) && mapped == npages &&
+	     !dm_stats(fd, 0, &st) && st.accesses >= 2;
+	close(fd);
+	munmap(buf, size);
+	free(out);
+	free(snap);
+	return ok;
+}
+
+static int bad_usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page] [-P PERCENT] [-p PREFIX] [-v]\n",
+		prog);
+	return 2;
+}
+
+static void print_counts(unsigned long total, uint64_t ns)
+{
+	unsigned int k, r, t;
+	unsigned long sum[RES_NR];
+
+	dm_note("%-12s %9s %9s %9s %9s %9s %9s %9s", "ioctl", result_names[0],
+		result_names[1], result_names[2], result_names[3], result_names[4],
+		result_names[5], result_names[6]);
+	for (k = 0; k < FZ_NR; k++) {
+		for (r = 0; r < RES_NR; r++)
+			for (t = 0, sum[r] = 0; t < cfg.threads; t++)
+				sum[r] += fuzzers[t].count[k][r];
+		dm_note("%-12s %9lu %9lu %9lu %9lu %9lu %9lu %9lu", fz_kind_names[k],
+			sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6]);
+	}
+	dm_note("%lu calls in %.1f s (%.0f calls/s)", total, ns / 1e9,
+		total / (ns / 1e9));
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long total = 0, unexpected = 0, control_ok = 0, control_bad = 0;
+	int opt, base_objects, objects, stalled, foreign;
+	unsigned int t, d;
+	uint64_t start;
+
+	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 1000000);
+	while ((opt = getopt(argc, argv, "n:s:j:F:P:p:v")) != -1) {
+		switch (opt) {
+		case 'n':
+			cfg.calls = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			cfg.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'j':
+			cfg.threads = strtoul(optarg, NULL, 0);
+			break;
+		case 'P':
+			cfg.fi_percent = strtoul(optarg, NULL, 0);
+			break;
+		case 'v':
+			cfg.verbose = 1;
+			break;
+		case 'p':
+			dm_tap_set_prefix(optarg);
+			break;
+		case 'F':
+			cfg.fi = !strcmp(optarg, "slab") ? 1 + DM_FI_SLAB :
+				 !strcmp(optarg, "page") ? 1 + DM_FI_PAGE : 0;
+			if (!cfg.fi)
+				return bad_usage(argv[0]);
+			break;
+		default:
+			return bad_usage(argv[0]);
+		}
+	}
+	if (!cfg.threads || cfg.threads > MAX_THREADS)
+		return 2;
+	cfg.ndev = dm_count();
+	if (cfg.ndev > MAX_DEVS)
+		cfg.ndev = MAX_DEVS;
+	if (!cfg.ndev) {
+		dm_tap_skip("no devmirror render node (is devmirror_sim loaded?)", "fuzz");
+		return dm_tap_done();
+	}
+	base_objects = dm_mirror_objects();
+	for (d = 0; d < cfg.ndev; d++) {
+		struct drm_devmir_get_info info;
+		int fd = dm_open(d);
+
+		if (fd < 0 || dm_info(fd, &info))
+			return 1;
+		devices[d].engines = info.engines;
+		devices[d].queue = info.fault_queue_entries;
+		close(fd);
+	}
+	control = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (fz_setup_regions() || control == MAP_FAILED)
+		return 1;
+	buf_fill(control, PAGE, 77);
+	for (t = 0; t < cfg.threads; t++)
+		if (setup_fuzzer(&fuzzers[t], t, cfg.calls / cfg.threads +
+				 (t < cfg.calls % cfg.threads)))
+			return 1;
+	if (cfg.fi && dm_fi_arm(cfg.fi - 1, cfg.fi_percent, 0)) {
+		dm_tap_skip("no fault-injection debugfs", "fuzz");
+		return dm_tap_done();
+	}
+	dm_note("seed %llu, %lu calls, %u threads, %u devices%s (replay: -s %llu -j 1 -n N -v)",
+		(unsigned long long)cfg.seed, cfg.calls, cfg.threads, cfg.ndev,
+		cfg.fi ? " under fault injection" : "", (unsigned long long)cfg.seed);
+
+	start = dm_now_ns();
+	for (t = 0; t < cfg.threads; t++)
+		if (pthread_create(&fuzzers[t].tid, NULL, fuzz_thread, &fuzzers[t]))
+			return 1;
+	stalled = watch();
+	if (stalled) {
+		/* A call never returned: report and leave without joining. */
+		dm_tap(0, "fuzz_every_call_returns");
+		dm_tap_done();
+		_exit(1);
+	}
+	for (t = 0; t < cfg.threads; t++)
+		pthread_join(fuzzers[t].tid, NULL);
+	for (t = 0; t < cfg.threads; t++) {
+		total += fuzzers[t].done;
+		unexpected += fuzzers[t].unexpected;
+		control_ok += fuzzers[t].control_ok;
+		control_bad += fuzzers[t].control_bad;
+	}
+	print_counts(total, dm_now_ns() - start);
+	if (cfg.fi)
+		dm_fi_disarm(cfg.fi - 1);
+
+	dm_tap(total == cfg.calls, "fuzz_every_call_returns (%lu calls)", total);
+	dm_tap(!unexpected, "fuzz_errnos_documented (%lu unexpected)", unexpected);
+	dm_tap(!control_bad && (control_ok || cfg.calls < CONTROL_EVERY * cfg.threads),
+	       "fuzz_control_reads_exact (%lu)", control_ok);
+	foreign = foreign_child(cfg.calls / 20 < 5000 ? cfg.calls / 20 : 5000);
+	dm_tap(!foreign, "fuzz_foreign_process_refused");
+	for (d = 0; d < cfg.ndev; d++)
+		dm_tap(device_works(d), "fuzz_device_%u_works_after", d);
+	dm_tap(!dm_mirror_check_failures(), "fuzz_mirror_self_check");
+	for (t = 0; t < cfg.threads; t++)
+		for (d = 0; d < cfg.ndev; d++)
+			close(fuzzers[t].fds[d]);
+	objects = dm_wait_mirror_objects(base_objects, 10);
+	if (base_objects < 0)
+		dm_tap_skip("no debugfs", "fuzz_mirrors_freed");
+	else
+		dm_tap(objects == base_objects, "fuzz_mirrors_freed (%d, %d before)",
+		       objects, base_objects);
+	return dm_tap_done();
+}
