@@ -42,8 +42,9 @@
  * exclusive first (devmir_exclusive_begin()).
  *
  * Unloading: every open render-node file pins the module (its
- * file_operations owner), so rmmod fails with EBUSY until the last file is
- * closed. With no file open, unload removes the render nodes, then the core
+ * file_operations owner), so rmmod fails (delete_module() returns
+ * -EWOULDBLOCK for a module in use) until the last file is closed. With no
+ * file open, unload removes the render nodes, then the core
  * device contexts (which have no mirror left by then); destroying a context
  * evicts every page still in its device memory to system memory, so a
  * process that closed its files but still uses migrated memory keeps its
