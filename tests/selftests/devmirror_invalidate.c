@@ -63,6 +63,32 @@ static int mirror_check_ok(const struct drm_devmir_get_info *info)
 	return strcmp(out, "ok\n") == 0;
 }
 
+/*
+ * A private, 64 KiB-aligned buffer of @size bytes filled from @seed and
+ * mirrored by one device read, with scratch for reads (*@out, @size bytes)
+ * and snapshots (*@snap, a byte per page). NULL, nothing left allocated, if
+ * any step fails.
+ */
+static uint8_t *mirrored_buf(int fd, size_t size, unsigned int seed,
+			     uint8_t **out, uint8_t **snap)
+{
+	uint8_t *buf = buf_map_aligned(size, KIB(64), PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	*out = malloc(size);
+	*snap = malloc(size / PAGE);
+	buf_fill(buf, size, seed);
+	if (!*out || !*snap || dm_read(fd, buf, size, *out)) {
+		free(*out);
+		free(*snap);
+		munmap(buf, size);
+		return NULL;
+	}
+	return buf;
+}
+
 /* munmap: entries gone, directories pruned back to the root. */
 TEST_F(inval, munmap_prunes)
 {
@@ -71,12 +97,8 @@ TEST_F(inval, munmap_prunes)
 	uint8_t *buf, *out, *snap;
 	uint64_t mapped = 1;
 
-	buf = buf_map_aligned(size, KIB(64), PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	out = malloc(size);
-	snap = malloc(npages);
-	ASSERT_NE(MAP_FAILED, buf);
-	buf_fill(buf, size, 1);
-	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+	buf = mirrored_buf(self->fd, size, 1, &out, &snap);
+	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(-1, buf_check(out, size, 1));
 	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
 	ASSERT_EQ(npages, dm_entries(&st));
@@ -108,12 +130,8 @@ TEST_F(inval, munmap_partial)
 	uint8_t *buf, *out, *snap;
 	uint64_t mapped;
 
-	buf = buf_map_aligned(size, KIB(64), PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	out = malloc(size);
-	snap = malloc(npages);
-	ASSERT_NE(MAP_FAILED, buf);
-	buf_fill(buf, size, 2);
-	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+	buf = mirrored_buf(self->fd, size, 2, &out, &snap);
+	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, munmap(buf + half, half));
 
 	ASSERT_EQ(0, dm_snapshot(self->fd, buf, npages, snap, &mapped));
@@ -150,12 +168,8 @@ TEST_F(inval, mprotect)
 	uint8_t *buf, *out, *snap;
 	uint64_t mapped = 1;
 
-	buf = buf_map_aligned(size, KIB(64), PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	out = malloc(size);
-	snap = malloc(npages);
-	ASSERT_NE(MAP_FAILED, buf);
-	buf_fill(buf, size, 3);
-	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+	buf = mirrored_buf(self->fd, size, 3, &out, &snap);
+	ASSERT_NE(NULL, buf);
 
 	ASSERT_EQ(0, mprotect(buf, size, PROT_READ));
 	ASSERT_EQ(0, dm_snapshot(self->fd, buf, npages, snap, &mapped));
@@ -183,12 +197,8 @@ TEST_F(inval, madvise_dontneed)
 	uint8_t *buf, *out, *snap;
 	uint64_t mapped;
 
-	buf = buf_map_aligned(size, KIB(64), PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	out = malloc(size);
-	snap = malloc(npages);
-	ASSERT_NE(MAP_FAILED, buf);
-	buf_fill(buf, size, 4);
-	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+	buf = mirrored_buf(self->fd, size, 4, &out, &snap);
+	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
 
 	ASSERT_EQ(0, madvise(buf, half, MADV_DONTNEED));
