@@ -11,10 +11,14 @@
  * serviced and the pending transactions replayed, in order of the queue.
  *
  * A transaction's translation and its copy to or from the page happen
- * inside one read-side section of the mirror's access lock, through a
- * kernel bounce page; copies from and to user memory happen outside it. The
- * TLB shootdown takes the access lock for write, so once an invalidation
- * has returned no transaction can still touch a page it removed.
+ * inside one read-side section of the mirror's access lock. A READ copies
+ * straight into the user buffer with page faults disabled (a DMA engine
+ * writes its destination directly); when that page of the buffer is not
+ * present, it copies into a kernel bounce page instead and the copy to user
+ * memory, which may fault and sleep, happens after the lock is dropped. A
+ * WRITE always stages the user data in the bounce page first. The TLB
+ * shootdown takes the access lock for write, so once an invalidation has
+ * returned no transaction can still touch a page it removed.
  *
  * Atomics on system memory need exclusive access: a translation without
  * %DMPT_EXCLUSIVE makes the engine ask the core for it
@@ -87,15 +91,23 @@ void sim_engines_fini(struct sim_device *sdev)
 	sdev->nengines = 0;
 }
 
-/* Touch the page: copy or atomic on the kernel mapping of @pfn. */
-static void sim_txn_touch(struct sim_cmd *cmd, u64 pfn, u64 va, u32 len)
+/*
+ * Touch the page: copy or atomic on the kernel mapping of @pfn. A READ goes
+ * straight into the user buffer when its page is present (page faults are
+ * disabled here: the access lock is held), else into the bounce page, and
+ * *@staged says which.
+ */
+static void sim_txn_touch(struct sim_cmd *cmd, u64 pfn, u64 va, u32 len,
+			  bool *staged)
 {
 	void *kaddr = kmap_local_page(pfn_to_page(pfn));
 	void *p = kaddr + offset_in_page(va);
 
 	switch (cmd->op) {
 	case DRM_DEVMIR_OP_READ:
-		memcpy(cmd->bounce, p, len);
+		*staged = copy_to_user_nofault(cmd->ubuf + (va - cmd->addr), p, len);
+		if (*staged)
+			memcpy(cmd->bounce, p, len);
 		break;
 	case DRM_DEVMIR_OP_WRITE:
 		memcpy(p, cmd->bounce, len);
@@ -122,7 +134,8 @@ static bool sim_is_atomic(const struct sim_cmd *cmd)
  * without an exclusive translation returns -EPERM (unless the command fell
  * back to plain atomics).
  */
-static int sim_txn_locked(struct sim_cmd *cmd, u64 va, u32 len, bool need_excl)
+static int sim_txn_locked(struct sim_cmd *cmd, u64 va, u32 len, bool need_excl,
+			  bool *staged)
 {
 	u64 pfn, flags = 0;
 	int ret;
@@ -133,7 +146,7 @@ static int sim_txn_locked(struct sim_cmd *cmd, u64 va, u32 len, bool need_excl)
 	    !(flags & (DMPT_EXCLUSIVE | DMPT_DEVICE_PRIVATE)))
 		ret = -EPERM;
 	if (!ret)
-		sim_txn_touch(cmd, pfn, va, len);
+		sim_txn_touch(cmd, pfn, va, len, staged);
 	read_unlock(&cmd->smirror->access_lock);
 	return ret;
 }
@@ -148,19 +161,20 @@ static int sim_txn_exclusive(struct sim_cmd *cmd, u64 va, u32 len)
 	u32 asid = devmir_mirror_asid(cmd->mirror);
 	struct devmir_exclusive ex;
 	u64 page = va & PAGE_MASK;
+	bool staged;
 	int ret;
 
 	ret = devmir_exclusive_begin(cmd->mirror, va, &ex);
 	if (ret == -EOPNOTSUPP) {
 		cmd->no_exclusive = true;
 		devmir_stat_add(cmd->mirror, DEVMIR_STAT_EXCLUSIVE_FALLBACKS, 1);
-		return sim_txn_locked(cmd, va, len, false);
+		return sim_txn_locked(cmd, va, len, false, &staged);
 	}
 	if (ret)
 		return ret;
 	/* The TLB may still cache the entry from before it was exclusive. */
 	sim_tlb_shootdown(&cmd->sdev->tlb, asid, page, page + PAGE_SIZE);
-	ret = sim_txn_locked(cmd, va, len, true);
+	ret = sim_txn_locked(cmd, va, len, true, &staged);
 	devmir_exclusive_end(&ex);
 	return ret == -EPERM ? -EAGAIN : ret;
 }
@@ -173,16 +187,18 @@ static int sim_txn(struct sim_cmd *cmd, u64 va, u32 len)
 {
 	u8 __user *ubuf = cmd->ubuf + (va - cmd->addr);
 	bool need_excl = sim_is_atomic(cmd) && !cmd->no_exclusive;
+	bool staged = false;
 	int ret;
 
 	if (cmd->op == DRM_DEVMIR_OP_WRITE && copy_from_user(cmd->bounce, ubuf, len))
 		return -EFAULT;
 
-	ret = sim_txn_locked(cmd, va, len, need_excl);
+	ret = sim_txn_locked(cmd, va, len, need_excl, &staged);
 	if (ret == -EPERM)
 		ret = sim_txn_exclusive(cmd, va, len);
 
-	if (!ret && cmd->op == DRM_DEVMIR_OP_READ && copy_to_user(ubuf, cmd->bounce, len))
+	/* A READ whose user page was not present finishes here, faulting it. */
+	if (!ret && staged && copy_to_user(ubuf, cmd->bounce, len))
 		return -EFAULT;
 	return ret;
 }

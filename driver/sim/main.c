@@ -77,9 +77,9 @@ static unsigned int engines = 2;
 module_param(engines, uint, 0444);
 MODULE_PARM_DESC(engines, "Command engines per device (1-16, default 2)");
 
-static unsigned int txn_bytes = 1024;
+static unsigned int txn_bytes = PAGE_SIZE;
 module_param(txn_bytes, uint, 0444);
-MODULE_PARM_DESC(txn_bytes, "Bytes per memory transaction (power of two, 256-4096, default 1024)");
+MODULE_PARM_DESC(txn_bytes, "Bytes per memory transaction (power of two, 256-4096, default 4096)");
 
 static bool huge = true;
 module_param(huge, bool, 0444);

@@ -7,7 +7,8 @@
 
 fail() { echo "not ok $1 $2"; exit 1; }
 insmod /modules/devmirror.ko || fail 901 insmod_devmirror
-insmod /modules/devmirror_sim.ko || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
+# 1 KiB transactions: four per page, so that fault coalescing is exercised.
+insmod /modules/devmirror_sim.ko txn_bytes=1024 || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
 
 /tests/devmirror_access "$@"
 rc=$?
