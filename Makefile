@@ -36,7 +36,7 @@ PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/com
 KSRC = $(eval KSRC := $(shell bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
 
 .PHONY: all kernel modules selftests check check-unit check-vm check-debug run \
-	bench-mirror clean clean-cache help userlib userlib-guest userlib-check install
+	bench bench-mirror clean clean-cache help userlib userlib-guest userlib-check install
 
 all: modules selftests userlib
 
@@ -50,6 +50,8 @@ help:
 	@echo "make kernel       build (or find in the cache) the test kernel"
 	@echo "make modules      out-of-tree modules (KDIR=... for a real kernel)"
 	@echo "make selftests    guest test programs and the upstream hmm-tests"
+	@echo "make bench        devmirror vs test_hmm vs memcpy/move_pages in one VM boot; report,"
+	@echo "                  CSV/JSON and plots in build/bench/<time>/ (BENCH_ARGS='REPS=7 ...')"
 	@echo "make bench-mirror mirror-table micro-benchmark (host)"
 	@echo "make userlib      libdevmirror (.so/.a) and the devmirror CLI (host)"
 	@echo "make install      libdevmirror, headers, devmirror.pc, CLI, man pages (PREFIX=, DESTDIR=)"
@@ -66,7 +68,7 @@ modules:
 	$(MAKE) -C $(MODKDIR) M=$(MODBUILD) W=1 modules
 	@echo "modules: $$(ls $(MODBUILD)/*.ko | tr '\n' ' ')"
 
-selftests: $(BUILD)/tests/hmm-tests $(PROGS) userlib-guest
+selftests: $(BUILD)/tests/hmm-tests $(BUILD)/tests/dm_bench $(PROGS) userlib-guest
 
 $(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h) $(wildcard uapi/*.h)
 	@mkdir -p $(@D)
@@ -75,6 +77,14 @@ $(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/c
 $(BUILD)/tests/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -o $@ $< $(COMMON_SRC)
+
+# The benchmark's guest program: test_hmm's uAPI header comes from the
+# kernel tree (as for the compat front end); libnuma for the move_pages
+# baseline.
+BENCH_SRC := $(wildcard tests/bench/*.c)
+$(BUILD)/tests/dm_bench: $(BENCH_SRC) tests/bench/dm_bench.h $(COMMON_SRC) $(wildcard uapi/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(PROG_CFLAGS) -Itests/bench -idirafter $(KSRC)/lib -o $@ $(BENCH_SRC) $(COMMON_SRC) -lnuma -lm
 
 # The peer's own suite, compiled from the unpacked source package at test
 # time, never copied into this repository.
@@ -114,6 +124,12 @@ check-debug:
 
 run: modules selftests
 	@$(VMRUN) -k $(KERNEL_VARIANT) -m $(MODBUILD) -p $(BUILD)/tests -v demo
+
+# The bench kernel variant drops lockdep and DEBUG_VM (tests/vm/kernel-bench.config).
+bench:
+	@$(MAKE) --no-print-directory modules KERNEL_VARIANT=bench
+	@$(MAKE) --no-print-directory selftests KERNEL_VARIANT=bench
+	@tests/bench/run $(BENCH_ARGS)
 
 bench-mirror:
 	@$(MAKE) -C tests/unit bench

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm_bench.c - measure one device-mirroring front end (or the CPU-only
+ * baselines) and print one row per repetition:
+ *
+ *   @@DM-BENCH,<metric>,<label>,<x>,<rep>,<value>,<bytes>
+ *
+ * <value> is seconds for timed metrics and bytes for memory metrics; <x> is
+ * the size (or fault-ahead window) the row belongs to; <bytes> is how much
+ * the repetition moved or mirrored. tests/bench/report turns the rows of
+ * one VM boot into medians, ratios, CSV, JSON and plots.
+ *
+ * Nothing here judges speed. What is checked, as TAP lines, is that the
+ * measurement measured what it claims: every read returned the buffer byte
+ * for byte, THP-backed buffers really were, every page migrated both ways
+ * with its data intact, the mirror emptied after munmap, and every timing
+ * is a positive finite number. `make check` runs this at tiny sizes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devmir_test.h"
+#include "dm_bench.h"
+
+#define BENCH_MAX_LIST 16
+
+/**
+ * struct bench_opts - What to measure, from the command line.
+ * @backend: Front end, NULL for the CPU-only baselines.
+ * @label: Name of the rows (native, compat, test_hmm, cpu).
+ * @groups: Comma-separated groups: fault, migrate, scale, window.
+ * @size: Buffer of the fault group.
+ * @migrate_size: Buffer of the migrate group.
+ * @window_size: Buffer of the window group.
+ * @reps: Repetitions of each measurement.
+ * @first_rep: Number of the first repetition in the rows (-R), so that
+ *	repetitions run as separate, interleaved processes stay apart.
+ * @window: Fault-ahead window set on native devices (0: device default).
+ * @scale: Sizes of the scale group.
+ * @nscale: How many.
+ * @windows: Windows of the window group.
+ * @nwindows: How many.
+ */
+struct bench_opts {
+	const struct bench_backend *backend;
+	const char *label;
+	const char *groups;
+	size_t size, migrate_size, window_size;
+	int reps, first_rep;
+	uint64_t window;
+	size_t scale[BENCH_MAX_LIST];
+	int nscale;
+	uint64_t windows[BENCH_MAX_LIST];
+	int nwindows;
+};
+
+static int tap_count, tap_failed;
+
+static void tap(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d bench_", ok ? "" : "not ", ++tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!ok)
+		tap_failed++;
+}
+
+static void tap_skip(const char *why, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void tap_skip(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d bench_", ++tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", why);
+	fflush(stdout);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Timings must be real: a zero, negative or non-finite one is a bug here. */
+static bool timings_sane = true;
+
+static void row(const char *metric, const struct bench_opts *o, uint64_t x,
+		int rep, double value, uint64_t bytes)
+{
+	if (!isfinite(value) || value <= 0)
+		timings_sane = false;
+	printf("@@DM-BENCH,%s,%s,%llu,%d,%.9g,%llu\n", metric, o->label,
+	       (unsigned long long)x, o->first_rep + rep, value,
+	       (unsigned long long)bytes);
+	fflush(stdout);
+}
+
+static void row_bytes(const char *metric, const struct bench_opts *o,
+		      uint64_t x, int rep, long long value)
+{
+	printf("@@DM-BENCH,%s,%s,%llu,%d,%lld,%llu\n", metric, o->label,
+	       (unsigned long long)x, o->first_rep + rep, value,
+	       (unsigned long long)x);
+	fflush(stdout);
+}
+
+/*
+ * A buffer of @size, 2 MiB aligned, THP-backed or not, every page written
+ * by the CPU (so that device faults find pages to map, as after any real
+ * initialisation) with each word holding its own address.
+ */
+static uint64_t *bench_buffer(size_t size, bool thp)
+{
+	uint64_t *p, *end;
+
+	p = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	for (end = p + size / 8; p < end; p++)
+		*p = (uintptr_t)p;
+	return end - size / 8;
+}
+
+/* The first word whose value is not its address, or NULL. */
+static const uint64_t *bench_bad_word(const uint64_t *p, size_t size)
+{
+	const uint64_t *end = p + size / 8;
+
+	for (; p < end; p++)
+		if (*p != (uintptr_t)p)
+			return p;
+	return NULL;
+}
+
+/*
+ * Device-read [@buf, @buf + @size) chunk by chunk; returns the seconds the
+ * commands took (the comparison of each chunk with the buffer is not
+ * timed), or a negative errno. *@exact is cleared on any difference.
+ */
+static double bench_read(const struct bench_backend *be, struct bench_dev *dev,
+			 void *buf, size_t size, void *out, bool *exact)
+{
+	size_t chunk = be->max_chunk, done;
+	double t = 0, t0;
+	int ret;
+
+	for (done = 0; done < size; done += chunk) {
+		if (chunk > size - done)
+			chunk = size - done;
+		t0 = now();
+		ret = be->read(dev, (char *)buf + done, chunk, out);
+		t += now() - t0;
+		if (ret)
+			return ret;
+		if (memcmp(out, (char *)buf + done, chunk))
+			*exact = false;
+	}
+	return t;
+}
+
+static int bench_open(const struct bench_opts *o, struct bench_dev *dev)
+{
+	int ret = o->backend->open(dev, 0);
+
+	if (ret) {
+		fprintf(stderr, "dm_bench: %s: open device 0: %s\n", o->label,
+			strerror(-ret));
+		return ret;
+	}
+	if (o->window && o->backend->set_window) {
+		ret = o->backend->set_window(dev, o->window);
+		if (ret) {
+			fprintf(stderr, "dm_bench: set window %llu: %s\n",
+				(unsigned long long)o->window, strerror(-ret));
+			o->backend->close(dev);
+		}
+	}
+	return ret;
+}
+
+/*
+ * The fault group for one page kind: cold device read (faults), warm
+ * re-read (mirror and TLB hits), mirror memory, mprotect and munmap of the
+ * fully mirrored range, mirror memory after the munmap. The CPU label
+ * measures mprotect and munmap of the same buffer without a device: the
+ * kernel's own share of those calls.
+ */
+static void group_fault(const struct bench_opts *o, bool thp)
+{
+	const struct bench_backend *be = o->backend;
+	const char *kind = thp ? "thp" : "4k";
+	bool exact = true, thp_ok = true, calls_ok = true, emptied = true;
+	size_t size = o->size, chunk = be ? be->max_chunk : 0;
+	long long thp_kb_min = -1;
+	char metric[32];
+	void *out = NULL;
+	int rep;
+
+	if (be) {
+		out = malloc(chunk < size ? chunk : size);
+		if (!out) {
+			tap(false, "%s_fault_%s_setup", o->label, kind);
+			return;
+		}
+		/* Populated now, so that no read pays for faulting it in. */
+		memset(out, 0, chunk < size ? chunk : size);
+	}
+	for (rep = 0; rep < o->reps; rep++) {
+		struct bench_dev dev;
+		long long slab0 = 0, bytes;
+		uint64_t *buf;
+		double t, t0;
+		long kb;
+
+		buf = bench_buffer(size, thp);
+		if (!buf) {
+			calls_ok = false;
+			break;
+		}
+		kb = thp_kib(buf);
+		if (thp && (thp_kb_min < 0 || kb < thp_kb_min))
+			thp_kb_min = kb;
+		if (thp && kb < (long)(size >> 10) * 9 / 10)
+			thp_ok = false;
+
+		if (be) {
+			slab0 = bench_xa_node_bytes();
+			if (bench_open(o, &dev)) {
+				calls_ok = false;
+				munmap(buf, size);
+				break;
+			}
+			t = bench_read(be, &dev, buf, size, out, &exact);
+			if (t < 0)
+				goto fail;
+			snprintf(metric, sizeof(metric), "fault_%s", kind);
+			row(metric, o, size, rep, t, size);
+
+			t = bench_read(be, &dev, buf, size, out, &exact);
+			if (t < 0)
+				goto fail;
+			snprintf(metric, sizeof(metric), "warm_%s", kind);
+			row(metric, o, size, rep, t, size);
+
+			bytes = be->table_bytes(&dev);
+			if (bytes < 0)
+				bytes = bench_xa_node_bytes() - slab0;
+			snprintf(metric, sizeof(metric), "mem_%s", kind);
+			row_bytes(metric, o, size, rep, bytes);
+		}
+
+		t0 = now();
+		if (mprotect(buf, size, PROT_READ))
+			calls_ok = false;
+		t = now() - t0;
+		snprintf(metric, sizeof(metric), "mprotect_%s", kind);
+		row(metric, o, size, rep, t, size);
+
+		/* test_hmm drops what mprotect downgrades: mirror it all again. */
+		if (be && bench_read(be, &dev, buf, size, out, &exact) < 0)
+			goto fail;
+
+		t0 = now();
+		if (munmap(buf, size))
+			calls_ok = false;
+		t = now() - t0;
+		snprintf(metric, sizeof(metric), "munmap_%s", kind);
+		row(metric, o, size, rep, t, size);
+
+		if (be) {
+			bytes = be->table_bytes(&dev);
+			if (bytes >= 0) {
+				struct drm_devmir_stats st;
+
+				if (dm_stats(dev.fd, 0, &st) || dm_dirs(&st) != 1 ||
+				    dm_entries(&st))
+					emptied = false;
+			} else {
+				bytes = bench_xa_node_bytes() - slab0;
+			}
+			snprintf(metric, sizeof(metric), "mem_after_%s", kind);
+			row_bytes(metric, o, size, rep, bytes);
+			be->close(&dev);
+		}
+		continue;
+fail:
+		calls_ok = false;
+		be->close(&dev);
+		munmap(buf, size);
+		break;
+	}
+	free(out);
+
+	tap(calls_ok, "%s_fault_%s_calls_succeed", o->label, kind);
+	if (be)
+		tap(exact, "%s_fault_%s_reads_exact", o->label, kind);
+	if (thp) {
+		printf("# %s: AnonHugePages at least %lld of %zu KiB\n", o->label,
+		       thp_kb_min, size >> 10);
+		tap(thp_ok, "%s_fault_thp_backed", o->label);
+	}
+	if (be && be->table_bytes == bench_native.table_bytes)
+		tap(emptied, "%s_fault_%s_root_only_after_munmap", o->label, kind);
+}
+
+/*
+ * Migration to device memory and back (a front end), or the CPU baselines
+ * over the same bytes: memcpy (the bandwidth limit) and move_pages between
+ * NUMA nodes 0 and 1 (what a user would do without a device).
+ */
+static void group_migrate_device(const struct bench_opts *o)
+{
+	const struct bench_backend *be = o->backend;
+	size_t size = o->migrate_size, chunk = be->max_chunk, done;
+	bool moved_all = true, intact = true, calls_ok = true;
+	uint64_t moved;
+	void *scratch;
+	int rep, dir;
+
+	if (chunk > size)
+		chunk = size;
+	scratch = malloc(chunk);
+	if (!scratch) {
+		tap(false, "%s_migrate_setup", o->label);
+		return;
+	}
+	for (rep = 0; rep < o->reps && calls_ok; rep++) {
+		struct bench_dev dev;
+		uint64_t *buf = bench_buffer(size, false);
+
+		if (!buf || bench_open(o, &dev)) {
+			calls_ok = false;
+			if (buf)
+				munmap(buf, size);
+			break;
+		}
+		for (dir = 0; dir < 2; dir++) {
+			double t = 0, t0;
+
+			for (done = 0; done < size; done += chunk) {
+				t0 = now();
+				if (be->migrate(&dev, (char *)buf + done, chunk,
+						dir == 0, scratch, &moved))
+					calls_ok = false;
+				t += now() - t0;
+				if (moved != chunk / PAGE)
+					moved_all = false;
+			}
+			row(dir == 0 ? "migrate_to_dev" : "migrate_to_sys", o,
+			    size, rep, t, size);
+		}
+		if (bench_bad_word(buf, size))
+			intact = false;
+		be->close(&dev);
+		munmap(buf, size);
+	}
+	free(scratch);
+	tap(calls_ok, "%s_migrate_calls_succeed", o->label);
+	tap(moved_all, "%s_migrate_every_page_moved_both_ways", o->label);
+	tap(intact, "%s_migrate_data_intact", o->label);
+}
+
+static bool bench_on_node(void **pages, size_t n, int node)
+{
+	int *status = calloc(n, sizeof(*status));
+	bool ok = status != NULL;
+	size_t i;
+
+	if (ok && move_pages(0, n, pages, NULL, status, 0))
+		ok = false;
+	for (i = 0; ok && i < n; i++)
+		if (status[i] != node)
+			ok = false;
+	free(status);
+	return ok;
+}
+
+static void group_migrate_cpu(const struct bench_opts *o)
+{
+	size_t size = o->migrate_size, n = size / PAGE, i;
+	bool exact = true, moved_ok = true;
+	uint64_t *src, *dst;
+	int *nodes, *status;
+	void **pages;
+	int rep, dir;
+	double t0;
+
+	src = bench_buffer(size, false);
+	dst = bench_buffer(size, false);
+	if (!src || !dst) {
+		tap(false, "cpu_memcpy_setup");
+		return;
+	}
+	for (rep = 0; rep < o->reps; rep++) {
+		t0 = now();
+		memcpy(dst, src, size);
+		row("memcpy", o, size, rep, now() - t0, size);
+		if (memcmp(dst, src, size))
+			exact = false;
+		memset(dst, 0, size);
+	}
+	munmap(dst, size);
+	tap(exact, "cpu_memcpy_exact");
+
+	if (numa_available() < 0 || numa_max_node() < 1) {
+		tap_skip("fewer than two NUMA nodes", "cpu_move_pages");
+		munmap(src, size);
+		return;
+	}
+	pages = calloc(n, sizeof(*pages));
+	nodes = calloc(n, sizeof(*nodes));
+	status = calloc(n, sizeof(*status));
+	if (!pages || !nodes || !status) {
+		tap(false, "cpu_move_pages_setup");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		pages[i] = (char *)src + i * PAGE;
+	/* Start on node 0; then each repetition goes to node 1 and back. */
+	for (i = 0; i < n; i++)
+		nodes[i] = 0;
+	move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE);
+	for (rep = 0; rep < o->reps; rep++) {
+		for (dir = 1; dir >= 0; dir--) {
+			for (i = 0; i < n; i++)
+				nodes[i] = dir;
+			t0 = now();
+			if (move_pages(0, n, pages, nodes, status, MPOL_MF_MOVE))
+				moved_ok = false;
+			row(dir ? "move_pages_to_1" : "move_pages_to_0", o, size,
+			    rep, now() - t0, size);
+			if (!bench_on_node(pages, n, dir))
+				moved_ok = false;
+		}
+	}
+	tap(moved_ok, "cpu_move_pages_every_page_moved_both_ways");
+	tap(!bench_bad_word(src, size), "cpu_move_pages_data_intact");
+out:
+	free(pages);
+	free(nodes);
+	free(status);
+	munmap(src, size);
+}
+
+/*
+ * One cold device read of @size on a fresh buffer and mirror; seconds or
+ * -errno. *@table receives the mirror's page-table bytes afterwards (the
+ * slab's xarray-node growth for backends that cannot say).
+ */
+static double bench_cold_read(const struct bench_opts *o, size_t size, bool thp,
+			      uint64_t window, bool *exact, long long *table)
+{
+	const struct bench_backend *be = o->backend;
+	struct bench_opts with_window = *o;
+	long long slab0 = bench_xa_node_bytes();
+	struct bench_dev dev;
+	uint64_t *buf;
+	void *out;
+	double t;
+
+	buf = bench_buffer(size, thp);
+	out = malloc(be->max_chunk < size ? be->max_chunk : size);
+	if (!buf || !out) {
+		t = -ENOMEM;
+		goto out;
+	}
+	memset(out, 0, be->max_chunk < size ? be->max_chunk : size);
+	if (window)
+		with_window.window = window;
+	t = bench_open(&with_window, &dev);
+	if (t)
+		goto out;
+	t = bench_read(be, &dev, buf, size, out, exact);
+	*table = be->table_bytes(&dev);
+	if (*table < 0)
+		*table = bench_xa_node_bytes() - slab0;
+	be->close(&dev);
+out:
+	free(out);
+	if (buf)
+		munmap(buf, size);
+	return t;
+}
+
+/* Cold-read cost from the smallest to the largest size of -S. */
+static void group_scale(const struct bench_opts *o)
+{
+	bool exact = true, calls_ok = true;
+	int i, rep;
+	double t;
+
+	long long table;
+
+	for (i = 0; i < o->nscale; i++) {
+		for (rep = 0; rep < o->reps; rep++) {
+			t = bench_cold_read(o, o->scale[i], false, 0, &exact, &table);
+			if (t < 0) {
+				calls_ok = false;
+				break;
+			}
+			row("scale_fault_4k", o, o->scale[i], rep, t, o->scale[i]);
+			row_bytes("scale_mem_4k", o, o->scale[i], rep, table);
+		}
+	}
+	/* Mirror memory of THP leaves, where the fixed part weighs least. */
+	for (rep = 0; rep < o->reps && o->nscale; rep++) {
+		size_t size = o->scale[o->nscale - 1];
+
+		if (bench_cold_read(o, size, true, 0, &exact, &table) < 0) {
+			calls_ok = false;
+			break;
+		}
+		row_bytes("scale_mem_thp", o, size, rep, table);
+	}
+	tap(calls_ok, "%s_scale_calls_succeed", o->label);
+	tap(exact, "%s_scale_reads_exact", o->label);
+}
+
+/* Cold-read throughput as the fault-ahead window grows (-W). */
+static void group_window(const struct bench_opts *o)
+{
+	bool exact = true, calls_ok = true;
+	long long table;
+	int i, rep;
+	double t;
+
+	if (!o->backend->set_window) {
+		tap_skip("no fault-ahead window on this front end",
+			 "%s_window", o->label);
+		return;
+	}
+	for (i = 0; i < o->nwindows; i++) {
+		for (rep = 0; rep < o->reps; rep++) {
+			t = bench_cold_read(o, o->window_size, false, o->windows[i],
+					    &exact, &table);
+			if (t < 0) {
+				calls_ok = false;
+				break;
+			}
+			row("window_fault_4k", o, o->windows[i], rep, t, o->window_size);
+		}
+	}
+	tap(calls_ok, "%s_window_calls_succeed", o->label);
+	tap(exact, "%s_window_reads_exact", o->label);
+}
+
+static bool has_group(const struct bench_opts *o, const char *group)
+{
+	size_t len = strlen(group);
+	const char *p = o->groups;
+
+	while ((p = strstr(p, group))) {
+		if ((p == o->groups || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/* "16,64,256" (MiB or KiB by @unit) into @out; the count, or -1. */
+static int parse_list(const char *s, size_t unit, uint64_t *out)
+{
+	char *end;
+	int n = 0;
+
+	do {
+		unsigned long long v = strtoull(s, &end, 10);
+
+		if (end == s || !v || n == BENCH_MAX_LIST || (v * unit) % PAGE)
+			return -1;
+		out[n++] = v * unit;
+		s = end + (*end == ',');
+	} while (*end);
+	return n;
+}
+
+static size_t parse_mib(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	return *end || !v || v > 16384 ? 0 : (size_t)v << 20;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
+		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB]\n"
+		"  -g  groups, comma-separated: fault,migrate,scale,window (default fault,migrate)\n"
+		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
+		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
+		"  -w  fault-ahead window on native devices (default: the device's)\n"
+		"  -S  scale-group sizes (default 16,64,256,1024)\n"
+		"  -W  window-group windows (default 4,16,64,256,1024,2048)  -V  its buffer (default 64)\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o = {
+		.groups = "fault,migrate",
+		.size = MIB(256),
+		.migrate_size = MIB(128),
+		.window_size = MIB(64),
+		.reps = 5,
+	};
+	const char *backend = NULL, *scale = "16,64,256,1024",
+		   *windows = "4,16,64,256,1024,2048";
+	uint64_t list[BENCH_MAX_LIST];
+	int opt, i;
+
+	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:")) != -1) {
+		switch (opt) {
+		case 'b': backend = optarg; break;
+		case 'l': o.label = optarg; break;
+		case 'g': o.groups = optarg; break;
+		case 's': o.size = parse_mib(optarg); break;
+		case 'm': o.migrate_size = parse_mib(optarg); break;
+		case 'V': o.window_size = parse_mib(optarg); break;
+		case 'r': o.reps = atoi(optarg); break;
+		case 'R': o.first_rep = atoi(optarg); break;
+		case 'w': o.window = strtoull(optarg, NULL, 10) << 10; break;
+		case 'S': scale = optarg; break;
+		case 'W': windows = optarg; break;
+		default: usage();
+		}
+	}
+	if (!backend || !o.label || !o.size || !o.migrate_size || !o.window_size ||
+	    o.reps < 1 || o.reps > 100 || o.first_rep < 0 || optind != argc)
+		usage();
+	if (!strcmp(backend, "native"))
+		o.backend = &bench_native;
+	else if (!strcmp(backend, "hmm"))
+		o.backend = &bench_hmm;
+	else if (strcmp(backend, "cpu"))
+		usage();
+	o.nscale = parse_list(scale, MIB(1), list);
+	for (i = 0; i < o.nscale; i++)
+		o.scale[i] = list[i];
+	o.nwindows = parse_list(windows, KIB(1), o.windows);
+	if (o.nscale < 0 || o.nwindows < 0)
+		usage();
+
+	printf("# dm_bench %s (%s): groups %s, %d repetitions\n", o.label, backend,
+	       o.groups, o.reps);
+	if (has_group(&o, "fault")) {
+		group_fault(&o, false);
+		group_fault(&o, true);
+	}
+	if (has_group(&o, "migrate")) {
+		if (o.backend)
+			group_migrate_device(&o);
+		else
+			group_migrate_cpu(&o);
+	}
+	if (o.backend && has_group(&o, "scale"))
+		group_scale(&o);
+	if (o.backend && has_group(&o, "window"))
+		group_window(&o);
+	tap(timings_sane, "%s_timings_positive_and_finite", o.label);
+	return tap_failed ? 1 : 0;
+}

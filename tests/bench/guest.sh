@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The guest side of `make bench` (installed as /suites/bench.sh): in one
+# boot, measure devmirror through its render node, test_hmm.ko and the CPU
+# baselines (memcpy, move_pages, munmap/mprotect without a device) in
+# alternating rounds, then devmirror through its test_hmm-compatible
+# devices; same kernel, same buffers, same sizes. /tests/dm_bench prints
+# the rows; the host's tests/bench/report turns them into medians and
+# ratios.
+#
+# usage: bench.sh [smoke] [KEY=VALUE...]
+#   smoke      tiny sizes, 2 repetitions: does it run, are the numbers sane
+#   SIZE=MiB MIGRATE=MiB REPS=N WINDOW=KiB SCALE=MiB:... WINDOWS=KiB:...
+#   WSIZE=MiB  (defaults: see below)
+#   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
+
+SIM= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
+WINDOWS=4,16,64,256,1024,2048 WSIZE=64
+smoke=0
+if [ "$1" = smoke ]; then
+	smoke=1
+	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4
+	shift
+fi
+for kv in "$@"; do
+	case $kv in
+	# Lists may use ':' (the VM runner's -a cannot carry commas).
+	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*)
+		eval "$(echo "$kv" | tr : ,)" ;;
+	SIM=*) SIM=$(echo "${kv#SIM=}" | tr + ' ') ;;
+	*) echo "not ok 1 bench_arguments (unknown '$kv')"; exit 1 ;;
+	esac
+done
+
+n=0 rc=0
+tap() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; rc=1; fi
+}
+info() { echo "@@DM-BENCH-INFO,$1,$2"; }
+
+info kernel "$(uname -r)"
+info cpus "$(grep -c ^processor /proc/cpuinfo)"
+info memory_kib "$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
+info nodes "$(ls -d /sys/devices/system/node/node* | wc -l)"
+info thp "$(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M sim='$SIM'"
+
+# Every repetition is its own round: native, test_hmm and the CPU baselines
+# take turns, so that a slow spell of the (shared, emulated) machine hits
+# all of them alike. The smoke run does one round of REPS repetitions.
+rounds=$REPS per=1
+[ "$smoke" = 1 ] && rounds=1 per=$REPS
+sizes="-s $SIZE -m $MIGRATE -r $per"
+bench() {
+	/tests/dm_bench "$@" || rc=1
+}
+
+if [ ! -x /tests/dm_bench ]; then
+	echo "not ok 1 bench_program_present"
+	exit 1
+fi
+
+# 1. devmirror through its render node, fault-ahead window $WINDOW KiB (the
+#    window sweep shows the other settings), and test_hmm.ko side by side:
+#    their device files differ, so both stay loaded. test_hmm's insmod is
+#    recorded as in peer-test_hmm: 6.12's test_hmm leaks its device names
+#    on unload, which the debug kernel's kmemleak would otherwise report.
+insmod /modules/devmirror.ko && insmod /modules/devmirror_sim.ko $SIM
+tap $? bench_load_devmirror
+peer=0
+if [ -e /modules/test_hmm.ko ]; then
+	insmod /modules/test_hmm.ko &
+	pid=$!
+	wait $pid
+	tap $? bench_load_test_hmm && peer=1
+	echo "$pid" >>/tmp/dm-peer-pids
+else
+	n=$((n + 1))
+	echo "ok $n bench_test_hmm # SKIP test_hmm.ko not in the initramfs"
+fi
+r=0
+while [ $r -lt $rounds ]; do
+	rep=$((r * per))
+	bench -b native -l native -g fault,migrate,scale,window -w "$WINDOW" \
+		-S "$SCALE" -W "$WINDOWS" -V "$WSIZE" $sizes -R $rep
+	[ $peer = 1 ] && bench -b hmm -l test_hmm -g fault,migrate,scale \
+		-S "$SCALE" $sizes -R $rep
+	# The CPU alone: memcpy, move_pages between the two NUMA nodes, and
+	# what mprotect/munmap cost with no device attached.
+	bench -b cpu -l cpu -g fault,migrate $sizes -R $rep
+	r=$((r + 1))
+done
+if [ $peer = 1 ]; then
+	rmmod test_hmm
+	tap $? bench_unload_test_hmm
+fi
+rmmod devmirror_sim && rmmod devmirror
+tap $? bench_unload_devmirror
+
+# 2. devmirror behind test_hmm's ABI (the compat devices take test_hmm's
+#    device names, so they run on their own).
+insmod /modules/devmirror.ko && insmod /modules/devmirror_sim.ko hmm_compat=1 $SIM
+tap $? bench_load_devmirror_compat
+r=0
+while [ $r -lt $rounds ]; do
+	bench -b hmm -l compat -g fault,migrate $sizes -R $((r * per))
+	r=$((r + 1))
+done
+rmmod devmirror_sim && rmmod devmirror
+tap $? bench_unload_devmirror_compat
+exit $rc
