@@ -147,6 +147,28 @@ static uint64_t *bench_buffer(size_t size, bool thp)
 	return end - size / 8;
 }
 
+/*
+ * The buffer device reads land in: one per process, one chunk large,
+ * populated once, so that no measured read pays for faulting it in and
+ * every measurement writes to the same, already mapped pages.
+ */
+static void *bench_out(size_t chunk)
+{
+	static void *out;
+
+	if (!out) {
+		out = mmap(NULL, chunk, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (out == MAP_FAILED) {
+			out = NULL;
+			return NULL;
+		}
+		madvise(out, chunk, MADV_NOHUGEPAGE);
+		memset(out, 0, chunk);
+	}
+	return out;
+}
+
 /* The first word whose value is not its address, or NULL. */
 static const uint64_t *bench_bad_word(const uint64_t *p, size_t size)
 {
@@ -223,13 +245,11 @@ static void group_fault(const struct bench_opts *o, bool thp)
 	int rep;
 
 	if (be) {
-		out = malloc(chunk < size ? chunk : size);
+		out = bench_out(chunk);
 		if (!out) {
 			tap(false, "%s_fault_%s_setup", o->label, kind);
 			return;
 		}
-		/* Populated now, so that no read pays for faulting it in. */
-		memset(out, 0, chunk < size ? chunk : size);
 	}
 	for (rep = 0; rep < o->reps; rep++) {
 		struct bench_dev dev;
@@ -315,7 +335,6 @@ fail:
 		munmap(buf, size);
 		break;
 	}
-	free(out);
 
 	tap(calls_ok, "%s_fault_%s_calls_succeed", o->label, kind);
 	if (be)
@@ -485,12 +504,11 @@ static double bench_cold_read(const struct bench_opts *o, size_t size, bool thp,
 	double t;
 
 	buf = bench_buffer(size, thp);
-	out = malloc(be->max_chunk < size ? be->max_chunk : size);
+	out = bench_out(be->max_chunk);
 	if (!buf || !out) {
 		t = -ENOMEM;
 		goto out;
 	}
-	memset(out, 0, be->max_chunk < size ? be->max_chunk : size);
 	if (window)
 		with_window.window = window;
 	t = bench_open(&with_window, &dev);
@@ -502,7 +520,6 @@ static double bench_cold_read(const struct bench_opts *o, size_t size, bool thp,
 		*table = bench_xa_node_bytes() - slab0;
 	be->close(&dev);
 out:
-	free(out);
 	if (buf)
 		munmap(buf, size);
 	return t;
