@@ -105,7 +105,8 @@ static void sim_txn_touch(struct sim_cmd *cmd, u64 pfn, u64 va, u32 len,
 
 	switch (cmd->op) {
 	case DRM_DEVMIR_OP_READ:
-		*staged = copy_to_user_nofault(cmd->ubuf + (va - cmd->addr), p, len);
+		*staged = !sim_config.direct_read ||
+			  copy_to_user_nofault(cmd->ubuf + (va - cmd->addr), p, len);
 		if (*staged)
 			memcpy(cmd->bounce, p, len);
 		break;

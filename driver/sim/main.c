@@ -97,6 +97,10 @@ static unsigned int ram_window_kb = 64;
 module_param(ram_window_kb, uint, 0444);
 MODULE_PARM_DESC(ram_window_kb, "Initial window a CPU fault on device memory migrates back, KiB (power of two, 4-2048, default 64)");
 
+static bool direct_read = true;
+module_param(direct_read, bool, 0444);
+MODULE_PARM_DESC(direct_read, "READ copies into the user buffer directly when its page is present, else through the bounce page (default true)");
+
 static bool hmm_compat;
 module_param(hmm_compat, bool, 0444);
 MODULE_PARM_DESC(hmm_compat, "Also expose devices 0 and 1 as test_hmm's /dev/hmm_dmirror0 and 1; they are then not peers (default false)");
@@ -175,6 +179,7 @@ static int sim_config_check(void)
 	c->devmem = (u64)devmem_mb << 20;
 	c->ram_window = (u64)ram_window_kb << 10;
 	c->hmm_compat = hmm_compat;
+	c->direct_read = direct_read;
 
 	if (!c->ndevices || c->ndevices > ARRAY_SIZE(sim_devices))
 		return -EINVAL;

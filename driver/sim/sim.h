@@ -59,6 +59,8 @@ struct sim_compat;
  * @max_asids: Address-space ids per device.
  * @devmem: Bytes of device memory per device (0: none).
  * @ram_window: Initial migrate_to_ram window, bytes.
+ * @direct_read: Whether a READ copies straight into the user buffer when
+ *	that page of it is present (else always through the bounce page).
  * @hmm_compat: Whether devices 0 and 1 are also /dev/hmm_dmirror0 and 1
  *	(compat.c); their devices are then not peers, like test_hmm's.
  */
@@ -75,6 +77,7 @@ struct sim_config {
 	unsigned int max_asids;
 	u64 devmem;
 	u64 ram_window;
+	bool direct_read;
 	bool hmm_compat;
 };
 
