@@ -42,6 +42,7 @@
  * @size: Buffer of the fault group.
  * @migrate_size: Buffer of the migrate group.
  * @window_size: Buffer of the window group.
+ * @mem_size: The smaller buffer of the mem group (the other is twice it).
  * @reps: Repetitions of each measurement.
  * @first_rep: Number of the first repetition in the rows (-R), so that
  *	repetitions run as separate, interleaved processes stay apart.
@@ -55,7 +56,7 @@ struct bench_opts {
 	const struct bench_backend *backend;
 	const char *label;
 	const char *groups;
-	size_t size, migrate_size, window_size;
+	size_t size, migrate_size, window_size, mem_size;
 	int reps, first_rep;
 	uint64_t window;
 	size_t scale[BENCH_MAX_LIST];
@@ -434,18 +435,26 @@ static void group_migrate_cpu(const struct bench_opts *o)
 {
 	size_t size = o->migrate_size, n = size / PAGE, i;
 	bool exact = true, moved_ok = true;
-	uint64_t *src, *dst;
+	uint64_t *src, *dst_map;
 	int *nodes, *status;
+	char *dst;
 	void **pages;
 	int rep, dir;
 	double t0;
 
+	/* The destination is skewed like bench_out()'s, for the same reason. */
 	src = bench_buffer(size, false);
-	dst = bench_buffer(size, false);
-	if (!src || !dst) {
+	dst_map = bench_buffer(size + HUGE_2M, false);
+	if (!src || !dst_map) {
 		tap(false, "cpu_memcpy_setup");
 		return;
 	}
+	dst = (char *)dst_map + BENCH_OUT_SKEW;
+	/*
+	 * Two ways, the faster being the limit: one call (glibc may choose
+	 * non-temporal stores for it) and one call per page, as a migration
+	 * copies.
+	 */
 	for (rep = 0; rep < o->reps; rep++) {
 		t0 = now();
 		memcpy(dst, src, size);
@@ -453,8 +462,16 @@ static void group_migrate_cpu(const struct bench_opts *o)
 		if (memcmp(dst, src, size))
 			exact = false;
 		memset(dst, 0, size);
+
+		t0 = now();
+		for (i = 0; i < n; i++)
+			memcpy(dst + i * PAGE, (char *)src + i * PAGE, PAGE);
+		row("memcpy_4k", o, size, rep, now() - t0, size);
+		if (memcmp(dst, src, size))
+			exact = false;
+		memset(dst, 0, size);
 	}
-	munmap(dst, size);
+	munmap(dst_map, size + HUGE_2M);
 	tap(exact, "cpu_memcpy_exact");
 
 	if (numa_available() < 0 || numa_max_node() < 1) {
@@ -533,6 +550,54 @@ out:
 	if (buf)
 		munmap(buf, size);
 	return t;
+}
+
+/*
+ * Mirror memory of THP leaves at -G and twice that (1 and 2 GiB by
+ * default): what one more GiB costs
+ * (the upper directories are paid once per mirror, whatever its size).
+ * The device reads one word per 2 MiB, which faults in the whole huge
+ * leaf, so no data need copying. Needs a backend that reports its table.
+ */
+static void group_mem_thp(const struct bench_opts *o)
+{
+	const struct bench_backend *be = o->backend;
+	bool calls_ok = true, thp_ok = true;
+	uint64_t word;
+	size_t times;
+	int rep;
+
+	for (times = 1; times <= 2; times++) {
+		size_t size = times * o->mem_size, off;
+
+		for (rep = 0; rep < o->reps && calls_ok; rep++) {
+			struct bench_dev dev;
+			uint64_t *buf;
+
+			buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE,
+					      MAP_PRIVATE);
+			if (buf == MAP_FAILED || bench_open(o, &dev)) {
+				calls_ok = false;
+				if (buf != MAP_FAILED)
+					munmap(buf, size);
+				break;
+			}
+			madvise(buf, size, MADV_HUGEPAGE);
+			for (off = 0; off < size; off += HUGE_2M)
+				*(uint64_t *)((char *)buf + off) = off;
+			if (thp_kib(buf) < (long)(size >> 10) * 9 / 10)
+				thp_ok = false;
+			for (off = 0; off < size && calls_ok; off += HUGE_2M)
+				if (be->read(&dev, (char *)buf + off, sizeof(word), &word) ||
+				    word != off)
+					calls_ok = false;
+			row_bytes("mem_thp_sparse", o, size, rep, be->table_bytes(&dev));
+			be->close(&dev);
+			munmap(buf, size);
+		}
+	}
+	tap(calls_ok, "%s_mem_thp_reads_exact", o->label);
+	tap(thp_ok, "%s_mem_thp_backed", o->label);
 }
 
 /* Cold-read cost from the smallest to the largest size of -S. */
@@ -639,13 +704,14 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
-		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB]\n"
-		"  -g  groups, comma-separated: fault,migrate,scale,window (default fault,migrate)\n"
+		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB]\n"
+		"  -g  groups, comma-separated: fault,migrate,scale,window,mem (default fault,migrate)\n"
 		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
 		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
 		"  -w  fault-ahead window on native devices (default: the device's)\n"
 		"  -S  scale-group sizes (default 16,64,256,1024)\n"
-		"  -W  window-group windows (default 4,16,64,256,1024,2048)  -V  its buffer (default 64)\n");
+		"  -W  window-group windows (default 4,16,64,256,1024,2048)  -V  its buffer (default 64)\n"
+		"  -G  mem-group buffer, THP, measured at it and twice it (default 1024)\n");
 	exit(2);
 }
 
@@ -656,6 +722,7 @@ int main(int argc, char **argv)
 		.size = MIB(256),
 		.migrate_size = MIB(128),
 		.window_size = MIB(64),
+		.mem_size = MIB(1024),
 		.reps = 5,
 	};
 	const char *backend = NULL, *scale = "16,64,256,1024",
@@ -663,7 +730,7 @@ int main(int argc, char **argv)
 	uint64_t list[BENCH_MAX_LIST];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:")) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'l': o.label = optarg; break;
@@ -671,6 +738,7 @@ int main(int argc, char **argv)
 		case 's': o.size = parse_mib(optarg); break;
 		case 'm': o.migrate_size = parse_mib(optarg); break;
 		case 'V': o.window_size = parse_mib(optarg); break;
+		case 'G': o.mem_size = parse_mib(optarg) & ~(HUGE_2M - 1); break;
 		case 'r': o.reps = atoi(optarg); break;
 		case 'R': o.first_rep = atoi(optarg); break;
 		case 'w': o.window = strtoull(optarg, NULL, 10) << 10; break;
@@ -680,6 +748,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!backend || !o.label || !o.size || !o.migrate_size || !o.window_size ||
+	    !o.mem_size ||
 	    o.reps < 1 || o.reps > 100 || o.first_rep < 0 || optind != argc)
 		usage();
 	if (!strcmp(backend, "native"))
@@ -711,6 +780,8 @@ int main(int argc, char **argv)
 		group_scale(&o);
 	if (o.backend && has_group(&o, "window"))
 		group_window(&o);
+	if (o.backend && o.backend->set_window && has_group(&o, "mem"))
+		group_mem_thp(&o);
 	tap(timings_sane, "%s_timings_positive_and_finite", o.label);
 	return tap_failed ? 1 : 0;
 }

@@ -11,21 +11,21 @@
 # usage: bench.sh [smoke] [KEY=VALUE...]
 #   smoke      tiny sizes, 2 repetitions: does it run, are the numbers sane
 #   SIZE=MiB MIGRATE=MiB REPS=N WINDOW=KiB SCALE=MiB:... WINDOWS=KiB:...
-#   WSIZE=MiB  (defaults: see below)
+#   WSIZE=MiB MEM=MiB  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
 
 SIM= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
-WINDOWS=4,16,64,256,1024,2048 WSIZE=64
+WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024
 smoke=0
 if [ "$1" = smoke ]; then
 	smoke=1
-	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4
+	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4 MEM=4
 	shift
 fi
 for kv in "$@"; do
 	case $kv in
 	# Lists may use ':' (the VM runner's -a cannot carry commas).
-	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*)
+	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*|MEM=*)
 		eval "$(echo "$kv" | tr : ,)" ;;
 	SIM=*) SIM=$(echo "${kv#SIM=}" | tr + ' ') ;;
 	*) echo "not ok 1 bench_arguments (unknown '$kv')"; exit 1 ;;
@@ -44,7 +44,7 @@ info cpus "$(grep -c ^processor /proc/cpuinfo)"
 info memory_kib "$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
 info nodes "$(ls -d /sys/devices/system/node/node* | wc -l)"
 info thp "$(cat /sys/kernel/mm/transparent_hugepage/enabled)"
-info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M sim='$SIM'"
+info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M mem=${MEM}M sim='$SIM'"
 
 # Every repetition is its own round: native, test_hmm and the CPU baselines
 # take turns, so that a slow spell of the (shared, emulated) machine hits
@@ -88,8 +88,8 @@ fi
 r=0
 while [ $r -lt $rounds ]; do
 	rep=$((r * per))
-	bench -b native -l native -g fault,migrate,scale,window -w "$WINDOW" \
-		-S "$SCALE" -W "$WINDOWS" -V "$WSIZE" $sizes -R $rep
+	bench -b native -l native -g fault,migrate,scale,window,mem -w "$WINDOW" \
+		-S "$SCALE" -W "$WINDOWS" -V "$WSIZE" -G "$MEM" $sizes -R $rep
 	[ $peer = 1 ] && bench -b hmm -l test_hmm -g fault,migrate,scale \
 		-S "$SCALE" $sizes -R $rep
 	# The CPU alone: memcpy, move_pages between the two NUMA nodes, and
