@@ -5,8 +5,10 @@
  * Worker processes, each with several threads, run a table of operations on
  * an arena of slots: device READ, WRITE and atomics of self-verifying
  * patterns, against CPU refills, munmap, mmap, mprotect, madvise(DONTNEED),
- * fault-policy changes and fork (children that verify and write their copy
- * and exit, or are SIGKILLed mid-access). Every word of a slot holds its
+ * fault-policy changes, migrations to device memory and back (MIGRATE; CPU
+ * accesses fault device pages back by themselves) and fork (children that
+ * verify and write their copy and exit, or are SIGKILLed mid-access). Every
+ * word of a slot holds its
  * own virtual address and a generation; the page model (torture_model.h)
  * says what each page may hold, and every access is checked against it.
  *
@@ -41,6 +43,7 @@
 
 #include "devmir_test.h"
 #include "stress.h"
+#include "torture_migrate.h"
 #include "torture_model.h"
 
 #define MAX_PROCS	8
@@ -67,6 +70,7 @@ struct counters {
 	uint64_t outcome[MAX_OPS][O_NR];
 	uint64_t words, mismatches, bad_errno, corruptions, reports;
 	uint64_t child_ok, child_killed, child_failed, swept, check_failed;
+	uint64_t migrate_bad_counts;
 };
 
 struct worker {
@@ -200,14 +204,18 @@ static struct tm_slot *pick_slot(struct worker *w)
 	return &slots[dm_rng_below(&w->rng, NSLOTS)];
 }
 
-static void op_dev_read(struct worker *w, struct tm_slot *s, unsigned int op)
+/*
+ * A device READ of a random part of pages [@p0, @p0 + @n) through @dev,
+ * counted as operation @op, mismatches reported as @what.
+ */
+static void dev_read_run(struct worker *w, struct tm_slot *s, unsigned int op,
+			 const char *what, unsigned int p0, unsigned int n,
+			 unsigned int dev)
 {
 	struct drm_devmir_access acc = { .op = DRM_DEVMIR_OP_READ };
-	unsigned int p0, n, dev = dm_rng_below(&w->rng, cfg.ndev);
 	uint64_t off, end;
 	int ret, quiet;
 
-	tm_pick_run(s, &w->rng, &p0, &n);
 	off = p0 * PAGE + 8 * dm_rng_below(&w->rng, PAGE / 8);
 	end = (p0 + n - 1) * PAGE + 8 * (1 + dm_rng_below(&w->rng, PAGE / 8));
 	if (end <= off)
@@ -228,7 +236,15 @@ static void op_dev_read(struct worker *w, struct tm_slot *s, unsigned int op)
 	quiet = tm_quiet(w->aseq, w->bseq);
 	classify(w, op, ret, quiet, tm_all_prot(w->a, n, TM_RO), acc.flags != 0);
 	if (!ret)
-		verify("dev_read", s, acc.addr, acc.size, w->rbuf, w->a, w->b, p0, ret);
+		verify(what, s, acc.addr, acc.size, w->rbuf, w->a, w->b, p0, ret);
+}
+
+static void op_dev_read(struct worker *w, struct tm_slot *s, unsigned int op)
+{
+	unsigned int p0, n, dev = dm_rng_below(&w->rng, cfg.ndev);
+
+	tm_pick_run(s, &w->rng, &p0, &n);
+	dev_read_run(w, s, op, "dev_read", p0, n, dev);
 }
 
 static void op_dev_write(struct worker *w, struct tm_slot *s, unsigned int op)
@@ -366,6 +382,11 @@ static void op_cpu_refill(struct worker *w, struct tm_slot *s, unsigned int op)
 	bump(&ctr->outcome[op][O_OK], 1);
 }
 
+/*
+ * Fault-ahead window and batch; half the time the window a CPU fault on a
+ * device page migrates back, and 30 % of the time fault-driven migration
+ * (off, first fault, or a threshold of 1..16 faults per 2 MiB).
+ */
 static void op_policy(struct worker *w, struct tm_slot *s, unsigned int op)
 {
 	unsigned int dev = dm_rng_below(&w->rng, cfg.ndev);
@@ -376,7 +397,73 @@ static void op_policy(struct worker *w, struct tm_slot *s, unsigned int op)
 	};
 
 	(void)s;
+	if (dm_rng_percent(&w->rng, 50)) {
+		pol.flags |= DRM_DEVMIR_POLICY_RAM_WINDOW;
+		pol.ram_window = DRM_DEVMIR_WINDOW_MIN << dm_rng_below(&w->rng, 10);
+	}
+	if (dm_rng_percent(&w->rng, 30)) {
+		pol.flags |= DRM_DEVMIR_POLICY_MIGRATE;
+		pol.migrate_mode = dm_rng_below(&w->rng, 3);
+		if (pol.migrate_mode == DRM_DEVMIR_MIGRATE_THRESHOLD)
+			pol.migrate_threshold = 1 + dm_rng_below(&w->rng, 16);
+	}
 	classify(w, op, dm_ioctl(dev_fd[dev], DRM_IOCTL_DEVMIR_SET_POLICY, &pol), 1, 1, 0);
+}
+
+/*
+ * MIGRATE of a random run of a slot to a random device's memory or back,
+ * 50 % as PREFETCH. It takes no lock of the slot: it races device reads,
+ * writes and atomics, CPU refills (which fault device pages back) and
+ * mapping changes, and changes no content, so the model stays as it is.
+ * The call is checked (tmig_check()); half of the migrations to a device
+ * are followed by a device READ of the run (counted as dev_read), from the
+ * device memory of the same device or, through a peer's fault, of another.
+ */
+static void migrate_run(struct worker *w, struct tm_slot *s, unsigned int op,
+			uint32_t direction)
+{
+	unsigned int dev = dm_rng_below(&w->rng, cfg.ndev);
+	struct tmig_call c = { .direction = direction };
+	enum tmig_verdict v;
+	char why[160];
+	int quiet;
+
+	tm_pick_run(s, &w->rng, &c.p0, &c.n);
+	if (dm_rng_percent(&w->rng, 50))
+		c.flags = DRM_DEVMIR_MIGRATE_PREFETCH;
+	tm_snap(s, c.p0, c.n, w->a, &w->aseq);
+	tmig_run(s, dev_fd[dev], w->fi_fd, &c);
+	tm_snap(s, c.p0, c.n, w->b, &w->bseq);
+	quiet = tm_quiet(w->aseq, w->bseq);
+
+	bump(&ctr->outcome[op][c.ret == 0 ? O_OK : c.ret == -EFAULT ? O_EFAULT :
+			       c.ret == -EBUSY ? O_EBUSY : c.ret == -ENOMEM ? O_ENOMEM :
+			       O_BAD], 1);
+	if (!quiet)
+		bump(&ctr->outcome[op][O_RACED], 1);
+	v = tmig_check(&c, w->a, quiet, cfg.fi != 0, why, sizeof(why));
+	if (v != TMIG_OK) {
+		bump(v == TMIG_BAD_ERRNO ? &ctr->bad_errno : &ctr->migrate_bad_counts, 1);
+		report("BAD %s %s: slot %ld pages %u+%u flags %#x: ret %d: %s",
+		       v == TMIG_BAD_ERRNO ? "ERRNO" : "COUNTS", op_name(op),
+		       (long)(s - slots), c.p0, c.n, c.flags, c.ret, why);
+	}
+	if (direction == DRM_DEVMIR_MIGRATE_TO_DEVICE && !c.ret &&
+	    dm_rng_percent(&w->rng, 50)) {
+		if (dm_rng_percent(&w->rng, 25))
+			dev = dm_rng_below(&w->rng, cfg.ndev);
+		dev_read_run(w, s, 0, "migrated_read", c.p0, c.n, dev);
+	}
+}
+
+static void op_migrate_dev(struct worker *w, struct tm_slot *s, unsigned int op)
+{
+	migrate_run(w, s, op, DRM_DEVMIR_MIGRATE_TO_DEVICE);
+}
+
+static void op_migrate_sys(struct worker *w, struct tm_slot *s, unsigned int op)
+{
+	migrate_run(w, s, op, DRM_DEVMIR_MIGRATE_TO_SYSTEM);
 }
 
 /* -X: damage a word the model says is exact, without telling the model. */
@@ -516,12 +603,9 @@ static void op_fork(struct worker *w, struct tm_slot *s, unsigned int op)
 	bump(&ctr->outcome[op][O_OK], 1);
 }
 
-/*
- * The operations and their weights; migrations to and from device memory
- * slot in here as two more rows.
- */
+/* The operations and their weights. */
 static struct torture_op ops[] = {
-	{ "dev_read",      40, op_dev_read },
+	{ "dev_read",      40, op_dev_read },	/* first: migrate_run() reads as it */
 	{ "dev_write",     12, op_dev_write },
 	{ "dev_atomic",     8, op_dev_atomic },
 	{ "cpu_refill",     8, op_cpu_refill },
@@ -530,6 +614,8 @@ static struct torture_op ops[] = {
 	{ "mprotect",       6, op_mprotect },
 	{ "madv_dontneed",  5, op_dontneed },
 	{ "policy",         2, op_policy },
+	{ "migrate_dev",    4, op_migrate_dev },
+	{ "migrate_sys",    3, op_migrate_sys },
 	{ "fork",           1, op_fork },
 	{ "corrupt",        0, op_corrupt },
 };
@@ -754,8 +840,9 @@ static void print_counts(void)
 int main(int argc, char **argv)
 {
 	unsigned int p, exited, bad_exit = 0;
+	struct tmig_sample before;
 	pid_t pids[MAX_PROCS];
-	int base_objects, objects;
+	int base_objects, objects, have_before;
 
 	parse_args(argc, argv);
 	cfg.ndev = dm_count();
@@ -775,7 +862,10 @@ int main(int argc, char **argv)
 		cfg.threads, cfg.ndev,
 		!cfg.fi ? "" : cfg.fi == 1 + DM_FI_SLAB ? ", under failslab" :
 		", under fail_page_alloc", cfg.corrupt ? ", corrupting on purpose (-X)" : "");
+	/* Sampling opens files: wait for their mirrors to go again. */
 	base_objects = dm_mirror_objects();
+	have_before = !tmig_sample(cfg.ndev, &before);
+	base_objects = dm_wait_mirror_objects(base_objects, 10);
 	if (cfg.fi && dm_fi_arm(cfg.fi - 1, cfg.fi_percent, 0)) {
 		dm_tap_skip("no fault-injection debugfs", "torture");
 		return dm_tap_done();
@@ -820,5 +910,8 @@ int main(int argc, char **argv)
 		dm_tap(objects == base_objects,
 		       "torture_mirrors_freed (%d mirror objects, %d before)", objects,
 		       base_objects);
+	tmig_verdict(cfg.ndev, have_before ? &before : NULL, ctr->migrate_bad_counts,
+		     op_find("migrate_dev", 11)->weight && op_find("cpu_refill", 10)->weight &&
+		     !cfg.fi);
 	return dm_tap_done();
 }
