@@ -14,10 +14,18 @@
  * Afterwards the device must still work, every mirror must pass its
  * debugfs self-check, and closing the files must free them all.
  *
- * usage: devmirror_fuzz [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page]
+ * With -C the same is done to the test_hmm compatible devices
+ * /dev/hmm_dmirror0..1 (devmirror_sim.ko hmm_compat=1): the eight commands
+ * of the kernel's lib/test_hmm_uapi.h and raw 'H' numbers, with targets
+ * that include a mapping of the device file itself; afterwards both the
+ * compat devices and the render nodes must work.
+ *
+ * usage: devmirror_fuzz [-C] [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page]
  *                       [-P PERCENT] [-p PREFIX] [-v]
+ *   -C  fuzz /dev/hmm_dmirror0..1 instead of the render nodes
  *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 1000000
- *       on the debug kernel)
+ *       on the debug kernel; with -C $DM_FUZZ_COMPAT_CALLS, else 20000;
+ *       200000 on the debug kernel)
  *   -s  seed (default 1; printed). With -j 1 a run replays exactly; with
  *       more threads each thread's stream replays, their interleaving not.
  *   -j  fuzzing threads (2), each with its own files and stream
@@ -43,22 +51,28 @@
 #include "devmir_test.h"
 #include "stress.h"
 #include "fuzz_args.h"
+#include "hmm_uapi.h"
 
 #define MAX_THREADS	8
 #define MAX_DEVS	4
 #define CONTROL_EVERY	1000		/* calls between control READs */
 #define STALL_SECONDS	120
 
-enum { RES_OK, RES_EINVAL, RES_EFAULT, RES_EBUSY, RES_ENOMEM, RES_EBADF, RES_OTHER, RES_NR };
+enum {
+	RES_OK, RES_EINVAL, RES_EFAULT, RES_EBUSY, RES_ENOMEM, RES_EBADF, RES_EOPNOTSUPP,
+	RES_EPERM, RES_ENOENT, RES_OTHER, RES_NR
+};
+
 static const char *const result_names[RES_NR] = {
-	"ok", "einval", "efault", "ebusy", "enomem", "ebadf", "other",
+	"ok", "einval", "efault", "ebusy", "enomem", "ebadf", "eopnotsup", "eperm",
+	"enoent", "other",
 };
 
 static uint8_t *control;	/* never a fuzz target: control READs only */
 
 static struct {
 	unsigned long calls;
-	unsigned int threads, fi, fi_percent, verbose;
+	unsigned int threads, fi, fi_percent, verbose, compat;
 	uint64_t seed;
 	unsigned int ndev;
 } cfg = { .threads = 2, .fi_percent = 10, .seed = 1 };
@@ -75,7 +89,7 @@ struct fuzzer {
 	uint8_t *control_out;		/* never a fuzz target */
 	unsigned long done, limit;
 	unsigned long count[FZ_NR][RES_NR];
-	unsigned long unexpected, control_ok, control_bad, reopen;
+	unsigned long unexpected, control_ok, control_bad, reopen, bad_counts;
 	/* The call in flight, for the stall report. */
 	unsigned long cur_index;
 	unsigned long cur_cmd;
@@ -85,6 +99,27 @@ struct fuzzer {
 };
 
 static struct fuzzer fuzzers[MAX_THREADS];
+
+/* Device @index: its render node, or with -C /dev/hmm_dmirror@index. */
+static int open_dev(unsigned int index)
+{
+	char path[32];
+
+	if (!cfg.compat)
+		return dm_open(index);
+	snprintf(path, sizeof(path), "/dev/hmm_dmirror%u", index);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+/* test_hmm command @cmd on @npages pages from @addr, bounce buffer @ptr. */
+static int hmm_cmd(int fd, unsigned long cmd, const void *addr, uint64_t npages, void *ptr)
+{
+	struct hmm_dmirror_cmd c = {
+		.addr = (uintptr_t)addr, .ptr = (uintptr_t)ptr, .npages = npages,
+	};
+
+	return dm_ioctl(fd, cmd, &c);
+}
 
 static int result_of(int ret)
 {
@@ -101,12 +136,22 @@ static int result_of(int ret)
 		return RES_ENOMEM;
 	case -EBADF:
 		return RES_EBADF;
+	case -EOPNOTSUPP:
+		return RES_EOPNOTSUPP;
+	case -EPERM:
+		return RES_EPERM;
+	case -ENOENT:
+		return RES_ENOENT;
 	default:
 		return RES_OTHER;
 	}
 }
 
-/* Whether @ret is a documented outcome of a call of @kind. */
+/*
+ * Whether @ret is a documented outcome of a call of @kind: docs/uapi.md for
+ * the render node, docs/compat.md (test_hmm's errors) for the compat
+ * devices. A raw number may reach any command of its device.
+ */
 static int expected(const struct fuzzer *f, unsigned int kind, int ret)
 {
 	switch (ret) {
@@ -117,14 +162,50 @@ static int expected(const struct fuzzer *f, unsigned int kind, int ret)
 	case -EFAULT:
 		return 1;
 	case -EBUSY:
-		return kind == FZ_ACCESS || kind == FZ_RAW;
+		/* ACCESS and MIGRATE; test_hmm: engine retries, EXCLUSIVE refused. */
+		return kind == FZ_ACCESS || kind == FZ_MIGRATE || kind == FZ_RAW ||
+		       kind == FZ_HMM_READ || kind == FZ_HMM_WRITE || kind == FZ_HMM_TO_DEV ||
+		       kind == FZ_HMM_SNAPSHOT || kind == FZ_HMM_EXCLUSIVE ||
+		       kind == FZ_HMM_RAW;
 	case -ENOMEM:
-		return cfg.fi || kind == FZ_SNAPSHOT;
+		return cfg.fi || kind == FZ_SNAPSHOT || kind == FZ_MIGRATE;
+	case -EOPNOTSUPP:
+		/* MIGRATE of pages that can never move (shared, file). */
+		return kind == FZ_MIGRATE || kind == FZ_RAW;
+	case -EPERM:
+		/* test_hmm: WRITE to read-only memory, CHECK_EXCLUSIVE still held. */
+		return kind == FZ_HMM_WRITE || kind == FZ_HMM_CHECK_EXCLUSIVE ||
+		       kind == FZ_HMM_RAW;
+	case -ENOENT:
+		/* test_hmm: MIGRATE_TO_DEV left pages outside this device. */
+		return kind == FZ_HMM_TO_DEV || kind == FZ_HMM_RAW;
 	case -EBADF:
 		return f->foreign && kind != FZ_VERSION;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * A MIGRATE that returned 0, -ENOMEM, -EBUSY or -EOPNOTSUPP accounts for
+ * every page it was asked for (docs/uapi.md); checked when the argument
+ * lies whole in the argument pages (else it may not be readable).
+ * -ENOMEM with no counts: no memory for the scratch space.
+ */
+static int migrate_counts_ok(const struct fuzzer *f, const void *arg, int ret)
+{
+	const struct drm_devmir_migrate *m = arg;
+	uint64_t total;
+
+	if ((const uint8_t *)arg < f->args ||
+	    (const uint8_t *)arg + sizeof(*m) > f->args + FZ_ARG_PAGES * PAGE)
+		return 1;
+	if (ret != 0 && ret != -ENOMEM && ret != -EBUSY && ret != -EOPNOTSUPP)
+		return 1;
+	total = dm_migrate_total(m);
+	if (ret == -ENOMEM && !total)
+		return 1;
+	return !(m->size % PAGE) && total == m->size / PAGE;
 }
 
 static void describe(const struct fuzzer *f, const char *what, unsigned long cmd,
@@ -148,7 +229,8 @@ static void describe(const struct fuzzer *f, const char *what, unsigned long cmd
 static void control_read(struct fuzzer *f, unsigned int dev)
 {
 	uint8_t *out = f->control_out;
-	int ret = dm_read(f->fds[dev], control, PAGE, out);
+	int ret = cfg.compat ? hmm_cmd(f->fds[dev], HMM_DMIRROR_READ, control, 1, out) :
+		  dm_read(f->fds[dev], control, PAGE, out);
 
 	if (!ret && buf_check(out, PAGE, 77) == -1) {
 		f->control_ok++;
@@ -173,10 +255,13 @@ static void fuzz_loop(struct fuzzer *f)
 		if (!f->foreign && dm_rng_below(&f->rng, 2000) == 0) {
 			/* Close and reopen while other threads use the mirror. */
 			close(f->fds[dev]);
-			f->fds[dev] = dm_open(dev);
+			f->fds[dev] = open_dev(dev);
 			f->reopen++;
 		}
-		cmd = fz_build_call(&f->rng, f->args, &devices[dev], &kind, &arg);
+		if (cfg.compat)
+			cmd = fz_build_hmm_call(&f->rng, f->args, &kind, &arg);
+		else
+			cmd = fz_build_call(&f->rng, f->args, &devices[dev], &kind, &arg);
 		__atomic_store_n(&f->cur_cmd, cmd, __ATOMIC_RELAXED);
 		f->cur_arg = arg;
 		__atomic_store_n(&f->cur_index, f->done, __ATOMIC_RELEASE);
@@ -192,6 +277,9 @@ static void fuzz_loop(struct fuzzer *f)
 		if (!expected(f, kind, ret)) {
 			if (f->unexpected++ < 10)
 				describe(f, "UNEXPECTED", cmd, arg, ret);
+		} else if (kind == FZ_MIGRATE && !migrate_counts_ok(f, arg, ret)) {
+			if (f->bad_counts++ < 10)
+				describe(f, "MIGRATE COUNTS", cmd, arg, ret);
 		}
 		if (!f->foreign && f->done % CONTROL_EVERY == CONTROL_EVERY - 1)
 			control_read(f, dev);
@@ -226,7 +314,7 @@ static int setup_fuzzer(struct fuzzer *f, unsigned int index, unsigned long limi
 	    mprotect(f->args + FZ_ARG_PAGES * PAGE, PAGE, PROT_NONE))
 		return -1;
 	for (d = 0; d < cfg.ndev; d++) {
-		f->fds[d] = dm_open(d);
+		f->fds[d] = open_dev(d);
 		if (f->fds[d] < 0)
 			return -1;
 	}
@@ -322,10 +410,41 @@ static int device_works(unsigned int dev)
 	return ok;
 }
 
+/*
+ * A compat device after the storm: WRITE/READ round trip, the pages to the
+ * device (all of them, else -ENOENT) and back, SNAPSHOT, all exact.
+ */
+static int hmm_device_works(unsigned int dev)
+{
+	size_t size = KIB(256), npages = size / PAGE;
+	uint8_t *buf, *out;
+	int fd = open_dev(dev), ok;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	out = malloc(size);
+	if (fd < 0 || buf == MAP_FAILED || !out)
+		return 0;
+	buf_fill(out, size, 43);
+	ok = !hmm_cmd(fd, HMM_DMIRROR_WRITE, buf, npages, out) && buf_check(buf, size, 43) == -1 &&
+	     !hmm_cmd(fd, HMM_DMIRROR_READ, buf, npages, out) && buf_check(out, size, 43) == -1 &&
+	     !hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, npages, out) &&
+	     buf_check(out, size, 43) == -1 &&
+	     !hmm_cmd(fd, HMM_DMIRROR_SNAPSHOT, buf, npages, out) &&
+	     buf_check_byte(out, npages, HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL |
+			    HMM_DMIRROR_PROT_WRITE) == -1 &&
+	     !hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, npages, out) &&
+	     buf_check(buf, size, 43) == -1;
+	close(fd);
+	munmap(buf, size);
+	free(out);
+	return ok;
+}
+
 static int bad_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page] [-P PERCENT] [-p PREFIX] [-v]\n",
+		"usage: %s [-C] [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page] [-P PERCENT]\n"
+		"       [-p PREFIX] [-v]\n",
 		prog);
 	return 2;
 }
@@ -335,15 +454,22 @@ static void print_counts(unsigned long total, uint64_t ns)
 	unsigned int k, r, t;
 	unsigned long sum[RES_NR];
 
-	dm_note("%-12s %9s %9s %9s %9s %9s %9s %9s", "ioctl", result_names[0],
+	unsigned long any;
+
+	dm_note("%-14s %8s %8s %8s %8s %8s %8s %9s %8s %8s %8s", "ioctl", result_names[0],
 		result_names[1], result_names[2], result_names[3], result_names[4],
-		result_names[5], result_names[6]);
+		result_names[5], result_names[6], result_names[7], result_names[8],
+		result_names[9]);
 	for (k = 0; k < FZ_NR; k++) {
-		for (r = 0; r < RES_NR; r++)
+		for (r = 0, any = 0; r < RES_NR; r++) {
 			for (t = 0, sum[r] = 0; t < cfg.threads; t++)
 				sum[r] += fuzzers[t].count[k][r];
-		dm_note("%-12s %9lu %9lu %9lu %9lu %9lu %9lu %9lu", fz_kind_names[k],
-			sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6]);
+			any += sum[r];
+		}
+		if (any)
+			dm_note("%-14s %8lu %8lu %8lu %8lu %8lu %8lu %9lu %8lu %8lu %8lu",
+				fz_kind_names[k], sum[0], sum[1], sum[2], sum[3], sum[4],
+				sum[5], sum[6], sum[7], sum[8], sum[9]);
 	}
 	dm_note("%lu calls in %.1f s (%.0f calls/s)", total, ns / 1e9,
 		total / (ns / 1e9));
@@ -351,16 +477,21 @@ static void print_counts(unsigned long total, uint64_t ns)
 
 int main(int argc, char **argv)
 {
-	unsigned long total = 0, unexpected = 0, control_ok = 0, control_bad = 0;
+	unsigned long total = 0, unexpected = 0, control_ok = 0, control_bad = 0, bad_counts = 0;
+	int calls_given = 0;
 	int opt, base_objects, objects, stalled, foreign;
 	unsigned int t, d;
 	uint64_t start;
 
 	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 1000000);
-	while ((opt = getopt(argc, argv, "n:s:j:F:P:p:v")) != -1) {
+	while ((opt = getopt(argc, argv, "Cn:s:j:F:P:p:v")) != -1) {
 		switch (opt) {
+		case 'C':
+			cfg.compat = 1;
+			break;
 		case 'n':
 			cfg.calls = strtoul(optarg, NULL, 0);
+			calls_given = 1;
 			break;
 		case 's':
 			cfg.seed = strtoull(optarg, NULL, 0);
@@ -389,12 +520,27 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.threads || cfg.threads > MAX_THREADS)
 		return 2;
+	if (cfg.compat && !calls_given)
+		cfg.calls = dm_knob("DM_FUZZ_COMPAT_CALLS", 20000, 200000);
 	cfg.ndev = dm_count();
 	if (cfg.ndev > MAX_DEVS)
 		cfg.ndev = MAX_DEVS;
 	if (!cfg.ndev) {
 		dm_tap_skip("no devmirror render node (is devmirror_sim loaded?)", "fuzz");
 		return dm_tap_done();
+	}
+	if (cfg.compat) {
+		/* Devices 0 and 1 only; each must be there. */
+		cfg.ndev = cfg.ndev < 2 ? cfg.ndev : 2;
+		for (d = 0; d < cfg.ndev; d++) {
+			int fd = open_dev(d);
+
+			if (fd < 0) {
+				dm_tap_skip("no /dev/hmm_dmirror (hmm_compat=1?)", "fuzz");
+				return dm_tap_done();
+			}
+			close(fd);
+		}
 	}
 	base_objects = dm_mirror_objects();
 	for (d = 0; d < cfg.ndev; d++) {
@@ -408,8 +554,14 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	control = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	if (fz_setup_regions() || control == MAP_FAILED)
+	if (control == MAP_FAILED)
 		return 1;
+	/* With -C, one more target region: a mapping of device 0's file. */
+	t = cfg.compat ? open_dev(0) : -1;
+	if (fz_setup_regions(t))
+		return 1;
+	if (cfg.compat)
+		close(t);
 	buf_fill(control, PAGE, 77);
 	for (t = 0; t < cfg.threads; t++)
 		if (setup_fuzzer(&fuzzers[t], t, cfg.calls / cfg.threads +
@@ -419,9 +571,11 @@ int main(int argc, char **argv)
 		dm_tap_skip("no fault-injection debugfs", "fuzz");
 		return dm_tap_done();
 	}
-	dm_note("seed %llu, %lu calls, %u threads, %u devices%s (replay: -s %llu -j 1 -n N -v)",
+	dm_note("seed %llu, %lu calls, %u threads, %u %s%s (replay: %s-s %llu -j 1 -n N -v)",
 		(unsigned long long)cfg.seed, cfg.calls, cfg.threads, cfg.ndev,
-		cfg.fi ? " under fault injection" : "", (unsigned long long)cfg.seed);
+		cfg.compat ? "test_hmm compatible devices" : "devices",
+		cfg.fi ? " under fault injection" : "", cfg.compat ? "-C " : "",
+		(unsigned long long)cfg.seed);
 
 	start = dm_now_ns();
 	for (t = 0; t < cfg.threads; t++)
@@ -441,6 +595,7 @@ int main(int argc, char **argv)
 		unexpected += fuzzers[t].unexpected;
 		control_ok += fuzzers[t].control_ok;
 		control_bad += fuzzers[t].control_bad;
+		bad_counts += fuzzers[t].bad_counts;
 	}
 	print_counts(total, dm_now_ns() - start);
 	if (cfg.fi)
@@ -448,16 +603,23 @@ int main(int argc, char **argv)
 
 	dm_tap(total == cfg.calls, "fuzz_every_call_returns (%lu calls)", total);
 	dm_tap(!unexpected, "fuzz_errnos_documented (%lu unexpected)", unexpected);
+	if (!cfg.compat)
+		dm_tap(!bad_counts, "fuzz_migrate_counts_add_up (%lu bad)", bad_counts);
 	dm_tap(!control_bad && (control_ok || cfg.calls < CONTROL_EVERY * cfg.threads),
 	       "fuzz_control_reads_exact (%lu)", control_ok);
 	foreign = foreign_child(cfg.calls / 20 < 5000 ? cfg.calls / 20 : 5000);
 	dm_tap(!foreign, "fuzz_foreign_process_refused");
-	for (d = 0; d < cfg.ndev; d++)
+	for (d = 0; d < cfg.ndev; d++) {
+		if (cfg.compat)
+			dm_tap(hmm_device_works(d), "fuzz_hmm_dmirror%u_works_after", d);
 		dm_tap(device_works(d), "fuzz_device_%u_works_after", d);
+	}
 	dm_tap(!dm_mirror_check_failures(), "fuzz_mirror_self_check");
 	for (t = 0; t < cfg.threads; t++)
 		for (d = 0; d < cfg.ndev; d++)
 			close(fuzzers[t].fds[d]);
+	if (cfg.compat && fz_drop_mixed_region())
+		dm_note("munmap of the device-file region: %s", strerror(errno));
 	objects = dm_wait_mirror_objects(base_objects, 10);
 	if (base_objects < 0)
 		dm_tap_skip("no debugfs", "fuzz_mirrors_freed");

@@ -11,17 +11,26 @@
 
 #include "devmir_test.h"
 #include "fuzz_args.h"
+#include "hmm_uapi.h"
 
 const char *const fz_kind_names[FZ_NR] = {
 	"get_info", "access", "set_policy", "get_policy", "snapshot", "stats",
-	"reset_stats", "raw", "version",
+	"reset_stats", "migrate", "raw", "version",
+	"hmm_read", "hmm_write", "hmm_to_dev", "hmm_to_sys", "hmm_snapshot",
+	"hmm_exclusive", "hmm_check_excl", "hmm_release", "hmm_raw",
 };
 
-/* Relative frequency of each kind. */
-static const unsigned int fz_kind_weight[FZ_NR] = { 4, 40, 8, 4, 15, 5, 3, 16, 5 };
+/* Relative frequency of each kind (render node, then test_hmm). */
+static const unsigned int fz_kind_weight[FZ_NR] = {
+	4, 40, 8, 4, 15, 5, 3, 2, 16, 5,
+	20, 20, 12, 8, 10, 8, 5, 4, 10,
+};
 
-/* The memory arguments may point at. */
-enum { RG_ARENA, RG_SMALL, RG_RO, RG_NONE, RG_SHM, RG_HOLE, RG_NR };
+/*
+ * The memory arguments may point at; RG_MIXED is a mapping of a test_hmm
+ * compatible device file, or PROT_NONE without one.
+ */
+enum { RG_ARENA, RG_SMALL, RG_RO, RG_NONE, RG_SHM, RG_HOLE, RG_MIXED, RG_NR };
 static struct {
 	uint8_t *addr;
 	size_t len;
@@ -32,7 +41,7 @@ static struct {
  * guards: a pointer a little past a region (near()) lands in a guard, never
  * in the program's own memory.
  */
-int fz_setup_regions(void)
+int fz_setup_regions(int mixed_fd)
 {
 	size_t small = KIB(64), guard = KIB(64), total;
 	uint8_t *p, *base;
@@ -68,7 +77,18 @@ int fz_setup_regions(void)
 		return -1;
 	close(memfd);
 	munmap(regions[RG_HOLE].addr, small);
+	if (mixed_fd >= 0 &&
+	    mmap(regions[RG_MIXED].addr, small, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, mixed_fd, 0) == MAP_FAILED)
+		return -1;
 	return 0;
+}
+
+int fz_drop_mixed_region(void)
+{
+	/* A PROT_NONE guard again, as without a device file. */
+	return mmap(regions[RG_MIXED].addr, regions[RG_MIXED].len, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ? -1 : 0;
 }
 
 static uint64_t pick_u64(struct dm_rng *rng);
@@ -111,7 +131,9 @@ static uint64_t pick_size(struct dm_rng *rng)
 	static const uint64_t sizes[] = {
 		0, 1, 7, 8, 9, 255, 256, 1023, 1024, 4095, 4096, 4097, 8192,
 		65536, HUGE_2M - 1, HUGE_2M, HUGE_2M + 1, DRM_DEVMIR_ACCESS_MAX_SIZE - 1,
-		DRM_DEVMIR_ACCESS_MAX_SIZE, DRM_DEVMIR_ACCESS_MAX_SIZE + 1, ~0ULL,
+		DRM_DEVMIR_ACCESS_MAX_SIZE, DRM_DEVMIR_ACCESS_MAX_SIZE + 1,
+		DRM_DEVMIR_MIGRATE_MAX_SIZE - 4096, DRM_DEVMIR_MIGRATE_MAX_SIZE,
+		DRM_DEVMIR_MIGRATE_MAX_SIZE + 1, DRM_DEVMIR_MIGRATE_MAX_SIZE + 4096, ~0ULL,
 		~0ULL - 4095, 1ULL << 63, 1ULL << 32,
 	};
 
@@ -175,6 +197,21 @@ static const struct field snapshot_fields[] = {
 	FIELD(struct drm_devmir_snapshot, addr), FIELD(struct drm_devmir_snapshot, npages),
 	FIELD(struct drm_devmir_snapshot, buffer), FIELD(struct drm_devmir_snapshot, mapped),
 	FIELD(struct drm_devmir_snapshot, flags), FIELD(struct drm_devmir_snapshot, pad),
+};
+
+static const struct field migrate_fields[] = {
+	FIELD(struct drm_devmir_migrate, addr), FIELD(struct drm_devmir_migrate, size),
+	FIELD(struct drm_devmir_migrate, migrated), FIELD(struct drm_devmir_migrate, already),
+	FIELD(struct drm_devmir_migrate, absent), FIELD(struct drm_devmir_migrate, failed[0]),
+	FIELD(struct drm_devmir_migrate, failed[7]), FIELD(struct drm_devmir_migrate, evicted),
+	FIELD(struct drm_devmir_migrate, bytes_copied),
+	FIELD(struct drm_devmir_migrate, direction), FIELD(struct drm_devmir_migrate, flags),
+};
+
+static const struct field hmm_fields[] = {
+	FIELD(struct hmm_dmirror_cmd, addr), FIELD(struct hmm_dmirror_cmd, ptr),
+	FIELD(struct hmm_dmirror_cmd, npages), FIELD(struct hmm_dmirror_cmd, cpages),
+	FIELD(struct hmm_dmirror_cmd, faults),
 };
 
 /*
@@ -277,27 +314,102 @@ static void fill_snapshot(struct dm_rng *rng, struct drm_devmir_snapshot *s)
 	mutate(rng, s, snapshot_fields, ARRAY_SIZE(snapshot_fields));
 }
 
-unsigned long fz_build_call(struct dm_rng *rng, uint8_t *args,
-			    const struct fz_device *dev, unsigned int *kind, void **argp)
+/*
+ * MIGRATE: a page-aligned run of a region (private, THP, shared memfd,
+ * read-only, PROT_NONE or the hole), either direction, half PREFETCH;
+ * output fields start as zeros and are mutated like the others. Runs are
+ * mostly short (up to 16 pages): a migration costs far more than the other
+ * calls, and big ones are the torture's business.
+ */
+static void fill_migrate(struct dm_rng *rng, struct drm_devmir_migrate *m)
+{
+	uint64_t addr, len;
+
+	pick_range(rng, pick_region(rng), PAGE, &addr, &len);
+	if (len > 16 * PAGE && dm_rng_percent(rng, 90))
+		len = 1 + dm_rng_below(rng, 16 * PAGE);
+	m->addr = addr;
+	m->size = (len + PAGE - 1) & ~(PAGE - 1);
+	m->direction = dm_rng_below(rng, 2);
+	m->flags = dm_rng_percent(rng, 50) ? DRM_DEVMIR_MIGRATE_PREFETCH : 0;
+	mutate(rng, m, migrate_fields, ARRAY_SIZE(migrate_fields));
+}
+
+/* A kind in [@first, @last] by fz_kind_weight. */
+static unsigned int pick_kind(struct dm_rng *rng, unsigned int first, unsigned int last)
 {
 	unsigned int total = 0, k;
-	unsigned long cmd = 0;
-	uint8_t *arg;
-	size_t i, len;
 	uint64_t r;
 
-	for (k = 0; k < FZ_NR; k++)
+	for (k = first; k <= last; k++)
 		total += fz_kind_weight[k];
 	r = dm_rng_below(rng, total);
-	for (k = 0; r >= fz_kind_weight[k]; k++)
+	for (k = first; r >= fz_kind_weight[k]; k++)
 		r -= fz_kind_weight[k];
-	*kind = k;
+	return k;
+}
 
-	/* Mostly at the start of the argument pages, sometimes straddling. */
-	arg = args;
+/* Mostly at the start of the argument pages, sometimes straddling. */
+static uint8_t *start_arg(struct dm_rng *rng, uint8_t *args)
+{
+	uint8_t *arg = args;
+
 	if (dm_rng_percent(rng, 5))
 		arg = args + FZ_ARG_PAGES * PAGE - 8 * (1 + dm_rng_below(rng, 32));
 	memset(args, 0, FZ_ARG_PAGES * PAGE);
+	return arg;
+}
+
+/*
+ * A random bit of a typed argument flipped (5 %), the argument moved to
+ * @arg, and 8 % of the time the pointer replaced: NULL, a kernel address,
+ * unmapped or read-only.
+ */
+static void *finish_arg(struct dm_rng *rng, uint8_t *args, uint8_t *arg, size_t len,
+			int typed)
+{
+	if (typed && dm_rng_percent(rng, 5))
+		args[dm_rng_below(rng, len)] ^= 1 << dm_rng_below(rng, 8);
+	if (arg != args)
+		memmove(arg, args, len < (size_t)(args + FZ_ARG_PAGES * PAGE - arg) ?
+			len : (size_t)(args + FZ_ARG_PAGES * PAGE - arg));
+
+	switch (dm_rng_below(rng, 50)) {
+	case 0:
+		return NULL;
+	case 1:
+		return (uint8_t *)(uintptr_t)DM_KERNEL_ADDR;
+	case 2:
+		return regions[RG_HOLE].addr;
+	case 3:
+		return regions[RG_RO].addr;
+	}
+	return arg;
+}
+
+/* Random bytes, mostly zero words, in the first @len bytes of @args. */
+static void fill_raw(struct dm_rng *rng, uint8_t *args, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		uint64_t v = dm_rng_percent(rng, 70) ? 0 : pick_u64(rng);
+
+		memcpy(args + i, &v, len - i < 8 ? len - i : 8);
+	}
+}
+
+unsigned long fz_build_call(struct dm_rng *rng, uint8_t *args,
+			    const struct fz_device *dev, unsigned int *kind, void **argp)
+{
+	unsigned long cmd = 0;
+	unsigned int k;
+	uint8_t *arg;
+	size_t len;
+
+	k = pick_kind(rng, FZ_GET_INFO, FZ_VERSION);
+	*kind = k;
+	arg = start_arg(rng, args);
 
 	switch (k) {
 	case FZ_GET_INFO:
@@ -333,6 +445,11 @@ unsigned long fz_build_call(struct dm_rng *rng, uint8_t *args,
 		fill_snapshot(rng, (void *)args);
 		cmd = DRM_IOCTL_DEVMIR_SNAPSHOT;
 		len = sizeof(struct drm_devmir_snapshot);
+		break;
+	case FZ_MIGRATE:
+		fill_migrate(rng, (void *)args);
+		cmd = DRM_IOCTL_DEVMIR_MIGRATE;
+		len = sizeof(struct drm_devmir_migrate);
 		break;
 	case FZ_STATS:
 	case FZ_RESET_STATS:
@@ -370,36 +487,62 @@ unsigned long fz_build_call(struct dm_rng *rng, uint8_t *args,
 
 		cmd = _IOC(dm_rng_below(rng, 4), DRM_IOCTL_BASE, nr, size);
 		len = size < FZ_ARG_PAGES * PAGE ? size : FZ_ARG_PAGES * PAGE;
-		for (i = 0; i < len; i += 8) {
-			uint64_t v = dm_rng_percent(rng, 70) ? 0 : pick_u64(rng);
+		fill_raw(rng, args, len);
+		break;
+	}
+	}
+	*argp = finish_arg(rng, args, arg, len, k != FZ_RAW);
+	return cmd;
+}
 
-			memcpy(args + i, &v, len - i < 8 ? len - i : 8);
-		}
-		break;
-	}
-	}
-	/* A few random bytes anywhere in a typed argument. */
-	if (k != FZ_RAW && dm_rng_percent(rng, 5))
-		args[dm_rng_below(rng, len)] ^= 1 << dm_rng_below(rng, 8);
-	if (arg != args)
-		memmove(arg, args, len < (size_t)(args + FZ_ARG_PAGES * PAGE - arg) ?
-			len : (size_t)(args + FZ_ARG_PAGES * PAGE - arg));
+/*
+ * A test_hmm command: target pages in a region (the device-file mapping
+ * 15 % of the time), bounce buffer @ptr in a region with room for the
+ * pages (bytes per page: 1 for SNAPSHOT, 4096 for the commands that copy
+ * data), then fields replaced.
+ */
+static void fill_hmm(struct dm_rng *rng, struct hmm_dmirror_cmd *c, unsigned int kind)
+{
+	unsigned int r = dm_rng_percent(rng, 15) ? RG_MIXED : pick_region(rng);
+	uint64_t addr, len, buf, blen, per = kind == FZ_HMM_SNAPSHOT ? 1 : PAGE;
 
-	switch (dm_rng_below(rng, 50)) {
-	case 0:
-		arg = NULL;
-		break;
-	case 1:
-		arg = (uint8_t *)(uintptr_t)DM_KERNEL_ADDR;
-		break;
-	case 2:
-		arg = regions[RG_HOLE].addr;
-		break;
-	case 3:
-		arg = regions[RG_RO].addr;
-		break;
+	pick_range(rng, r, PAGE, &addr, &len);
+	pick_range(rng, pick_region(rng), 1, &buf, &blen);
+	c->addr = addr;
+	c->npages = (len + PAGE - 1) / PAGE;
+	if (blen / per && c->npages > blen / per && dm_rng_percent(rng, 80))
+		c->npages = blen / per;
+	c->ptr = buf;
+	mutate(rng, c, hmm_fields, ARRAY_SIZE(hmm_fields));
+}
+
+unsigned long fz_build_hmm_call(struct dm_rng *rng, uint8_t *args, unsigned int *kind,
+				void **argp)
+{
+	static const unsigned long cmds[] = {
+		HMM_DMIRROR_READ, HMM_DMIRROR_WRITE, HMM_DMIRROR_MIGRATE_TO_DEV,
+		HMM_DMIRROR_MIGRATE_TO_SYS, HMM_DMIRROR_SNAPSHOT, HMM_DMIRROR_EXCLUSIVE,
+		HMM_DMIRROR_CHECK_EXCLUSIVE, HMM_DMIRROR_RELEASE,
+	};
+	unsigned int k = pick_kind(rng, FZ_HMM_READ, FZ_HMM_RAW), size;
+	unsigned long cmd;
+	uint8_t *arg;
+	size_t len;
+
+	*kind = k;
+	arg = start_arg(rng, args);
+	if (k == FZ_HMM_RAW) {
+		size = dm_rng_percent(rng, 50) ? dm_rng_below(rng, 64) :
+		       dm_rng_below(rng, 1 << 14);
+		cmd = _IOC(dm_rng_below(rng, 4), 'H', dm_rng_below(rng, 0x20), size);
+		len = size < FZ_ARG_PAGES * PAGE ? size : FZ_ARG_PAGES * PAGE;
+		fill_raw(rng, args, len);
+	} else {
+		fill_hmm(rng, (void *)args, k);
+		cmd = cmds[k - FZ_HMM_READ];
+		len = sizeof(struct hmm_dmirror_cmd);
 	}
-	*argp = arg;
+	*argp = finish_arg(rng, args, arg, len, k != FZ_HMM_RAW);
 	return cmd;
 }
 

@@ -12,6 +12,11 @@
  * little past a region lands in the program's own memory, at constants, or
  * anywhere. The argument pointer itself is sometimes NULL, a kernel address,
  * unmapped, read-only, or straddles into a PROT_NONE page.
+ *
+ * Two call sets: the render node's (fz_build_call()) and the test_hmm
+ * compatible devices' (fz_build_hmm_call(), struct hmm_dmirror_cmd of the
+ * kernel's lib/test_hmm_uapi.h), whose targets may also be a mapping of the
+ * device file itself (VM_MIXEDMAP, fz_setup_regions()).
  */
 #ifndef _DEVMIR_FUZZ_ARGS_H
 #define _DEVMIR_FUZZ_ARGS_H
@@ -26,9 +31,13 @@
 /* What a call is. */
 enum fz_kind {
 	FZ_GET_INFO, FZ_ACCESS, FZ_SET_POLICY, FZ_GET_POLICY, FZ_SNAPSHOT, FZ_STATS,
-	FZ_RESET_STATS,
+	FZ_RESET_STATS, FZ_MIGRATE,
 	FZ_RAW,		/* DRM_COMMAND_BASE + 0..0x5f, any direction and size */
 	FZ_VERSION,	/* DRM_IOCTL_VERSION, random lengths and pointers */
+	/* test_hmm compatible devices: HMM_DMIRROR_* */
+	FZ_HMM_READ, FZ_HMM_WRITE, FZ_HMM_TO_DEV, FZ_HMM_TO_SYS, FZ_HMM_SNAPSHOT,
+	FZ_HMM_EXCLUSIVE, FZ_HMM_CHECK_EXCLUSIVE, FZ_HMM_RELEASE,
+	FZ_HMM_RAW,	/* 'H' 0..0x1f, any direction and size */
 	FZ_NR
 };
 
@@ -44,8 +53,14 @@ struct fz_device {
 	uint32_t queue;
 };
 
-/* Map the regions arguments point at; 0 or -1. Once, before any call. */
-int fz_setup_regions(void);
+/*
+ * Map the regions arguments point at; 0 or -1. Once, before any call.
+ * @mixed_fd >= 0: a test_hmm compatible device file, of which 64 KiB are
+ * mapped as one more target region (for fz_build_hmm_call() only).
+ */
+int fz_setup_regions(int mixed_fd);
+/* Unmap the device-file region (it holds the file open); 0 or -1. */
+int fz_drop_mixed_region(void);
 /*
  * Build the next call of the stream @rng for device @dev in the argument
  * area @args: returns the request, sets *@kind and the argument pointer
@@ -53,5 +68,13 @@ int fz_setup_regions(void);
  */
 unsigned long fz_build_call(struct dm_rng *rng, uint8_t *args,
 			    const struct fz_device *dev, unsigned int *kind, void **argp);
+
+/*
+ * The same for a test_hmm compatible device: one of the eight commands or
+ * a raw 'H' number, its struct hmm_dmirror_cmd mostly valid (page-aligned
+ * target in a region, bounce buffer that fits) with fields replaced.
+ */
+unsigned long fz_build_hmm_call(struct dm_rng *rng, uint8_t *args, unsigned int *kind,
+				void **argp);
 
 #endif /* _DEVMIR_FUZZ_ARGS_H */

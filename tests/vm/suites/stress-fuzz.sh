@@ -1,10 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # stress-fuzz: devmirror_fuzz - random and boundary arguments to every
-# render-node ioctl (and raw driver-range numbers with random sizes), from
-# a fixed, printed seed; every call must return with a documented errno and
-# the device must work afterwards. $DM_FUZZ_CALLS calls, else 20000
-# (1000000 on the debug kernel); DM_TEST_ARGS are passed on (e.g. "-s 7").
+# render-node ioctl, MIGRATE included (and raw driver-range numbers with
+# random sizes), from a fixed, printed seed; every call must return with a
+# documented errno and the device must work afterwards. $DM_FUZZ_CALLS
+# calls, else 20000 (1000000 on the debug kernel). Then the same against the
+# test_hmm compatible devices /dev/hmm_dmirror0..1 (devmirror_sim.ko
+# reloaded with hmm_compat=1; devmirror_fuzz -C): $DM_FUZZ_COMPAT_CALLS,
+# else 20000 (200000 on the debug kernel). DM_TEST_ARGS are passed to both
+# runs (e.g. "-s 7").
 
 n=100
 rc=0
@@ -22,6 +26,19 @@ tap $? insmod_devmirror_sim
 
 rmmod devmirror_sim
 tap $? rmmod_devmirror_sim
+
+# test_hmm.ko owns the /dev/hmm_dmirror names while it is loaded.
+if grep -q '^test_hmm ' /proc/modules; then
+	tap 1 "insmod_devmirror_sim_hmm_compat (test_hmm.ko is loaded)"
+elif insmod /modules/devmirror_sim.ko hmm_compat=1; then
+	tap 0 insmod_devmirror_sim_hmm_compat
+	/tests/devmirror_fuzz -C -p compat_ "$@" || rc=1
+	rmmod devmirror_sim
+	tap $? rmmod_devmirror_sim_hmm_compat
+else
+	tap 1 insmod_devmirror_sim_hmm_compat
+fi
+
 rmmod devmirror
 tap $? rmmod_devmirror
 exit $rc

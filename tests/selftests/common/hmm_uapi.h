@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hmm_uapi.h - the ioctl ABI of the kernel's test_hmm (lib/test_hmm_uapi.h),
+ * which devmirror_sim.ko hmm_compat=1 speaks on /dev/hmm_dmirror0..1.
+ *
+ * Taken from the kernel source package, never retyped: the guest programs'
+ * PROG_CFLAGS have -isystem $(KSRC)/tools/testing/selftests, and the path
+ * below resolves against it to $(KSRC)/lib/test_hmm_uapi.h.
+ */
+#ifndef _DEVMIR_HMM_UAPI_H
+#define _DEVMIR_HMM_UAPI_H
+
+#include "../../../lib/test_hmm_uapi.h"
+
+#endif /* _DEVMIR_HMM_UAPI_H */
