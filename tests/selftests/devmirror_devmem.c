@@ -3,8 +3,9 @@
  * devmirror_devmem - the device memory pool and its lifetime: eviction under
  * oversubscription and its LRU order, pages split across two devices (peer
  * pages reported remote and migrated when touched), device pages across
- * fork(), exit, kill -9 in the middle of a migration and closing the file,
- * and a FOLL_LONGTERM pin forcing pages back. Data verified byte for byte.
+ * fork() and closing the file, and a FOLL_LONGTERM pin forcing pages back.
+ * Data verified byte for byte. (Exit with device pages and kill -9 in the
+ * middle of migrations are in devmirror_teardown's matrix.)
  *
  * The suite loads the simulator with a small device memory (devmem_mb) so
  * that twice the pool stays a few MiB.
@@ -353,77 +354,6 @@ TEST_F(devmem, fork_cow_device_pages)
 	munmap(buf, size);
 	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
 	free(out);
-}
-
-/* A process that exits with pages in device memory frees them. */
-TEST_F(devmem, exit_frees_device_pages)
-{
-	size_t size = KIB(512);
-	int status;
-	pid_t pid;
-
-	ASSERT_EQ(0ULL, dm_devmem_used(self->fd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-		int fd = dm_open(0);
-
-		if (buf == MAP_FAILED || fd < 0)
-			_exit(1);
-		buf_fill(buf, size, 57);
-		_exit(dm_to_device(fd, buf, size, NULL) ? 2 : 0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
-}
-
-/* kill -9 while migrations run: everything is freed, the device works. */
-TEST_F(devmem, kill_during_migration)
-{
-	size_t size = 2 * self->pool;
-	struct drm_devmir_stats st;
-	int status, ready[2];
-	uint8_t *buf, c;
-	pid_t pid;
-
-	ASSERT_EQ(0, pipe(ready));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int fd = dm_open(0);
-
-		buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-		if (buf == MAP_FAILED || fd < 0)
-			_exit(1);
-		buf_fill(buf, size, 67);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		for (;;) {
-			dm_to_device(fd, buf, size, NULL);
-			dm_to_system(fd, buf, size, NULL);
-		}
-	}
-	ASSERT_EQ(1, read(ready[0], &c, 1));
-	usleep(200 * 1000);	/* let it get into a migration; not asserted */
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFSIGNALED(status));
-	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
-
-	/* The device still migrates correctly. */
-	buf = buf_map(KIB(256), PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	ASSERT_NE(MAP_FAILED, buf);
-	buf_fill(buf, KIB(256), 68);
-	ASSERT_EQ(0, dm_to_device(self->fd, buf, KIB(256), NULL));
-	ASSERT_EQ(-1, buf_check(buf, KIB(256), 68));
-	ASSERT_EQ(0, dm_stats(self->fd, DRM_DEVMIR_STATS_DEVICE, &st));
-	EXPECT_EQ(0ULL, st.devmem_used);
-	close(ready[0]);
-	close(ready[1]);
-	munmap(buf, KIB(256));
 }
 
 /*

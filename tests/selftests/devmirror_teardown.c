@@ -8,6 +8,10 @@
  * mirrors that remain pass their self-check and the device still works; the
  * debug kernel's kmemleak scan at the end of the run finds no leak.
  *
+ * Pages in device memory are part of the matrix: a process exiting with
+ * them, SIGKILL in the middle of migrations, and module unload while they
+ * live; after those the pool of every device is back to its use before.
+ *
  * Module tests unload and reload devmirror_sim.ko and devmirror.ko from
  * $DM_MODULE_DIR (default /modules) and skip when they are not there;
  * $DM_TEARDOWN_CYCLES (default 100) sets the load/unload cycles and
@@ -29,6 +33,7 @@
 #include "kselftest_harness.h"
 #include "devmir_test.h"
 #include "stress.h"
+#include "teardown_helpers.h"
 
 #define SETTLE_S	10	/* bound on deferred releases settling */
 
@@ -53,30 +58,6 @@ static uint8_t *populate(int fd, size_t size, int huge, unsigned int seed)
 	}
 	free(out);
 	return buf;
-}
-
-/* A READ/WRITE round trip on device @index through a fresh file. */
-static int device_works(unsigned int index)
-{
-	size_t size = KIB(128);
-	uint8_t *buf, *out;
-	int fd = dm_open(index), ok;
-
-	if (fd < 0)
-		return 0;
-	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	out = malloc(size);
-	ok = buf != MAP_FAILED && out;
-	if (ok) {
-		buf_fill(out, size, 99);
-		ok = !dm_write(fd, buf, size, out) && buf_check(buf, size, 99) == -1 &&
-		     !dm_read(fd, buf, size, out) && buf_check(out, size, 99) == -1;
-	}
-	close(fd);
-	if (buf != MAP_FAILED)
-		munmap(buf, size);
-	free(out);
-	return ok;
 }
 
 static int wait_child(pid_t pid)
@@ -115,7 +96,7 @@ FIXTURE_TEARDOWN(td)
 	ASSERT_EQ(self->objects, dm_wait_mirror_objects(self->objects, SETTLE_S)); \
 	ASSERT_EQ(0, dm_mirror_check_failures());				\
 	for (__d = 0; __d < self->ndev; __d++)					\
-		ASSERT_TRUE(device_works(__d));					\
+		ASSERT_TRUE(tdh_device_works(__d));				\
 } while (0)
 
 /* Close every file before exit: the mirrors go at the last close. */
@@ -294,50 +275,6 @@ TEST_F(td, exit_during_access)
 	ASSERT_CLEAN();
 }
 
-/*
- * A child (and @procs - 1 sibling processes) faulting fresh memory in as
- * fast as it can, page by page, until killed.
- */
-static void fault_forever(int ready, int procs, int writes)
-{
-	size_t size = MIB(8);
-	unsigned int engine = 0;
-	uint8_t *buf, *out;
-	int fd;
-
-	while (--procs > 0) {
-		if (fork() == 0) {
-			close(ready);	/* only the first process reports */
-			ready = -1;
-			break;
-		}
-	}
-	fd = dm_open(0);
-	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	out = malloc(size);
-	if (fd < 0 || buf == MAP_FAILED || !out || dm_set_window(fd, PAGE) ||
-	    dm_set_batch(fd, 1))
-		_exit(1);
-	for (;;) {
-		struct drm_devmir_access acc = {
-			.op = writes ? DRM_DEVMIR_OP_WRITE : DRM_DEVMIR_OP_READ,
-			.addr = (uintptr_t)buf,
-			.size = size,
-			.buffer = (uintptr_t)out,
-			.engine = engine++ & 1,
-		};
-
-		if (ready >= 0) {
-			if (write(ready, "r", 1) != 1)
-				_exit(1);
-			close(ready);
-			ready = -1;
-		}
-		dm_access(fd, &acc);
-		madvise(buf, size, MADV_DONTNEED);
-	}
-}
-
 static void kill_mid_fault(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(td) *self, int writes, int procs)
 {
@@ -362,7 +299,7 @@ static void kill_mid_fault(struct __test_metadata *_metadata,
 		if (pid == 0) {
 			close(ready[0]);
 			setpgid(0, 0);
-			fault_forever(ready[1], procs, writes);
+			tdh_fault_forever(ready[1], procs, writes);
 		}
 		close(ready[1]);
 		ASSERT_EQ(1, read(ready[0], &c, 1));
@@ -391,6 +328,93 @@ TEST_F_TIMEOUT(td, kill9_mid_fault, 300)
 TEST_F_TIMEOUT(td, kill9_mid_write_fault_group, 300)
 {
 	kill_mid_fault(_metadata, self, 1, 3);
+}
+
+/*
+ * Exit with pages in the device memory of two devices (2 MiB of THP and
+ * 1 MiB): once with both files open, once after closing them, which leaves
+ * the pages where they are. They are all returned when the process exits.
+ */
+TEST_F(td, exit_with_device_pages)
+{
+	uint64_t before = tdh_devmem_used(self->ndev), held = (MIB(2) + MIB(1)) / PAGE;
+	int round, cmd[2], rep[2];
+	char c;
+	pid_t pid;
+
+	ASSERT_NE(~0ULL, before);
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, pipe(cmd));
+		ASSERT_EQ(0, pipe(rep));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			close(cmd[1]);
+			close(rep[0]);
+			tdh_hold(cmd[0], rep[1], self->ndev, MIB(2));
+		}
+		close(cmd[0]);
+		close(rep[1]);
+		ASSERT_EQ(1, read(rep[0], &c, 1));
+		ASSERT_EQ('r', c);
+		EXPECT_EQ(before + held, tdh_devmem_used(self->ndev));
+		if (round) {
+			ASSERT_EQ(1, write(cmd[1], "c", 1));
+			ASSERT_EQ(1, read(rep[0], &c, 1));
+			EXPECT_EQ(before + held, tdh_devmem_used(self->ndev));
+		}
+		ASSERT_EQ(1, write(cmd[1], "x", 1));
+		ASSERT_EQ(0, wait_child(pid));
+		close(cmd[1]);
+		close(rep[0]);
+		EXPECT_EQ(before, tdh_wait_devmem_used(self->ndev, before, SETTLE_S));
+	}
+	ASSERT_CLEAN();
+}
+
+/*
+ * SIGKILL at a random 0-100 ms point of a child migrating 8 MiB to device
+ * 0, device 1 and back in a loop (with the suite's small pool, migrations
+ * to a device evict): every device page is returned, the devices work.
+ */
+TEST_F_TIMEOUT(td, kill9_mid_migration, 300)
+{
+	unsigned long rounds = dm_knob("DM_TEARDOWN_KILLS", 20, 20), i;
+	uint64_t before = tdh_devmem_used(self->ndev);
+	struct drm_devmir_stats st0, st1;
+	struct dm_rng rng;
+	int fd = dm_open(0), ready[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_NE(~0ULL, before);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st0));
+	dm_rng_init(&rng, 1, 100);
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(0, pipe(ready));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			close(ready[0]);
+			tdh_migrate_forever(ready[1], self->ndev, MIB(8));
+		}
+		close(ready[1]);
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+		close(ready[0]);
+		usleep(dm_rng_below(&rng, 100000));
+		kill(pid, SIGKILL);
+		ASSERT_EQ(1000 + SIGKILL, wait_child(pid));
+	}
+	ASSERT_EQ(0, dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st1));
+	TH_LOG("%lu kills; device 0: %llu pages migrated in, %llu out, %llu evictions", rounds,
+	       (unsigned long long)(st1.migrated_to_device - st0.migrated_to_device),
+	       (unsigned long long)(st1.migrated_to_system - st0.migrated_to_system),
+	       (unsigned long long)(st1.evictions - st0.evictions));
+	EXPECT_LT(st0.migrated_to_device, st1.migrated_to_device);
+	close(fd);
+	EXPECT_EQ(before, tdh_wait_devmem_used(self->ndev, before, SETTLE_S));
+	ASSERT_CLEAN();
 }
 
 /*
@@ -482,8 +506,8 @@ TEST_F(mod, unload_refused_while_open)
 
 	ASSERT_EQ(0, reload(self, ""));
 	ASSERT_EQ(2U, dm_count());
-	ASSERT_TRUE(device_works(0));
-	ASSERT_TRUE(device_works(1));
+	ASSERT_TRUE(tdh_device_works(0));
+	ASSERT_TRUE(tdh_device_works(1));
 }
 
 /* A process that exits with files open and mirrors populated unpins. */
@@ -502,7 +526,58 @@ TEST_F(mod, unload_after_exit_with_files_open)
 	}
 	ASSERT_EQ(0, wait_child(pid));
 	ASSERT_EQ(0, reload(self, ""));
-	ASSERT_TRUE(device_works(0));
+	ASSERT_TRUE(tdh_device_works(0));
+}
+
+/*
+ * Unload with pages in device memory (2 MiB + 1 MiB of a process on two
+ * devices): refused while the process holds its files, and nothing moves;
+ * once it closed them, the unload evicts every page to system memory and
+ * succeeds, and the process then reads its data intact from the CPU.
+ */
+TEST_F(mod, unload_with_device_pages)
+{
+	unsigned int ndev = dm_count(), d;
+	uint64_t held = (MIB(2) + MIB(1)) / PAGE, before;
+	int cmd[2], rep[2], ret;
+	pid_t pid;
+	char c;
+
+	before = tdh_devmem_used(ndev);
+	ASSERT_NE(~0ULL, before);
+	ASSERT_EQ(0, pipe(cmd));
+	ASSERT_EQ(0, pipe(rep));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(cmd[1]);
+		close(rep[0]);
+		tdh_hold(cmd[0], rep[1], ndev, MIB(2));
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	ASSERT_EQ(1, read(rep[0], &c, 1));
+	ASSERT_EQ('r', c);
+	ASSERT_EQ(before + held, tdh_devmem_used(ndev));
+
+	ret = dm_module_unload("devmirror_sim");
+	TH_LOG("delete_module(devmirror_sim) with device pages and files open: %s",
+	       strerror(-ret));
+	ASSERT_TRUE(refused(ret));
+	EXPECT_EQ(before + held, tdh_devmem_used(ndev));
+
+	ASSERT_EQ(1, write(cmd[1], "c", 1));
+	ASSERT_EQ(1, read(rep[0], &c, 1));
+	ASSERT_EQ(0, unload_settled("devmirror_sim"));
+	ASSERT_EQ(1, write(cmd[1], "v", 1));
+	EXPECT_EQ(0, wait_child(pid));	/* data intact, read with no device */
+	close(cmd[1]);
+	close(rep[0]);
+
+	ASSERT_EQ(0, dm_module_load(self->sim, ""));
+	ASSERT_EQ(0ULL, tdh_devmem_used(ndev));
+	for (d = 0; d < ndev; d++)
+		ASSERT_TRUE(tdh_device_works(d));
 }
 
 /* Load and unload both modules again and again, in varying shapes. */
@@ -525,7 +600,7 @@ TEST_F_TIMEOUT(mod, load_unload_cycles, 1200)
 		ASSERT_EQ(n, dm_count());
 		if (i % 10 == 9)
 			for (d = 0; d < n; d++)
-				ASSERT_TRUE(device_works(d));
+				ASSERT_TRUE(tdh_device_works(d));
 	}
 	TH_LOG("%lu load/unload cycles, %.0f ms each", cycles,
 	       (dm_now_ns() - start) / 1e6 / cycles);
@@ -603,7 +678,7 @@ TEST_F(fi, nth_open_close)
 	}
 	TH_LOG("open+close: %u fault sites, %u made the call fail", n - 1, failed);
 	ASSERT_LT(1U, n);
-	ASSERT_TRUE(device_works(0));
+	ASSERT_TRUE(tdh_device_works(0));
 }
 
 /*
@@ -728,7 +803,7 @@ TEST_F(fi, nth_last_close)
 			break;
 	}
 	TH_LOG("last close: %u fault sites", n - 1);
-	ASSERT_TRUE(device_works(0));
+	ASSERT_TRUE(tdh_device_works(0));
 }
 
 /*
@@ -783,7 +858,7 @@ static void random_faults(struct __test_metadata *_metadata, FIXTURE_DATA(fi) *s
 	ASSERT_LT(0U, failed);	/* the injection did bite */
 	ASSERT_EQ(self->objects, dm_wait_mirror_objects(self->objects, SETTLE_S));
 	ASSERT_EQ(0, dm_mirror_check_failures());
-	ASSERT_TRUE(device_works(0));
+	ASSERT_TRUE(tdh_device_works(0));
 }
 
 TEST_F_TIMEOUT(fi, failslab_open_read_close, 300)

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # devmirror-devmem: the device memory pool with a small pool (devmem_mb=4):
 # oversubscription at twice the pool, LRU eviction, two devices (remote
-# pages, device-to-device), fork/exit/kill -9/close with device pages, a
-# FOLL_LONGTERM pin (devmirror_devmem); then, without test arguments, module
+# pages, device-to-device), fork/close with device pages, a FOLL_LONGTERM
+# pin (devmirror_devmem; exit and kill -9 with device pages are in the
+# teardown matrix, stress-teardown); then, without test arguments, module
 # unload with device pages still live (safe: evicted to system memory) and
 # while a process holds a file (EBUSY), checked by devmirror_hold.
 

@@ -1,15 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # stress-teardown: the teardown matrix (devmirror_teardown): close before
-# exit, exit with files open (and a process still holding them), close and
-# exit during accesses, SIGKILL mid-fault, module unload refused while a
-# file is open and allowed after, 100 load/unload cycles, and allocation
-# failures (fail-nth, failslab, fail_page_alloc) at every point of open,
-# access and close. DM_TEST_ARGS (e.g. "-t kill9_mid_fault") selects tests.
+# exit, exit with files open (and a process still holding them), exit with
+# pages in device memory, close and exit during accesses, SIGKILL mid-fault
+# and mid-migration, module unload refused while a file is open and allowed
+# after, unload with live device pages, 100 load/unload cycles, and
+# allocation failures (fail-nth, failslab, fail_page_alloc) at every point
+# of open, access and close. The simulator starts with 4 MiB of device
+# memory per device, so that the 8 MiB migrations of kill9_mid_migration
+# evict (the module tests reload it with the defaults). DM_TEST_ARGS (e.g.
+# "-t kill9_mid_fault") selects tests.
 
 fail() { echo "not ok $1 $2"; exit 1; }
 insmod /modules/devmirror.ko || fail 901 insmod_devmirror
-insmod /modules/devmirror_sim.ko || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
+insmod /modules/devmirror_sim.ko devmem_mb=4 || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
 
 DM_MODULE_DIR=/modules /tests/devmirror_teardown "$@"
 rc=$?
