@@ -243,7 +243,7 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 {
 	struct devmir_device *dev = dm->dev;
 	struct devmir_evict_buf *buf;
-	unsigned int n, i, ncopy = 0;
+	unsigned int n, i, k, done, ncopy = 0;
 	unsigned long moved = 0;
 
 	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
@@ -272,17 +272,25 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 		buf->dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
 
-	if (ncopy && dev->ops->copy(dev, buf->copy_dst, buf->copy_src, ncopy)) {
-		for (i = 0; i < n; i++) {
+	if (ncopy) {
+		/* Teardown must finish: no injected copy failure there. */
+		done = all ? ncopy : devmir_inject_copy_limit(ncopy);
+		if (done && dev->ops->copy(dev, buf->copy_dst, buf->copy_src, done))
+			done = 0;
+		/*
+		 * Victims whose copy did not happen stay in device memory: no
+		 * destination, so migrate_device_pages() leaves them. The copy
+		 * entries are in victim order.
+		 */
+		for (i = 0, k = 0; i < n && done < ncopy; i++) {
 			struct page *dpage = migrate_pfn_to_page(buf->dst[i]);
 
-			if (!dpage)
+			if (!dpage || k++ < done)
 				continue;
 			unlock_page(dpage);
 			put_page(dpage);
 			buf->dst[i] = 0;
 		}
-		ncopy = 0;
 	}
 
 	migrate_device_pages(buf->src, buf->dst, n);
@@ -335,7 +343,11 @@ struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 			spin_unlock(&dm->lock);
 			return NULL;
 		}
-		dp = list_first_entry_or_null(&dm->free, struct devmir_devpage, node);
+		/* The pool_exhaust point: as if every page were in use. */
+		dp = NULL;
+		if (!devmir_inject(DEVMIR_INJECT_POOL_EXHAUST, NULL))
+			dp = list_first_entry_or_null(&dm->free,
+						      struct devmir_devpage, node);
 		if (dp) {
 			list_del_init(&dp->node);
 			dp->state = DEVMIR_DP_ALLOCATED;

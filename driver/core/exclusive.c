@@ -159,7 +159,7 @@ int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
 		}
 
 		mutex_lock(&mirror->update_lock);
-		if (mmu_interval_read_retry(&mirror->notifier, seq)) {
+		if (devmir_read_retry(&mirror->notifier, seq)) {
 			mutex_unlock(&mirror->update_lock);
 			unlock_page(page);
 			put_page(page);

@@ -37,6 +37,20 @@ static bool devmir_vma_ok(struct vm_area_struct *vma, bool write)
 	return !write || (vma->vm_flags & VM_WRITE);
 }
 
+/*
+ * hmm_range_fault(), and then -EBUSY as if an invalidation had raced it when
+ * the hmm_busy injection point fires: the pages were faulted, the caller
+ * throws the result away and retries, as it does for a real race.
+ */
+static int devmir_hmm_range_fault(struct hmm_range *range)
+{
+	int ret = hmm_range_fault(range);
+
+	if (!ret && devmir_inject(DEVMIR_INJECT_HMM_BUSY, NULL))
+		return -EBUSY;
+	return ret;
+}
+
 /**
  * devmir_range_check() - Check that a user range may be mirrored.
  * @mm: The mm; the caller holds a user reference.
@@ -273,14 +287,14 @@ int devmir_probe_range(struct devmir_mirror *mirror, u64 start, u64 end,
 		    ++attempts > DEVMIR_FAULT_MIN_ATTEMPTS)
 			return -EBUSY;
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
-		ret = hmm_range_fault(&range);
+		ret = devmir_hmm_range_fault(&range);
 		if (ret == -EBUSY)
 			continue;
 		if (ret || !populate)
 			return ret;
 
 		mutex_lock(&mirror->update_lock);
-		if (mmu_interval_read_retry(range.notifier, range.notifier_seq)) {
+		if (devmir_read_retry(range.notifier, range.notifier_seq)) {
 			mutex_unlock(&mirror->update_lock);
 			continue;
 		}
@@ -345,7 +359,7 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		}
 		if (!ret) {
 			devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
-			ret = hmm_range_fault(&range);
+			ret = devmir_hmm_range_fault(&range);
 		}
 		/*
 		 * A peer's device page or a read-only device page for a write
@@ -380,7 +394,7 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 			return ret;
 
 		mutex_lock(&mirror->update_lock);
-		if (mmu_interval_read_retry(range.notifier, range.notifier_seq)) {
+		if (devmir_read_retry(range.notifier, range.notifier_seq)) {
 			mutex_unlock(&mirror->update_lock);
 			devmir_stat_add(mirror, DEVMIR_STAT_HMM_RETRIES, 1);
 			continue;

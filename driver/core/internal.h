@@ -36,6 +36,10 @@
  *
  *   rcu_read_lock                      (lock-free device walks, leaf)
  *
+ *   devmir_inject_lock                 (mutex, inject.c: debugfs writes of
+ *                                        the injection points only; the
+ *                                        hooks themselves take no lock)
+ *
  * Nothing under mirror->update_lock may sleep in reclaim: the lock is taken
  * from invalidations that reclaim itself issues. Allocations under it use
  * DEVMIR_GFP_LOCKED; everything else is allocated before it is taken.
@@ -48,6 +52,7 @@
 #include <linux/atomic.h>
 #include <linux/hmm.h>
 #include <linux/idr.h>
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
@@ -309,6 +314,89 @@ void devmir_debugfs_device_init(struct devmir_device *dev);
 void devmir_debugfs_device_fini(struct devmir_device *dev);
 void devmir_debugfs_mirror_init(struct devmir_mirror *mirror);
 void devmir_debugfs_mirror_fini(struct devmir_mirror *mirror);
+
+/**
+ * enum devmir_inject_id - The core's fault-injection points (inject.c,
+ * DOC: Fault injection).
+ * @DEVMIR_INJECT_HMM_BUSY: hmm_range_fault() reports -EBUSY after it ran.
+ * @DEVMIR_INJECT_SEQ_BUMP: mmu_interval_read_retry() reports a moved
+ *	notifier sequence between the fault and the commit.
+ * @DEVMIR_INJECT_POOL_EXHAUST: The device-memory pool looks empty.
+ * @DEVMIR_INJECT_COPY_FAIL: The copy of a migration batch fails part way.
+ * @DEVMIR_INJECT_NR: Number of points.
+ */
+enum devmir_inject_id {
+	DEVMIR_INJECT_HMM_BUSY,
+	DEVMIR_INJECT_SEQ_BUMP,
+	DEVMIR_INJECT_POOL_EXHAUST,
+	DEVMIR_INJECT_COPY_FAIL,
+	DEVMIR_INJECT_NR
+};
+
+/* inject.c */
+#ifdef CONFIG_DEBUG_FS
+DECLARE_STATIC_KEY_FALSE(devmir_inject_enabled);
+bool __devmir_inject(enum devmir_inject_id id, u64 *draw);
+void devmir_inject_init(struct dentry *root);
+
+/**
+ * devmir_inject() - Whether an injection point fails this call.
+ * @id: The point.
+ * @draw: NULL, or receives random bits of the point's stream when it fails.
+ *
+ * Context: Any context; never sleeps, takes no lock.
+ * Return: True if the caller must act as if the operation failed; always
+ * false (one static branch) while every point is off.
+ */
+static inline bool devmir_inject(enum devmir_inject_id id, u64 *draw)
+{
+	return static_branch_unlikely(&devmir_inject_enabled) &&
+	       __devmir_inject(id, draw);
+}
+#else
+static inline bool devmir_inject(enum devmir_inject_id id, u64 *draw)
+{
+	return false;
+}
+
+static inline void devmir_inject_init(struct dentry *root)
+{
+}
+#endif
+
+/**
+ * devmir_read_retry() - mmu_interval_read_retry() with the seq_bump point.
+ * @notifier: The mirror's interval notifier.
+ * @seq: The sequence from mmu_interval_read_begin().
+ *
+ * Context: The caller holds the mirror's update lock.
+ * Return: True if an invalidation ran since @seq (or one is injected): the
+ * caller must not commit what it read and must retry.
+ */
+static inline bool devmir_read_retry(struct mmu_interval_notifier *notifier,
+				     unsigned long seq)
+{
+	return mmu_interval_read_retry(notifier, seq) ||
+	       devmir_inject(DEVMIR_INJECT_SEQ_BUMP, NULL);
+}
+
+/**
+ * devmir_inject_copy_limit() - Pages of a copy batch to copy before an
+ * injected copy failure.
+ * @n: Pages in the batch, at least 1.
+ *
+ * Context: Any context.
+ * Return: @n normally; when the copy_fail point fires, a number below @n
+ * (0 included): the pages from there on must be treated as not copied.
+ */
+static inline unsigned int devmir_inject_copy_limit(unsigned int n)
+{
+	u64 draw;
+
+	if (!devmir_inject(DEVMIR_INJECT_COPY_FAIL, &draw))
+		return n;
+	return draw % n;
+}
 
 /**
  * devmir_va_end() - End of the address space a mirror can map.

@@ -39,6 +39,10 @@
  * device pages of the device and of its peers are selected; each source page
  * is copied by the device that owns it.
  *
+ * A page whose copy failed does not migrate: it keeps its data where they
+ * were and counts as failed (%DEVMIR_MIGRATE_FAIL_NOMEM); the pages of the
+ * batch that were copied before the failure migrate normally.
+ *
  * Every page of the range is accounted for: moved, already at the
  * destination, absent (nothing to move back), or failed with a reason
  * (&enum devmir_migrate_fail). Pages migrate_vma_setup() did not collect
@@ -230,7 +234,7 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
 	};
 	u64 evicted = res->evicted, bytes = 0;
-	unsigned int ncopy = 0, k;
+	unsigned int ncopy = 0, done, k;
 	bool unknown = false;
 	int ret;
 
@@ -258,16 +262,30 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 							    i, buf, &ncopy, res);
 	}
 
-	if (ncopy && devmir_copy_pages(buf->copy_dst, buf->copy_src, ncopy,
-				       dir == DEVMIR_MIGRATE_TO_DEVICE ? dev : NULL)) {
-		for (k = 0; k < ncopy; k++) {
+	if (ncopy) {
+		/*
+		 * The copy_fail point copies a prefix of the batch only; a
+		 * failed copy callback copied nothing usable.
+		 */
+		done = devmir_inject_copy_limit(ncopy);
+		if (done && devmir_copy_pages(buf->copy_dst, buf->copy_src, done,
+					      dir == DEVMIR_MIGRATE_TO_DEVICE ? dev : NULL))
+			done = 0;
+		/*
+		 * A page whose copy did not happen must not migrate: without a
+		 * destination migrate_vma_pages() clears its MIGRATE flag and
+		 * migrate_vma_finalize() restores its mapping; its data stay
+		 * where they were. The destination goes back (a device page
+		 * to the pool through page_free).
+		 */
+		for (k = done; k < ncopy; k++) {
 			i = buf->copy_idx[k];
 			unlock_page(buf->copy_dst[k]);
 			put_page(buf->copy_dst[k]);
 			buf->dst[i] = 0;
 			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
 		}
-		ncopy = 0;
+		ncopy = done;
 	}
 
 	migrate_vma_pages(&args);

@@ -336,6 +336,62 @@ int dm_fi_nth_disarm(int fd)
 	return fired;
 }
 
+const char *const dm_inject_points[4] = {
+	"hmm_busy", "seq_bump", "pool_exhaust", "copy_fail",
+};
+
+#define INJECT_DIR	DEBUGFS "/devmirror/inject"
+
+int dm_inject_seed(uint64_t seed)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
+	return write_file(INJECT_DIR "/seed", num);
+}
+
+int dm_inject_set(const char *point, const char *attr, long long value)
+{
+	char path[160], num[24];
+
+	snprintf(path, sizeof(path), INJECT_DIR "/%s/%s", point, attr);
+	snprintf(num, sizeof(num), "%lld", value);
+	return write_file(path, num);
+}
+
+long long dm_inject_get(const char *point, const char *attr)
+{
+	char path[160], num[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), INJECT_DIR "/%s/%s", point, attr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, num, sizeof(num) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	num[n] = '\0';
+	return strtoll(num, NULL, 0);
+}
+
+int dm_inject_off(void)
+{
+	unsigned int i;
+	int ret = 0, r;
+
+	for (i = 0; i < ARRAY_SIZE(dm_inject_points); i++) {
+		r = dm_inject_set(dm_inject_points[i], "rate", 0);
+		if (!r)
+			r = dm_inject_set(dm_inject_points[i], "times", -1);
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
 int dm_module_load(const char *path, const char *params)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;

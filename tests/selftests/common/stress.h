@@ -111,6 +111,21 @@ int dm_fi_nth_open(void);
 int dm_fi_nth_arm(int fd, unsigned int n);
 int dm_fi_nth_disarm(int fd);
 
+/*
+ * devmirror's own injection points (debugfs devmirror/inject/, see
+ * driver/core/inject.c): @point is "hmm_busy", "seq_bump", "pool_exhaust"
+ * or "copy_fail"; @attr "rate", "times", "hits" or "calls".
+ * dm_inject_seed() restarts every point's stream and clears its counters.
+ * dm_inject_get() returns the value (>= 0, "times" may be -1) or -errno
+ * below -1; dm_inject_off() sets every rate to 0 and times to -1.
+ * -ENOENT when the core has no injection points (no debugfs).
+ */
+extern const char *const dm_inject_points[4];
+int dm_inject_seed(uint64_t seed);
+int dm_inject_set(const char *point, const char *attr, long long value);
+long long dm_inject_get(const char *point, const char *attr);
+int dm_inject_off(void);
+
 /* Kernel modules: finit_module of @path with @params ("" for none). */
 int dm_module_load(const char *path, const char *params);
 /* delete_module(@name, O_NONBLOCK): -EWOULDBLOCK while in use. */

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror - the core's own fault-injection points, switched from debugfs
+ * with a seed: the failures the kernel's failslab and fail_page_alloc cannot
+ * produce (a racing invalidation, a pool that is empty, a copy engine that
+ * gives up half way).
+ */
+#include <linux/debugfs.h>
+#include <linux/jump_label.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
+#include <linux/mutex.h>
+
+#include "internal.h"
+
+/**
+ * DOC: Fault injection
+ *
+ * With CONFIG_DEBUG_FS the core has four injection points, each switched on
+ * from debugfs under ``devmirror/inject/``:
+ *
+ * ``hmm_busy``
+ *	After hmm_range_fault() succeeded (device faults, migration refresh,
+ *	snapshots), report -EBUSY as if an invalidation had raced it: the
+ *	caller's retry loop runs again from mmu_interval_read_begin(), and gives
+ *	up with -EBUSY after %HMM_RANGE_DEFAULT_TIMEOUT when every call fails
+ *	(a storm).
+ * ``seq_bump``
+ *	Under the update lock, make mmu_interval_read_retry() report that the
+ *	notifier sequence moved between the fault and the commit (device
+ *	faults, migration refresh, exclusive access): nothing is installed and
+ *	the fault is retried.
+ * ``pool_exhaust``
+ *	devmir_devmem_alloc() finds the free list empty: it evicts from the LRU
+ *	and tries again, and after its last try the page fails with
+ *	%DEVMIR_MIGRATE_FAIL_NOMEM.
+ * ``copy_fail``
+ *	The copy engine fails part way through a batch of a migration window
+ *	or an eviction (not a CPU fault's migrate_to_ram, where the faulting
+ *	process would get SIGBUS, nor the teardown's eviction): a random prefix
+ *	of the batch is copied, the rest is not. The copied pages migrate; the
+ *	others keep their data where they are and count as
+ *	%DEVMIR_MIGRATE_FAIL_NOMEM (eviction: they stay on the LRU).
+ *
+ * Each point directory holds ``rate`` (fail one call in N; 0, the default,
+ * switches the point off), ``times`` (failures left, -1 for no limit, the
+ * default), ``hits`` (read-only: failures injected) and ``calls``
+ * (read-only: calls that reached the point while it was on). Whether the
+ * n-th call of a point fails is a hash of ``seed``, the point and n:
+ * writing ``seed`` restarts every point's stream and clears its ``hits``
+ * and ``calls``, so a single-threaded workload replays exactly; with
+ * several threads the calls are numbered in the order they arrive.
+ *
+ * Cost when off: one static branch per hook, enabled only while some point
+ * has a non-zero rate. A hook takes no lock (atomics only) and never
+ * sleeps, so it may run under the pool's spinlock or the update lock.
+ */
+
+/**
+ * struct devmir_inject_point - State of one injection point.
+ * @name: debugfs directory name.
+ * @rate: Fail one call in @rate; 0 is off. Written under
+ *	devmir_inject_lock, read with READ_ONCE().
+ * @times: Failures left; -1 means no limit.
+ * @calls: Calls numbered since the last seed write (while @rate != 0).
+ * @hits: Failures injected since the last seed write.
+ */
+struct devmir_inject_point {
+	const char *name;
+	u32 rate;
+	atomic_t times;
+	atomic64_t calls;
+	atomic64_t hits;
+};
+
+static struct devmir_inject_point devmir_inject_points[DEVMIR_INJECT_NR] = {
+	[DEVMIR_INJECT_HMM_BUSY] = { .name = "hmm_busy", .times = ATOMIC_INIT(-1) },
+	[DEVMIR_INJECT_SEQ_BUMP] = { .name = "seq_bump", .times = ATOMIC_INIT(-1) },
+	[DEVMIR_INJECT_POOL_EXHAUST] = { .name = "pool_exhaust", .times = ATOMIC_INIT(-1) },
+	[DEVMIR_INJECT_COPY_FAIL] = { .name = "copy_fail", .times = ATOMIC_INIT(-1) },
+};
+
+DEFINE_STATIC_KEY_FALSE(devmir_inject_enabled);
+
+/* Serialises debugfs writes: rates, the seed, the static key. */
+static DEFINE_MUTEX(devmir_inject_lock);
+static u64 devmir_inject_seed;
+
+/* splitmix64's finaliser: a bijective 64-bit mix. */
+static u64 devmir_inject_mix(u64 z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/**
+ * __devmir_inject() - Decide whether an injection point fails this call.
+ * @id: The point.
+ * @draw: If not NULL and the call fails, receives 64 more random bits of the
+ *	same stream (e.g. where in a batch to fail).
+ *
+ * Use devmir_inject(), which skips this while every point is off.
+ *
+ * Context: Any context; lock-free, never sleeps.
+ * Return: True if the caller must behave as if the operation failed.
+ */
+bool __devmir_inject(enum devmir_inject_id id, u64 *draw)
+{
+	struct devmir_inject_point *pt = &devmir_inject_points[id];
+	u32 rate = READ_ONCE(pt->rate);
+	u64 n, r;
+	int t;
+
+	if (!rate)
+		return false;
+	n = atomic64_inc_return(&pt->calls);
+	r = devmir_inject_mix(READ_ONCE(devmir_inject_seed) +
+			      devmir_inject_mix(((u64)id << 56) ^ n));
+	if (r % rate)
+		return false;
+
+	t = atomic_read(&pt->times);
+	do {
+		if (!t)
+			return false;
+		if (t < 0)
+			break;
+	} while (!atomic_try_cmpxchg(&pt->times, &t, t - 1));
+
+	atomic64_inc(&pt->hits);
+	if (draw)
+		*draw = devmir_inject_mix(r ^ 0x9e3779b97f4a7c15ULL);
+	return true;
+}
+
+/* The static key follows "some point is on"; devmir_inject_lock held. */
+static void devmir_inject_update_key(void)
+{
+	bool on = false;
+	int i;
+
+	lockdep_assert_held(&devmir_inject_lock);
+	for (i = 0; i < DEVMIR_INJECT_NR; i++)
+		on |= devmir_inject_points[i].rate != 0;
+	if (on && !static_key_enabled(&devmir_inject_enabled))
+		static_branch_enable(&devmir_inject_enabled);
+	else if (!on && static_key_enabled(&devmir_inject_enabled))
+		static_branch_disable(&devmir_inject_enabled);
+}
+
+static int devmir_inject_rate_get(void *data, u64 *val)
+{
+	struct devmir_inject_point *pt = data;
+
+	*val = READ_ONCE(pt->rate);
+	return 0;
+}
+
+static int devmir_inject_rate_set(void *data, u64 val)
+{
+	struct devmir_inject_point *pt = data;
+
+	if (val > U32_MAX)
+		return -EINVAL;
+	mutex_lock(&devmir_inject_lock);
+	WRITE_ONCE(pt->rate, val);
+	devmir_inject_update_key();
+	mutex_unlock(&devmir_inject_lock);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(devmir_inject_rate_fops, devmir_inject_rate_get,
+			 devmir_inject_rate_set, "%llu\n");
+
+static int devmir_inject_times_get(void *data, u64 *val)
+{
+	struct devmir_inject_point *pt = data;
+
+	*val = (u64)(s64)atomic_read(&pt->times);
+	return 0;
+}
+
+static int devmir_inject_times_set(void *data, u64 val)
+{
+	struct devmir_inject_point *pt = data;
+	s64 times = (s64)val;
+
+	if (times < -1 || times > INT_MAX)
+		return -EINVAL;
+	atomic_set(&pt->times, times);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(devmir_inject_times_fops, devmir_inject_times_get,
+				devmir_inject_times_set, "%lld\n");
+
+static int devmir_inject_hits_get(void *data, u64 *val)
+{
+	struct devmir_inject_point *pt = data;
+
+	*val = atomic64_read(&pt->hits);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(devmir_inject_hits_fops, devmir_inject_hits_get, NULL,
+			 "%llu\n");
+
+static int devmir_inject_calls_get(void *data, u64 *val)
+{
+	struct devmir_inject_point *pt = data;
+
+	*val = atomic64_read(&pt->calls);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(devmir_inject_calls_fops, devmir_inject_calls_get, NULL,
+			 "%llu\n");
+
+static int devmir_inject_seed_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(devmir_inject_seed);
+	return 0;
+}
+
+static int devmir_inject_seed_set(void *data, u64 val)
+{
+	int i;
+
+	mutex_lock(&devmir_inject_lock);
+	WRITE_ONCE(devmir_inject_seed, val);
+	for (i = 0; i < DEVMIR_INJECT_NR; i++) {
+		atomic64_set(&devmir_inject_points[i].calls, 0);
+		atomic64_set(&devmir_inject_points[i].hits, 0);
+	}
+	mutex_unlock(&devmir_inject_lock);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(devmir_inject_seed_fops, devmir_inject_seed_get,
+			 devmir_inject_seed_set, "%llu\n");
+
+/**
+ * devmir_inject_init() - Create devmirror/inject/ in debugfs.
+ * @root: The core's debugfs directory, or NULL (then nothing is created and
+ *	every point stays off).
+ *
+ * Failures are ignored: debugfs is optional. The files go with @root when
+ * the module removes it.
+ *
+ * Context: Process context (module init).
+ */
+void devmir_inject_init(struct dentry *root)
+{
+	struct devmir_inject_point *pt;
+	struct dentry *dir, *sub;
+	int i;
+
+	if (!root)
+		return;
+	dir = debugfs_create_dir("inject", root);
+	if (IS_ERR(dir))
+		return;
+	debugfs_create_file_unsafe("seed", 0600, dir, NULL, &devmir_inject_seed_fops);
+	for (i = 0; i < DEVMIR_INJECT_NR; i++) {
+		pt = &devmir_inject_points[i];
+		sub = debugfs_create_dir(pt->name, dir);
+		if (IS_ERR(sub))
+			continue;
+		debugfs_create_file_unsafe("rate", 0600, sub, pt, &devmir_inject_rate_fops);
+		debugfs_create_file_unsafe("times", 0600, sub, pt, &devmir_inject_times_fops);
+		debugfs_create_file_unsafe("hits", 0400, sub, pt, &devmir_inject_hits_fops);
+		debugfs_create_file_unsafe("calls", 0400, sub, pt, &devmir_inject_calls_fops);
+	}
+}
