@@ -9,6 +9,11 @@
  * engine runs ahead over transactions that miss, queueing their faults,
  * until a fault batch's worth of pages is pending; then the faults are
  * serviced and the pending transactions replayed, in order of the queue.
+ * Reads on other pages of the last miss's fault-ahead window are queued
+ * without translating or raising anything: that fault maps them, and
+ * walking and raising each of them would only cost (a 2 MiB window makes
+ * the first miss of a stream the only one). Writes do not wait so: a fault
+ * maps its neighbours for read only.
  *
  * A transaction's translation and its copy to or from the page happen
  * inside one read-side section of the mirror's access lock. A READ copies
@@ -220,6 +225,8 @@ static int sim_raise_and_wait(struct sim_cmd *cmd, struct sim_pending *pend,
 
 	while (i < npend) {
 		for (j = i; j < npend; j++) {
+			if (pend[j].covered)
+				continue;
 			r = sim_fq_raise(fq, cmd->mirror, pend[j].va, flags, &coalesced);
 			if (r < 0)
 				break;
@@ -234,6 +241,8 @@ static int sim_raise_and_wait(struct sim_cmd *cmd, struct sim_pending *pend,
 			continue;
 		}
 		for (k = i; k < j; k++) {
+			if (pend[k].covered)
+				continue;
 			r = sim_fq_complete(fq, pend[k].slot, cmd->batch);
 			pend[k].slot = -1;
 			if (r && !ret)
@@ -260,8 +269,10 @@ static int sim_resolve(struct sim_cmd *cmd, struct sim_pending *pend,
 		/* Replay; a transaction that misses again was invalidated. */
 		for (i = 0, n = 0; i < npend; i++) {
 			ret = sim_txn(cmd, pend[i].va, pend[i].len);
-			if (ret == -EAGAIN)
-				pend[n++] = pend[i];
+			if (ret == -EAGAIN) {
+				pend[n] = pend[i];
+				pend[n++].covered = false;
+			}
 			else if (ret)
 				return ret;
 		}
@@ -273,32 +284,42 @@ static int sim_resolve(struct sim_cmd *cmd, struct sim_pending *pend,
 static int sim_execute(struct sim_cmd *cmd, struct sim_pending *pend)
 {
 	u64 txn = sim_config.txn_bytes;
+	u64 window = devmir_mirror_fault_window(cmd->mirror);
 	u64 pos = cmd->addr, end = cmd->addr + cmd->size;
 	int ret;
 
 	while (pos < end) {
 		unsigned int npend = 0, pages = 0;
-		u64 last_page = ~0ULL;
+		u64 last_page = ~0ULL, last_window = ~0ULL;
 
-		/* Run ahead until a batch of distinct pages is pending. */
+		/*
+		 * Run ahead until a batch of distinct pages is pending. Pages
+		 * in the fault-ahead window of the last miss wait without a
+		 * translation or a fault of their own: that miss's fault maps
+		 * them (a window set per mirror, read once per command).
+		 */
 		while (pos < end && npend < SIM_PENDING_MAX) {
 			u32 len = min(end - pos, txn - (pos & (txn - 1)));
+			bool covered = !cmd->write && (pos & PAGE_MASK) != last_page &&
+				       (pos & ~(window - 1)) == last_window;
 
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			ret = sim_txn(cmd, pos, len);
+			ret = covered ? -EAGAIN : sim_txn(cmd, pos, len);
 			if (ret == -EAGAIN) {
 				if (cmd->nofault)
 					return -EFAULT;
-				if ((pos & PAGE_MASK) != last_page) {
+				if (!covered && (pos & PAGE_MASK) != last_page) {
 					if (pages == cmd->batch)
 						break;
 					pages++;
 					last_page = pos & PAGE_MASK;
+					last_window = pos & ~(window - 1);
 				}
 				pend[npend].va = pos;
 				pend[npend].len = len;
 				pend[npend].slot = -1;
+				pend[npend].covered = covered;
 				npend++;
 			} else if (ret) {
 				return ret;

@@ -181,11 +181,15 @@ struct sim_fault_queue {
  * @va: Virtual address of its first byte.
  * @len: Bytes (within one page).
  * @slot: Fault queue slot, or -1 before it is raised.
+ * @covered: Inside the fault-ahead window of a miss pending before it, on
+ *	another page: not translated and not raised, only replayed (the
+ *	earlier fault maps it); it raises its own fault if it misses then.
  */
 struct sim_pending {
 	u64 va;
 	u32 len;
 	int slot;
+	bool covered;
 };
 
 /* Transactions one command may have pending between fault batches. */
