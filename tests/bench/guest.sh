@@ -13,8 +13,12 @@
 #   SIZE=MiB MIGRATE=MiB REPS=N WINDOW=KiB SCALE=MiB:... WINDOWS=KiB:...
 #   WSIZE=MiB MEM=MiB  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
+#   PROFILE=LABEL:GROUP  instead of the rounds: run one dm_bench group
+#              (fault, migrate, ...) of one front end (native or test_hmm)
+#              under the kernel's function profiler and print the functions
+#              that took the most time (self time, both CPUs)
 
-SIM= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
+SIM= PROFILE= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
 WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024
 smoke=0
 if [ "$1" = smoke ]; then
@@ -28,6 +32,7 @@ for kv in "$@"; do
 	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*|MEM=*)
 		eval "$(echo "$kv" | tr : ,)" ;;
 	SIM=*) SIM=$(echo "${kv#SIM=}" | tr + ' ') ;;
+	PROFILE=*) PROFILE=${kv#PROFILE=} ;;
 	*) echo "not ok 1 bench_arguments (unknown '$kv')"; exit 1 ;;
 	esac
 done
@@ -45,6 +50,33 @@ info memory_kib "$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
 info nodes "$(ls -d /sys/devices/system/node/node* | wc -l)"
 info thp "$(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M mem=${MEM}M sim='$SIM'"
+
+# profile LABEL GROUP: one dm_bench run under the function profiler.
+profile() {
+	local t=/sys/kernel/tracing backend=native
+	[ "$1" = test_hmm ] && backend=hmm
+	[ -d $t/trace_stat ] || mount -t tracefs nodev $t 2>/dev/null
+	if [ ! -e $t/function_profile_enabled ]; then
+		echo "not ok 1 bench_profile (no function profiler in this kernel)"
+		return 1
+	fi
+	echo 0 >$t/options/graph-time
+	echo 1 >$t/function_profile_enabled
+	/tests/dm_bench -b $backend -l "$1" -g "$2" -w "$WINDOW" -S "$SCALE" \
+		-W "$WINDOWS" -V "$WSIZE" -G "$MEM" -s $SIZE -m $MIGRATE -r 1 >/dev/null
+	local status=$?
+	echo 0 >$t/function_profile_enabled
+	echo "# profile of $1, group $2 (self time, all CPUs, top 30):"
+	echo "#   function                                   calls     total us  avg us"
+	cat $t/trace_stat/function* | awk '
+		$1 ~ /^[A-Za-z_]/ && $2 ~ /^[0-9]+$/ && $1 != "Function" {
+			hits[$1] += $2; us[$1] += $3
+		}
+		END { for (f in us) printf "%s %d %.1f\n", f, hits[f], us[f] }' |
+		sort -k3 -n -r | head -30 |
+		awk '{ printf "#   %-40s %9d %12.1f %7.2f\n", $1, $2, $3, $3 / $2 }'
+	return $status
+}
 
 # Every repetition is its own round: native, test_hmm and the CPU baselines
 # take turns, so that a slow spell of the (shared, emulated) machine hits
@@ -79,6 +111,14 @@ else
 	n=$((n + 1))
 	echo "ok $n bench_test_hmm # SKIP test_hmm.ko not in the initramfs"
 fi
+if [ -n "$PROFILE" ]; then
+	profile "${PROFILE%%:*}" "${PROFILE#*:}"
+	tap $? bench_profile
+	[ $peer = 1 ] && rmmod test_hmm
+	rmmod devmirror_sim && rmmod devmirror
+	exit $rc
+fi
+
 # A first, unreported round: TCG translates kernel code the first time it
 # runs, which would otherwise land in whichever measurement comes first.
 [ "$smoke" = 1 ] || {
