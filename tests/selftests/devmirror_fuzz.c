@@ -25,7 +25,7 @@
  *   -C  fuzz /dev/hmm_dmirror0..1 instead of the render nodes
  *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 1000000
  *       on the debug kernel; with -C $DM_FUZZ_COMPAT_CALLS, else 20000;
- *       200000 on the debug kernel)
+ *       50000 on the debug kernel)
  *   -s  seed (default 1; printed). With -j 1 a run replays exactly; with
  *       more threads each thread's stream replays, their interleaving not.
  *   -j  fuzzing threads (2), each with its own files and stream
@@ -521,7 +521,7 @@ int main(int argc, char **argv)
 	if (!cfg.threads || cfg.threads > MAX_THREADS)
 		return 2;
 	if (cfg.compat && !calls_given)
-		cfg.calls = dm_knob("DM_FUZZ_COMPAT_CALLS", 20000, 200000);
+		cfg.calls = dm_knob("DM_FUZZ_COMPAT_CALLS", 20000, 50000);
 	cfg.ndev = dm_count();
 	if (cfg.ndev > MAX_DEVS)
 		cfg.ndev = MAX_DEVS;
