@@ -270,11 +270,12 @@ static int sim_resolve(struct sim_cmd *cmd, struct sim_pending *pend,
 		for (i = 0, n = 0; i < npend; i++) {
 			ret = sim_txn(cmd, pend[i].va, pend[i].len);
 			if (ret == -EAGAIN) {
+				/* Missed on its own account: it raises next round. */
 				pend[n] = pend[i];
 				pend[n++].covered = false;
-			}
-			else if (ret)
+			} else if (ret) {
 				return ret;
+			}
 		}
 		npend = n;
 	}
