@@ -338,35 +338,24 @@ TEST_F_TIMEOUT(td, kill9_mid_write_fault_group, 300)
 TEST_F(td, exit_with_device_pages)
 {
 	uint64_t before = tdh_devmem_used(self->ndev), held = (MIB(2) + MIB(1)) / PAGE;
-	int round, cmd[2], rep[2];
+	int round, cmd, rep;
 	char c;
 	pid_t pid;
 
 	ASSERT_NE(~0ULL, before);
 	for (round = 0; round < 2; round++) {
-		ASSERT_EQ(0, pipe(cmd));
-		ASSERT_EQ(0, pipe(rep));
-		pid = fork();
+		pid = tdh_spawn_holder(self->ndev, MIB(2), &cmd, &rep);
 		ASSERT_LE(0, pid);
-		if (pid == 0) {
-			close(cmd[1]);
-			close(rep[0]);
-			tdh_hold(cmd[0], rep[1], self->ndev, MIB(2));
-		}
-		close(cmd[0]);
-		close(rep[1]);
-		ASSERT_EQ(1, read(rep[0], &c, 1));
-		ASSERT_EQ('r', c);
 		EXPECT_EQ(before + held, tdh_devmem_used(self->ndev));
 		if (round) {
-			ASSERT_EQ(1, write(cmd[1], "c", 1));
-			ASSERT_EQ(1, read(rep[0], &c, 1));
+			ASSERT_EQ(1, write(cmd, "c", 1));
+			ASSERT_EQ(1, read(rep, &c, 1));
 			EXPECT_EQ(before + held, tdh_devmem_used(self->ndev));
 		}
-		ASSERT_EQ(1, write(cmd[1], "x", 1));
+		ASSERT_EQ(1, write(cmd, "x", 1));
 		ASSERT_EQ(0, wait_child(pid));
-		close(cmd[1]);
-		close(rep[0]);
+		close(cmd);
+		close(rep);
 		EXPECT_EQ(before, tdh_wait_devmem_used(self->ndev, before, SETTLE_S));
 	}
 	ASSERT_CLEAN();
@@ -539,25 +528,14 @@ TEST_F(mod, unload_with_device_pages)
 {
 	unsigned int ndev = dm_count(), d;
 	uint64_t held = (MIB(2) + MIB(1)) / PAGE, before;
-	int cmd[2], rep[2], ret;
+	int cmd, rep, ret;
 	pid_t pid;
 	char c;
 
 	before = tdh_devmem_used(ndev);
 	ASSERT_NE(~0ULL, before);
-	ASSERT_EQ(0, pipe(cmd));
-	ASSERT_EQ(0, pipe(rep));
-	pid = fork();
+	pid = tdh_spawn_holder(ndev, MIB(2), &cmd, &rep);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(cmd[1]);
-		close(rep[0]);
-		tdh_hold(cmd[0], rep[1], ndev, MIB(2));
-	}
-	close(cmd[0]);
-	close(rep[1]);
-	ASSERT_EQ(1, read(rep[0], &c, 1));
-	ASSERT_EQ('r', c);
 	ASSERT_EQ(before + held, tdh_devmem_used(ndev));
 
 	ret = dm_module_unload("devmirror_sim");
@@ -566,13 +544,13 @@ TEST_F(mod, unload_with_device_pages)
 	ASSERT_TRUE(refused(ret));
 	EXPECT_EQ(before + held, tdh_devmem_used(ndev));
 
-	ASSERT_EQ(1, write(cmd[1], "c", 1));
-	ASSERT_EQ(1, read(rep[0], &c, 1));
+	ASSERT_EQ(1, write(cmd, "c", 1));
+	ASSERT_EQ(1, read(rep, &c, 1));
 	ASSERT_EQ(0, unload_settled("devmirror_sim"));
-	ASSERT_EQ(1, write(cmd[1], "v", 1));
+	ASSERT_EQ(1, write(cmd, "v", 1));
 	EXPECT_EQ(0, wait_child(pid));	/* data intact, read with no device */
-	close(cmd[1]);
-	close(rep[0]);
+	close(cmd);
+	close(rep);
 
 	ASSERT_EQ(0, dm_module_load(self->sim, ""));
 	ASSERT_EQ(0ULL, tdh_devmem_used(ndev));

@@ -4,8 +4,10 @@
  * (see the header).
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "devmir_test.h"
@@ -81,6 +83,42 @@ void tdh_hold(int cmd, int rep, unsigned int ndev, size_t size)
 		}
 	}
 	_exit(4);
+}
+
+pid_t tdh_spawn_holder(unsigned int ndev, size_t size, int *cmd, int *rep)
+{
+	int c[2], r[2];
+	char answer_c = 0;
+	pid_t pid;
+
+	if (pipe(c))
+		return -1;
+	if (pipe(r)) {
+		close(c[0]);
+		close(c[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(c[1]);
+		close(r[0]);
+		tdh_hold(c[0], r[1], ndev, size);
+	}
+	close(c[0]);
+	close(r[1]);
+	if (pid > 0 && (read(r[0], &answer_c, 1) != 1 || answer_c != 'r')) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	if (pid < 0) {
+		close(c[1]);
+		close(r[0]);
+		return -1;
+	}
+	*cmd = c[1];
+	*rep = r[0];
+	return pid;
 }
 
 void tdh_migrate_forever(int ready, unsigned int ndev, size_t size)

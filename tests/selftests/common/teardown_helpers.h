@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Device-memory pages in use, summed over render nodes 0..@ndev-1, read
@@ -31,6 +32,14 @@ uint64_t tdh_wait_devmem_used(unsigned int ndev, uint64_t want, unsigned int tim
  * failure) on @rep and obey commands read from @cmd. Never returns.
  */
 void tdh_hold(int cmd, int rep, unsigned int ndev, size_t size);
+
+/*
+ * Fork a tdh_hold() child and wait for its 'r': returns its pid with
+ * *@cmd the write end of its command pipe and *@rep the read end of its
+ * answers (the caller closes both), or -1 (nothing left open, no child
+ * running) if the fork failed or the child did not answer 'r'.
+ */
+pid_t tdh_spawn_holder(unsigned int ndev, size_t size, int *cmd, int *rep);
 
 /*
  * In a child: open device 0 (and 1), fill @size bytes, answer 'r' on
