@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <test_hmm_uapi.h>
@@ -94,14 +93,11 @@ static int hmm_cmd(struct bench_dev *dev, unsigned long request, void *addr,
 		.ptr = (uintptr_t)out,
 		.npages = size / PAGE,
 	};
-	int ret;
+	int ret = dm_ioctl(dev->fd, request, &cmd);
 
-	do {
-		ret = ioctl(dev->fd, request, &cmd);
-	} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
 	if (cpages)
 		*cpages = cmd.cpages;
-	return ret < 0 ? -errno : 0;
+	return ret;
 }
 
 static int hmm_read(struct bench_dev *dev, void *addr, size_t size, void *out)
