@@ -68,6 +68,13 @@
  *   replaced by a huge leaf or cleared whole are unlinked at their top and
  *   every directory in them is freed the same way.
  *
+ * - The one write a walker makes is dmpt_lookup_write() setting %DMPT_DIRTY
+ *   in a writable leaf, with a compare-and-exchange. Updates therefore
+ *   exchange writable leaves atomically (xchg() or cmpxchg(), also when
+ *   they split one or free the subtree it is in) and report the dirty ones
+ *   they drop to the written hook: a write either lands in a leaf the
+ *   update then sees, or fails against the value the update stored.
+ *
  * A reader may therefore return an entry that an update running at the same
  * moment is removing; as with a CPU TLB, the driver's invalidation (device
  * TLB shootdown after dmpt_clear() returns) is what makes the removal
@@ -97,11 +104,16 @@
  *	if (dmpt_clear(&mirror->pt, range->start, range->end, GFP_NOWAIT))
  *		device_tlb_flush(...);
  *
- * Device page walker, lock-free::
+ * Device page walker, lock-free; a write marks the leaf dirty first::
  *
  *	rcu_read_lock();
- *	e = dmpt_lookup(&mirror->pt, va, &level, NULL);
+ *	e = write ? dmpt_lookup_write(&mirror->pt, va, &level, NULL) :
+ *		    dmpt_lookup(&mirror->pt, va, &level, NULL);
  *	rcu_read_unlock();
+ *
+ * Dirty leaves the table drops go back to the pages, set up once::
+ *
+ *	dmpt_set_written_hook(&mirror->pt, mark_folios_dirty, mirror);
  *
  * Teardown: dmpt_fini(), and rcu_barrier() before the module goes away.
  */
@@ -224,7 +236,10 @@ void dmpt_dir_free_rcu(struct dmpt *pt, struct dmpt_dir *dir)
  *	&dmpt_stats.dirs_pruned); %DMPT_FREE_FINI for dmpt_fini() (through
  *	call_rcu(), not counted as pruning).
  *
- * Every leaf in the subtree is unaccounted, every directory freed.
+ * Every leaf in the subtree is unaccounted, every directory freed. In the
+ * published modes every leaf is first taken out of its slot (atomically if
+ * writable), so a device walker still inside the subtree can no longer mark
+ * it dirty, and the dirty ones go to the written hook.
  *
  * Context: Update lock held.
  * Return: Number of 4 KiB pages the subtree's leaves mapped.
@@ -243,6 +258,12 @@ u64 dmpt_subtree_free(struct dmpt *pt, struct dmpt_dir *dir,
 		if (!slot)
 			continue;
 		if (dmpt_slot_is_leaf(slot)) {
+			/* Published: a device may be setting DIRTY in it. */
+			if (mode != DMPT_FREE_NOW) {
+				slot = dmpt_leaf_take(&dir->slots[i], slot, 0);
+				dmpt_written(pt, slot, 0,
+					     dmpt_level_pages(fmt, level));
+			}
 			pt->stats.entries[level]--;
 			pages += dmpt_level_pages(fmt, level);
 		} else {
@@ -288,30 +309,56 @@ void dmpt_fini(struct dmpt *pt)
 		return;
 	WRITE_ONCE(pt->root, NULL);
 	dmpt_subtree_free(pt, root, DMPT_FREE_FINI);
+	dmpt_written_flush(pt);
 }
 EXPORT_SYMBOL_GPL(dmpt_fini);
 
-dmpt_entry_t dmpt_lookup(struct dmpt *pt, u64 addr, unsigned int *level,
-			 unsigned int *touched)
+void dmpt_set_written_hook(struct dmpt *pt, dmpt_written_fn fn, void *arg)
+{
+	pt->written = fn;
+	pt->written_arg = arg;
+	pt->written_n = 0;
+}
+EXPORT_SYMBOL_GPL(dmpt_set_written_hook);
+
+/* Hand the run of dropped writes gathered so far to the hook. */
+void dmpt_written_flush(struct dmpt *pt)
+{
+	if (!pt->written_n)
+		return;
+	pt->written(pt->written_arg, pt->written_pfn, pt->written_n);
+	pt->written_n = 0;
+}
+
+/*
+ * One lock-free walk to the leaf covering @addr. *@slotp receives the
+ * slot holding it (NULL when the walk found no leaf).
+ */
+static u64 dmpt_lookup_slot(struct dmpt *pt, u64 addr, unsigned int *level,
+			    unsigned int *touched, u64 **slotp)
 {
 	const struct dmpt_format *fmt = pt->fmt;
 	unsigned int lvl = dmpt_top(fmt), n = 0;
-	dmpt_entry_t e = { .val = 0 };
 	struct dmpt_dir *dir;
+	u64 slot = 0;
 
+	*slotp = NULL;
 	dir = READ_ONCE(pt->root);
 	if (!dir || (addr >> dmpt_va_bits(fmt)))
 		goto out;
 	for (;;) {
-		u64 slot = READ_ONCE(dir->slots[dmpt_index(fmt, lvl, addr)]);
+		u64 *p = &dir->slots[dmpt_index(fmt, lvl, addr)];
 
+		slot = READ_ONCE(*p);
 		n++;
 		if (dmpt_slot_is_leaf(slot)) {
-			e.val = slot;
+			*slotp = p;
 			break;
 		}
-		if (!slot || WARN_ON_ONCE(!lvl))
+		if (!slot || WARN_ON_ONCE(!lvl)) {
+			slot = 0;
 			break;
+		}
 		dir = dmpt_slot_dir(slot);
 		lvl--;
 	}
@@ -320,9 +367,39 @@ out:
 		*level = lvl;
 	if (touched)
 		*touched = n;
+	return slot;
+}
+
+dmpt_entry_t dmpt_lookup(struct dmpt *pt, u64 addr, unsigned int *level,
+			 unsigned int *touched)
+{
+	dmpt_entry_t e;
+	u64 *slotp;
+
+	e.val = dmpt_lookup_slot(pt, addr, level, touched, &slotp);
 	return e;
 }
 EXPORT_SYMBOL_GPL(dmpt_lookup);
+
+dmpt_entry_t dmpt_lookup_write(struct dmpt *pt, u64 addr, unsigned int *level,
+			       unsigned int *touched)
+{
+	dmpt_entry_t e;
+	u64 *slotp;
+
+	for (;;) {
+		e.val = dmpt_lookup_slot(pt, addr, level, touched, &slotp);
+		if ((e.val & (DMPT_VALID | DMPT_WRITE | DMPT_DIRTY)) !=
+		    (DMPT_VALID | DMPT_WRITE))
+			return e;
+		/* Lost to an update: walk again, the tree may have changed. */
+		if (cmpxchg(slotp, e.val, e.val | DMPT_DIRTY) == e.val) {
+			e.val |= DMPT_DIRTY;
+			return e;
+		}
+	}
+}
+EXPORT_SYMBOL_GPL(dmpt_lookup_write);
 
 void dmpt_get_stats(struct dmpt *pt, struct dmpt_stats *st)
 {

@@ -138,7 +138,7 @@ typedef struct {
 #define DMPT_WRITE		BIT_ULL(1)	/* device may write */
 #define DMPT_DEVICE_PRIVATE	BIT_ULL(2)	/* frame is this device's private memory */
 #define DMPT_EXCLUSIVE		BIT_ULL(3)	/* exclusive (atomic) access granted */
-#define DMPT_DIRTY		BIT_ULL(4)	/* device wrote through this entry */
+#define DMPT_DIRTY		BIT_ULL(4)	/* device wrote through this entry: dmpt_lookup_write() */
 #define DMPT_DRV0		BIT_ULL(8)	/* DMPT_DRV0..3: reserved for the driver */
 #define DMPT_DRV1		BIT_ULL(9)
 #define DMPT_DRV2		BIT_ULL(10)
@@ -222,11 +222,34 @@ struct dmpt_stats {
 struct dmpt_dir;
 
 /**
+ * typedef dmpt_written_fn - Receives frames whose device writes the table
+ * stops recording.
+ * @arg: The argument given to dmpt_set_written_hook().
+ * @pfn: First 4 KiB frame of the run.
+ * @npages: Number of consecutive frames, at least 1.
+ *
+ * Called for every run of frames whose leaf had %DMPT_DIRTY when an update
+ * removed the leaf, replaced it, or cleared %DMPT_DIRTY: the owner must
+ * carry the write to the pages (the driver marks the folios dirty), because
+ * the table no longer remembers it.
+ *
+ * Context: Inside the update that dropped the bit, under the owner's update
+ * lock, with whatever context the update was called in (possibly a
+ * non-blocking notifier): must not sleep and must not update the table.
+ */
+typedef void (*dmpt_written_fn)(void *arg, u64 pfn, u64 npages);
+
+/**
  * struct dmpt - One device mirror page table, embedded by its owner.
  * @fmt: Private. The format given to dmpt_init().
  * @root: Private. Root directory (level ``nlevels - 1``); RCU-published.
  * @stats: Private. Accounting, written under the owner's update lock; read
  *	it through dmpt_get_stats().
+ * @written: Private. Hook of dmpt_set_written_hook(), or NULL.
+ * @written_arg: Private. Its argument.
+ * @written_pfn: Private. First frame of the run of dropped writes being
+ *	gathered for @written, under the update lock.
+ * @written_n: Private. Frames in that run (0: none).
  *
  * All fields are private to mirror/; they are in this header only so that
  * the owner can embed the table.
@@ -235,6 +258,10 @@ struct dmpt {
 	const struct dmpt_format *fmt;
 	struct dmpt_dir *root;
 	struct dmpt_stats stats;
+	dmpt_written_fn written;
+	void *written_arg;
+	u64 written_pfn;
+	u64 written_n;
 };
 
 /**
@@ -247,6 +274,26 @@ struct dmpt {
  * -ENOMEM if the root directory cannot be allocated (@pt is then unused).
  */
 int dmpt_init(struct dmpt *pt, const struct dmpt_format *fmt);
+
+/**
+ * dmpt_set_written_hook() - Have device writes handed back when the table
+ * forgets them.
+ * @pt: The table, not yet visible to any device walker.
+ * @fn: Called with each run of frames whose %DMPT_DIRTY an update drops
+ *	(see &typedef dmpt_written_fn), once per maximal contiguous run of
+ *	one update.
+ * @arg: Passed to @fn.
+ *
+ * Without a hook, dropped %DMPT_DIRTY bits are lost silently (the unit
+ * tests' default). With one, every update that removes a dirty leaf
+ * (dmpt_clear(), dmpt_map() over a subtree or over a leaf of another frame,
+ * a huge leaf dropped because its split failed, dmpt_fini()) or clears
+ * %DMPT_DIRTY (dmpt_protect()) reports its frames before it returns.
+ *
+ * Context: Before the table is published to walkers (e.g. right after
+ * dmpt_init()).
+ */
+void dmpt_set_written_hook(struct dmpt *pt, dmpt_written_fn fn, void *arg);
 
 /**
  * dmpt_fini() - Clear every entry and free every directory, root included.
@@ -282,6 +329,30 @@ dmpt_entry_t dmpt_lookup(struct dmpt *pt, u64 addr, unsigned int *level,
 			 unsigned int *touched);
 
 /**
+ * dmpt_lookup_write() - Find the leaf covering an address for a device
+ * write, marking it dirty, lock-free.
+ * @pt: The table.
+ * @addr: Virtual address; any byte of the leaf's span.
+ * @level: As for dmpt_lookup().
+ * @touched: As for dmpt_lookup() (the last walk, if the leaf changed under
+ *	it and the walk was repeated).
+ *
+ * The device's write path, like an MMU setting a PTE's dirty bit: a valid
+ * leaf with %DMPT_WRITE and without %DMPT_DIRTY gets %DMPT_DIRTY with an
+ * atomic compare-and-exchange, so that an update racing with it either
+ * sees the bit (and reports the frames through the written hook) or has
+ * already replaced the leaf (the exchange fails and the walk is repeated).
+ * A device may write through the returned entry, and cache it, only if it
+ * has both %DMPT_WRITE and %DMPT_DIRTY; any other entry means "fault".
+ *
+ * Context: Caller holds rcu_read_lock(). Never sleeps.
+ * Return: The leaf entry covering @addr as now stored, or an entry without
+ * %DMPT_VALID.
+ */
+dmpt_entry_t dmpt_lookup_write(struct dmpt *pt, u64 addr, unsigned int *level,
+			       unsigned int *touched);
+
+/**
  * dmpt_map() - Install leaves at one level over a range (populate).
  * @pt: The table.
  * @start: Address of the first leaf, aligned to the level size.
@@ -294,7 +365,9 @@ dmpt_entry_t dmpt_lookup(struct dmpt *pt, u64 addr, unsigned int *level,
  * @gfp: Allocation flags for the directories allocated on the way.
  *
  * Directories are allocated on the way down (walk with install) and
- * published to lock-free readers only when linked and counted. A new leaf
+ * published to lock-free readers only when linked and counted. A new
+ * writable leaf for the frame a dirty leaf in its slot already maps keeps
+ * %DMPT_DIRTY (a device may still cache the dirty translation). A new leaf
  * replaces whatever was in its slot: a subtree of smaller leaves under a new
  * huge leaf is unlinked and freed after an RCU grace period; a huge leaf
  * covering new smaller leaves is split first (the rest of its span stays
@@ -346,6 +419,8 @@ unsigned long dmpt_clear(struct dmpt *pt, u64 start, u64 end, gfp_t gfp);
  *
  * A huge leaf partly inside the range whose flags would change is split; if
  * that allocation fails it is dropped instead (its pages count as changed).
+ * Clearing %DMPT_WRITE does not clear %DMPT_DIRTY by itself: a caller that
+ * write-protects clears both, and the written hook receives the frames.
  *
  * Context: Caller serialises all updates of @pt; may sleep if @gfp allows.
  * Return: Number of 4 KiB pages whose entry changed or was dropped.

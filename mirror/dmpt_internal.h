@@ -10,6 +10,7 @@
 #ifndef _DMPT_INTERNAL_H
 #define _DMPT_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/bug.h>
 #include <linux/build_bug.h>

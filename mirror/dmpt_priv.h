@@ -125,6 +125,47 @@ static inline void dmpt_slot_set(u64 *slot, u64 val)
 	WRITE_ONCE(*slot, val);
 }
 
+/*
+ * Device writes (see dmpt_lookup_write()): a lock-free walker may set
+ * %DMPT_DIRTY in a leaf that has %DMPT_WRITE, at any moment, with a
+ * compare-and-exchange. That is the only change a slot ever sees outside
+ * the update lock, so an update that replaces a writable leaf exchanges it
+ * atomically and looks at the value it took out; a read-only leaf cannot
+ * change under the update lock and is replaced with a plain store.
+ */
+static inline u64 dmpt_leaf_take(u64 *slot, u64 leaf, u64 val)
+{
+	if (!(leaf & DMPT_WRITE))
+		dmpt_slot_set(slot, val);
+	else
+		leaf = xchg(slot, val);
+	return leaf;
+}
+
+void dmpt_written_flush(struct dmpt *pt);
+
+/*
+ * dmpt_written() - Report that the update drops %DMPT_DIRTY of @npages
+ * frames of leaf @leaf, starting @first frames into its span: they join
+ * the run being gathered, which goes to the hook when it stops being
+ * contiguous and at the end of the update (dmpt_written_flush()).
+ */
+static inline void dmpt_written(struct dmpt *pt, u64 leaf, u64 first,
+				u64 npages)
+{
+	u64 pfn = (leaf >> DMPT_PFN_SHIFT) + first;
+
+	if (!(leaf & DMPT_DIRTY) || !pt->written || !npages)
+		return;
+	if (pt->written_n && pt->written_pfn + pt->written_n == pfn) {
+		pt->written_n += npages;
+		return;
+	}
+	dmpt_written_flush(pt);
+	pt->written_pfn = pfn;
+	pt->written_n = npages;
+}
+
 /**
  * enum dmpt_free_mode - How dmpt_subtree_free() releases directories.
  * @DMPT_FREE_NOW: Never published: kfree() at once.

@@ -104,6 +104,41 @@ err_free:
 }
 
 /*
+ * dmpt_split() - Replace the huge leaf *@old in *@slotp (a slot at @level +
+ * 1 covering from @base) by the directory dmpt_build() makes of it.
+ *
+ * A writable leaf may gain %DMPT_DIRTY from a device walker while the
+ * directory is being built: it is published with a compare-and-exchange,
+ * and rebuilt from the new value if that lost.
+ *
+ * Return: The published directory (*@old holds the leaf it replaced), or
+ * NULL when out of memory (the slot unchanged).
+ */
+static struct dmpt_dir *dmpt_split(struct dmpt *pt, u64 *slotp,
+				   unsigned int level, u64 base, u64 *old,
+				   const struct dmpt_edit *ed, gfp_t gfp)
+{
+	struct dmpt_dir *child;
+	u64 prev;
+
+	for (;;) {
+		child = dmpt_build(pt, level, base, *old, ed, gfp);
+		if (!child)
+			return NULL;
+		if (!(*old & DMPT_WRITE)) {
+			dmpt_slot_publish_dir(slotp, child);
+			return child;
+		}
+		/* Fully ordered: publishes the initialised directory too. */
+		prev = cmpxchg(slotp, *old, dmpt_dir_slot(child));
+		if (prev == *old)
+			return child;
+		dmpt_subtree_free(pt, child, DMPT_FREE_NOW);
+		*old = prev;
+	}
+}
+
+/*
  * dmpt_chain_alloc() - Allocate the directories from @top down to @bottom
  * covering @addr, linked to each other but not yet to the table.
  *
@@ -170,10 +205,10 @@ static struct dmpt_dir *dmpt_install_path(struct dmpt *pt, u64 addr,
 		} else {
 			u64 base = addr & ~(dmpt_level_size(fmt, lvl) - 1);
 
-			child = dmpt_build(pt, lvl - 1, base, slot, NULL, gfp);
+			child = dmpt_split(pt, slotp, lvl - 1, base, &slot, NULL,
+					   gfp);
 			if (!child)
 				return NULL;
-			dmpt_slot_publish_dir(slotp, child);
 			pt->stats.entries[lvl]--;
 			pt->stats.splits++;
 		}
@@ -183,16 +218,45 @@ static struct dmpt_dir *dmpt_install_path(struct dmpt *pt, u64 addr,
 	return dir;
 }
 
+/*
+ * The value a new leaf @val takes over the leaf @old in its slot: a
+ * writable leaf for the same frame keeps @old's %DMPT_DIRTY, because the
+ * device may still cache the dirty translation and write through it.
+ */
+static u64 dmpt_leaf_renew(u64 old, u64 val)
+{
+	if ((old & DMPT_DIRTY) && (val & DMPT_WRITE) &&
+	    (old >> DMPT_PFN_SHIFT) == (val >> DMPT_PFN_SHIFT))
+		val |= DMPT_DIRTY;
+	return val;
+}
+
 /* Store leaf @val in slot @idx of @dir, freeing any subtree it replaces. */
 static void dmpt_set_leaf(struct dmpt *pt, struct dmpt_dir *dir,
 			  unsigned long idx, u64 val)
 {
 	u64 *slotp = &dir->slots[idx];
-	u64 old = *slotp;
+	u64 old = *slotp, new, prev;
 
-	dmpt_slot_set(slotp, val);
-	if (dmpt_slot_is_leaf(old))
+	if (dmpt_slot_is_leaf(old)) {
+		for (;;) {
+			new = dmpt_leaf_renew(old, val);
+			if (!(old & DMPT_WRITE)) {
+				dmpt_slot_set(slotp, new);
+				break;
+			}
+			prev = cmpxchg(slotp, old, new);
+			if (prev == old)
+				break;
+			old = prev;
+		}
+		if (!(new & DMPT_DIRTY))
+			dmpt_written(pt, old, 0, dmpt_level_pages(pt->fmt,
+								  dir->level));
 		return;
+	}
+	/* Empty or a directory: no walker can change the slot itself. */
+	dmpt_slot_set(slotp, val);
 	pt->stats.entries[dir->level]++;
 	if (!old)
 		dir->nr_valid++;
@@ -247,14 +311,17 @@ int dmpt_map(struct dmpt *pt, u64 start, unsigned int level,
 			continue;
 		dir = dmpt_install_path(pt, addr + ((u64)j << shift), level,
 					gfp);
-		if (!dir)
-			return -ENOMEM;
+		if (!dir) {
+			ret = -ENOMEM;
+			break;
+		}
 		for (; j < chunk; j++)
 			if (dmpt_entry_valid(entries[i + j]))
 				dmpt_set_leaf(pt, dir, idx + j,
 					      entries[i + j].val);
 	}
-	return 0;
+	dmpt_written_flush(pt);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(dmpt_map);
 
@@ -276,14 +343,25 @@ static void dmpt_edit_slot_leaf(struct dmpt *pt, struct dmpt_dir *dir,
 	const struct dmpt_format *fmt = pt->fmt;
 	unsigned int level = dir->level;
 	u64 size = dmpt_level_size(fmt, level);
-	u64 old = *slotp, new = dmpt_edit_leaf(ed, old);
+	u64 old = *slotp, new = dmpt_edit_leaf(ed, old), prev, lo;
 	struct dmpt_dir *child;
 
 	if (new == old)
 		return;
 	if ((ed->start <= cbase && cbase + size <= ed->end) ||
 	    WARN_ON_ONCE(!level)) {
-		dmpt_slot_set(slotp, new);
+		/* A writable leaf may gain DIRTY until it is exchanged. */
+		while (old & DMPT_WRITE) {
+			prev = cmpxchg(slotp, old, new);
+			if (prev == old)
+				break;
+			old = prev;
+			new = dmpt_edit_leaf(ed, old);
+		}
+		if (!(old & DMPT_WRITE))
+			dmpt_slot_set(slotp, new);
+		if (!(new & DMPT_DIRTY))
+			dmpt_written(pt, old, 0, dmpt_level_pages(fmt, level));
 		ed->pages += dmpt_level_pages(fmt, level);
 		if (!new) {
 			dir->nr_valid--;
@@ -292,16 +370,19 @@ static void dmpt_edit_slot_leaf(struct dmpt *pt, struct dmpt_dir *dir,
 		return;
 	}
 	/* A huge leaf partly in range: split it, or drop it if we cannot. */
-	child = dmpt_build(pt, level - 1, cbase, old, ed, ed->gfp);
+	child = dmpt_split(pt, slotp, level - 1, cbase, &old, ed, ed->gfp);
 	pt->stats.entries[level]--;
 	if (child) {
-		dmpt_slot_publish_dir(slotp, child);
 		pt->stats.splits++;
-		ed->pages +=
-			(min(ed->end, cbase + size) - max(ed->start, cbase)) >>
-			DMPT_PFN_SHIFT;
+		lo = max(ed->start, cbase);
+		new = (min(ed->end, cbase + size) - lo) >> DMPT_PFN_SHIFT;
+		ed->pages += new;
+		if (!(dmpt_edit_leaf(ed, old) & DMPT_DIRTY))
+			dmpt_written(pt, old, (lo - cbase) >> DMPT_PFN_SHIFT,
+				     new);
 	} else {
-		dmpt_slot_set(slotp, 0);
+		old = dmpt_leaf_take(slotp, old, 0);
+		dmpt_written(pt, old, 0, dmpt_level_pages(fmt, level));
 		dir->nr_valid--;
 		ed->pages += dmpt_level_pages(fmt, level);
 	}
@@ -358,6 +439,7 @@ static u64 dmpt_edit_range(struct dmpt *pt, u64 start, u64 end,
 	ed->end = (end + mask) & ~mask; /* end <= 2^63: cannot overflow */
 	ed->pages = 0;
 	dmpt_edit_dir(pt, pt->root, 0, ed);
+	dmpt_written_flush(pt);
 	return ed->pages;
 }
 

@@ -170,12 +170,18 @@ void model_map(struct model *m, u64 start, unsigned int level,
 	}
 	for (i = 0; i < n; i++) {
 		u64 a = start + i * size, u, k, nu = size >> m->ushift;
+		u64 val = entries[i].val;
 
 		if (!dmpt_entry_valid(entries[i]))
 			continue;
 		u = unit_of(m, a);
+		/* A writable leaf over a dirty leaf of its frame stays dirty. */
+		if (m->lvl[u] == level && (m->val[u] & DMPT_DIRTY) &&
+		    (val & DMPT_WRITE) &&
+		    m->val[u] >> DMPT_PFN_SHIFT == val >> DMPT_PFN_SHIFT)
+			val |= DMPT_DIRTY;
 		for (k = 0; k < nu; k++) {
-			m->val[u + k] = entries[i].val +
+			m->val[u + k] = val +
 					((k << m->ushift) >>
 					 DMPT_PFN_SHIFT << DMPT_PFN_SHIFT);
 			m->lvl[u + k] = level;

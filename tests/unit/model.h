@@ -75,7 +75,8 @@ void model_reset(struct model *m);
  * @n: Count.
  *
  * Huge leaves on the way to every directory that receives a valid entry are
- * split exactly as the table splits them.
+ * split exactly as the table splits them; a writable entry over a dirty leaf
+ * of the same frame keeps %DMPT_DIRTY, as dmpt_map() does.
  *
  * Context: Test thread.
  */

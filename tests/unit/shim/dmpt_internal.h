@@ -87,6 +87,16 @@ typedef unsigned int gfp_t;
 #define WRITE_ONCE(x, val) __atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
 /* Release store: orders the stores before it (the kernel primitive). */
 #define smp_store_release(p, val) __atomic_store_n((p), (val), __ATOMIC_RELEASE)
+/* Fully ordered read-modify-write, as the kernel's xchg() and cmpxchg(). */
+#define xchg(p, val) __atomic_exchange_n((p), (val), __ATOMIC_SEQ_CST)
+#define cmpxchg(p, old, new)                                            \
+	({                                                              \
+		__typeof__(*(p)) __old = (old);                         \
+		__atomic_compare_exchange_n((p), &__old, (new), false,  \
+					    __ATOMIC_SEQ_CST,           \
+					    __ATOMIC_SEQ_CST);          \
+		__old;                                                  \
+	})
 
 /* Test hooks, defined in tests/unit/shim/shim.c. */
 extern long
