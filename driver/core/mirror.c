@@ -54,6 +54,54 @@ void devmir_mirror_unlist(struct devmir_mirror *mirror)
 	spin_unlock(&dev->mirrors_lock);
 }
 
+/*
+ * The written hook of every mirror table (dmpt_set_written_hook()): the
+ * device wrote to these pages through entries the table is dropping or
+ * write-protecting. Mark their folios dirty, as the CPU's page-table
+ * teardown does with a dirty PTE (RDMA ODP does the same on unmap), so that
+ * reclaim does not discard a lazily-freed page or keep a stale swap copy,
+ * and writeback writes a file's pages.
+ *
+ * Safe without the folio lock: the hook runs under the update lock and the
+ * interval notifier is registered, so every page a leaf maps is still
+ * mapped by the CPU (an unmap calls the notifier, which waits for the
+ * update lock, before it clears the PTE); a mapped file folio is not
+ * truncated away, as for zap_pte_range(). folio_mark_dirty() takes only
+ * spinlocks (mapping's private and i_pages locks, inode lists), so it is
+ * legal in a non-blocking invalidation too. Anonymous and shmem folios
+ * just get PG_dirty; file folios go through their dirty_folio operation.
+ */
+static void devmir_pages_written(void *arg, u64 pfn, u64 npages)
+{
+	struct devmir_mirror *mirror = arg;
+	u64 end = pfn + npages;
+
+	while (pfn < end) {
+		struct folio *folio = pfn_folio(pfn);
+
+		folio_mark_dirty(folio);
+		pfn = folio_pfn(folio) + folio_nr_pages(folio);
+	}
+	devmir_stat_add(mirror, DEVMIR_STAT_PAGES_DIRTIED, npages);
+}
+
+/*
+ * Empty a mirror whose last reference is gone, while its notifier still
+ * keeps every page it maps alive: what the device wrote reaches the pages
+ * (written hook), and the device forgets the translations.
+ */
+static void devmir_mirror_drain(struct devmir_mirror *mirror)
+{
+	u64 end = devmir_va_end(mirror->dev);
+	unsigned long pages;
+
+	mutex_lock(&mirror->update_lock);
+	pages = dmpt_clear(&mirror->pt, 0, end, GFP_KERNEL);
+	mutex_unlock(&mirror->update_lock);
+	if (pages)
+		mirror->dev->ops->invalidate(mirror, 0, end, true);
+}
+
 /* Undo devmir_mirror_alloc(); the notifier is already removed or never was. */
 static void devmir_mirror_free(struct devmir_mirror *mirror, bool initialised)
 {
@@ -112,6 +160,7 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	ret = dmpt_init(&mirror->pt, dev->format);
 	if (ret)
 		goto err_asid;
+	dmpt_set_written_hook(&mirror->pt, devmir_pages_written, mirror);
 
 	atomic_inc(&dev->nr_mirrors);
 
@@ -148,6 +197,7 @@ static void devmir_mirror_release(struct kref *kref)
 	struct devmir_mirror *mirror = container_of(kref, struct devmir_mirror, kref);
 
 	devmir_mirror_unlist(mirror);
+	devmir_mirror_drain(mirror);
 	/* Waits for a running invalidation; none can start afterwards. */
 	mmu_interval_notifier_remove(&mirror->notifier);
 	devmir_mirror_free(mirror, true);
@@ -367,6 +417,39 @@ dmpt_entry_t devmir_mirror_lookup(struct devmir_mirror *mirror, u64 addr,
 	return entry;
 }
 EXPORT_SYMBOL_GPL(devmir_mirror_lookup);
+
+/**
+ * devmir_mirror_lookup_write() - Translate an address for a device write,
+ * marking the entry dirty.
+ * @mirror: The mirror.
+ * @addr: Process virtual address.
+ * @level: As for devmir_mirror_lookup().
+ * @touched: As for devmir_mirror_lookup().
+ *
+ * The walk a device MMU makes before its first write through a translation
+ * (dmpt_lookup_write()): a writable entry gets %DMPT_DIRTY atomically, so
+ * that the core carries the write to the page (folio_mark_dirty()) when the
+ * entry is later dropped or write-protected. A driver must write only
+ * through an entry that has both %DMPT_WRITE and %DMPT_DIRTY, and must treat
+ * a cached translation without %DMPT_DIRTY as a miss for writes; anything
+ * else is a fault. Same fencing rules as devmir_mirror_lookup().
+ *
+ * Context: Any context (takes rcu_read_lock() itself).
+ * Return: The leaf entry covering @addr as now stored, or an entry without
+ * %DMPT_VALID.
+ */
+dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
+					unsigned int *level,
+					unsigned int *touched)
+{
+	dmpt_entry_t entry;
+
+	rcu_read_lock();
+	entry = dmpt_lookup_write(&mirror->pt, addr, level, touched);
+	rcu_read_unlock();
+	return entry;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_lookup_write);
 
 struct devmir_snap_ctx {
 	u64 start;

@@ -32,11 +32,16 @@ static void __devmir_invalidate(struct devmir_mirror *mirror,
 	if (start >= end)
 		return;
 
+	/*
+	 * Both edits hand what the device wrote to the pages (the mirror's
+	 * written hook) before the CPU side changes them: the pages are still
+	 * mapped, reclaim and writeback then see them dirty.
+	 */
 	if (devmir_event_keeps_pages(range->event)) {
 		/* Read-only pages cannot stay exclusive for atomics either. */
 		pages = dmpt_protect(&mirror->pt, start, end,
-				     DMPT_WRITE | DMPT_EXCLUSIVE, 0,
-				     DEVMIR_GFP_LOCKED);
+				     DMPT_WRITE | DMPT_EXCLUSIVE | DMPT_DIRTY,
+				     0, DEVMIR_GFP_LOCKED);
 		devmir_stat_add(mirror, DEVMIR_STAT_PAGES_PROTECTED, pages);
 	} else {
 		pages = dmpt_clear(&mirror->pt, start, end, DEVMIR_GFP_LOCKED);

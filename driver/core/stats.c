@@ -48,6 +48,7 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_REMOTE_FAULTS] = "remote_faults",
 	[DEVMIR_STAT_EXCLUSIVE_GRANTS] = "exclusive_grants",
 	[DEVMIR_STAT_EXCLUSIVE_FALLBACKS] = "exclusive_fallbacks",
+	[DEVMIR_STAT_PAGES_DIRTIED] = "pages_dirtied",
 };
 
 static_assert(DEVMIR_STAT_INV_LAST - DEVMIR_STAT_INV_FIRST == MMU_NOTIFY_EXCLUSIVE);

@@ -161,6 +161,9 @@ struct devmir_device_desc {
  * @DEVMIR_STAT_EXCLUSIVE_GRANTS: Pages made exclusive for device atomics.
  * @DEVMIR_STAT_EXCLUSIVE_FALLBACKS: Atomics on pages that cannot be made
  *	exclusive (driver).
+ * @DEVMIR_STAT_PAGES_DIRTIED: 4 KiB pages the device wrote whose dirty state
+ *	the mirror handed to the page when it dropped or write-protected the
+ *	entry.
  * @DEVMIR_STAT_NR: Number of counters.
  */
 enum devmir_stat {
@@ -198,6 +201,7 @@ enum devmir_stat {
 	DEVMIR_STAT_REMOTE_FAULTS,
 	DEVMIR_STAT_EXCLUSIVE_GRANTS,
 	DEVMIR_STAT_EXCLUSIVE_FALLBACKS,
+	DEVMIR_STAT_PAGES_DIRTIED,
 	DEVMIR_STAT_NR
 };
 
@@ -348,6 +352,9 @@ int devmir_mirror_set_fault_window(struct devmir_mirror *mirror, u64 bytes);
 u64 devmir_mirror_fault_window(struct devmir_mirror *mirror);
 dmpt_entry_t devmir_mirror_lookup(struct devmir_mirror *mirror, u64 addr,
 				  unsigned int *level, unsigned int *touched);
+dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
+					unsigned int *level,
+					unsigned int *touched);
 int devmir_mirror_snapshot(struct devmir_mirror *mirror, u64 start,
 			   unsigned long npages, u8 *out, unsigned long *mapped);
 int devmir_mirror_check(struct devmir_mirror *mirror);

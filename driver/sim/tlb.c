@@ -66,9 +66,9 @@ static struct sim_tlb_entry *sim_tlb_set(struct sim_tlb *tlb, u32 asid,
  * @pfn: Receives the 4 KiB frame of @va on a hit.
  * @flags: Receives the ``DMPT_*`` flags of the cached entry on a hit.
  *
- * A matching read-only entry for a write access is a permission miss: the
+ * A matching read-only or clean entry for a write access is a miss: the
  * entry is dropped, so that the walk that follows refills it from the
- * (possibly upgraded) mirror entry.
+ * (possibly upgraded) mirror entry, marking that one dirty.
  *
  * Context: Any context; takes the TLB spinlock.
  * Return: True on a hit that allows the access.
@@ -95,7 +95,8 @@ bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid
 			if (!e->valid || e->asid != asid || e->level != level ||
 			    e->vbase != vbase)
 				continue;
-			if (write && !(e->flags & DMPT_WRITE)) {
+			if (write && (!(e->flags & DMPT_WRITE) ||
+				      !(e->flags & DMPT_DIRTY))) {
 				e->valid = false;
 				break;
 			}

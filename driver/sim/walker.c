@@ -9,13 +9,17 @@
  * Walk the mirror table like the hardware walker would: lock-free, counting
  * the walk and the directories it read.
  */
-static dmpt_entry_t sim_walk(struct devmir_mirror *mirror, u64 va,
+static dmpt_entry_t sim_walk(struct devmir_mirror *mirror, u64 va, bool write,
 			     unsigned int *level)
 {
 	unsigned int touched = 0;
 	dmpt_entry_t entry;
 
-	entry = devmir_mirror_lookup(mirror, va, level, &touched);
+	/* A write sets the entry's dirty bit, as an MMU does on the walk. */
+	if (write)
+		entry = devmir_mirror_lookup_write(mirror, va, level, &touched);
+	else
+		entry = devmir_mirror_lookup(mirror, va, level, &touched);
 	devmir_stat_add(mirror, DEVMIR_STAT_WALKS, 1);
 	devmir_stat_add(mirror, DEVMIR_STAT_WALK_LEVELS, touched);
 	return entry;
@@ -33,7 +37,9 @@ static dmpt_entry_t sim_walk(struct devmir_mirror *mirror, u64 va,
  *	(%DMPT_DEVICE_PRIVATE: device memory; %DMPT_EXCLUSIVE: exclusive).
  *
  * A TLB hit translates at once; a miss walks the mirror table and, if the
- * entry allows the access, fills the TLB. A walk that lands on device memory
+ * entry allows the access, fills the TLB. A write needs a dirty entry: a
+ * cached one that is clean misses, and the walk marks the mirror entry
+ * dirty (devmir_mirror_lookup_write()) before the TLB caches it. A walk that lands on device memory
  * marks the page used for the core's eviction clock.
  *
  * Context: The caller holds the mirror's access lock for read and keeps it
@@ -55,9 +61,10 @@ int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
 	}
 	devmir_stat_add(mirror, DEVMIR_STAT_TLB_MISSES, 1);
 
-	entry = sim_walk(mirror, va, &level);
+	entry = sim_walk(mirror, va, write, &level);
 	*flags = dmpt_entry_flags(entry);
-	if (!dmpt_entry_valid(entry) || (write && !(*flags & DMPT_WRITE)))
+	if (!dmpt_entry_valid(entry) ||
+	    (write && !(*flags & DMPT_WRITE && *flags & DMPT_DIRTY)))
 		return -EAGAIN;
 	if (*flags & DMPT_DEVICE_PRIVATE) {
 		/* Device pages are 4 KiB leaves: cache where their data are. */

@@ -85,27 +85,12 @@ static int hmm_open(struct bench_dev *dev, unsigned int index)
 	return dev->fd < 0 ? -errno : 0;
 }
 
-static int hmm_cmd(struct bench_dev *dev, unsigned long request, void *addr,
-		   size_t size, void *out, uint64_t *cpages)
-{
-	struct hmm_dmirror_cmd cmd = {
-		.addr = (uintptr_t)addr,
-		.ptr = (uintptr_t)out,
-		.npages = size / PAGE,
-	};
-	int ret = dm_ioctl(dev->fd, request, &cmd);
-
-	if (cpages)
-		*cpages = cmd.cpages;
-	return ret;
-}
-
 static int hmm_read(struct bench_dev *dev, void *addr, size_t size, void *out)
 {
 	uint64_t cpages;
 	int ret;
 
-	ret = hmm_cmd(dev, HMM_DMIRROR_READ, addr, size, out, &cpages);
+	ret = hmm_cmd(dev->fd, HMM_DMIRROR_READ, addr, size / PAGE, out, &cpages);
 	if (!ret && cpages != size / PAGE)
 		ret = -EIO;
 	return ret;
@@ -120,8 +105,9 @@ static int hmm_read(struct bench_dev *dev, void *addr, size_t size, void *out)
 static int hmm_migrate(struct bench_dev *dev, void *addr, size_t size,
 		       bool to_device, void *scratch, uint64_t *moved)
 {
-	return hmm_cmd(dev, to_device ? HMM_DMIRROR_MIGRATE_TO_DEV :
-			    HMM_DMIRROR_MIGRATE_TO_SYS, addr, size, scratch, moved);
+	return hmm_cmd(dev->fd, to_device ? HMM_DMIRROR_MIGRATE_TO_DEV :
+				HMM_DMIRROR_MIGRATE_TO_SYS, addr, size / PAGE,
+		       scratch, moved);
 }
 
 static long long hmm_table_bytes(struct bench_dev *dev)

@@ -111,16 +111,6 @@ static int open_dev(unsigned int index)
 	return open(path, O_RDWR | O_CLOEXEC);
 }
 
-/* test_hmm command @cmd on @npages pages from @addr, bounce buffer @ptr. */
-static int hmm_cmd(int fd, unsigned long cmd, const void *addr, uint64_t npages, void *ptr)
-{
-	struct hmm_dmirror_cmd c = {
-		.addr = (uintptr_t)addr, .ptr = (uintptr_t)ptr, .npages = npages,
-	};
-
-	return dm_ioctl(fd, cmd, &c);
-}
-
 static int result_of(int ret)
 {
 	switch (ret) {
@@ -229,7 +219,7 @@ static void describe(const struct fuzzer *f, const char *what, unsigned long cmd
 static void control_read(struct fuzzer *f, unsigned int dev)
 {
 	uint8_t *out = f->control_out;
-	int ret = cfg.compat ? hmm_cmd(f->fds[dev], HMM_DMIRROR_READ, control, 1, out) :
+	int ret = cfg.compat ? hmm_cmd(f->fds[dev], HMM_DMIRROR_READ, control, 1, out, NULL) :
 		  dm_read(f->fds[dev], control, PAGE, out);
 
 	if (!ret && buf_check(out, PAGE, 77) == -1) {
@@ -425,14 +415,14 @@ static int hmm_device_works(unsigned int dev)
 	if (fd < 0 || buf == MAP_FAILED || !out)
 		return 0;
 	buf_fill(out, size, 43);
-	ok = !hmm_cmd(fd, HMM_DMIRROR_WRITE, buf, npages, out) && buf_check(buf, size, 43) == -1 &&
-	     !hmm_cmd(fd, HMM_DMIRROR_READ, buf, npages, out) && buf_check(out, size, 43) == -1 &&
-	     !hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, npages, out) &&
+	ok = !hmm_cmd(fd, HMM_DMIRROR_WRITE, buf, npages, out, NULL) && buf_check(buf, size, 43) == -1 &&
+	     !hmm_cmd(fd, HMM_DMIRROR_READ, buf, npages, out, NULL) && buf_check(out, size, 43) == -1 &&
+	     !hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, npages, out, NULL) &&
 	     buf_check(out, size, 43) == -1 &&
-	     !hmm_cmd(fd, HMM_DMIRROR_SNAPSHOT, buf, npages, out) &&
+	     !hmm_cmd(fd, HMM_DMIRROR_SNAPSHOT, buf, npages, out, NULL) &&
 	     buf_check_byte(out, npages, HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL |
 			    HMM_DMIRROR_PROT_WRITE) == -1 &&
-	     !hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, npages, out) &&
+	     !hmm_cmd(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, npages, out, NULL) &&
 	     buf_check(buf, size, 43) == -1;
 	close(fd);
 	munmap(buf, size);

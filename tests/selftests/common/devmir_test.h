@@ -27,6 +27,11 @@ int dm_open(unsigned int index);
 unsigned int dm_count(void);
 
 int dm_ioctl(int fd, unsigned long request, void *arg);
+/* test_hmm command @cmd (HMM_DMIRROR_*) on @npages pages from @addr, bounce
+ * buffer @ptr, on a /dev/hmm_dmirror* file: 0 or -errno; *@cpages (if not
+ * NULL) receives the command's cpages. */
+int hmm_cmd(int fd, unsigned long cmd, const void *addr, uint64_t npages,
+	    void *ptr, uint64_t *cpages);
 int dm_info(int fd, struct drm_devmir_get_info *info);
 int dm_access(int fd, struct drm_devmir_access *acc);
 int dm_read(int fd, const void *addr, size_t size, void *buf);
