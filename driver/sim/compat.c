@@ -71,6 +71,9 @@ static int sim_compat_open(struct inode *inode, struct file *filp)
 		container_of(filp->private_data, struct sim_compat, misc);
 	struct sim_compat_file *cf;
 
+	/* The module is still loading and may yet fail: no file may stay. */
+	if (!sim_is_live())
+		return -ENODEV;
 	if (!current->mm)
 		return -EINVAL;
 	cf = kzalloc(sizeof(*cf), GFP_KERNEL);

@@ -468,6 +468,9 @@ static int sim_drm_open(struct drm_device *drm, struct drm_file *file)
 	struct sim_device *sdev = to_sim_device(drm);
 	struct devmir_mirror *mirror;
 
+	/* The module is still loading and may yet fail: no file may stay. */
+	if (!sim_is_live())
+		return -ENODEV;
 	mirror = devmir_mirror_get_or_create(sdev->core, current->mm);
 	if (IS_ERR(mirror))
 		return PTR_ERR(mirror);
@@ -512,7 +515,8 @@ const struct drm_driver sim_drm_driver = {
  * sim_drm_register() - Expose a device's render node to user space.
  * @sdev: The fully set-up device.
  *
- * Context: Process context; the last step of device creation.
+ * Context: Process context (module load), once every device exists: the
+ * node is visible from here on, opens wait for sim_is_live().
  * Return: 0 or the error of drm_dev_register().
  */
 int sim_drm_register(struct sim_device *sdev)

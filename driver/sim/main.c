@@ -53,6 +53,35 @@
 
 struct sim_config sim_config;
 
+/*
+ * Test-only: the index of a device whose creation fails with -ENOMEM after
+ * its device memory and core context exist, so the failed-load unwind can be
+ * tested (devmirror-lifecycle). -1: never.
+ */
+static int fail_device = -1;
+module_param(fail_device, int, 0444);
+MODULE_PARM_DESC(fail_device, "test only: fail the load at this device index (-1: never)");
+
+/*
+ * Set once every device and every node exists and nothing can fail any
+ * more. A node is user-visible from its registration on; until then an
+ * open of it is refused, so a load that fails late never leaves a file
+ * open on code that is about to be freed.
+ */
+static bool sim_live;
+
+/**
+ * sim_is_live() - Whether the module finished loading.
+ *
+ * Context: Any context.
+ * Return: True once module init has succeeded; opens before that must fail
+ * with -ENODEV.
+ */
+bool sim_is_live(void)
+{
+	return smp_load_acquire(&sim_live);
+}
+
 static unsigned int ndevices = 2;
 module_param(ndevices, uint, 0444);
 MODULE_PARM_DESC(ndevices, "Number of simulated devices (1-16, default 2)");
@@ -211,7 +240,8 @@ static void sim_device_destroy(struct sim_device *sdev)
 	struct platform_device *pdev = sdev->pdev;
 
 	sim_compat_unregister(sdev);
-	sim_drm_unregister(sdev);
+	if (sdev->registered)
+		sim_drm_unregister(sdev);
 	/* Evicts what is left in device memory, with sim_copy(). */
 	devmir_device_destroy(sdev->core);
 	sim_devmem_fini(sdev);
@@ -285,20 +315,13 @@ static struct sim_device *sim_device_create(unsigned int index)
 		ret = PTR_ERR(sdev->core);
 		goto err_devmem;
 	}
-
-	/* Last: user space may open the render node from here on. */
-	ret = sim_drm_register(sdev);
-	if (ret)
+	if (index == fail_device) {
+		ret = -ENOMEM;
 		goto err_core;
-	if (sim_config.hmm_compat && index < 2) {
-		ret = sim_compat_register(sdev);
-		if (ret)
-			goto err_drm;
 	}
+	/* The nodes come later, once every device exists (sim_init()). */
 	return sdev;
 
-err_drm:
-	sim_drm_unregister(sdev);
 err_core:
 	devmir_device_destroy(sdev->core);
 err_devmem:
@@ -327,6 +350,26 @@ static void sim_destroy_all(void)
 	}
 }
 
+/* Make a device's render node and test_hmm node visible. */
+static int sim_device_register(struct sim_device *sdev)
+{
+	int ret;
+
+	ret = sim_drm_register(sdev);
+	if (ret)
+		return ret;
+	sdev->registered = true;
+	if (sim_config.hmm_compat && sdev->index < 2)
+		return sim_compat_register(sdev);
+	return 0;
+}
+
+/*
+ * Load in two phases: every device with everything that can fail (device
+ * memory, core context), then every user-visible node. A node registered
+ * before a later one fails cannot have a file open on it: opens are refused
+ * until sim_live is set, after the last registration.
+ */
 static int __init sim_init(void)
 {
 	unsigned int i;
@@ -342,14 +385,24 @@ static int __init sim_init(void)
 		if (IS_ERR(sim_devices[i])) {
 			ret = PTR_ERR(sim_devices[i]);
 			sim_devices[i] = NULL;
-			sim_destroy_all();
-			return ret;
+			goto err_destroy;
 		}
 	}
+	for (i = 0; i < sim_config.ndevices; i++) {
+		ret = sim_device_register(sim_devices[i]);
+		if (ret)
+			goto err_destroy;
+	}
+	smp_store_release(&sim_live, true);
 	pr_info("devmirror_sim: %u device(s), TLB %u x %u-way, fault queue %u, %u MiB device memory each\n",
 		sim_config.ndevices, sim_config.tlb_entries / sim_config.tlb_ways,
 		sim_config.tlb_ways, sim_config.fault_queue, devmem_mb);
 	return 0;
+
+err_destroy:
+	pr_err("devmirror_sim: load failed (%d), every device removed\n", ret);
+	sim_destroy_all();
+	return ret;
 }
 
 static void __exit sim_exit(void)

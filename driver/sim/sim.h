@@ -224,6 +224,7 @@ struct sim_engine {
  *	holds its data, allocated when the copy engine first writes it;
  *	set once with cmpxchg(), freed when the device goes.
  * @compat: The test_hmm front end of the device, or NULL.
+ * @registered: Whether the render node was registered.
  */
 struct sim_device {
 	struct drm_device drm;
@@ -238,6 +239,7 @@ struct sim_device {
 	unsigned long devmem_pages;
 	struct page **backing;
 	struct sim_compat *compat;
+	bool registered;
 };
 
 /**
@@ -295,6 +297,9 @@ static inline struct sim_device *to_sim_device(struct drm_device *drm)
 {
 	return container_of(drm, struct sim_device, drm);
 }
+
+/* main.c */
+bool sim_is_live(void);
 
 /* drm.c */
 int sim_drm_register(struct sim_device *sdev);

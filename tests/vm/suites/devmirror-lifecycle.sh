@@ -3,7 +3,9 @@
 # devmirror-lifecycle: module parameters, render nodes and debugfs, an open
 # render node pinning the module, unload after the last close, and the
 # access/invalidate programs on a deliberately tiny device configuration
-# (4-entry TLB, 2-slot fault queue, 256-byte transactions, no huge pages).
+# (4-entry TLB, 2-slot fault queue, 256-byte transactions, no huge pages);
+# a load that fails late (fail_device=1) with render-node opens racing it
+# leaves nothing behind.
 
 n=0
 tap() {
@@ -59,6 +61,39 @@ tap $? tiny_device_access
 tap $? tiny_device_invalidate
 rmmod devmirror_sim
 tap $? rmmod_tiny_device
+
+# A load that fails late leaves no node, no device and no file behind,
+# while another process keeps opening every render node it can find (an
+# open in the window must be refused, not survive the module).
+nodes_gone() {
+	! grep -q '^devmirror_sim ' /proc/modules &&
+		! ls -d /sys/bus/platform/devices/devmirror-sim* >/dev/null 2>&1 &&
+		! ls /dev/hmm_dmirror* >/dev/null 2>&1
+}
+rm -f /tmp/stop-hammer
+(
+	while [ ! -e /tmp/stop-hammer ]; do
+		for f in /dev/dri/renderD* /dev/hmm_dmirror*; do
+			[ -e "$f" ] && (exec 3<>"$f" && usleep 2000) 2>/dev/null
+		done
+	done
+) &
+hammer=$!
+for try in 1 2 3 4 5; do
+	! insmod /modules/devmirror_sim.ko fail_device=1 2>/dev/null || break
+done
+[ "$try" = 5 ]
+tap $? failed_load_refused_fail_device_1
+nodes_gone
+tap $? failed_load_leaves_nothing_fail_device_1
+dmesg | grep -q 'devmirror_sim: load failed (-12)'
+tap $? failed_load_says_why
+
+touch /tmp/stop-hammer
+wait $hammer
+# Nothing the failed loads did stays: a normal load and unload work.
+insmod /modules/devmirror_sim.ko && rmmod devmirror_sim
+tap $? load_after_failed_loads
 
 rmmod devmirror
 tap $? rmmod_devmirror
