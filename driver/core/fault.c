@@ -343,7 +343,13 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 			return -EBUSY;
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
-		mmap_read_lock(mm);
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		/* A CPU fault that blocks, e.g. on a file system, as a test point. */
+		if (devmir_inject_stall(mm)) {
+			mmap_read_unlock(mm);
+			return -EINTR;
+		}
 		ret = devmir_fault_prepare(mirror, &range, addr, write, single);
 		/* The fault-driven policy may migrate the window first. */
 		if (!ret && !migrations) {
@@ -439,14 +445,20 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
  * memory, where the fault breaks the sharing.
  *
  * The faults may belong to any process: the caller need not run in the
- * mirror's mm (a driver's fault worker can service every mirror).
+ * mirror's mm. But a fault can block for as long as the CPU fault behind it
+ * (a FUSE or NFS file, userfaultfd), and the waits here end early only on a
+ * fatal signal of the caller: a driver should service each mirror's faults
+ * in that mirror's own context (its process, or a worker per mirror), so
+ * that one process's blocked fault never holds up another's, and killing
+ * the process ends its wait (devmirror_sim services per mirror).
  *
  * Per-fault results: 0; -EFAULT if the address is unmapped, a kernel
  * address, PROT_NONE, VM_IO/VM_PFNMAP, not writable for a write fault, or
  * the CPU fault failed (nothing is installed then); -EBUSY after the
- * timeout; -ENOMEM; -EINTR on a fatal signal; -ENODEV once the mm is gone.
+ * timeout; -ENOMEM; -EINTR on a fatal signal of the caller (while it
+ * waits for the mmap lock or between attempts); -ENODEV once the mm is gone.
  *
- * Context: Process context; may sleep. Takes the mmap read lock and the
+ * Context: Process context; may sleep; killable. Takes the mmap read lock and the
  * mirror's update lock; the caller holds neither, nor anything an
  * invalidation of this mm may need.
  * Return: 0 if every fault succeeded, otherwise the first fault's error.

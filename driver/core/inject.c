@@ -10,6 +10,10 @@
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/wait.h>
 
 #include "internal.h"
 
@@ -82,6 +86,14 @@ static struct devmir_inject_point devmir_inject_points[DEVMIR_INJECT_NR] = {
 
 DEFINE_STATIC_KEY_FALSE(devmir_inject_enabled);
 
+/*
+ * fault_stall: the mm whose device faults are held (compared, never
+ * dereferenced), the waitqueue they sleep on, and how many were held.
+ */
+static struct mm_struct *devmir_stall_mm;
+static DECLARE_WAIT_QUEUE_HEAD(devmir_stall_wq);
+static atomic64_t devmir_stall_hits;
+
 /* Serialises debugfs writes: rates, the seed, the static key. */
 static DEFINE_MUTEX(devmir_inject_lock);
 static u64 devmir_inject_seed;
@@ -143,6 +155,7 @@ static void devmir_inject_update_key(void)
 	lockdep_assert_held(&devmir_inject_lock);
 	for (i = 0; i < DEVMIR_INJECT_NR; i++)
 		on |= devmir_inject_points[i].rate != 0;
+	on |= READ_ONCE(devmir_stall_mm) != NULL;
 	if (on && !static_key_enabled(&devmir_inject_enabled))
 		static_branch_enable(&devmir_inject_enabled);
 	else if (!on && static_key_enabled(&devmir_inject_enabled))
@@ -235,6 +248,56 @@ static int devmir_inject_seed_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(devmir_inject_seed_fops, devmir_inject_seed_get,
 			 devmir_inject_seed_set, "%llu\n");
 
+int __devmir_inject_stall(struct mm_struct *mm)
+{
+	if (READ_ONCE(devmir_stall_mm) != mm)
+		return 0;
+	atomic64_inc(&devmir_stall_hits);
+	if (wait_event_killable(devmir_stall_wq, READ_ONCE(devmir_stall_mm) != mm))
+		return -EINTR;
+	return 0;
+}
+
+/* fault_stall/pid: the process whose faults to hold; 0 releases them. */
+static int devmir_stall_pid_set(void *data, u64 val)
+{
+	struct mm_struct *mm = NULL;
+	struct task_struct *task;
+	struct pid *pid;
+
+	if (val > PID_MAX_LIMIT)
+		return -EINVAL;
+	if (val) {
+		pid = find_get_pid(val);
+		task = get_pid_task(pid, PIDTYPE_PID);
+		put_pid(pid);
+		if (!task)
+			return -ESRCH;
+		mm = get_task_mm(task);
+		put_task_struct(task);
+		if (!mm)
+			return -EINVAL;
+		/* Only compared: the mm may go, the pointer stays a key. */
+		mmput(mm);
+	}
+	mutex_lock(&devmir_inject_lock);
+	WRITE_ONCE(devmir_stall_mm, mm);
+	devmir_inject_update_key();
+	mutex_unlock(&devmir_inject_lock);
+	wake_up_all(&devmir_stall_wq);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(devmir_stall_pid_fops, NULL, devmir_stall_pid_set,
+			 "%llu\n");
+
+static int devmir_stall_hits_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&devmir_stall_hits);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(devmir_stall_hits_fops, devmir_stall_hits_get, NULL,
+			 "%llu\n");
+
 /**
  * devmir_inject_init() - Create devmirror/inject/ in debugfs.
  * @root: The core's debugfs directory, or NULL (then nothing is created and
@@ -257,6 +320,13 @@ void devmir_inject_init(struct dentry *root)
 	if (IS_ERR(dir))
 		return;
 	debugfs_create_file_unsafe("seed", 0600, dir, NULL, &devmir_inject_seed_fops);
+	sub = debugfs_create_dir("fault_stall", dir);
+	if (!IS_ERR(sub)) {
+		debugfs_create_file_unsafe("pid", 0200, sub, NULL,
+					   &devmir_stall_pid_fops);
+		debugfs_create_file_unsafe("hits", 0400, sub, NULL,
+					   &devmir_stall_hits_fops);
+	}
 	for (i = 0; i < DEVMIR_INJECT_NR; i++) {
 		pt = &devmir_inject_points[i];
 		sub = debugfs_create_dir(pt->name, dir);

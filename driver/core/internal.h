@@ -324,6 +324,10 @@ void devmir_debugfs_mirror_fini(struct devmir_mirror *mirror);
  * @DEVMIR_INJECT_POOL_EXHAUST: The device-memory pool looks empty.
  * @DEVMIR_INJECT_COPY_FAIL: The copy of a migration batch fails part way.
  * @DEVMIR_INJECT_NR: Number of points.
+ *
+ * One more point is not random: fault_stall (devmir_inject_stall()) holds
+ * every device fault of one process's mirrors, as a blocked CPU fault
+ * would, until it is released or the faulting thread is killed.
  */
 enum devmir_inject_id {
 	DEVMIR_INJECT_HMM_BUSY,
@@ -337,7 +341,24 @@ enum devmir_inject_id {
 #ifdef CONFIG_DEBUG_FS
 DECLARE_STATIC_KEY_FALSE(devmir_inject_enabled);
 bool __devmir_inject(enum devmir_inject_id id, u64 *draw);
+int __devmir_inject_stall(struct mm_struct *mm);
 void devmir_inject_init(struct dentry *root);
+
+/**
+ * devmir_inject_stall() - Hold a device fault of @mm if the fault_stall
+ * point targets it.
+ * @mm: The mm of the mirror whose fault is being serviced.
+ *
+ * Context: Process context, mmap lock of @mm held for read (where a real
+ * CPU fault would block); sleeps killably while the point holds @mm.
+ * Return: 0 (not held, or released), -EINTR on a fatal signal.
+ */
+static inline int devmir_inject_stall(struct mm_struct *mm)
+{
+	if (!static_branch_unlikely(&devmir_inject_enabled))
+		return 0;
+	return __devmir_inject_stall(mm);
+}
 
 /**
  * devmir_inject() - Whether an injection point fails this call.
@@ -357,6 +378,11 @@ static inline bool devmir_inject(enum devmir_inject_id id, u64 *draw)
 static inline bool devmir_inject(enum devmir_inject_id id, u64 *draw)
 {
 	return false;
+}
+
+static inline int devmir_inject_stall(struct mm_struct *mm)
+{
+	return 0;
 }
 
 static inline void devmir_inject_init(struct dentry *root)

@@ -95,7 +95,7 @@ static int sim_ioctl_get_info(struct drm_device *drm, void *data,
 	}
 	args->tlb_entries = sdev->tlb.nsets * sdev->tlb.ways;
 	args->tlb_ways = sdev->tlb.ways;
-	args->fault_queue_entries = sdev->fq.size;
+	args->fault_queue_entries = sim_config.fault_queue;
 	args->engines = sdev->nengines;
 	args->txn_bytes = sim_config.txn_bytes;
 	args->device_memory = devmir_device_devmem_size(sdev->core);
@@ -194,7 +194,6 @@ static int sim_ioctl_access(struct drm_device *drm, void *data,
 static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
 				struct drm_file *file)
 {
-	struct sim_device *sdev = to_sim_device(drm);
 	struct drm_devmir_set_policy *args = data;
 	struct devmir_mirror *mirror;
 	struct sim_mirror *smirror;
@@ -207,7 +206,7 @@ static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
 	     args->fault_window > DRM_DEVMIR_WINDOW_MAX))
 		return -EINVAL;
 	if (args->flags & DRM_DEVMIR_POLICY_BATCH &&
-	    (!args->fault_batch || args->fault_batch > sdev->fq.size))
+	    (!args->fault_batch || args->fault_batch > sim_config.fault_queue))
 		return -EINVAL;
 	if (args->flags & DRM_DEVMIR_POLICY_MIGRATE) {
 		switch (args->migrate_mode) {

@@ -217,7 +217,7 @@ static int sim_txn(struct sim_cmd *cmd, u64 va, u32 len)
 static int sim_raise_and_wait(struct sim_cmd *cmd, struct sim_pending *pend,
 			      unsigned int npend)
 {
-	struct sim_fault_queue *fq = &cmd->sdev->fq;
+	struct sim_fault_queue *fq = &cmd->smirror->fq;
 	unsigned int flags = cmd->write ? DEVMIR_FAULT_WRITE : 0;
 	unsigned int i = 0, j, k;
 	bool coalesced;
@@ -235,15 +235,17 @@ static int sim_raise_and_wait(struct sim_cmd *cmd, struct sim_pending *pend,
 				cmd->faults++;
 		}
 		if (j == i) {
-			/* Full of other engines' faults: help, then retry. */
-			sim_fq_service(fq, cmd->batch);
+			/* Full of the mirror's other faults: help, then retry. */
+			if (sim_fq_service(fq, cmd->mirror, cmd->batch))
+				return -EINTR;
 			cond_resched();
 			continue;
 		}
 		for (k = i; k < j; k++) {
 			if (pend[k].covered)
 				continue;
-			r = sim_fq_complete(fq, pend[k].slot, cmd->batch);
+			r = sim_fq_complete(fq, cmd->mirror, pend[k].slot,
+					    cmd->batch);
 			pend[k].slot = -1;
 			if (r && !ret)
 				ret = r;
@@ -253,19 +255,39 @@ static int sim_raise_and_wait(struct sim_cmd *cmd, struct sim_pending *pend,
 	return ret;
 }
 
-/* Service the pending transactions' faults and replay them until done. */
-static int sim_resolve(struct sim_cmd *cmd, struct sim_pending *pend,
-		       unsigned int npend)
+/*
+ * Service the pending transactions' faults and replay them until done.
+ *
+ * While its faults are serviced the command is off the engine, as a GPU
+ * switches a faulting context out: it keeps its pending transactions in a
+ * copy of its own and drops the engine lock, so that a fault which blocks
+ * (only this mirror's threads service it) holds up no other process's
+ * commands. The lock is taken back, killably, for the replay;
+ * @cmd->off_engine says when it could not be.
+ */
+static int sim_resolve(struct sim_cmd *cmd, struct sim_engine *eng,
+		       const struct sim_pending *queued, unsigned int npend)
 {
+	struct sim_pending *pend;
 	unsigned int round, i, n;
-	int ret;
+	int ret = 0;
 
+	pend = kmemdup(queued, npend * sizeof(*pend), GFP_KERNEL);
+	if (!pend)
+		return -ENOMEM;
 	for (round = 0; npend; round++) {
-		if (round == SIM_MAX_ROUNDS)
-			return -EBUSY;
+		if (round == SIM_MAX_ROUNDS) {
+			ret = -EBUSY;
+			break;
+		}
+		mutex_unlock(&eng->lock);
 		ret = sim_raise_and_wait(cmd, pend, npend);
+		if (mutex_lock_killable(&eng->lock)) {
+			cmd->off_engine = true;
+			ret = -EINTR;
+		}
 		if (ret)
-			return ret;
+			break;
 		/* Replay; a transaction that misses again was invalidated. */
 		for (i = 0, n = 0; i < npend; i++) {
 			ret = sim_txn(cmd, pend[i].va, pend[i].len);
@@ -273,17 +295,22 @@ static int sim_resolve(struct sim_cmd *cmd, struct sim_pending *pend,
 				/* Missed on its own account: it raises next round. */
 				pend[n] = pend[i];
 				pend[n++].covered = false;
+				ret = 0;
 			} else if (ret) {
-				return ret;
+				break;
 			}
 		}
+		if (ret)
+			break;
 		npend = n;
 	}
-	return 0;
+	kfree(pend);
+	return ret;
 }
 
-static int sim_execute(struct sim_cmd *cmd, struct sim_pending *pend)
+static int sim_execute(struct sim_cmd *cmd, struct sim_engine *eng)
 {
+	struct sim_pending *pend = eng->pending;
 	u64 txn = sim_config.txn_bytes;
 	u64 window = devmir_mirror_fault_window(cmd->mirror);
 	u64 pos = cmd->addr, end = cmd->addr + cmd->size;
@@ -327,7 +354,7 @@ static int sim_execute(struct sim_cmd *cmd, struct sim_pending *pend)
 			}
 			pos += len;
 		}
-		ret = sim_resolve(cmd, pend, npend);
+		ret = sim_resolve(cmd, eng, pend, npend);
 		if (ret)
 			return ret;
 	}
@@ -341,7 +368,8 @@ static int sim_execute(struct sim_cmd *cmd, struct sim_pending *pend)
  * @cmd: The validated command; @cmd->result and @cmd->faults are set.
  *
  * Context: Process context of the mirror's process (user buffers are
- * current's); may sleep. Waits for earlier commands on the same engine.
+ * current's); may sleep. Waits for the engine's current command, which
+ * gives the engine up while its faults are serviced.
  * Return: 0; -EFAULT if part of the range cannot be mirrored (unmapped,
  * PROT_NONE, read-only for a write, ...), a translation missed with
  * %DRM_DEVMIR_ACCESS_NOFAULT, or the user buffer is unusable; -EBUSY if
@@ -357,7 +385,8 @@ int sim_engine_run(struct sim_device *sdev, unsigned int engine, struct sim_cmd 
 		return -EINTR;
 	cmd->bounce = eng->bounce;
 	devmir_stat_add(cmd->mirror, DEVMIR_STAT_ACCESSES, 1);
-	ret = sim_execute(cmd, eng->pending);
-	mutex_unlock(&eng->lock);
+	ret = sim_execute(cmd, eng);
+	if (!cmd->off_engine)
+		mutex_unlock(&eng->lock);
 	return ret;
 }

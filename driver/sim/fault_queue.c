@@ -3,14 +3,20 @@
  * devmirror_sim - the device fault queue: bounded, coalescing duplicate
  * faults, serviced oldest first in batches through devmir_fault_batch().
  *
+ * Each mirror has its own queue: a process's faults are raised into it and
+ * serviced by the process's own threads, so a fault that blocks (a stuck
+ * FUSE or NFS file, an unanswered userfaultfd, the core's fault_stall
+ * injection point) stalls nobody else, and every wait in here is killable.
+ *
  * An engine that misses a translation raises a fault: a slot naming the
- * mirror and page. A second miss on a page that is still queued joins that
- * slot (a write upgrades it) instead of taking a new one; that is counted as
- * a coalesced duplicate. Whoever needs progress services the queue: one
- * thread at a time takes up to a batch of the oldest queued slots and hands
- * them, grouped by mirror, to the core. Raisers then collect their slots'
+ * page. A second miss on a page that is still queued joins that slot (a
+ * write upgrades it) instead of taking a new one; that is counted as a
+ * coalesced duplicate. Whoever needs progress services the queue: one
+ * thread of the mirror at a time takes up to a batch of the oldest queued
+ * slots and hands them to the core. Raisers then collect their slots'
  * results and replay their accesses.
  */
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "sim.h"
@@ -110,25 +116,39 @@ out:
 	return ret;
 }
 
+/* Return a slot nobody waits for any more to the free list; lock held. */
+static void sim_fq_release(struct sim_fault_queue *fq, struct sim_fault_slot *slot)
+{
+	lockdep_assert_held(&fq->lock);
+	slot->state = SIM_SLOT_FREE;
+	slot->mirror = NULL;
+	list_add_tail(&slot->node, &fq->free);
+}
+
 /**
- * sim_fq_service() - Service one batch of queued faults.
- * @fq: The queue.
+ * sim_fq_service() - Service one batch of a mirror's queued faults.
+ * @fq: The mirror's queue.
+ * @mirror: The mirror.
  * @batch: Most faults to take, >= 1.
  *
- * Takes the oldest queued slots (up to @batch) and services them through
- * devmir_fault_batch(), one call per run of slots of the same mirror.
- * Returns at once if nothing is queued, after waiting for a batch another
- * thread is servicing.
+ * Takes the oldest queued slots (up to @batch) and services them with one
+ * devmir_fault_batch() call. Returns at once if nothing is queued, after
+ * waiting for a batch another thread of the mirror is servicing. A slot
+ * whose raisers all gave up (killed) is freed here once serviced.
  *
- * Context: Process context; may sleep for as long as the faults take.
+ * Context: Process context of a thread using @mirror; may sleep for as long
+ * as the faults take. The wait for another servicer is killable.
+ * Return: 0, or -EINTR if a fatal signal ended that wait.
  */
-void sim_fq_service(struct sim_fault_queue *fq, unsigned int batch)
+int sim_fq_service(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
+		   unsigned int batch)
 {
 	struct sim_fault_slot *slot, *tmp;
-	unsigned int n = 0, i, j;
+	unsigned int n = 0, i;
 
 	batch = clamp(batch, 1U, fq->size);
-	mutex_lock(&fq->service_lock);
+	if (mutex_lock_killable(&fq->service_lock))
+		return -EINTR;
 	spin_lock(&fq->lock);
 	list_for_each_entry_safe(slot, tmp, &fq->queued, node) {
 		if (n == batch)
@@ -143,38 +163,38 @@ void sim_fq_service(struct sim_fault_queue *fq, unsigned int batch)
 	}
 	spin_unlock(&fq->lock);
 
-	for (i = 0; i < n; i = j) {
-		struct devmir_mirror *mirror = fq->slots[fq->svc_slots[i]].mirror;
-
-		for (j = i + 1; j < n; j++)
-			if (fq->slots[fq->svc_slots[j]].mirror != mirror)
-				break;
-		devmir_fault_batch(mirror, &fq->svc_faults[i], j - i);
-	}
+	if (n)
+		devmir_fault_batch(mirror, fq->svc_faults, n);
 
 	spin_lock(&fq->lock);
 	for (i = 0; i < n; i++) {
 		slot = &fq->slots[fq->svc_slots[i]];
 		slot->result = fq->svc_faults[i].result;
 		slot->state = SIM_SLOT_DONE;
+		if (!slot->users)
+			sim_fq_release(fq, slot);
 	}
 	spin_unlock(&fq->lock);
 	mutex_unlock(&fq->service_lock);
+	return 0;
 }
 
 /**
  * sim_fq_complete() - Wait for a raised fault and release the slot.
- * @fq: The queue.
+ * @fq: The mirror's queue.
+ * @mirror: The mirror.
  * @slot: Slot returned by sim_fq_raise().
  * @batch: Batch size to service with while waiting.
  *
- * Services the queue (or waits for the thread that is servicing it) until
- * the slot is done.
+ * Services the queue (or waits for the thread of the mirror that is
+ * servicing it) until the slot is done. A fatal signal gives the slot up:
+ * it is freed now if still queued, or by its servicer when that finishes.
  *
- * Context: Process context; may sleep.
- * Return: The fault's result (see devmir_fault_batch()).
+ * Context: Process context; may sleep; killable.
+ * Return: The fault's result (see devmir_fault_batch()), or -EINTR.
  */
-int sim_fq_complete(struct sim_fault_queue *fq, int slot, unsigned int batch)
+int sim_fq_complete(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
+		    int slot, unsigned int batch)
 {
 	struct sim_fault_slot *s = &fq->slots[slot];
 	int result;
@@ -184,14 +204,21 @@ int sim_fq_complete(struct sim_fault_queue *fq, int slot, unsigned int batch)
 		if (s->state == SIM_SLOT_DONE)
 			break;
 		spin_unlock(&fq->lock);
-		sim_fq_service(fq, batch);
+		if (sim_fq_service(fq, mirror, batch) ||
+		    fatal_signal_pending(current)) {
+			spin_lock(&fq->lock);
+			if (--s->users == 0 && s->state != SIM_SLOT_SERVICING) {
+				if (s->state == SIM_SLOT_QUEUED)
+					list_del_init(&s->node);
+				sim_fq_release(fq, s);
+			}
+			spin_unlock(&fq->lock);
+			return -EINTR;
+		}
 	}
 	result = s->result;
-	if (--s->users == 0) {
-		s->state = SIM_SLOT_FREE;
-		s->mirror = NULL;
-		list_add_tail(&s->node, &fq->free);
-	}
+	if (--s->users == 0)
+		sim_fq_release(fq, s);
 	spin_unlock(&fq->lock);
 	return result;
 }

@@ -156,14 +156,16 @@ static int sim_mirror_init(struct devmir_mirror *mirror)
 
 	rwlock_init(&smirror->access_lock);
 	smirror->fault_batch = sim_config.fault_batch;
-	return 0;
+	return sim_fq_init(&smirror->fq, sim_config.fault_queue);
 }
 
 static void sim_mirror_fini(struct devmir_mirror *mirror)
 {
 	struct sim_device *sdev = devmir_device_drvdata(devmir_mirror_device(mirror));
+	struct sim_mirror *smirror = devmir_mirror_priv(mirror);
 
 	sim_tlb_shootdown(&sdev->tlb, devmir_mirror_asid(mirror), 0, U64_MAX);
+	sim_fq_fini(&smirror->fq);
 }
 
 /*
@@ -246,7 +248,6 @@ static void sim_device_destroy(struct sim_device *sdev)
 	devmir_device_destroy(sdev->core);
 	sim_devmem_fini(sdev);
 	sim_engines_fini(sdev);
-	sim_fq_fini(&sdev->fq);
 	sim_tlb_fini(&sdev->tlb);
 	/* Releases the drm_device, and with it @sdev. */
 	devres_release_group(&pdev->dev, NULL);
@@ -288,12 +289,9 @@ static struct sim_device *sim_device_create(unsigned int index)
 	ret = sim_tlb_init(&sdev->tlb, sim_config.tlb_entries, sim_config.tlb_ways);
 	if (ret)
 		goto err_devres;
-	ret = sim_fq_init(&sdev->fq, sim_config.fault_queue);
-	if (ret)
-		goto err_tlb;
 	ret = sim_engines_init(sdev, sim_config.engines);
 	if (ret)
-		goto err_fq;
+		goto err_tlb;
 	ret = sim_devmem_init(sdev, sim_config.devmem);
 	if (ret)
 		goto err_engines;
@@ -328,8 +326,6 @@ err_devmem:
 	sim_devmem_fini(sdev);
 err_engines:
 	sim_engines_fini(sdev);
-err_fq:
-	sim_fq_fini(&sdev->fq);
 err_tlb:
 	sim_tlb_fini(&sdev->tlb);
 err_devres:

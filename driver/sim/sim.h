@@ -12,10 +12,15 @@
  *
  * Lock ordering (outermost first), below the core's update lock:
  *
- *   sim_engine.lock                 (mutex: one command per engine)
- *     sim_fault_queue.service_lock  (mutex: one fault handler at a time;
- *                                    held across devmir_fault_batch())
- *       sim_fault_queue.lock        (spinlock)
+ *   sim_fault_queue.service_lock    (mutex, per mirror, taken killably:
+ *                                    one fault handler per mirror at a
+ *                                    time; held across devmir_fault_batch();
+ *                                    never under an engine lock)
+ *     sim_fault_queue.lock          (spinlock)
+ *
+ *   sim_engine.lock                 (mutex: the command running on the
+ *                                    engine; dropped while it waits for
+ *                                    its faults, taken back killably)
  *     sim_mirror.access_lock (read) (rwlock: one transaction's translate
  *                                    and copy; the core's invalidate
  *                                    callback takes it for write under the
@@ -154,10 +159,12 @@ enum {
 };
 
 /**
- * struct sim_fault_queue - The device's bounded fault queue.
+ * struct sim_fault_queue - The bounded fault queue of one mirror.
  * @lock: Protects @free, @queued and every slot's fields.
- * @service_lock: Held by the one thread servicing a batch; protects
- *	@svc_faults and @svc_slots.
+ * @service_lock: Held by the one thread servicing a batch of this mirror's
+ *	faults; protects @svc_faults and @svc_slots. Taken killably: a fault
+ *	that blocks (a stuck file system, userfaultfd) stalls only the threads
+ *	of its own mirror, and only until they are killed.
  * @size: Number of slots.
  * @slots: The slots.
  * @free: Unused slots.
@@ -197,13 +204,14 @@ struct sim_pending {
 
 /**
  * struct sim_engine - One command engine.
- * @lock: Serialises the commands executed on this engine and protects
- *	@bounce and @pending.
+ * @lock: Held by the command executing on this engine, except while that
+ *	command waits for its faults (sim_resolve()); protects @bounce and
+ *	@pending.
  * @bounce: One page: data of the transaction in flight.
  * @pending: Transactions waiting for faults.
  */
 struct sim_engine {
-	struct mutex lock;		/* one command at a time */
+	struct mutex lock;		/* protects bounce, pending */
 	void *bounce;
 	struct sim_pending *pending;
 };
@@ -216,7 +224,6 @@ struct sim_engine {
  * @format: Mirror-table format of the device MMU (level 0 = leaf).
  * @core: Device context in devmirror.ko.
  * @tlb: The TLB.
- * @fq: The fault queue.
  * @nengines: Number of engines.
  * @engines: The engines.
  * @devmem_pages: Pages of device memory.
@@ -233,7 +240,6 @@ struct sim_device {
 	struct dmpt_format format;
 	struct devmir_device *core;
 	struct sim_tlb tlb;
-	struct sim_fault_queue fq;
 	unsigned int nengines;
 	struct sim_engine *engines;
 	unsigned long devmem_pages;
@@ -248,10 +254,14 @@ struct sim_device {
  *	one transaction; taken for write by the TLB shootdown, which thereby
  *	waits for every access that may use a translation it removes.
  * @fault_batch: Faults serviced per batch (policy); READ_ONCE().
+ * @fq: The mirror's fault queue (&sim_config.fault_queue slots). Per
+ *	mirror, so that no process ever waits for another one's faults: the
+ *	threads of a process raise and service their own faults only.
  */
 struct sim_mirror {
 	rwlock_t access_lock;
 	unsigned int fault_batch;
+	struct sim_fault_queue fq;
 };
 
 /**
@@ -273,6 +283,8 @@ struct sim_mirror {
  * @no_exclusive: The atomic's page cannot be made exclusive: use a plain
  *	write mapping.
  * @bounce: The engine's bounce page.
+ * @off_engine: The command lost the engine lock (killed while waiting to
+ *	take it back after its faults).
  */
 struct sim_cmd {
 	struct sim_device *sdev;
@@ -291,6 +303,7 @@ struct sim_cmd {
 	unsigned int batch;
 	bool no_exclusive;
 	void *bounce;
+	bool off_engine;
 };
 
 static inline struct sim_device *to_sim_device(struct drm_device *drm)
@@ -331,8 +344,10 @@ int sim_fq_init(struct sim_fault_queue *fq, unsigned int size);
 void sim_fq_fini(struct sim_fault_queue *fq);
 int sim_fq_raise(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
 		 u64 addr, unsigned int flags, bool *coalesced);
-int sim_fq_complete(struct sim_fault_queue *fq, int slot, unsigned int batch);
-void sim_fq_service(struct sim_fault_queue *fq, unsigned int batch);
+int sim_fq_complete(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
+		    int slot, unsigned int batch);
+int sim_fq_service(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
+		   unsigned int batch);
 
 /* compat.c */
 int sim_compat_register(struct sim_device *sdev);

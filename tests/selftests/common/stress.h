@@ -114,7 +114,9 @@ int dm_fi_nth_disarm(int fd);
 /*
  * devmirror's own injection points (debugfs devmirror/inject/, see
  * driver/core/inject.c): @point is "hmm_busy", "seq_bump", "pool_exhaust"
- * or "copy_fail"; @attr "rate", "times", "hits" or "calls".
+ * or "copy_fail"; @attr "rate", "times", "hits" or "calls". The
+ * "fault_stall" point has "pid" (write only: hold that process's device
+ * faults; 0 releases them) and "hits".
  * dm_inject_seed() restarts every point's stream and clears its counters.
  * dm_inject_get() returns the value (>= 0, "times" may be -1) or -errno
  * below -1; dm_inject_off() sets every rate to 0 and times to -1.
