@@ -276,13 +276,17 @@ static int sim_compat_exclusive(struct sim_compat_file *cf,
 	u64 addr;
 	int ret;
 
+	/*
+	 * test_hmm answers -EBUSY for every page make_device_exclusive_range()
+	 * does not hand back: unmapped, read-only, or not exclusive-capable.
+	 */
 	ret = devmir_range_check(current->mm, start, end, true);
 	if (ret)
-		return ret;
+		return ret == -EFAULT ? -EBUSY : ret;
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
 		ret = devmir_exclusive_begin(cf->mirror, addr, &ex);
 		if (ret)
-			return ret == -EOPNOTSUPP ? -EBUSY : ret;
+			return ret == -EOPNOTSUPP || ret == -EFAULT ? -EBUSY : ret;
 		devmir_exclusive_end(&ex);
 	}
 	/* Return the data through the device for verification. */

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror_compat - the test_hmm front end (/dev/hmm_dmirror0,
+ * devmirror_sim hmm_compat=1) where its behaviour is pinned beyond what the
+ * kernel's hmm-tests check: the errno EXCLUSIVE gives for pages it cannot
+ * make exclusive (test_hmm's -EBUSY), and what closing the file does to the
+ * process's pages in device memory (an intentional difference from
+ * test_hmm, docs/compat.md).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "devmir_test.h"
+#include "hmm_uapi.h"
+
+FIXTURE(compat) {
+	int fd;
+	uint8_t *scratch;
+};
+
+FIXTURE_SETUP(compat)
+{
+	self->fd = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("no /dev/hmm_dmirror0 (hmm_compat=1?)");
+	self->scratch = malloc(MIB(1));
+	ASSERT_NE(NULL, self->scratch);
+}
+
+FIXTURE_TEARDOWN(compat)
+{
+	free(self->scratch);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* EXCLUSIVE on pages that cannot be made exclusive: -EBUSY, as test_hmm. */
+TEST_F(compat, exclusive_unmapped_or_readonly_is_ebusy)
+{
+	size_t size = 16 * PAGE;
+	uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, size, 3);
+	ASSERT_EQ(0, hmm_cmd(self->fd, HMM_DMIRROR_EXCLUSIVE, buf, 16,
+			     self->scratch, NULL));
+	ASSERT_EQ(0, munmap(buf + 8 * PAGE, 8 * PAGE));
+	EXPECT_EQ(-EBUSY, hmm_cmd(self->fd, HMM_DMIRROR_EXCLUSIVE, buf, 16,
+				  self->scratch, NULL));
+	ASSERT_EQ(0, mprotect(buf, 8 * PAGE, PROT_READ));
+	EXPECT_EQ(-EBUSY, hmm_cmd(self->fd, HMM_DMIRROR_EXCLUSIVE, buf, 8,
+				  self->scratch, NULL));
+	/* Bad arguments stay -EINVAL, before any work. */
+	EXPECT_EQ(-EINVAL, hmm_cmd(self->fd, HMM_DMIRROR_EXCLUSIVE, buf + 1, 1,
+				   self->scratch, NULL));
+	munmap(buf, 8 * PAGE);
+}
+
+/*
+ * Closing the file does not evict: the process's pages stay in device
+ * memory, the CPU still gets their data back (migrate_to_ram), and the
+ * memory returns when the process unmaps them. test_hmm evicts every page
+ * of the device on every close.
+ */
+TEST_F(compat, close_keeps_device_pages)
+{
+	size_t size = 64 * PAGE;
+	uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	int rfd = dm_open(0);
+	uint64_t base, used;
+
+	ASSERT_LE(0, rfd);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, size, 9);
+	base = dm_devmem_used(rfd);
+	ASSERT_NE(~0ULL, base);
+	ASSERT_EQ(0, hmm_cmd(self->fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, 64,
+			     self->scratch, NULL));
+	used = dm_devmem_used(rfd);
+	ASSERT_EQ(base + 64, used) TH_LOG("migrated pages not in device memory");
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	EXPECT_EQ(used, dm_devmem_used(rfd)) TH_LOG("close evicted device pages");
+	/* The CPU faults them back, data intact. */
+	EXPECT_EQ(-1, buf_check(buf, size, 9));
+	EXPECT_EQ(base, dm_devmem_used(rfd));
+	ASSERT_EQ(0, munmap(buf, size));
+	close(rfd);
+}
+
+TEST_HARNESS_MAIN
