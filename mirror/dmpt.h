@@ -138,7 +138,7 @@ typedef struct {
 #define DMPT_WRITE		BIT_ULL(1)	/* device may write */
 #define DMPT_DEVICE_PRIVATE	BIT_ULL(2)	/* frame is this device's private memory */
 #define DMPT_EXCLUSIVE		BIT_ULL(3)	/* exclusive (atomic) access granted */
-#define DMPT_DIRTY		BIT_ULL(4)	/* device wrote through this entry: dmpt_lookup_write() */
+#define DMPT_DIRTY		BIT_ULL(4)	/* device wrote through it */
 #define DMPT_DRV0		BIT_ULL(8)	/* DMPT_DRV0..3: reserved for the driver */
 #define DMPT_DRV1		BIT_ULL(9)
 #define DMPT_DRV2		BIT_ULL(10)

@@ -155,7 +155,7 @@ static void devmir_inject_update_key(void)
 	lockdep_assert_held(&devmir_inject_lock);
 	for (i = 0; i < DEVMIR_INJECT_NR; i++)
 		on |= devmir_inject_points[i].rate != 0;
-	on |= READ_ONCE(devmir_stall_mm) != NULL;
+	on |= !!READ_ONCE(devmir_stall_mm);
 	if (on && !static_key_enabled(&devmir_inject_enabled))
 		static_branch_enable(&devmir_inject_enabled);
 	else if (!on && static_key_enabled(&devmir_inject_enabled))

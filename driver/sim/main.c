@@ -79,6 +79,7 @@ static bool sim_live;
  */
 bool sim_is_live(void)
 {
+	/* Pairs with the release in sim_init(): the nodes are all there. */
 	return smp_load_acquire(&sim_live);
 }
 
@@ -389,6 +390,7 @@ static int __init sim_init(void)
 		if (ret)
 			goto err_destroy;
 	}
+	/* Every device and node is set up before an open may succeed. */
 	smp_store_release(&sim_live, true);
 	pr_info("devmirror_sim: %u device(s), TLB %u x %u-way, fault queue %u, %u MiB device memory each\n",
 		sim_config.ndevices, sim_config.tlb_entries / sim_config.tlb_ways,
