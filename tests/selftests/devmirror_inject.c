@@ -152,6 +152,24 @@ static void check_migrate(struct tally *t, int ret, unsigned int ok,
 		    (unsigned long long)m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM]);
 }
 
+/*
+ * MIGRATE, again while it answers -EBUSY with busy pages only, a few times:
+ * -EBUSY is a retry request by contract (a page transiently locked, pinned
+ * or still on another CPU's LRU batch when migrate_vma_setup() looked), so
+ * one alone is no failure; one that lasts is.
+ */
+#define MIGRATE_TRIES	4
+static int migrate_settled(int fd, void *b, size_t size, bool to_device,
+			   struct drm_devmir_migrate *m)
+{
+	int ret = -EBUSY, i;
+
+	for (i = 0; i < MIGRATE_TRIES && ret == -EBUSY; i++)
+		ret = to_device ? dm_to_device(fd, b, size, m) :
+				  dm_to_system(fd, b, size, m);
+	return ret;
+}
+
 /* Device READ, WRITE and atomics over @b; the CPU checks what landed. */
 static void round_access(int fd, uint8_t *b, size_t size, uint8_t *out,
 			 unsigned int seed, unsigned int ok, struct tally *t)
@@ -191,7 +209,7 @@ static void round_migrate(int fd, uint8_t *b, size_t size, uint8_t *out,
 	int ret;
 
 	buf_fill(b, size, seed);
-	ret = dm_to_device(fd, b, size, &m);
+	ret = migrate_settled(fd, b, size, true, &m);
 	check_migrate(t, ret, ok, &m, n, "to_device");
 	ret = dm_read(fd, b, size, out);
 	count(t, ret, ok, "read");
@@ -206,7 +224,7 @@ static void round_migrate(int fd, uint8_t *b, size_t size, uint8_t *out,
 	}
 	if (ret)
 		bad(t, "write into device memory failed %d times (%d)", WRITE_TRIES, ret);
-	ret = dm_to_system(fd, b, size, &m);
+	ret = migrate_settled(fd, b, size, false, &m);
 	check_migrate(t, ret, ok, &m, n, "to_system");
 	if (buf_check(b, size, seed + 1) != -1)
 		bad(t, "after migrating back: wrong data at %ld", buf_check(b, size, seed + 1));
@@ -261,7 +279,7 @@ static void round_oversubscribe(int fd, uint64_t devmem, uint8_t *out,
 			break;
 		}
 		buf_fill(bufs[i], OVER_SIZE, seed + i);
-		ret = dm_to_device(fd, bufs[i], OVER_SIZE, &m);
+		ret = migrate_settled(fd, bufs[i], OVER_SIZE, true, &m);
 		check_migrate(t, ret, ok, &m, n, "oversubscribe to_device");
 	}
 	for (i = 0; i < nbuf; i++) {

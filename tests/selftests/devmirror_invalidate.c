@@ -122,20 +122,51 @@ TEST_F(inval, munmap_prunes)
 	free(snap);
 }
 
-/* Partial munmap: only the unmapped part goes. */
+/* Invalidations the kernel may send on its own: migration, reclaim. */
+static uint64_t background_events(int fd)
+{
+	struct drm_devmir_stats st;
+
+	if (dm_stats(fd, 0, &st))
+		return 0;
+	return st.invalidations[DRM_DEVMIR_INV_CLEAR] +
+	       st.invalidations[DRM_DEVMIR_INV_MIGRATE];
+}
+
+/*
+ * Partial munmap: only the unmapped part goes. The kernel may migrate or
+ * reclaim the kept half behind the test's back (compaction sends CLEAR
+ * invalidations, legitimately emptying the mirror there): an attempt that
+ * saw such events and lost kept pages is repeated, up to 3 times.
+ */
 TEST_F(inval, munmap_partial)
 {
 	size_t size = MIB(1), npages = size / PAGE, half = size / 2;
 	struct drm_devmir_stats st;
 	uint8_t *buf, *out, *snap;
-	uint64_t mapped;
+	uint64_t mapped, events;
+	int attempt;
 
-	buf = mirrored_buf(self->fd, size, 2, &out, &snap);
-	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, munmap(buf + half, half));
+	for (attempt = 1;; attempt++) {
+		buf = mirrored_buf(self->fd, size, 2, &out, &snap);
+		ASSERT_NE(NULL, buf);
+		events = background_events(self->fd);
+		ASSERT_EQ(0, munmap(buf + half, half));
 
-	ASSERT_EQ(0, dm_snapshot(self->fd, buf, npages, snap, &mapped));
-	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+		ASSERT_EQ(0, dm_snapshot(self->fd, buf, npages, snap, &mapped));
+		ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+		/* Nothing of the unmapped half may stay, whatever happened. */
+		EXPECT_EQ(npages / 2, dm_snap_count(snap + npages / 2, npages / 2, 0));
+		if (mapped == npages / 2 || attempt == 3 ||
+		    background_events(self->fd) == events)
+			break;
+		TH_LOG("attempt %d: %llu kept pages lost to %llu CLEAR/MIGRATE invalidations; again",
+		       attempt, (unsigned long long)(npages / 2 - mapped),
+		       (unsigned long long)(background_events(self->fd) - events));
+		munmap(buf, half);
+		free(out);
+		free(snap);
+	}
 	/* Which events emptied the mirror, should this ever fail again. */
 	if (mapped != npages / 2)
 		TH_LOG("invalidations: unmap %llu clear %llu prot_vma %llu prot_page %llu soft_dirty %llu release %llu migrate %llu exclusive %llu; pages invalidated %llu",
@@ -149,7 +180,6 @@ TEST_F(inval, munmap_partial)
 		       (unsigned long long)st.invalidations[DRM_DEVMIR_INV_EXCLUSIVE],
 		       (unsigned long long)st.pages_invalidated);
 	EXPECT_EQ(npages / 2, mapped);
-	EXPECT_EQ(npages / 2, dm_snap_count(snap + npages / 2, npages / 2, 0));
 	EXPECT_EQ(npages / 2, dm_entries(&st));
 
 	/* What is left still reads right, from the mirror alone. */
