@@ -26,6 +26,10 @@ int dm_open(unsigned int index);
 /* Number of devmirror render nodes present. */
 unsigned int dm_count(void);
 
+/*
+ * ioctl() that retries EINTR and EAGAIN, at most 1000 times in a row; then
+ * it reports the errno on stderr and returns it. 0 or a negative errno.
+ */
 int dm_ioctl(int fd, unsigned long request, void *arg);
 int dm_info(int fd, struct drm_devmir_get_info *info);
 int dm_access(int fd, struct drm_devmir_access *acc);
