@@ -810,14 +810,14 @@ static void random_faults(struct __test_metadata *_metadata, FIXTURE_DATA(fi) *s
 	for (i = 0; i < 300; i++) {
 		madvise(buf, size, MADV_DONTNEED);
 		buf_fill(out, size, 30 + i % 100);
-		dm_fi_thread_set(fi, 1);
+		ASSERT_EQ(0, dm_fi_thread_set(fi, 1));
 		fd = open(self->node, O_RDWR | O_CLOEXEC);
 		ret = fd < 0 ? -errno : dm_write(fd, buf, size, out);
 		if (!ret)
 			ret = dm_read(fd, buf, size, in);
 		if (fd >= 0)
 			close(fd);
-		dm_fi_thread_set(fi, 0);
+		ASSERT_EQ(0, dm_fi_thread_set(fi, 0));
 		opened += fd >= 0;
 		ASSERT_TRUE(clean_errno(ret)) {
 			TH_LOG("round %u: %s", i, strerror(-ret));

@@ -7,7 +7,10 @@
 # no leak, no broken mirror. (devmirror_teardown's fi.* tests cover open,
 # close and single accesses systematically with fail-nth.)
 # Runs $DM_FI_SECONDS (default 5; 20 on the debug kernel) per torture and
-# $DM_FI_CALLS (default 5000; 100000 on the debug kernel) fuzz calls.
+# $DM_FI_CALLS (default 5000; 100000 on the debug kernel) fuzz calls. Each
+# program fails unless make-it-fail worked in every thread and the kernel
+# injected failures (the attribute's "times" budget went down:
+# *_failures_injected).
 
 n=100
 rc=0
