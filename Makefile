@@ -59,6 +59,8 @@ help:
 	@echo "make check-unit   host unit tests only"
 	@echo "make check-vm     in-VM suites only"
 	@echo "make check-debug  whole suite on the KASAN/kmemleak kernel variant"
+	@echo "make check CHECK_VARIANTS='base debug'  the guest suites on both kernels, one summary"
+	@echo "                  (the default when CI=true, as in .ci/run)"
 	@echo "make kernel       build (or find in the cache) the test kernel"
 	@echo "make modules      out-of-tree modules (KDIR=... for a real kernel)"
 	@echo "make selftests    guest test programs and the upstream hmm-tests"
@@ -122,14 +124,23 @@ userlib-check: deps
 install: deps
 	@$(USERLIB) install
 
+# make check runs the guest suites on each of CHECK_VARIANTS in turn and
+# prints one summary line for all; in CI (CI=true, as .ci/run sets) on the
+# base and the debug kernel, else on KERNEL_VARIANT.
+ifeq ($(CI),true)
+CHECK_VARIANTS ?= base debug
+else
+CHECK_VARIANTS ?= $(KERNEL_VARIANT)
+endif
+
 check: deps
-	@tests/check -k $(KERNEL_VARIANT) $(T)
+	@tests/check -k "$(CHECK_VARIANTS)" $(T)
 
 check-unit: deps
 	@tests/check -k $(KERNEL_VARIANT) unit
 
 check-vm: deps
-	@tests/check -k $(KERNEL_VARIANT) --no-unit $(T)
+	@tests/check -k "$(CHECK_VARIANTS)" --no-unit $(T)
 
 check-debug: deps
 	@tests/check -k debug $(T)

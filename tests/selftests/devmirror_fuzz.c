@@ -23,9 +23,9 @@
  * usage: devmirror_fuzz [-C] [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page]
  *                       [-P PERCENT] [-p PREFIX] [-v]
  *   -C  fuzz /dev/hmm_dmirror0..1 instead of the render nodes
- *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 1000000
- *       on the debug kernel; with -C $DM_FUZZ_COMPAT_CALLS, else 20000;
- *       50000 on the debug kernel)
+ *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 200000
+ *       on the debug kernel; with -C $DM_FUZZ_COMPAT_CALLS, else 20000 on
+ *       either kernel)
  *   -s  seed (default 1; printed). With -j 1 a run replays exactly; with
  *       more threads each thread's stream replays, their interleaving not.
  *   -j  fuzzing threads (2), each with its own files and stream
@@ -490,7 +490,7 @@ int main(int argc, char **argv)
 	unsigned int t, d;
 	uint64_t start;
 
-	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 1000000);
+	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 200000);
 	while ((opt = getopt(argc, argv, "Cn:s:j:F:P:p:v")) != -1) {
 		switch (opt) {
 		case 'C':
@@ -528,7 +528,7 @@ int main(int argc, char **argv)
 	if (!cfg.threads || cfg.threads > MAX_THREADS)
 		return 2;
 	if (cfg.compat && !calls_given)
-		cfg.calls = dm_knob("DM_FUZZ_COMPAT_CALLS", 20000, 50000);
+		cfg.calls = dm_knob("DM_FUZZ_COMPAT_CALLS", 20000, 20000);
 	cfg.ndev = dm_count();
 	if (cfg.ndev > MAX_DEVS)
 		cfg.ndev = MAX_DEVS;

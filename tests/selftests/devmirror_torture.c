@@ -20,7 +20,7 @@
  * usage: devmirror_torture [-d SECONDS] [-s SEED] [-p PROCS] [-t THREADS]
  *                          [-w OP=WEIGHT]... [-F slab|page] [-P PERCENT]
  *                          [-n PREFIX] [-X]
- *   -d  duration (default $DM_TORTURE_SECONDS, else 10; 60 on the debug kernel)
+ *   -d  duration (default $DM_TORTURE_SECONDS, else 10; 30 on the debug kernel)
  *   -s  seed of the operation streams (default: from the clock; printed)
  *   -p  worker processes (2); -t threads per worker (3)
  *   -w  weight of one operation of the table below (0 disables it)
@@ -773,7 +773,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	cfg.seconds = dm_knob("DM_TORTURE_SECONDS", 10, 60);
+	cfg.seconds = dm_knob("DM_TORTURE_SECONDS", 10, 30);
 	cfg.seed = dm_seed_from_clock();
 	while ((opt = getopt(argc, argv, "d:s:p:t:w:F:P:n:X")) != -1) {
 		switch (opt) {
