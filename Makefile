@@ -35,10 +35,22 @@ PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/com
 	-isystem $(KSRC)/tools/testing/selftests -isystem $(TESTKDIR)/usr/include
 KSRC = $(eval KSRC := $(shell bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
 
-.PHONY: all kernel modules selftests check check-unit check-vm check-debug run \
+.PHONY: all deps kernel modules selftests check check-unit check-vm check-debug run \
 	bench bench-mirror clean clean-cache help userlib userlib-guest userlib-check install
 
 all: modules selftests userlib
+
+# Every target that builds or boots first installs what is missing from the
+# one dependency list, tests/install-deps: silent when nothing is missing,
+# one line when it installs something. Recipes, sub-makes and the scripts
+# they run inherit DEVMIRROR_DEPS=ok and do not look again.
+ifeq ($(DEVMIRROR_DEPS),ok)
+deps: ;
+else
+deps:
+	@tests/install-deps
+endif
+export DEVMIRROR_DEPS := ok
 
 help:
 	@echo "make run          build everything, boot the test VM, load the modules, run the demo"
@@ -47,6 +59,8 @@ help:
 	@echo "make check-unit   host unit tests only"
 	@echo "make check-vm     in-VM suites only"
 	@echo "make check-debug  whole suite on the KASAN/kmemleak kernel variant"
+	@echo "make check CHECK_VARIANTS='base debug'  the guest suites on both kernels, one summary"
+	@echo "                  (the default when CI=true, as in .ci/run)"
 	@echo "make kernel       build (or find in the cache) the test kernel"
 	@echo "make modules      out-of-tree modules (KDIR=... for a real kernel)"
 	@echo "make selftests    guest test programs and the upstream hmm-tests"
@@ -57,10 +71,10 @@ help:
 	@echo "make install      libdevmirror, headers, devmirror.pc, CLI, man pages (PREFIX=, DESTDIR=)"
 	@echo "make clean        remove build/; make clean-cache drops the kernel cache"
 
-kernel:
+kernel: deps
 	@tests/vm/build-kernel $(KERNEL_VARIANT)
 
-modules:
+modules: deps
 	@mkdir -p $(MODBUILD)
 	@rsync -a --delete --filter='P *.o' --filter='P *.ko' --filter='P .*.cmd' \
 		--filter='P *.mod' --filter='P *.mod.c' --filter='P Module.symvers' \
@@ -68,13 +82,13 @@ modules:
 	$(MAKE) -C $(MODKDIR) M=$(MODBUILD) W=1 modules
 	@echo "modules: $$(ls $(MODBUILD)/*.ko | tr '\n' ' ')"
 
-selftests: $(BUILD)/tests/hmm-tests $(BUILD)/tests/dm_bench $(PROGS) userlib-guest
+selftests: deps $(BUILD)/tests/hmm-tests $(BUILD)/tests/dm_bench $(PROGS) userlib-guest
 
-$(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h) $(wildcard uapi/*.h)
+$(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h) $(wildcard uapi/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -o $@ $< $(COMMON_SRC)
 
-$(BUILD)/tests/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h)
+$(BUILD)/tests/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -o $@ $< $(COMMON_SRC)
 
@@ -82,13 +96,13 @@ $(BUILD)/tests/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h)
 # kernel tree (as for the compat front end); libnuma for the move_pages
 # baseline.
 BENCH_SRC := $(wildcard tests/bench/*.c)
-$(BUILD)/tests/dm_bench: $(BENCH_SRC) tests/bench/dm_bench.h $(COMMON_SRC) $(wildcard uapi/*.h)
+$(BUILD)/tests/dm_bench: $(BENCH_SRC) tests/bench/dm_bench.h $(COMMON_SRC) $(wildcard uapi/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -Itests/bench -idirafter $(KSRC)/lib -o $@ $(BENCH_SRC) $(COMMON_SRC) -lnuma -lm
 
 # The peer's own suite, compiled from the unpacked source package at test
 # time, never copied into this repository.
-$(BUILD)/tests/hmm-tests:
+$(BUILD)/tests/hmm-tests: | deps
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -static -pthread -I$(KSRC) -I$(KSRC)/tools/testing/selftests \
 		-isystem $(TESTKDIR)/usr/include \
@@ -98,40 +112,49 @@ $(BUILD)/tests/hmm-tests:
 # programs beside the other guest tests, host tests, install.
 USERLIB = $(MAKE) -C userlib O=$(BUILD)/userlib
 
-userlib:
+userlib: deps
 	@$(USERLIB)
 
-userlib-guest:
+userlib-guest: deps
 	@$(USERLIB) guest GUEST_OUT=$(BUILD)/tests KSFT_INC=$(KSRC)/tools/testing/selftests
 
-userlib-check:
+userlib-check: deps
 	@$(USERLIB) check
 
-install:
+install: deps
 	@$(USERLIB) install
 
-check:
-	@tests/check -k $(KERNEL_VARIANT) $(T)
+# make check runs the guest suites on each of CHECK_VARIANTS in turn and
+# prints one summary line for all; in CI (CI=true, as .ci/run sets) on the
+# base and the debug kernel, else on KERNEL_VARIANT.
+ifeq ($(CI),true)
+CHECK_VARIANTS ?= base debug
+else
+CHECK_VARIANTS ?= $(KERNEL_VARIANT)
+endif
 
-check-unit:
+check: deps
+	@tests/check -k "$(CHECK_VARIANTS)" $(T)
+
+check-unit: deps
 	@tests/check -k $(KERNEL_VARIANT) unit
 
-check-vm:
-	@tests/check -k $(KERNEL_VARIANT) --no-unit $(T)
+check-vm: deps
+	@tests/check -k "$(CHECK_VARIANTS)" --no-unit $(T)
 
-check-debug:
+check-debug: deps
 	@tests/check -k debug $(T)
 
-run: modules selftests
+run: deps modules selftests
 	@$(VMRUN) -k $(KERNEL_VARIANT) -m $(MODBUILD) -p $(BUILD)/tests -v demo
 
 # The bench kernel variant drops lockdep and DEBUG_VM (tests/vm/kernel-bench.config).
-bench:
+bench: deps
 	@$(MAKE) --no-print-directory modules KERNEL_VARIANT=bench
 	@$(MAKE) --no-print-directory selftests KERNEL_VARIANT=bench
 	@tests/bench/run $(BENCH_ARGS)
 
-bench-mirror:
+bench-mirror: deps
 	@$(MAKE) -C tests/unit bench
 
 clean:

@@ -23,9 +23,9 @@
  * usage: devmirror_fuzz [-C] [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page]
  *                       [-P PERCENT] [-p PREFIX] [-v]
  *   -C  fuzz /dev/hmm_dmirror0..1 instead of the render nodes
- *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 1000000
- *       on the debug kernel; with -C $DM_FUZZ_COMPAT_CALLS, else 20000;
- *       50000 on the debug kernel)
+ *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 200000
+ *       on the debug kernel; with -C $DM_FUZZ_COMPAT_CALLS, else 20000 on
+ *       either kernel)
  *   -s  seed (default 1; printed). With -j 1 a run replays exactly; with
  *       more threads each thread's stream replays, their interleaving not.
  *   -j  fuzzing threads (2), each with its own files and stream
@@ -90,6 +90,7 @@ struct fuzzer {
 	unsigned long done, limit;
 	unsigned long count[FZ_NR][RES_NR];
 	unsigned long unexpected, control_ok, control_bad, reopen, bad_counts;
+	unsigned long fi_errors;	/* make-it-fail could not be opened or set */
 	/* The call in flight, for the stall report. */
 	unsigned long cur_index;
 	unsigned long cur_cmd;
@@ -258,10 +259,12 @@ static void fuzz_loop(struct fuzzer *f)
 		if (cfg.verbose)
 			describe(f, fz_kind_names[kind], cmd, arg, 0);
 
-		dm_fi_thread_set(f->fi_fd, 1);
+		if (dm_fi_thread_set(f->fi_fd, 1))
+			f->fi_errors++;
 		ret = ioctl(f->fds[dev], cmd, arg);
 		ret = ret == -1 ? -errno : ret;
-		dm_fi_thread_set(f->fi_fd, 0);
+		if (dm_fi_thread_set(f->fi_fd, 0))
+			f->fi_errors++;
 
 		f->count[kind][result_of(ret)]++;
 		if (!expected(f, kind, ret)) {
@@ -282,6 +285,8 @@ static void *fuzz_thread(void *arg)
 
 	f->tid_nr = syscall(SYS_gettid);
 	f->fi_fd = cfg.fi ? dm_fi_thread_open() : -1;
+	if (cfg.fi && f->fi_fd < 0)
+		f->fi_errors++;
 	fuzz_loop(f);
 	if (f->fi_fd >= 0)
 		close(f->fi_fd);
@@ -468,12 +473,14 @@ static void print_counts(unsigned long total, uint64_t ns)
 int main(int argc, char **argv)
 {
 	unsigned long total = 0, unexpected = 0, control_ok = 0, control_bad = 0, bad_counts = 0;
+	unsigned long fi_errors = 0;
+	long injected = 0;
 	int calls_given = 0;
 	int opt, base_objects, objects, stalled, foreign;
 	unsigned int t, d;
 	uint64_t start;
 
-	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 1000000);
+	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 200000);
 	while ((opt = getopt(argc, argv, "Cn:s:j:F:P:p:v")) != -1) {
 		switch (opt) {
 		case 'C':
@@ -511,7 +518,7 @@ int main(int argc, char **argv)
 	if (!cfg.threads || cfg.threads > MAX_THREADS)
 		return 2;
 	if (cfg.compat && !calls_given)
-		cfg.calls = dm_knob("DM_FUZZ_COMPAT_CALLS", 20000, 50000);
+		cfg.calls = dm_knob("DM_FUZZ_COMPAT_CALLS", 20000, 20000);
 	cfg.ndev = dm_count();
 	if (cfg.ndev > MAX_DEVS)
 		cfg.ndev = MAX_DEVS;
@@ -558,7 +565,8 @@ int main(int argc, char **argv)
 				 (t < cfg.calls % cfg.threads)))
 			return 1;
 	if (cfg.fi && dm_fi_arm(cfg.fi - 1, cfg.fi_percent, 0)) {
-		dm_tap_skip("no fault-injection debugfs", "fuzz");
+		dm_tap(0, "fuzz_fault_injection_armed (debugfs %s)",
+		       cfg.fi == 1 + DM_FI_SLAB ? "failslab" : "fail_page_alloc");
 		return dm_tap_done();
 	}
 	dm_note("seed %llu, %lu calls, %u threads, %u %s%s (replay: %s-s %llu -j 1 -n N -v)",
@@ -586,13 +594,22 @@ int main(int argc, char **argv)
 		control_ok += fuzzers[t].control_ok;
 		control_bad += fuzzers[t].control_bad;
 		bad_counts += fuzzers[t].bad_counts;
+		fi_errors += fuzzers[t].fi_errors;
 	}
 	print_counts(total, dm_now_ns() - start);
-	if (cfg.fi)
+	if (cfg.fi) {
+		injected = dm_fi_injected(cfg.fi - 1);
 		dm_fi_disarm(cfg.fi - 1);
+	}
 
 	dm_tap(total == cfg.calls, "fuzz_every_call_returns (%lu calls)", total);
 	dm_tap(!unexpected, "fuzz_errnos_documented (%lu unexpected)", unexpected);
+	/* Under injection: it was on in every thread, and failures happened. */
+	if (cfg.fi) {
+		dm_tap(!fi_errors, "fuzz_fault_injection_armed (%lu make-it-fail errors)", fi_errors);
+		if (cfg.fi_percent)
+			dm_tap(injected > 0, "fuzz_failures_injected (%ld)", injected);
+	}
 	if (!cfg.compat)
 		dm_tap(!bad_counts, "fuzz_migrate_counts_add_up (%lu bad)", bad_counts);
 	dm_tap(!control_bad && (control_ok || cfg.calls < CONTROL_EVERY * cfg.threads),

@@ -559,7 +559,7 @@ TEST_F(mod, unload_with_device_pages)
 }
 
 /* Load and unload both modules again and again, in varying shapes. */
-TEST_F_TIMEOUT(mod, load_unload_cycles, 1200)
+TEST_F_TIMEOUT(mod, load_unload_cycles, 300)
 {
 	unsigned long cycles = dm_knob("DM_TEARDOWN_CYCLES", 100, 100), i;
 	uint64_t start = dm_now_ns();
@@ -712,22 +712,22 @@ static void nth_access(struct __test_metadata *_metadata, FIXTURE_DATA(fi) *self
 	ASSERT_EQ(self->objects, dm_wait_mirror_objects(self->objects, SETTLE_S));
 }
 
-TEST_F_TIMEOUT(fi, nth_read_fault, 600)
+TEST_F_TIMEOUT(fi, nth_read_fault, 300)
 {
 	nth_access(_metadata, self, 0, 0);
 }
 
-TEST_F_TIMEOUT(fi, nth_write_fault, 600)
+TEST_F_TIMEOUT(fi, nth_write_fault, 300)
 {
 	nth_access(_metadata, self, 1, 0);
 }
 
-TEST_F_TIMEOUT(fi, nth_read_fault_thp, 600)
+TEST_F_TIMEOUT(fi, nth_read_fault_thp, 300)
 {
 	nth_access(_metadata, self, 0, 1);
 }
 
-TEST_F_TIMEOUT(fi, nth_write_fault_thp, 600)
+TEST_F_TIMEOUT(fi, nth_write_fault_thp, 300)
 {
 	nth_access(_metadata, self, 1, 1);
 }
@@ -810,14 +810,14 @@ static void random_faults(struct __test_metadata *_metadata, FIXTURE_DATA(fi) *s
 	for (i = 0; i < 300; i++) {
 		madvise(buf, size, MADV_DONTNEED);
 		buf_fill(out, size, 30 + i % 100);
-		dm_fi_thread_set(fi, 1);
+		ASSERT_EQ(0, dm_fi_thread_set(fi, 1));
 		fd = open(self->node, O_RDWR | O_CLOEXEC);
 		ret = fd < 0 ? -errno : dm_write(fd, buf, size, out);
 		if (!ret)
 			ret = dm_read(fd, buf, size, in);
 		if (fd >= 0)
 			close(fd);
-		dm_fi_thread_set(fi, 0);
+		ASSERT_EQ(0, dm_fi_thread_set(fi, 0));
 		opened += fd >= 0;
 		ASSERT_TRUE(clean_errno(ret)) {
 			TH_LOG("round %u: %s", i, strerror(-ret));

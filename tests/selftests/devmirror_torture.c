@@ -20,7 +20,7 @@
  * usage: devmirror_torture [-d SECONDS] [-s SEED] [-p PROCS] [-t THREADS]
  *                          [-w OP=WEIGHT]... [-F slab|page] [-P PERCENT]
  *                          [-n PREFIX] [-X]
- *   -d  duration (default $DM_TORTURE_SECONDS, else 10; 60 on the debug kernel)
+ *   -d  duration (default $DM_TORTURE_SECONDS, else 10; 30 on the debug kernel)
  *   -s  seed of the operation streams (default: from the clock; printed)
  *   -p  worker processes (2); -t threads per worker (3)
  *   -w  weight of one operation of the table below (0 disables it)
@@ -71,6 +71,7 @@ struct counters {
 	uint64_t words, mismatches, bad_errno, corruptions, reports;
 	uint64_t child_ok, child_killed, child_failed, swept, check_failed;
 	uint64_t migrate_bad_counts;
+	uint64_t fi_errors;	/* make-it-fail could not be opened or set */
 };
 
 struct worker {
@@ -139,13 +140,20 @@ static unsigned long verify(const char *what, const struct tm_slot *s, uint64_t 
 	return bad;
 }
 
+/* Switch this thread's fault injection; a failure to do so is counted. */
+static void fi_switch(struct worker *w, int on)
+{
+	if (dm_fi_thread_set(w->fi_fd, on))
+		bump(&ctr->fi_errors, 1);
+}
+
 static int dev_access(struct worker *w, int fd, struct drm_devmir_access *acc)
 {
 	int ret;
 
-	dm_fi_thread_set(w->fi_fd, 1);
+	fi_switch(w, 1);
 	ret = dm_access(fd, acc);
-	dm_fi_thread_set(w->fi_fd, 0);
+	fi_switch(w, 0);
 	return ret;
 }
 
@@ -525,9 +533,9 @@ static int child_main(struct worker *w, int kill_mode)
 		report("child: the parent's file worked in the child");
 		return 1;
 	}
-	dm_fi_thread_set(w->fi_fd, 1);
+	fi_switch(w, 1);
 	fd = dm_open(dev);
-	dm_fi_thread_set(w->fi_fd, 0);
+	fi_switch(w, 0);
 	if (fd < 0)
 		return cfg.fi ? 0 : 2;
 	for (i = 0; i < NSLOTS && !bad; i++) {
@@ -646,6 +654,8 @@ static void *worker_thread(void *arg)
 	for (i = 0; i < NOPS; i++)
 		total += ops[i].weight;
 	w->fi_fd = cfg.fi ? dm_fi_thread_open() : -1;
+	if (cfg.fi && w->fi_fd < 0)
+		bump(&ctr->fi_errors, 1);
 	while (dm_now_ns() < cfg.deadline_ns) {
 		r = dm_rng_below(&w->rng, total);
 		for (i = 0; r >= ops[i].weight; i++)
@@ -763,7 +773,7 @@ static void parse_args(int argc, char **argv)
 {
 	int opt;
 
-	cfg.seconds = dm_knob("DM_TORTURE_SECONDS", 10, 60);
+	cfg.seconds = dm_knob("DM_TORTURE_SECONDS", 10, 30);
 	cfg.seed = dm_seed_from_clock();
 	while ((opt = getopt(argc, argv, "d:s:p:t:w:F:P:n:X")) != -1) {
 		switch (opt) {
@@ -843,6 +853,7 @@ int main(int argc, char **argv)
 	struct tmig_sample before;
 	pid_t pids[MAX_PROCS];
 	int base_objects, objects, have_before;
+	long injected = 0;
 
 	parse_args(argc, argv);
 	cfg.ndev = dm_count();
@@ -867,7 +878,8 @@ int main(int argc, char **argv)
 	have_before = !tmig_sample(cfg.ndev, &before);
 	base_objects = dm_wait_mirror_objects(base_objects, 10);
 	if (cfg.fi && dm_fi_arm(cfg.fi - 1, cfg.fi_percent, 0)) {
-		dm_tap_skip("no fault-injection debugfs", "torture");
+		dm_tap(0, "torture_fault_injection_armed (debugfs %s)",
+		       cfg.fi == 1 + DM_FI_SLAB ? "failslab" : "fail_page_alloc");
 		return dm_tap_done();
 	}
 
@@ -883,8 +895,10 @@ int main(int argc, char **argv)
 	/* Workers stop at the deadline; a generous grace catches hangs. */
 	exited = dm_wait_children(pids, cfg.procs, cfg.deadline_ns +
 				  (120 + 2ULL * cfg.seconds) * 1000000000ULL, &bad_exit);
-	if (cfg.fi)
+	if (cfg.fi) {
+		injected = dm_fi_injected(cfg.fi - 1);
 		dm_fi_disarm(cfg.fi - 1);
+	}
 	print_counts();
 
 	dm_tap(exited == cfg.procs, "torture_workers_finish");
@@ -898,6 +912,13 @@ int main(int argc, char **argv)
 	dm_tap(!ctr->mismatches && ctr->words, "torture_no_mismatch (%llu words verified)",
 	       (unsigned long long)ctr->words);
 	dm_tap(!ctr->bad_errno, "torture_errnos_clean");
+	/* Under injection: it was on in every thread, and failures happened. */
+	if (cfg.fi) {
+		dm_tap(!ctr->fi_errors, "torture_fault_injection_armed (%llu make-it-fail errors)",
+		       (unsigned long long)ctr->fi_errors);
+		if (cfg.fi_percent)
+			dm_tap(injected > 0, "torture_failures_injected (%ld)", injected);
+	}
 	dm_tap(!ctr->child_failed && (!op_find("fork", 4)->weight ||
 				      ctr->child_ok + ctr->child_killed),
 	       "torture_children_consistent (%llu forks)",

@@ -71,13 +71,31 @@ unsigned int dm_count(void)
 	return n;
 }
 
+/*
+ * Retries of one call that keeps failing with EINTR or EAGAIN. A signal
+ * interrupts a call now and then, never a thousand times in a row; no
+ * devmirror ioctl returns -EAGAIN to userspace (it is the engine's internal
+ * "must fault" code), so a leaked one must surface as an error of its own,
+ * not as a test that spins until the suite's timeout.
+ */
+#define DM_IOCTL_RETRIES	1000
+
 int dm_ioctl(int fd, unsigned long request, void *arg)
 {
+	unsigned int tries = 0;
 	int ret;
 
 	do {
 		ret = ioctl(fd, request, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN) &&
+		 ++tries < DM_IOCTL_RETRIES);
+	if (ret == -1 && tries == DM_IOCTL_RETRIES) {
+		int err = errno;
+
+		fprintf(stderr, "# dm_ioctl(%#lx): still %s after %u retries\n",
+			request, strerrorname_np(err) ?: strerror(err), tries);
+		errno = err;
+	}
 	return ret ? -errno : 0;
 }
 

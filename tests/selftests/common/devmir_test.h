@@ -26,6 +26,10 @@ int dm_open(unsigned int index);
 /* Number of devmirror render nodes present. */
 unsigned int dm_count(void);
 
+/*
+ * ioctl() that retries EINTR and EAGAIN, at most 1000 times in a row; then
+ * it reports the errno on stderr and returns it. 0 or a negative errno.
+ */
 int dm_ioctl(int fd, unsigned long request, void *arg);
 /* test_hmm command @cmd (HMM_DMIRROR_*) on @npages pages from @addr, bounce
  * buffer @ptr, on a /dev/hmm_dmirror* file: 0 or -errno; *@cpages (if not

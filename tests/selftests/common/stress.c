@@ -271,20 +271,49 @@ int dm_fi_arm(enum dm_fi_kind kind, unsigned int probability, unsigned int verbo
 	int ret;
 
 	ret = fi_set(kind, "task-filter", "Y");
-	if (ret)
-		return ret;
-	fi_set(kind, "ignore-gfp-wait", "N");
-	if (kind == DM_FI_PAGE) {
-		fi_set(kind, "ignore-gfp-highmem", "N");
-		fi_set(kind, "min-order", "0");
+	if (!ret)
+		ret = fi_set(kind, "ignore-gfp-wait", "N");
+	if (!ret && kind == DM_FI_PAGE) {
+		ret = fi_set(kind, "ignore-gfp-highmem", "N");
+		if (!ret)
+			ret = fi_set(kind, "min-order", "0");
 	}
-	fi_set(kind, "interval", "1");
-	fi_set(kind, "times", "-1");
-	fi_set(kind, "space", "0");
+	if (!ret)
+		ret = fi_set(kind, "interval", "1");
+	snprintf(num, sizeof(num), "%d", DM_FI_BUDGET);
+	if (!ret)
+		ret = fi_set(kind, "times", num);
+	if (!ret)
+		ret = fi_set(kind, "space", "0");
 	snprintf(num, sizeof(num), "%u", verbose > 1 ? 1 : verbose);
-	fi_set(kind, "verbose", num);
+	if (!ret)
+		ret = fi_set(kind, "verbose", num);
 	snprintf(num, sizeof(num), "%u", probability);
-	return fi_set(kind, "probability", num);
+	if (!ret)
+		ret = fi_set(kind, "probability", num);
+	if (ret)
+		dm_note("%s: arming failed: %s",
+			kind == DM_FI_SLAB ? "failslab" : "fail_page_alloc", strerror(-ret));
+	return ret;
+}
+
+long dm_fi_injected(enum dm_fi_kind kind)
+{
+	char path[128], num[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s/times",
+		 kind == DM_FI_SLAB ? "failslab" : "fail_page_alloc");
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, num, sizeof(num) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	num[n] = '\0';
+	return DM_FI_BUDGET - strtol(num, NULL, 10);
 }
 
 int dm_fi_disarm(enum dm_fi_kind kind)
@@ -303,13 +332,24 @@ int dm_fi_disarm(enum dm_fi_kind kind)
 
 int dm_fi_thread_open(void)
 {
-	return open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	int fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		dm_note("make-it-fail: open: %s", strerror(errno));
+	return fd;
 }
 
-void dm_fi_thread_set(int fd, int on)
+int dm_fi_thread_set(int fd, int on)
 {
-	if (fd >= 0 && pwrite(fd, on ? "1" : "0", 1, 0) != 1)
-		dm_note("make-it-fail: %s", strerror(errno));
+	if (fd < 0)
+		return 0;
+	if (pwrite(fd, on ? "1" : "0", 1, 0) != 1) {
+		int err = errno;
+
+		dm_note("make-it-fail: %s", strerror(err));
+		return -err;
+	}
+	return 0;
 }
 
 int dm_fi_nth_open(void)

@@ -86,21 +86,33 @@ enum dm_fi_kind {
 };
 
 /*
+ * Failures an armed attribute may inject: its "times" counts down from
+ * here, so that dm_fi_injected() can tell how many were injected.
+ */
+#define DM_FI_BUDGET	1000000000
+
+/*
  * Arm @kind for tasks that set make-it-fail: @probability percent of the
- * calls, unlimited times, task filter on, sleeping allocations included
- * (order 0 too for pages), @verbose 0 or 1 (1: one ratelimited line per
- * failure, never a stack dump). -ENOENT without fault injection.
+ * calls, up to DM_FI_BUDGET times, task filter on, sleeping allocations
+ * included (order 0 too for pages), @verbose 0 or 1 (1: one line per
+ * failure, never a stack dump). 0, or the first error of any attribute
+ * write (-ENOENT without fault injection), noted on stderr.
  */
 int dm_fi_arm(enum dm_fi_kind kind, unsigned int probability, unsigned int verbose);
+/* Failures @kind injected since dm_fi_arm(), or a negative errno. */
+long dm_fi_injected(enum dm_fi_kind kind);
 /* Probability 0 and the kernel's defaults back. */
 int dm_fi_disarm(enum dm_fi_kind kind);
 /*
  * Per-thread switch (/proc/thread-self/make-it-fail): dm_fi_thread_open()
- * once per thread, then dm_fi_thread_set(fd, 1) around the calls that may
- * fail. Both tolerate fd < 0 (no-op).
+ * once per thread (-1 and a note on stderr when it fails), then
+ * dm_fi_thread_set(fd, 1) around the calls that may fail: 0, or -errno
+ * (noted) when the switch could not be written; fd < 0 is a no-op
+ * returning 0, so callers that run without injection pass -1. A caller
+ * that asked for injection counts every failure of either.
  */
 int dm_fi_thread_open(void);
-void dm_fi_thread_set(int fd, int on);
+int dm_fi_thread_set(int fd, int on);
 /*
  * Systematic injection (/proc/thread-self/fail-nth): dm_fi_nth_arm(fd, n)
  * makes the n-th fault-injection site this thread reaches fail;

@@ -9,7 +9,7 @@
 # DM_TEST_ARGS, else $DM_INJECT_SEED, else 20261121; printed. The rest of
 # DM_TEST_ARGS goes to the kselftest harness, e.g.
 #   tests/vm/run -a "-s 7 -t copy_fail_partial" stress-inject
-# Torture length: $DM_INJECT_SECONDS (default 5; 20 on the debug kernel).
+# Torture length: $DM_INJECT_SECONDS (default 5; 10 on the debug kernel).
 
 n=100
 rc=0
@@ -18,7 +18,7 @@ tap() {
 	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; rc=1; fi
 }
 
-if [ "$DM_KERNEL_VARIANT" = debug ]; then secs=20; else secs=5; fi
+if [ "$DM_KERNEL_VARIANT" = debug ]; then secs=10; else secs=5; fi
 secs=${DM_INJECT_SECONDS:-$secs}
 seed=${DM_INJECT_SEED:-20261121}
 if [ "$1" = -s ] && [ -n "$2" ]; then

@@ -7,7 +7,7 @@
 # queue, 256-byte transactions, no huge pages, 2 MiB of device memory, so that
 # migrations evict); finally the negative control: deliberate corruption must
 # be caught.
-# Each run lasts $DM_TORTURE_SECONDS, else 10 s (60 s on the debug kernel);
+# Each run lasts $DM_TORTURE_SECONDS, else 10 s (30 s on the debug kernel);
 # DM_TEST_ARGS are passed to the torture runs (e.g. "-s 1234" to replay).
 
 n=100
