@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "devmir_test.h"
-#include "hmm_uapi.h"
 
 #define RENDER_FIRST	128
 #define RENDER_LAST	191
@@ -97,19 +96,6 @@ int dm_ioctl(int fd, unsigned long request, void *arg)
 		errno = err;
 	}
 	return ret ? -errno : 0;
-}
-
-int hmm_cmd(int fd, unsigned long cmd, const void *addr, uint64_t npages,
-	    void *ptr, uint64_t *cpages)
-{
-	struct hmm_dmirror_cmd c = {
-		.addr = (uintptr_t)addr, .ptr = (uintptr_t)ptr, .npages = npages,
-	};
-	int ret = dm_ioctl(fd, cmd, &c);
-
-	if (cpages)
-		*cpages = c.cpages;
-	return ret;
 }
 
 int dm_info(int fd, struct drm_devmir_get_info *info)
