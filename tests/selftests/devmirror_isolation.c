@@ -129,30 +129,42 @@ FIXTURE_TEARDOWN(iso)
 	}
 }
 
-/* B runs while A's fault is held; then SIGKILL ends A's wait. */
-TEST_F_TIMEOUT(iso, held_fault_stalls_only_its_process, 120)
+/*
+ * Start process A with the fault_stall point on it, and wait until its
+ * device fault is held there: 0, or -1 if it never got there.
+ */
+static int start_held_a(FIXTURE_DATA(iso) *self)
 {
-	int ready[2], go[2], status = 0;
+	int ready[2], go[2];
 	long long hits0, hits;
 	double end;
-	pid_t b;
 	char c = 'g';
 
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(go));
+	if (pipe(ready) || pipe(go))
+		return -1;
 	hits0 = dm_inject_get("fault_stall", "hits");
 	self->a = fork();
-	ASSERT_LE(0, self->a);
+	if (self->a < 0)
+		return -1;
 	if (self->a == 0)
 		process_a(ready[1], go[0]);
-	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ(0, dm_inject_set("fault_stall", "pid", self->a));
-	ASSERT_EQ(1, write(go[1], &c, 1));
-	/* A's fault reaches the point and stays there. */
+	if (read(ready[0], &c, 1) != 1 ||
+	    dm_inject_set("fault_stall", "pid", self->a) ||
+	    write(go[1], &c, 1) != 1)
+		return -1;
 	end = now() + STUCK_SECONDS;
 	while ((hits = dm_inject_get("fault_stall", "hits")) <= hits0 && now() < end)
 		usleep(20000);
-	ASSERT_LT(hits0, hits) TH_LOG("A's fault never reached the stall point");
+	return hits > hits0 ? 0 : -1;
+}
+
+/* B runs while A's fault is held; then SIGKILL ends A's wait. */
+TEST_F_TIMEOUT(iso, held_fault_stalls_only_its_process, 120)
+{
+	int status = 0;
+	pid_t b;
+
+	ASSERT_EQ(0, start_held_a(self)) TH_LOG("A's fault never reached the stall point");
 
 	b = fork();
 	ASSERT_LE(0, b);
@@ -181,24 +193,9 @@ TEST_F_TIMEOUT(iso, held_fault_stalls_only_its_process, 120)
 /* Released, the held fault completes normally. */
 TEST_F_TIMEOUT(iso, released_fault_completes, 120)
 {
-	int ready[2], go[2], status = 0;
-	long long hits0;
-	double end;
-	char c = 'g';
+	int status = 0;
 
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(go));
-	hits0 = dm_inject_get("fault_stall", "hits");
-	self->a = fork();
-	ASSERT_LE(0, self->a);
-	if (self->a == 0)
-		process_a(ready[1], go[0]);
-	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ(0, dm_inject_set("fault_stall", "pid", self->a));
-	ASSERT_EQ(1, write(go[1], &c, 1));
-	end = now() + STUCK_SECONDS;
-	while (dm_inject_get("fault_stall", "hits") <= hits0 && now() < end)
-		usleep(20000);
+	ASSERT_EQ(0, start_held_a(self)) TH_LOG("A's fault never reached the stall point");
 	ASSERT_EQ(0, dm_inject_set("fault_stall", "pid", 0));
 	ASSERT_TRUE(wait_bounded(self->a, &status, STUCK_SECONDS));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)

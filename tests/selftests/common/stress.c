@@ -297,14 +297,13 @@ int dm_fi_arm(enum dm_fi_kind kind, unsigned int probability, unsigned int verbo
 	return ret;
 }
 
-long dm_fi_injected(enum dm_fi_kind kind)
+/* The number in file @path: 0 with *@val set, or -errno. */
+static int read_number(const char *path, long long *val)
 {
-	char path[128], num[32];
+	char num[32];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), DEBUGFS "/%s/times",
-		 kind == DM_FI_SLAB ? "failslab" : "fail_page_alloc");
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
@@ -313,7 +312,20 @@ long dm_fi_injected(enum dm_fi_kind kind)
 	if (n <= 0)
 		return n < 0 ? -errno : -EIO;
 	num[n] = '\0';
-	return DM_FI_BUDGET - strtol(num, NULL, 10);
+	*val = strtoll(num, NULL, 0);
+	return 0;
+}
+
+long dm_fi_injected(enum dm_fi_kind kind)
+{
+	char path[128];
+	long long times;
+	int ret;
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s/times",
+		 kind == DM_FI_SLAB ? "failslab" : "fail_page_alloc");
+	ret = read_number(path, &times);
+	return ret ? ret : DM_FI_BUDGET - times;
 }
 
 int dm_fi_disarm(enum dm_fi_kind kind)
@@ -401,20 +413,13 @@ int dm_inject_set(const char *point, const char *attr, long long value)
 
 long long dm_inject_get(const char *point, const char *attr)
 {
-	char path[160], num[32];
-	ssize_t n;
-	int fd;
+	char path[160];
+	long long val;
+	int ret;
 
 	snprintf(path, sizeof(path), INJECT_DIR "/%s/%s", point, attr);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, num, sizeof(num) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	num[n] = '\0';
-	return strtoll(num, NULL, 0);
+	ret = read_number(path, &val);
+	return ret ? ret : val;
 }
 
 int dm_inject_off(void)
