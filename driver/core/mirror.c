@@ -96,7 +96,7 @@ static void devmir_mirror_drain(struct devmir_mirror *mirror)
 	unsigned long pages;
 
 	mutex_lock(&mirror->update_lock);
-	pages = dmpt_clear(&mirror->pt, 0, end, GFP_KERNEL);
+	pages = dmpt_clear(&mirror->pt, 0, end, DEVMIR_GFP_LOCKED);
 	mutex_unlock(&mirror->update_lock);
 	if (pages)
 		mirror->dev->ops->invalidate(mirror, 0, end, true);
