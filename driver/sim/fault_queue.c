@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devmirror_sim - the device fault queue: bounded, coalescing duplicate
- * faults, serviced oldest first in batches through devmir_fault_batch().
+ * devmirror_sim - the fault queues: one per mirror, bounded, coalescing
+ * duplicate faults, serviced oldest first in batches through
+ * devmir_fault_batch().
  *
  * Each mirror has its own queue: a process's faults are raised into it and
  * serviced by the process's own threads, so a fault that blocks (a stuck
