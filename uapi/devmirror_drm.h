@@ -416,7 +416,9 @@ struct drm_devmir_reset_stats {
  *	pages count here when TO_DEVICE populates them in device memory).
  * @already: (out) Pages already at the destination: in this device's memory
  *	(TO_DEVICE) or in system memory (TO_SYSTEM).
- * @absent: (out) TO_SYSTEM: pages never populated, nothing to move.
+ * @absent: (out) TO_SYSTEM: no page there (never populated or swapped out),
+ *	nothing to move. A page under another devmirror migration in flight
+ *	or device-exclusive for this device counts as %DRM_DEVMIR_MIGRATE_FAIL_BUSY.
  * @failed: (out) Pages that could not move, by reason
  *	(``DRM_DEVMIR_MIGRATE_FAIL_*``). @migrated + @already + @absent + the
  *	sum of @failed is always @size / 4096.

@@ -242,6 +242,7 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 					 unsigned int want, bool all)
 {
 	struct devmir_device *dev = dm->dev;
+	struct devmir_inflight inflight;
 	struct devmir_evict_buf *buf;
 	unsigned int n, i, k, done, ncopy = 0;
 	unsigned long moved = 0;
@@ -252,6 +253,7 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 	n = devmir_devmem_pick(dm, buf->victims, min(want, DEVMIR_EVICT_BATCH), all);
 
 	/* Lock (trylock) and unmap each victim from every process. */
+	devmir_inflight_begin(&inflight, NULL, 0, ULONG_MAX);
 	for (i = 0; i < n; i++)
 		migrate_device_range(&buf->src[i], buf->victims[i], 1);
 
@@ -301,6 +303,7 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 			devmir_devmem_putback(dm, buf->victims[i]);
 	}
 	migrate_device_finalize(buf->src, buf->dst, n);
+	devmir_inflight_end(&inflight);
 	kfree(buf);
 
 	if (moved) {

@@ -66,6 +66,57 @@ static bool devmir_vma_exclusive_ok(struct vm_area_struct *vma)
 	return !is_vm_hugetlb_page(vma) && !vma_is_dax(vma);
 }
 
+/*
+ * The CPU now maps the page at @addr device-exclusive for @mirror, and the
+ * page is locked: a CPU access that revokes it takes the page lock before
+ * its invalidation forgets the note. Without memory the note is skipped; a
+ * migration to system memory then counts the page absent, not busy.
+ */
+static void devmir_exclusive_note(struct devmir_mirror *mirror, u64 addr)
+{
+	xa_store(&mirror->exclusive, addr >> PAGE_SHIFT, xa_mk_value(1),
+		 GFP_KERNEL);
+}
+
+/**
+ * devmir_exclusive_forget() - Forget device-exclusive notes in a range.
+ * @mirror: The mirror.
+ * @start: Page-aligned start.
+ * @end: Exclusive end.
+ *
+ * Called for every invalidation but a migration's: a CPU access revoking
+ * exclusivity, an unmap, a protection change, reclaim all end it or may.
+ *
+ * Context: Any context that may take a spinlock (non-blocking invalidations
+ * included); never sleeps.
+ */
+void devmir_exclusive_forget(struct devmir_mirror *mirror, u64 start, u64 end)
+{
+	unsigned long index;
+	void *entry;
+
+	if (xa_empty(&mirror->exclusive))
+		return;
+	xa_for_each_range(&mirror->exclusive, index, entry, start >> PAGE_SHIFT,
+			  (end - 1) >> PAGE_SHIFT)
+		xa_erase(&mirror->exclusive, index);
+}
+
+/**
+ * devmir_exclusive_held() - Whether the CPU may map a page device-exclusive
+ * for this mirror.
+ * @mirror: The mirror.
+ * @addr: Any address of the page.
+ *
+ * Context: Any context.
+ * Return: True if make_device_exclusive_range() handed the page over and no
+ * invalidation that could end it has run since.
+ */
+bool devmir_exclusive_held(struct devmir_mirror *mirror, u64 addr)
+{
+	return xa_load(&mirror->exclusive, addr >> PAGE_SHIFT) != NULL;
+}
+
 /**
  * devmir_exclusive_begin() - Get a page exclusive for a device atomic.
  * @mirror: The mirror of the process.
@@ -149,6 +200,8 @@ int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
 			ret = n;
 			break;
 		}
+		if (n == 1 && page)
+			devmir_exclusive_note(mirror, addr);
 		if (n == 0 || !page) {
 			/* A tail page of a large folio, not anonymous, or locked. */
 			ret = -EOPNOTSUPP;

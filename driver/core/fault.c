@@ -346,7 +346,7 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
 		/* A CPU fault that blocks, e.g. on a file system, as a test point. */
-		if (devmir_inject_stall(mm)) {
+		if (devmir_inject_stall(DEVMIR_STALL_FAULT, mm)) {
 			mmap_read_unlock(mm);
 			return -EINTR;
 		}

@@ -58,6 +58,18 @@
  * Cost when off: one static branch per hook, enabled only while some point
  * has a non-zero rate. A hook takes no lock (atomics only) and never
  * sleeps, so it may run under the pool's spinlock or the update lock.
+ *
+ * Two more points hold callers instead of failing them, for one process
+ * (its pid written to ``pid``; 0 releases whoever is held; ``hits`` counts
+ * the callers held), and sleep killably:
+ *
+ * ``fault_stall``
+ *	Every device fault of the process's mirrors, under its mmap lock,
+ *	as a CPU fault that blocks (userfaultfd, FUSE, NFS) would hold it.
+ * ``migrate_stall``
+ *	One migration window of the process at a time, after
+ *	migrate_vma_setup() put migration entries in its page table and
+ *	before the copy: other threads then meet those entries.
  */
 
 /**
@@ -86,13 +98,36 @@ static struct devmir_inject_point devmir_inject_points[DEVMIR_INJECT_NR] = {
 
 DEFINE_STATIC_KEY_FALSE(devmir_inject_enabled);
 
-/*
- * fault_stall: the mm whose device faults are held (compared, never
- * dereferenced), the waitqueue they sleep on, and how many were held.
+/**
+ * struct devmir_stall_point - A point that holds callers instead of failing.
+ * @name: debugfs directory name.
+ * @mm: The mm whose callers are held (compared, never dereferenced), or
+ *	NULL while the point is off.
+ * @wq: Where held callers sleep.
+ * @hits: Callers held so far.
+ * @one: Hold one caller at a time; the others pass.
+ * @held: With @one: whether a caller is held now.
  */
-static struct mm_struct *devmir_stall_mm;
-static DECLARE_WAIT_QUEUE_HEAD(devmir_stall_wq);
-static atomic64_t devmir_stall_hits;
+struct devmir_stall_point {
+	const char *name;
+	struct mm_struct *mm;
+	wait_queue_head_t wq;
+	atomic64_t hits;
+	bool one;
+	atomic_t held;
+};
+
+static struct devmir_stall_point devmir_stall_points[DEVMIR_STALL_NR] = {
+	[DEVMIR_STALL_FAULT] = {
+		.name = "fault_stall",
+		.wq = __WAIT_QUEUE_HEAD_INITIALIZER(devmir_stall_points[DEVMIR_STALL_FAULT].wq),
+	},
+	[DEVMIR_STALL_MIGRATE] = {
+		.name = "migrate_stall",
+		.wq = __WAIT_QUEUE_HEAD_INITIALIZER(devmir_stall_points[DEVMIR_STALL_MIGRATE].wq),
+		.one = true,
+	},
+};
 
 /* Serialises debugfs writes: rates, the seed, the static key. */
 static DEFINE_MUTEX(devmir_inject_lock);
@@ -155,7 +190,8 @@ static void devmir_inject_update_key(void)
 	lockdep_assert_held(&devmir_inject_lock);
 	for (i = 0; i < DEVMIR_INJECT_NR; i++)
 		on |= devmir_inject_points[i].rate != 0;
-	on |= !!READ_ONCE(devmir_stall_mm);
+	for (i = 0; i < DEVMIR_STALL_NR; i++)
+		on |= !!READ_ONCE(devmir_stall_points[i].mm);
 	if (on && !static_key_enabled(&devmir_inject_enabled))
 		static_branch_enable(&devmir_inject_enabled);
 	else if (!on && static_key_enabled(&devmir_inject_enabled))
@@ -248,19 +284,27 @@ static int devmir_inject_seed_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(devmir_inject_seed_fops, devmir_inject_seed_get,
 			 devmir_inject_seed_set, "%llu\n");
 
-int __devmir_inject_stall(struct mm_struct *mm)
+int __devmir_inject_stall(enum devmir_stall_id id, struct mm_struct *mm)
 {
-	if (READ_ONCE(devmir_stall_mm) != mm)
+	struct devmir_stall_point *st = &devmir_stall_points[id];
+	int ret = 0;
+
+	if (READ_ONCE(st->mm) != mm)
 		return 0;
-	atomic64_inc(&devmir_stall_hits);
-	if (wait_event_killable(devmir_stall_wq, READ_ONCE(devmir_stall_mm) != mm))
-		return -EINTR;
-	return 0;
+	if (st->one && atomic_cmpxchg(&st->held, 0, 1))
+		return 0;
+	atomic64_inc(&st->hits);
+	if (wait_event_killable(st->wq, READ_ONCE(st->mm) != mm))
+		ret = -EINTR;
+	if (st->one)
+		atomic_set(&st->held, 0);
+	return ret;
 }
 
-/* fault_stall/pid: the process whose faults to hold; 0 releases them. */
+/* <point>/pid: the process whose callers to hold; 0 releases them. */
 static int devmir_stall_pid_set(void *data, u64 val)
 {
+	struct devmir_stall_point *st = data;
 	struct mm_struct *mm = NULL;
 	struct task_struct *task;
 	struct pid *pid;
@@ -281,10 +325,10 @@ static int devmir_stall_pid_set(void *data, u64 val)
 		mmput(mm);
 	}
 	mutex_lock(&devmir_inject_lock);
-	WRITE_ONCE(devmir_stall_mm, mm);
+	WRITE_ONCE(st->mm, mm);
 	devmir_inject_update_key();
 	mutex_unlock(&devmir_inject_lock);
-	wake_up_all(&devmir_stall_wq);
+	wake_up_all(&st->wq);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(devmir_stall_pid_fops, NULL, devmir_stall_pid_set,
@@ -292,7 +336,9 @@ DEFINE_DEBUGFS_ATTRIBUTE(devmir_stall_pid_fops, NULL, devmir_stall_pid_set,
 
 static int devmir_stall_hits_get(void *data, u64 *val)
 {
-	*val = atomic64_read(&devmir_stall_hits);
+	struct devmir_stall_point *st = data;
+
+	*val = atomic64_read(&st->hits);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(devmir_stall_hits_fops, devmir_stall_hits_get, NULL,
@@ -310,6 +356,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(devmir_stall_hits_fops, devmir_stall_hits_get, NULL,
  */
 void devmir_inject_init(struct dentry *root)
 {
+	struct devmir_stall_point *st;
 	struct devmir_inject_point *pt;
 	struct dentry *dir, *sub;
 	int i;
@@ -320,11 +367,14 @@ void devmir_inject_init(struct dentry *root)
 	if (IS_ERR(dir))
 		return;
 	debugfs_create_file_unsafe("seed", 0600, dir, NULL, &devmir_inject_seed_fops);
-	sub = debugfs_create_dir("fault_stall", dir);
-	if (!IS_ERR(sub)) {
-		debugfs_create_file_unsafe("pid", 0200, sub, NULL,
+	for (i = 0; i < DEVMIR_STALL_NR; i++) {
+		st = &devmir_stall_points[i];
+		sub = debugfs_create_dir(st->name, dir);
+		if (IS_ERR(sub))
+			continue;
+		debugfs_create_file_unsafe("pid", 0200, sub, st,
 					   &devmir_stall_pid_fops);
-		debugfs_create_file_unsafe("hits", 0400, sub, NULL,
+		debugfs_create_file_unsafe("hits", 0400, sub, st,
 					   &devmir_stall_hits_fops);
 	}
 	for (i = 0; i < DEVMIR_INJECT_NR; i++) {

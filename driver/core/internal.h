@@ -36,6 +36,12 @@
  *
  *   rcu_read_lock                      (lock-free device walks, leaf)
  *
+ *   mirror->exclusive's xa_lock        (spinlock, leaf: erased under the
+ *                                        update lock in invalidations,
+ *                                        stored under the page lock)
+ *   devmir_inflight_lock               (spinlock, leaf, migrate.c: the
+ *                                        migrations in flight)
+ *
  *   devmir_inject_lock                 (mutex, inject.c: debugfs writes of
  *                                        the injection points only; the
  *                                        hooks themselves take no lock)
@@ -206,6 +212,11 @@ struct devmir_devmem {
  *	lock.
  * @ram_window: Bytes a CPU fault on a device page migrates back, for this
  *	mm; READ_ONCE()/WRITE_ONCE().
+ * @exclusive: Pages the CPU maps device-exclusive for this mirror (index:
+ *	address >> PAGE_SHIFT, value: xa_mk_value(1)): noted when
+ *	make_device_exclusive_range() hands the page over, forgotten by every
+ *	invalidation but a migration's (which leaves such entries alone); has
+ *	its own lock. Only read to classify pages a migration did not collect.
  * @debugfs: The mirror's debugfs directory, or NULL.
  * @priv: Driver data (&devmir_device.priv_size bytes, zeroed).
  */
@@ -227,6 +238,7 @@ struct devmir_mirror {
 	unsigned int threshold;
 	struct xarray region_faults;
 	u64 ram_window;
+	struct xarray exclusive;
 	struct dentry *debugfs;
 	u64 priv[] __aligned(8);
 };
@@ -240,6 +252,24 @@ struct devmir_mirror {
 struct devmir_fault_buf {
 	unsigned long pfns[DEVMIR_WINDOW_PAGES];
 	dmpt_entry_t entries[DEVMIR_WINDOW_PAGES];
+};
+
+/**
+ * struct devmir_inflight - A migration between migrate_vma_setup() (or
+ * migrate_device_range()) and its finalize: its pages sit under migration
+ * entries.
+ * @node: Entry on the list of migrations in flight.
+ * @mm: The mm whose page table holds the entries, or NULL for an eviction
+ *	(its victims may be mapped by any process). Compared, never
+ *	dereferenced.
+ * @start: First address (an eviction: 0).
+ * @end: Exclusive end (an eviction: ULONG_MAX).
+ */
+struct devmir_inflight {
+	struct list_head node;
+	const struct mm_struct *mm;
+	u64 start;
+	u64 end;
 };
 
 /**
@@ -294,6 +324,13 @@ int __devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
 int devmir_copy_pages(struct page **dst, struct page **src, unsigned int n,
 		      struct devmir_device *dst_dev);
 vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf);
+void devmir_inflight_begin(struct devmir_inflight *f, const struct mm_struct *mm,
+			   u64 start, u64 end);
+void devmir_inflight_end(struct devmir_inflight *f);
+
+/* exclusive.c */
+void devmir_exclusive_forget(struct devmir_mirror *mirror, u64 start, u64 end);
+bool devmir_exclusive_held(struct devmir_mirror *mirror, u64 addr);
 
 /* policy.c */
 int devmir_fault_migrate(struct devmir_mirror *mirror, u64 addr, bool write,
@@ -325,9 +362,8 @@ void devmir_debugfs_mirror_fini(struct devmir_mirror *mirror);
  * @DEVMIR_INJECT_COPY_FAIL: The copy of a migration batch fails part way.
  * @DEVMIR_INJECT_NR: Number of points.
  *
- * One more point is not random: fault_stall (devmir_inject_stall()) holds
- * every device fault of one process's mirrors, as a blocked CPU fault
- * would, until it is released or the faulting thread is killed.
+ * The stall points (&enum devmir_stall_id) are not random: they hold
+ * their callers until released or killed.
  */
 enum devmir_inject_id {
 	DEVMIR_INJECT_HMM_BUSY,
@@ -337,27 +373,42 @@ enum devmir_inject_id {
 	DEVMIR_INJECT_NR
 };
 
+/**
+ * enum devmir_stall_id - The points that hold one process's callers.
+ * @DEVMIR_STALL_FAULT: Every device fault of the process's mirrors, as a
+ *	blocked CPU fault would hold it.
+ * @DEVMIR_STALL_MIGRATE: One migration window of the process at a time,
+ *	with its pages under migration entries.
+ * @DEVMIR_STALL_NR: Number of stall points.
+ */
+enum devmir_stall_id {
+	DEVMIR_STALL_FAULT,
+	DEVMIR_STALL_MIGRATE,
+	DEVMIR_STALL_NR
+};
+
 /* inject.c */
 #ifdef CONFIG_DEBUG_FS
 DECLARE_STATIC_KEY_FALSE(devmir_inject_enabled);
 bool __devmir_inject(enum devmir_inject_id id, u64 *draw);
-int __devmir_inject_stall(struct mm_struct *mm);
+int __devmir_inject_stall(enum devmir_stall_id id, struct mm_struct *mm);
 void devmir_inject_init(struct dentry *root);
 
 /**
- * devmir_inject_stall() - Hold a device fault of @mm if the fault_stall
- * point targets it.
- * @mm: The mm of the mirror whose fault is being serviced.
+ * devmir_inject_stall() - Hold a caller if stall point @id targets @mm.
+ * @id: The point.
+ * @mm: The mm the caller works on.
  *
  * Context: Process context, mmap lock of @mm held for read (where a real
  * CPU fault would block); sleeps killably while the point holds @mm.
  * Return: 0 (not held, or released), -EINTR on a fatal signal.
  */
-static inline int devmir_inject_stall(struct mm_struct *mm)
+static inline int devmir_inject_stall(enum devmir_stall_id id,
+				      struct mm_struct *mm)
 {
 	if (!static_branch_unlikely(&devmir_inject_enabled))
 		return 0;
-	return __devmir_inject_stall(mm);
+	return __devmir_inject_stall(id, mm);
 }
 
 /**
@@ -380,7 +431,8 @@ static inline bool devmir_inject(enum devmir_inject_id id, u64 *draw)
 	return false;
 }
 
-static inline int devmir_inject_stall(struct mm_struct *mm)
+static inline int devmir_inject_stall(enum devmir_stall_id id,
+				      struct mm_struct *mm)
 {
 	return 0;
 }

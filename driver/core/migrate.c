@@ -47,7 +47,17 @@
  * destination, absent (nothing to move back), or failed with a reason
  * (&enum devmir_migrate_fail). Pages migrate_vma_setup() did not collect
  * are classified afterwards from the CPU page table (one hmm_range_fault()
- * that never faults). After a migration to the device the same
+ * that never faults). That probe sees no page behind a migration entry or a
+ * device-exclusive entry, as behind none or a swap entry, and 6.12 exports
+ * no page-table walker that tells them apart. Moving to system memory, a
+ * page it finds nothing at counts busy when devmirror knows of such an
+ * entry: inside a window of the same mm between its migrate_vma_setup()
+ * and migrate_vma_finalize() (another thread's, another device's, a CPU
+ * fault's), while any device evicts (its victims' processes are unknown),
+ * or where this mirror was granted device-exclusive access and nothing has
+ * revoked it. Others' entries (the kernel's own migrations of system pages,
+ * another driver's or another device's exclusive access) count absent.
+ * After a migration to the device the same
  * hmm_range_fault() refreshes the mirror under the notifier retry protocol,
  * so the moved pages are mirrored as device-local at once.
  *
@@ -110,18 +120,91 @@ int devmir_copy_pages(struct page **dst, struct page **src, unsigned int n,
 	return 0;
 }
 
-/* A page migrate_vma_setup() did not collect: where is it now? */
-static u8 devmir_classify(struct devmir_device *dev, struct vm_area_struct *vma,
-			  enum devmir_migrate_dir dir, unsigned long hpfn)
+/*
+ * Migrations in flight (&struct devmir_inflight): devmirror's own windows
+ * and evictions, the migration entries a probe that never faults reports as
+ * "no page".
+ */
+static DEFINE_SPINLOCK(devmir_inflight_lock);
+static LIST_HEAD(devmir_inflight_list);
+
+/**
+ * devmir_inflight_begin() - Note a migration whose pages go under migration
+ * entries.
+ * @f: Caller-owned record, valid until devmir_inflight_end().
+ * @mm: The mm of a migrate_vma window; NULL for an eviction.
+ * @start: First address of the window.
+ * @end: Its exclusive end.
+ *
+ * Context: Any context that may take a spinlock.
+ */
+void devmir_inflight_begin(struct devmir_inflight *f, const struct mm_struct *mm,
+			   u64 start, u64 end)
 {
+	f->mm = mm;
+	f->start = start;
+	f->end = end;
+	spin_lock(&devmir_inflight_lock);
+	list_add(&f->node, &devmir_inflight_list);
+	spin_unlock(&devmir_inflight_lock);
+}
+
+/**
+ * devmir_inflight_end() - The migration noted in @f is finalized.
+ * @f: The record given to devmir_inflight_begin().
+ *
+ * Context: Any context that may take a spinlock.
+ */
+void devmir_inflight_end(struct devmir_inflight *f)
+{
+	spin_lock(&devmir_inflight_lock);
+	list_del(&f->node);
+	spin_unlock(&devmir_inflight_lock);
+}
+
+/* Whether a migration in flight may hold @addr of @mm under an entry. */
+static bool devmir_inflight_covers(const struct mm_struct *mm, u64 addr)
+{
+	struct devmir_inflight *f;
+	bool found = false;
+
+	spin_lock(&devmir_inflight_lock);
+	list_for_each_entry(f, &devmir_inflight_list, node) {
+		if (!f->mm || (f->mm == mm && addr >= f->start && addr < f->end)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&devmir_inflight_lock);
+	return found;
+}
+
+/*
+ * A page migrate_vma_setup() did not collect: where is it now? @hpfn is what
+ * a probe that never faults found at @addr.
+ */
+static u8 devmir_classify(struct devmir_mirror *mirror, struct vm_area_struct *vma,
+			  enum devmir_migrate_dir dir, u64 addr, unsigned long hpfn)
+{
+	struct devmir_device *dev = mirror->dev;
 	struct page *page = NULL;
 
 	if ((hpfn & HMM_PFN_VALID) && !(hpfn & HMM_PFN_ERROR))
 		page = hmm_pfn_to_page(hpfn);
 
 	if (dir == DEVMIR_MIGRATE_TO_SYSTEM) {
+		/*
+		 * No page: none, swapped out, or a page under an entry the
+		 * probe cannot see through: a migration's or device-exclusive
+		 * access. Those are busy; the kernel exports no walker that
+		 * tells them apart, so what devmirror itself put there is
+		 * what is known (DOC: Migration).
+		 */
 		if (!page)
-			return DEVMIR_OUT_ABSENT;
+			return devmir_exclusive_held(mirror, addr) ||
+			       devmir_inflight_covers(mirror->mm, addr) ?
+			       DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
+			       DEVMIR_OUT_ABSENT;
 		if (is_device_private_page(page))
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 		return DEVMIR_OUT_ALREADY;
@@ -234,6 +317,7 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
 	};
 	u64 evicted = res->evicted, bytes = 0;
+	struct devmir_inflight inflight;
 	unsigned int ncopy = 0, done, k;
 	bool unknown = false;
 	int ret;
@@ -248,12 +332,15 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		args.flags |= MIGRATE_VMA_SELECT_SYSTEM;
 	}
 
+	devmir_inflight_begin(&inflight, mirror->mm, start, end);
 	if (migrate_vma_setup(&args)) {
+		devmir_inflight_end(&inflight);
 		/* Only for arguments the caller checked: say so loudly. */
 		WARN_ON_ONCE(1);
 		memset(buf->outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_VMA, npages);
 		goto account;
 	}
+	devmir_inject_stall(DEVMIR_STALL_MIGRATE, mirror->mm);
 
 	for (i = 0; i < args.npages; i++) {
 		buf->dst[i] = 0;
@@ -308,6 +395,7 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		}
 	}
 	migrate_vma_finalize(&args);
+	devmir_inflight_end(&inflight);
 
 	for (i = 0; i < npages; i++)
 		unknown |= buf->outcome[i] == DEVMIR_OUT_UNKNOWN;
@@ -322,7 +410,8 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 			if (buf->outcome[i] != DEVMIR_OUT_UNKNOWN)
 				continue;
 			buf->outcome[i] = ret ? DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
-				devmir_classify(dev, vma, dir, buf->probe.pfns[i]);
+				devmir_classify(mirror, vma, dir, start + (i << PAGE_SHIFT),
+						buf->probe.pfns[i]);
 		}
 	}
 account:
@@ -517,6 +606,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		.copy_dst = &single_cdst,
 	};
 	bool allocated = false, fault_page_copy = false;
+	struct devmir_inflight inflight;
 	unsigned int ncopy = 0;
 	vm_fault_t ret = 0;
 
@@ -531,6 +621,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	args.src = rb.src;
 	args.dst = rb.dst;
 
+	devmir_inflight_begin(&inflight, vma->vm_mm, args.start, args.end);
 	if (migrate_vma_setup(&args)) {
 		ret = VM_FAULT_SIGBUS;
 		goto out;
@@ -578,6 +669,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	migrate_vma_finalize(&args);
 	devmir_ram_fault_account(dev, vma->vm_mm, moved);
 out:
+	devmir_inflight_end(&inflight);
 	if (allocated)
 		kfree(rb.src);
 	return ret;

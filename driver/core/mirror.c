@@ -124,6 +124,7 @@ static void devmir_mirror_free(struct devmir_mirror *mirror, bool initialised)
 
 	ida_free(&dev->asids, mirror->asid);
 	xa_destroy(&mirror->region_faults);
+	xa_destroy(&mirror->exclusive);
 	mutex_destroy(&mirror->update_lock);
 	kfree(mirror);
 	atomic_dec(&dev->nr_mirrors);
@@ -154,6 +155,7 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	mirror->ram_window = dev->default_ram_window;
 	mirror->policy = DEVMIR_POLICY_OFF;
 	xa_init(&mirror->region_faults);
+	xa_init(&mirror->exclusive);
 	INIT_LIST_HEAD(&mirror->node);
 	mutex_init(&mirror->update_lock);
 

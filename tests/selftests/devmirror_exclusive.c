@@ -209,3 +209,29 @@ TEST_F(excl, device_memory_atomic)
 }
 
 TEST_HARNESS_MAIN
+
+/*
+ * MIGRATE to system memory over a page the CPU maps device-exclusive: the
+ * migration cannot collect it, and it is there, so it counts busy, not
+ * absent; once the CPU touched it (revoked) it is simply in system memory.
+ */
+TEST_F(excl, to_system_counts_exclusive_busy)
+{
+	struct drm_devmir_migrate m;
+	uint64_t *page1 = self->buf + PAGE / sizeof(uint64_t);
+	uint64_t old;
+
+	ASSERT_EQ(0, dm_atomic_add(self->fd, page1, 5, &old));
+	ASSERT_NE(0, snap1(self->fd, page1) & DRM_DEVMIR_SNAP_EXCLUSIVE);
+
+	EXPECT_EQ(-EBUSY, dm_to_system(self->fd, self->buf, self->size, &m));
+	EXPECT_EQ(3ULL, m.already);
+	EXPECT_EQ(0ULL, m.absent);
+	EXPECT_EQ(1ULL, m.failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY]);
+	EXPECT_EQ(4ULL, dm_migrate_total(&m));
+
+	EXPECT_EQ(5ULL, *page1);	/* the CPU read revokes exclusivity */
+	ASSERT_EQ(0, dm_to_system(self->fd, self->buf, self->size, &m));
+	EXPECT_EQ(4ULL, m.already);
+	EXPECT_EQ(0ULL, dm_migrate_failed(&m));
+}

@@ -32,20 +32,12 @@
 /* Seconds a process gets before it counts as stuck (each test: 120 s). */
 #define STUCK_SECONDS	30
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* waitpid() with a bound: 1 if @pid exited (status in *@status), else 0. */
 static int wait_bounded(pid_t pid, int *status, double seconds)
 {
-	double end = now() + seconds;
+	double end = dm_now() + seconds;
 
-	while (now() < end) {
+	while (dm_now() < end) {
 		pid_t r = waitpid(pid, status, WNOHANG);
 
 		if (r == pid)
@@ -152,8 +144,8 @@ static int start_held_a(FIXTURE_DATA(iso) *self)
 	    dm_inject_set("fault_stall", "pid", self->a) ||
 	    write(go[1], &c, 1) != 1)
 		return -1;
-	end = now() + STUCK_SECONDS;
-	while ((hits = dm_inject_get("fault_stall", "hits")) <= hits0 && now() < end)
+	end = dm_now() + STUCK_SECONDS;
+	while ((hits = dm_inject_get("fault_stall", "hits")) <= hits0 && dm_now() < end)
 		usleep(20000);
 	return hits > hits0 ? 0 : -1;
 }

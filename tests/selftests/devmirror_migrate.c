@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "kselftest_harness.h"
 #include "devmir_test.h"
+#include "stress.h"
 
 #define NPAGES(size)	((size) / PAGE)
 
@@ -190,6 +192,72 @@ TEST_F(migrate, ram_window_granularity)
 	EXPECT_EQ(1ULL, st.ram_faults);
 	EXPECT_EQ(n - 17, st.migrated_to_system);
 	ASSERT_EQ(-1, buf_check(buf, size, 31));
+	munmap(buf, size);
+}
+
+struct held_migration {
+	int fd;
+	void *buf;
+	size_t size;
+	int ret;
+	struct drm_devmir_migrate m;
+};
+
+static void *migrate_to_device_thread(void *arg)
+{
+	struct held_migration *h = arg;
+
+	h->ret = dm_to_device(h->fd, h->buf, h->size, &h->m);
+	return NULL;
+}
+
+/*
+ * MIGRATE to system memory while another thread's migration to the device
+ * holds the pages under migration entries (the migrate_stall point keeps
+ * it between migrate_vma_setup() and the copy): the pages are there and
+ * moving, so they count busy, not absent. Nothing may touch the buffer
+ * while the other migration is held: a CPU access would wait for it.
+ */
+TEST_F(migrate, to_system_counts_migrating_busy)
+{
+	size_t size = KIB(16), n = NPAGES(size);
+	struct held_migration h = { .fd = self->fd, .size = size };
+	struct drm_devmir_migrate m;
+	long long hits0, hits;
+	pthread_t thread;
+	uint8_t *buf;
+	double end;
+
+	hits0 = dm_inject_get("migrate_stall", "hits");
+	ASSERT_LE(0, hits0) TH_LOG("no devmirror/inject/migrate_stall in debugfs");
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, size, 41);
+	h.buf = buf;
+
+	ASSERT_EQ(0, dm_inject_set("migrate_stall", "pid", getpid()));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, migrate_to_device_thread, &h));
+	end = dm_now() + 30;
+	while ((hits = dm_inject_get("migrate_stall", "hits")) == hits0 && dm_now() < end)
+		usleep(1000);
+	EXPECT_EQ(hits0 + 1, hits);
+
+	if (hits > hits0) {
+		EXPECT_EQ(-EBUSY, dm_to_system(self->fd, buf, size, &m));
+		EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY]);
+		EXPECT_EQ(0ULL, m.absent);
+		EXPECT_EQ(n, dm_migrate_total(&m));
+	}
+
+	ASSERT_EQ(0, dm_inject_set("migrate_stall", "pid", 0));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, h.ret);
+	EXPECT_EQ(n, h.m.migrated);
+
+	/* Settled: on the device, and back with the data. */
+	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.migrated);
+	EXPECT_EQ(-1, buf_check(buf, size, 41));
 	munmap(buf, size);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devmir_test.h"
@@ -463,4 +464,12 @@ int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len)
 		return -errno;
 	out[n] = '\0';
 	return 0;
+}
+
+double dm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }

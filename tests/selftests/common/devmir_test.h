@@ -22,6 +22,9 @@
 #define DM_KERNEL_ADDR	0xffff888000000000ULL
 
 /* Render nodes: devmirror device @index, or -1 with errno set. */
+/* Seconds on CLOCK_MONOTONIC. */
+double dm_now(void);
+
 int dm_open(unsigned int index);
 /* Number of devmirror render nodes present. */
 unsigned int dm_count(void);
