@@ -13,6 +13,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
+#include "devmirror_testing.h"
 #include "internal.h"
 
 static void devmir_stats_show(struct seq_file *m, const struct devmir_stats *st)

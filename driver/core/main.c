@@ -76,7 +76,9 @@
 /**
  * DOC: Locking
  *
- * The lock order is drawn once, in driver/core/internal.h. The rules:
+ * The lock order, core and driver together, is drawn once, in
+ * driver/core/internal.h, with the rules and how lockdep enforces them.
+ * What they mean for the paths:
  *
  * - The mirror table is read lock-free under RCU (devmir_mirror_lookup(),
  *   the device's walker) and updated only under the mirror's update lock
@@ -102,10 +104,11 @@
  *   a spinlock never held together with the update lock; a lookup takes a
  *   reference with kref_get_unless_zero().
  * - Migrations run under the mmap read lock and hold the locks of the pages
- *   of one window (taken by migrate_vma_setup()) across the copy; they take
- *   no mirror lock themselves: their MMU_NOTIFY_MIGRATE invalidation takes
- *   the update lock like any other, which is what fences the device off the
- *   pages being copied. Evicting to make room happens with those page locks
+ *   of one window (taken by migrate_vma_setup()) across the copy. Their
+ *   MMU_NOTIFY_MIGRATE invalidation takes the update lock like any other,
+ *   which is what fences the device off the pages being copied; after a
+ *   migration to the device the window's refresh takes it too, under the
+ *   mmap lock, with no page lock held. Evicting to make room happens with those page locks
  *   held and therefore only trylocks its victims (migrate_device_range()).
  *   The pool's spinlock is a leaf, also taken from page_free (any context
  *   that drops a page reference).

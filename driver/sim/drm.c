@@ -21,6 +21,7 @@
 #include <drm/drm_ioctl.h>
 
 #include "devmirror_drm.h"
+#include "devmirror_testing.h"
 #include "sim.h"
 
 #define SIM_SNAPSHOT_CHUNK	4096UL	/* pages per devmir_mirror_snapshot() */

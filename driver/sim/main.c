@@ -12,6 +12,7 @@
 
 #include <drm/drm_drv.h>
 
+#include "devmirror_testing.h"
 #include "sim.h"
 
 /**
@@ -413,3 +414,5 @@ module_exit(sim_exit);
 
 MODULE_DESCRIPTION("devmirror: simulated SVM device with a DRM render node");
 MODULE_LICENSE("GPL");
+/* The SNAPSHOT ioctl and the test_hmm ABI use the core's test surface. */
+MODULE_IMPORT_NS(DEVMIR_TESTING_NS);
