@@ -15,6 +15,63 @@
 #include "devmirror_testing.h"
 #include "internal.h"
 
+typedef void (*devmir_cpu_window_fn)(void *arg, u64 addr,
+				     const unsigned long *pfns, unsigned long n);
+
+/*
+ * Read the CPU page table of [@start, @end) one probe window at a time,
+ * without faulting, under the mmap read lock, and hand each window's
+ * hmm_range_fault() entries to @fn.
+ * Return: 0, -ENODEV once the mm is gone, -ENOMEM, -EINTR, or the probe's
+ * error (the windows before it were handed over).
+ */
+static int devmir_cpu_read(struct devmir_mirror *mirror, u64 start, u64 end,
+			   devmir_cpu_window_fn fn, void *arg)
+{
+	struct mm_struct *mm = mirror->mm;
+	struct devmir_fault_buf *buf;
+	u64 addr, wend;
+	int ret = 0;
+
+	if (!mmget_not_zero(mm))
+		return -ENODEV;
+	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_mmput;
+	}
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out_free;
+	}
+	for (addr = start; addr < end && !ret; addr = wend) {
+		wend = min_t(u64, end, addr + DEVMIR_WINDOW_MAX);
+		ret = devmir_probe_range(mirror, addr, wend, buf, false);
+		if (!ret)
+			fn(arg, addr, buf->pfns, (wend - addr) >> PAGE_SHIFT);
+	}
+	mmap_read_unlock(mm);
+out_free:
+	kfree(buf);
+out_mmput:
+	mmput(mm);
+	return ret;
+}
+
+struct devmir_cpu_copy {
+	u64 start;
+	unsigned long *out;
+};
+
+static void devmir_cpu_copy_window(void *arg, u64 addr, const unsigned long *pfns,
+				   unsigned long n)
+{
+	struct devmir_cpu_copy *copy = arg;
+
+	memcpy(copy->out + ((addr - copy->start) >> PAGE_SHIFT), pfns,
+	       n * sizeof(*pfns));
+}
+
 /**
  * devmir_cpu_snapshot() - Read the CPU page-table state of a range without
  * faulting anything in.
@@ -45,10 +102,8 @@
 int devmir_cpu_snapshot(struct devmir_mirror *mirror, u64 start,
 			unsigned long npages, unsigned long *hmm_pfns)
 {
-	struct mm_struct *mm = mirror->mm;
-	struct devmir_fault_buf *buf;
-	u64 end, addr, wend;
-	int ret = 0;
+	struct devmir_cpu_copy copy = { .start = start, .out = hmm_pfns };
+	u64 end;
 
 	devmir_might_lock_update(mirror);
 	if (!npages || start & ~PAGE_MASK ||
@@ -56,30 +111,7 @@ int devmir_cpu_snapshot(struct devmir_mirror *mirror, u64 start,
 		return -EINVAL;
 	if (end > devmir_va_end(mirror->dev))
 		return -EFAULT;
-	if (!mmget_not_zero(mm))
-		return -ENODEV;
-	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_mmput;
-	}
-	if (mmap_read_lock_killable(mm)) {
-		ret = -EINTR;
-		goto out_free;
-	}
-	for (addr = start; addr < end && !ret; addr = wend) {
-		wend = min_t(u64, end, addr + ((u64)DEVMIR_WINDOW_PAGES << PAGE_SHIFT));
-		ret = devmir_probe_range(mirror, addr, wend, buf, false);
-		if (!ret)
-			memcpy(hmm_pfns + ((addr - start) >> PAGE_SHIFT), buf->pfns,
-			       ((wend - addr) >> PAGE_SHIFT) * sizeof(*hmm_pfns));
-	}
-	mmap_read_unlock(mm);
-out_free:
-	kfree(buf);
-out_mmput:
-	mmput(mm);
-	return ret;
+	return devmir_cpu_read(mirror, start, end, devmir_cpu_copy_window, &copy);
 }
 EXPORT_SYMBOL_NS_GPL(devmir_cpu_snapshot, DEVMIR_TESTING_NS);
 
@@ -160,6 +192,30 @@ static int devmir_snap_run(const struct dmpt_run *run, void *arg)
 	return 0;
 }
 
+struct devmir_snap_remote {
+	struct devmir_device *dev;
+	u64 start;
+	u8 *out;
+};
+
+static void devmir_snap_remote_window(void *arg, u64 addr, const unsigned long *pfns,
+				      unsigned long n)
+{
+	struct devmir_snap_remote *rem = arg;
+	u8 *bytes = rem->out + ((addr - rem->start) >> PAGE_SHIFT);
+	struct page *page;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		if (bytes[i] || !(pfns[i] & HMM_PFN_VALID) || (pfns[i] & HMM_PFN_ERROR))
+			continue;
+		page = hmm_pfn_to_page(pfns[i]);
+		if (is_device_private_page(page) &&
+		    !devmir_pfn_is_local(rem->dev, page_to_pfn(page)))
+			bytes[i] = DEVMIR_SNAP_DEV_REMOTE;
+	}
+}
+
 /*
  * Mark the unmapped pages of a snapshot that live in a peer device's memory:
  * the mirror never maps those, the CPU page table knows where they are.
@@ -167,45 +223,16 @@ static int devmir_snap_run(const struct dmpt_run *run, void *arg)
 static int devmir_snap_remote(struct devmir_mirror *mirror, u64 start, u64 end,
 			      u8 *out)
 {
-	struct mm_struct *mm = mirror->mm;
-	struct devmir_fault_buf *buf;
-	u64 addr, wend;
-	unsigned long i;
-	int ret = 0;
+	struct devmir_snap_remote rem = {
+		.dev = mirror->dev,
+		.start = start,
+		.out = out,
+	};
+	int ret;
 
-	if (!mmget_not_zero(mm))
-		return 0;
-	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_mmput;
-	}
-	if (mmap_read_lock_killable(mm)) {
-		ret = -EINTR;
-		goto out_free;
-	}
-	for (addr = start; addr < end && !ret; addr = wend) {
-		wend = min_t(u64, end, addr + DEVMIR_WINDOW_MAX);
-		ret = devmir_probe_range(mirror, addr, wend, buf, false);
-		for (i = 0; !ret && i < (wend - addr) >> PAGE_SHIFT; i++) {
-			unsigned long hpfn = buf->pfns[i];
-			struct page *page;
-			u8 *byte = &out[((addr - start) >> PAGE_SHIFT) + i];
-
-			if (*byte || !(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
-				continue;
-			page = hmm_pfn_to_page(hpfn);
-			if (is_device_private_page(page) &&
-			    !devmir_pfn_is_local(mirror->dev, page_to_pfn(page)))
-				*byte = DEVMIR_SNAP_DEV_REMOTE;
-		}
-	}
-	mmap_read_unlock(mm);
-out_free:
-	kfree(buf);
-out_mmput:
-	mmput(mm);
-	return ret;
+	ret = devmir_cpu_read(mirror, start, end, devmir_snap_remote_window, &rem);
+	/* Once the mm is gone there is no CPU side to report. */
+	return ret == -ENODEV ? 0 : ret;
 }
 
 /**
