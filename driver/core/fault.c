@@ -17,37 +17,114 @@
 /* Migrations one device fault may start (policy, then a fix-up). */
 #define DEVMIR_FAULT_MIGRATIONS	2
 
+/**
+ * DOC: Device faults
+ *
+ * A device fault at address A is serviced through a window around A,
+ * clipped to A's VMA: one hmm_range_fault() over it, then one commit. With
+ * a fixed window (a power of two, %DEVMIR_WINDOW_MIN..%DEVMIR_WINDOW_MAX,
+ * devmir_mirror_set_fault_window()) the aligned window is faulted in: A
+ * with the device's access, the neighbours for read.
+ *
+ * The adaptive window (%DEVMIR_WINDOW_ADAPTIVE) serves dense and sparse
+ * access without tuning. Its window is the 2 MiB-aligned block around A,
+ * but only two parts of it are faulted: A itself, and a fault-ahead run
+ * from A whose length starts at one page, doubles with every fault that
+ * lands where the previous run ended (a sequential scan) up to 2 MiB, and
+ * drops back to one page at the first fault that does not. The rest of the
+ * block is mirrored as far as the CPU already maps it, which costs a page
+ * walk and no allocation. So a device streaming through memory the CPU
+ * wrote takes one fault per 2 MiB; streaming through untouched memory
+ * takes a logarithmic number of faults per 2 MiB; scattered accesses
+ * allocate nothing the program did not touch. The run's state is per
+ * mirror and updated without a lock: concurrent faults of one mirror may
+ * each see the other's update, which only makes a run shorter or longer.
+ */
+
+/* The adaptive window's fault-ahead run at @addr, and the state it leaves. */
+static u64 devmir_fault_ahead(struct devmir_mirror *mirror, u64 addr)
+{
+	u64 ahead = READ_ONCE(mirror->ahead);
+
+	if (addr == READ_ONCE(mirror->ahead_next))
+		ahead = min_t(u64, ahead * 2, DEVMIR_WINDOW_MAX);
+	else
+		ahead = DEVMIR_WINDOW_MIN;
+	WRITE_ONCE(mirror->ahead, ahead);
+	WRITE_ONCE(mirror->ahead_next, addr + ahead);
+	return ahead;
+}
+
 /*
- * Set up @range for one fault under the mmap read lock: the fault-ahead
- * window (or the single page when @single) clipped to the VMA; the faulting
- * page is requested with the fault's access, its neighbours for read.
+ * Set up @range for one fault under the mmap read lock (DOC: Device
+ * faults): @window (PAGE_SIZE to retry the page alone) clipped to the VMA,
+ * faulted in with the fault's access for the faulting page and for read
+ * for its neighbours. The adaptive window is set up to be read without
+ * faulting; devmir_fault_read() then faults its run.
  */
 static int devmir_fault_prepare(struct devmir_mirror *mirror,
 				struct hmm_range *range, u64 addr, bool write,
-				bool single)
+				u64 window)
 {
+	bool adaptive = window == DEVMIR_WINDOW_ADAPTIVE;
 	struct vm_area_struct *vma;
-	u64 window, base, i, npages;
+	u64 base, i, npages;
 
 	mmap_assert_locked(mirror->mm);
 	vma = vma_lookup(mirror->mm, addr);
 	if (!vma || !devmir_vma_ok(vma, write))
 		return -EFAULT;
 
-	window = single ? PAGE_SIZE : READ_ONCE(mirror->fault_window);
+	if (adaptive)
+		window = DEVMIR_WINDOW_MAX;
 	base = addr & ~(window - 1);
 	range->start = max_t(u64, base, vma->vm_start);
 	range->end = min_t(u64, base + window, vma->vm_end);
-	range->default_flags = HMM_PFN_REQ_FAULT;
-	range->pfn_flags_mask = write ? HMM_PFN_REQ_WRITE : 0;
+	range->default_flags = adaptive ? 0 : HMM_PFN_REQ_FAULT;
+	range->pfn_flags_mask = write && !adaptive ? HMM_PFN_REQ_WRITE : 0;
 
 	npages = (range->end - range->start) >> PAGE_SHIFT;
 	for (i = 0; i < npages; i++)
 		range->hmm_pfns[i] = 0;
-	if (write)
+	if (write && !adaptive)
 		range->hmm_pfns[(addr - range->start) >> PAGE_SHIFT] =
 			HMM_PFN_REQ_WRITE;
 	return 0;
+}
+
+/*
+ * hmm_range_fault() for a fault prepared by devmir_fault_prepare(). The
+ * adaptive window takes two: the block is read without faulting, then the
+ * run [@addr, @addr + @ahead) is faulted in. One call cannot do both: a
+ * page-table hole is faulted in whole as soon as one page of it is asked
+ * for, which would allocate the block's untouched pages. Both calls are
+ * checked by the same notifier sequence at the commit.
+ */
+static int devmir_fault_read(struct devmir_mirror *mirror, struct hmm_range *range,
+			     u64 addr, bool write, u64 ahead)
+{
+	struct hmm_range run = *range;
+	unsigned long first, i, n;
+	int ret;
+
+	devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
+	ret = devmir_hmm_range_fault(range);
+	if (ret || !ahead)
+		return ret;
+
+	first = (addr - range->start) >> PAGE_SHIFT;
+	run.start = addr;
+	run.end = min_t(u64, addr + ahead, range->end);
+	run.hmm_pfns = range->hmm_pfns + first;
+	run.default_flags = HMM_PFN_REQ_FAULT;
+	run.pfn_flags_mask = write ? HMM_PFN_REQ_WRITE : 0;
+	n = (run.end - run.start) >> PAGE_SHIFT;
+	for (i = 0; i < n; i++)
+		run.hmm_pfns[i] = 0;
+	if (write)
+		run.hmm_pfns[0] = HMM_PFN_REQ_WRITE;
+	devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
+	return devmir_hmm_range_fault(&run);
 }
 
 /*
@@ -92,9 +169,9 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		.hmm_pfns = buf->pfns,
 		.dev_private_owner = mirror->dev->owner,
 	};
+	u64 window = READ_ONCE(mirror->fault_window), ahead = 0;
 	unsigned int migrations = 0;
 	struct devmir_retry retry;
-	bool single = false;
 	unsigned long i;
 	dmpt_entry_t entry;
 	int ret, moved;
@@ -110,6 +187,8 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		devmir_stat_add(mirror, DEVMIR_STAT_FAULTS_RESOLVED, 1);
 		return 0;
 	}
+	if (window == DEVMIR_WINDOW_ADAPTIVE)
+		ahead = devmir_fault_ahead(mirror, addr);
 
 	devmir_retry_init(&retry);
 	for (;;) {
@@ -126,14 +205,18 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 			mmap_read_unlock(mm);
 			return -EINTR;
 		}
-		ret = devmir_fault_prepare(mirror, &range, addr, write, single);
+		ret = devmir_fault_prepare(mirror, &range, addr, write, window);
 		moved = 0;
-		if (!ret && !migrations)
+		/* The policy moves what the fault would fault in. */
+		if (!ret && !migrations && ahead)
+			moved = devmir_policy_migrate(mirror, addr, addr,
+						      min(addr + ahead, range.end), mbuf);
+		else if (!ret && !migrations)
 			moved = devmir_policy_migrate(mirror, addr, range.start,
 						      range.end, mbuf);
 		if (!ret && !moved) {
-			devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
-			ret = devmir_hmm_range_fault(&range);
+			ret = devmir_fault_read(mirror, &range, addr, write,
+						window == DEVMIR_WINDOW_ADAPTIVE ? ahead : 0);
 			i = (addr - range.start) >> PAGE_SHIFT;
 			if (!ret && migrations < DEVMIR_FAULT_MIGRATIONS)
 				moved = devmir_fault_fixup(mirror, addr, write,
@@ -152,9 +235,9 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 			continue;
 		}
 		/* A neighbour may be unfaultable (e.g. past EOF): retry alone. */
-		if (ret == -EFAULT && !single &&
-		    range.end - range.start > PAGE_SIZE) {
-			single = true;
+		if (ret == -EFAULT && range.end - range.start > PAGE_SIZE) {
+			window = PAGE_SIZE;
+			ahead = 0;
 			continue;
 		}
 		if (ret)

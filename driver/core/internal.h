@@ -229,7 +229,12 @@ struct devmir_devmem {
  * @released: Set under @update_lock when the mm is torn down; the table
  *	stays empty from then on. Read lock-free with READ_ONCE().
  * @asid: Address-space id on the device; constant.
- * @fault_window: Fault-ahead window in bytes; READ_ONCE()/WRITE_ONCE().
+ * @fault_window: Fault-ahead window in bytes, or %DEVMIR_WINDOW_ADAPTIVE;
+ *	READ_ONCE()/WRITE_ONCE().
+ * @ahead: Adaptive window: bytes the next sequential fault faults in
+ *	(%DEVMIR_WINDOW_MIN..%DEVMIR_WINDOW_MAX); READ_ONCE()/WRITE_ONCE().
+ * @ahead_next: Adaptive window: where a sequential fault would land (the
+ *	end of the last fault-ahead block); READ_ONCE()/WRITE_ONCE().
  * @counters: The mirror's counters.
  * @table_base: dirs_pruned and splits of @pt at the last reset, under
  *	@update_lock.
@@ -261,6 +266,8 @@ struct devmir_mirror {
 	bool released;
 	u32 asid;
 	u64 fault_window;
+	u64 ahead;
+	u64 ahead_next;
 	struct devmir_counters counters;
 	struct dmpt_stats table_base;
 	unsigned int policy;

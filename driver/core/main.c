@@ -173,9 +173,10 @@ struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc
 	if (dmpt_format_validate(desc->format) ||
 	    desc->format->shift[0] != PAGE_SHIFT)
 		return ERR_PTR(-EINVAL);
-	if (!is_power_of_2(desc->fault_window) ||
-	    desc->fault_window < DEVMIR_WINDOW_MIN ||
-	    desc->fault_window > DEVMIR_WINDOW_MAX)
+	if (desc->fault_window != DEVMIR_WINDOW_ADAPTIVE &&
+	    (!is_power_of_2(desc->fault_window) ||
+	     desc->fault_window < DEVMIR_WINDOW_MIN ||
+	     desc->fault_window > DEVMIR_WINDOW_MAX))
 		return ERR_PTR(-EINVAL);
 	if (desc->devmem_size && !desc->ops->copy)
 		return ERR_PTR(-EINVAL);

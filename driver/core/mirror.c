@@ -237,6 +237,7 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	mirror->mm = mm;
 	mirror->asid = asid;
 	mirror->fault_window = dev->default_window;
+	mirror->ahead = DEVMIR_WINDOW_MIN;
 	mirror->ram_window = dev->default_ram_window;
 	mirror->policy = DEVMIR_POLICY_OFF;
 	xa_init(&mirror->region_faults);
@@ -451,19 +452,26 @@ EXPORT_SYMBOL_GPL(devmir_mirror_is_live);
  * devmir_mirror_set_fault_window() - Set a mirror's fault-ahead window.
  * @mirror: The mirror.
  * @bytes: Window size: a power of two from %DEVMIR_WINDOW_MIN (4 KiB, no
- *	fault-ahead) to %DEVMIR_WINDOW_MAX (2 MiB).
+ *	fault-ahead) to %DEVMIR_WINDOW_MAX (2 MiB), or %DEVMIR_WINDOW_ADAPTIVE.
  *
  * A fault at address A then populates the @bytes-aligned block around A,
- * clipped to A's VMA (neighbours are faulted for read). Faults already being
- * serviced keep the window they started with.
+ * clipped to A's VMA (neighbours are faulted for read). Adaptive: the
+ * 2 MiB-aligned block around A, clipped to the VMA, is mirrored as far as
+ * the CPU maps it (nothing is faulted for that), and pages the CPU does not
+ * map are faulted in only in a fault-ahead block that doubles while the
+ * mirror's faults are sequential (each at the end of the last one's block)
+ * and drops back to the faulting page when one is not (DOC: Device faults
+ * in fault.c). Faults already being serviced keep the window they started
+ * with.
  *
  * Context: Any context.
  * Return: 0, or -EINVAL if @bytes is out of range or not a power of two.
  */
 int devmir_mirror_set_fault_window(struct devmir_mirror *mirror, u64 bytes)
 {
-	if (!is_power_of_2(bytes) || bytes < DEVMIR_WINDOW_MIN ||
-	    bytes > DEVMIR_WINDOW_MAX)
+	if (bytes != DEVMIR_WINDOW_ADAPTIVE &&
+	    (!is_power_of_2(bytes) || bytes < DEVMIR_WINDOW_MIN ||
+	     bytes > DEVMIR_WINDOW_MAX))
 		return -EINVAL;
 	WRITE_ONCE(mirror->fault_window, bytes);
 	return 0;

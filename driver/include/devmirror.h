@@ -114,6 +114,13 @@ struct devmir_device_desc {
 #define DEVMIR_WINDOW_MIN	(4ULL << 10)
 #define DEVMIR_WINDOW_MAX	(2ULL << 20)
 
+/*
+ * Fault-ahead window 0: adaptive (see devmir_mirror_set_fault_window()): a
+ * fault maps what the CPU already has in its 2 MiB block and faults in
+ * ahead only as far as the mirror's faults have been sequential.
+ */
+#define DEVMIR_WINDOW_ADAPTIVE	0
+
 /* Largest device memory of one device, and its granule, bytes. */
 #define DEVMIR_DEVMEM_MAX	(16ULL << 30)
 #define DEVMIR_DEVMEM_ALIGN	(2ULL << 20)
