@@ -41,6 +41,7 @@ extern "C" {
 #define DRM_DEVMIR_SNAPSHOT_MAX_PAGES	0x100000ULL	/* pages per SNAPSHOT */
 #define DRM_DEVMIR_WINDOW_MIN		(4ULL << 10)	/* fault-ahead window */
 #define DRM_DEVMIR_WINDOW_MAX		(2ULL << 20)
+#define DRM_DEVMIR_WINDOW_ADAPTIVE	0	/* fault-ahead window that adapts (default) */
 #define DRM_DEVMIR_MIGRATE_MAX_SIZE	(1024ULL << 20)	/* bytes per MIGRATE */
 #define DRM_DEVMIR_THRESHOLD_MAX	1024		/* migrate_threshold */
 
@@ -162,7 +163,9 @@ struct drm_devmir_access {
  * @fault_batch: (in) Faults serviced per batch, 1 ..
  *	&drm_devmir_get_info.fault_queue_entries.
  * @fault_window: (in) Fault-ahead window in bytes: a power of two from
- *	%DRM_DEVMIR_WINDOW_MIN (no fault-ahead) to %DRM_DEVMIR_WINDOW_MAX.
+ *	%DRM_DEVMIR_WINDOW_MIN (no fault-ahead) to %DRM_DEVMIR_WINDOW_MAX, or
+ *	%DRM_DEVMIR_WINDOW_ADAPTIVE: a fault mirrors what the CPU maps in its
+ *	2 MiB block and faults in a run that grows while faults are sequential.
  * @migrate_mode: (in) ``DRM_DEVMIR_MIGRATE_OFF``, ``_FIRST_FAULT`` or
  *	``_THRESHOLD``: whether a device fault migrates the fault-ahead window
  *	around it into device memory before mirroring it, and when. A device
@@ -194,7 +197,8 @@ struct drm_devmir_set_policy {
  * struct drm_devmir_get_policy - Argument of DRM_IOCTL_DEVMIR_GET_POLICY.
  * @flags: (in) Must be 0.
  * @fault_batch: (out) Faults serviced per batch.
- * @fault_window: (out) Fault-ahead window in bytes.
+ * @fault_window: (out) Fault-ahead window in bytes, or
+ *	%DRM_DEVMIR_WINDOW_ADAPTIVE.
  * @migrate_mode: (out) ``DRM_DEVMIR_MIGRATE_OFF``, ``_FIRST_FAULT`` or
  *	``_THRESHOLD``.
  * @migrate_threshold: (out) Faults per 2 MiB region (THRESHOLD), else 0.

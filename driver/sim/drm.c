@@ -35,6 +35,7 @@ static_assert(DRM_DEVMIR_SNAP_LEVEL_SHIFT == DEVMIR_SNAP_LEVEL_SHIFT);
 static_assert(DRM_DEVMIR_MAX_LEVELS >= DMPT_MAX_LEVELS);
 static_assert(DRM_DEVMIR_WINDOW_MIN == DEVMIR_WINDOW_MIN);
 static_assert(DRM_DEVMIR_WINDOW_MAX == DEVMIR_WINDOW_MAX);
+static_assert(DRM_DEVMIR_WINDOW_ADAPTIVE == DEVMIR_WINDOW_ADAPTIVE);
 static_assert(DRM_DEVMIR_THRESHOLD_MAX == DEVMIR_THRESHOLD_MAX);
 static_assert(DRM_DEVMIR_MIGRATE_OFF == DEVMIR_POLICY_OFF);
 static_assert(DRM_DEVMIR_MIGRATE_FIRST_FAULT == DEVMIR_POLICY_FIRST_FAULT);
@@ -202,6 +203,7 @@ static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
 	if (!args->flags || args->flags & ~DRM_DEVMIR_POLICY_FLAGS)
 		return -EINVAL;
 	if (args->flags & DRM_DEVMIR_POLICY_WINDOW &&
+	    args->fault_window != DRM_DEVMIR_WINDOW_ADAPTIVE &&
 	    (!is_power_of_2(args->fault_window) ||
 	     args->fault_window < DRM_DEVMIR_WINDOW_MIN ||
 	     args->fault_window > DRM_DEVMIR_WINDOW_MAX))

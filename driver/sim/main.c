@@ -116,9 +116,9 @@ static bool huge = true;
 module_param(huge, bool, 0444);
 MODULE_PARM_DESC(huge, "Device MMU maps 2 MiB and 1 GiB pages (default true)");
 
-static unsigned int fault_window_kb = 4;
+static unsigned int fault_window_kb;
 module_param(fault_window_kb, uint, 0444);
-MODULE_PARM_DESC(fault_window_kb, "Initial fault-ahead window in KiB (power of two, 4-2048; 0: adaptive; default 4)");
+MODULE_PARM_DESC(fault_window_kb, "Initial fault-ahead window in KiB (0: adaptive, the default; or a power of two, 4-2048)");
 
 static unsigned int devmem_mb = 256;
 module_param(devmem_mb, uint, 0444);

@@ -220,7 +220,7 @@ TEST_F(uapi, policy)
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
 	set.fault_window = MIB(4);		/* too large */
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
-	set.fault_window = 0;
+	set.fault_window = KIB(4) + 1;		/* not a power of two, not 0 */
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
 
 	/* One bad field rejects the whole call: the good one is not applied. */
@@ -232,8 +232,19 @@ TEST_F(uapi, policy)
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
 
 	ASSERT_EQ(0, dm_policy(self->fd, &get));
-	EXPECT_EQ(KIB(4), get.fault_window);
+	EXPECT_EQ(KIB(4), get.fault_window);	/* the fixture's */
 	EXPECT_EQ(8U, get.fault_batch);
+
+	/* 0 selects the adaptive window; a size replaces it. */
+	set.flags = DRM_DEVMIR_POLICY_WINDOW;
+	set.fault_window = DRM_DEVMIR_WINDOW_ADAPTIVE;
+	ASSERT_EQ(0, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+	ASSERT_EQ(0, dm_policy(self->fd, &get));
+	EXPECT_EQ(DRM_DEVMIR_WINDOW_ADAPTIVE, get.fault_window);
+	set.fault_window = KIB(4);
+	ASSERT_EQ(0, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+	ASSERT_EQ(0, dm_policy(self->fd, &get));
+	EXPECT_EQ(KIB(4), get.fault_window);
 
 	memset(&get, 0, sizeof(get));
 	get.flags = 1;

@@ -573,7 +573,8 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 		       d.info.index, devmir_path(d.dev),
 		       cli_human_bytes(a, sizeof(a), d.size),
 		       d.size / DEMO_PAGE,
-		       cli_human_bytes(b, sizeof(b), pol.fault_window),
+		       pol.fault_window ? cli_human_bytes(b, sizeof(b), pol.fault_window) :
+		       "adaptive",
 		       pol.fault_batch);
 		printf("%s of device memory,\nCPU faults on device pages migrate %s back\n\n",
 		       cli_human_bytes(a, sizeof(a), d.info.device_memory),

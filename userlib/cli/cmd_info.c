@@ -224,7 +224,8 @@ static void cli_info_text(struct devmir_dev *dev, const struct devmir_info *in,
 	       cli_human_bytes(b, sizeof(b), in->window_max));
 	printf("  policy           batch %u faults, window %s (this process's mirror, asid %u)\n",
 	       pol->fault_batch,
-	       cli_human_bytes(a, sizeof(a), pol->fault_window), in->asid);
+	       pol->fault_window ? cli_human_bytes(a, sizeof(a), pol->fault_window) :
+	       "adaptive", in->asid);
 	printf("  migration        on device faults: %s",
 	       cli_migrate_mode(pol->migrate_mode));
 	if (pol->migrate_mode == DEVMIR_MIGRATE_THRESHOLD)

@@ -299,7 +299,7 @@ TEST(cli_demo_text_thp)
 	EXPECT_NE(NULL, strstr(r.out, "demo ok"));
 	EXPECT_NE(NULL, strstr(r.out, "device reads it (cold)"));
 	EXPECT_NE(NULL, strstr(r.out, "a 4 MiB buffer"));
-	EXPECT_NE(NULL, strstr(r.out, "fault-ahead window 4 KiB"));
+	EXPECT_NE(NULL, strstr(r.out, "fault-ahead window adaptive"));
 	EXPECT_NE(NULL, strstr(r.out, "migrate it to device memory"));
 	EXPECT_NE(NULL, strstr(r.out, "CPU reads it (comes back)"));
 	run_free(&r);
@@ -394,7 +394,9 @@ TEST(cli_bench_json_results)
 		snprintf(path, sizeof(path), "%zu.median_seconds", i);
 		EXPECT_TRUE(json_is(res, path, JSON_NUMBER));
 	}
-	EXPECT_EQ(256, u64_at(res, "0.events"));
+	/* Faults of a cold 1 MiB read: at least one, at most one per page. */
+	EXPECT_LE(1, u64_at(res, "0.events"));
+	EXPECT_GE(256, u64_at(res, "0.events"));
 	json_free(j);
 	run_free(&r);
 }
