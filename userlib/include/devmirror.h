@@ -95,7 +95,7 @@ extern "C" {
 #define DEVMIR_VERSION_PATCH 0
 
 /* Device ABI version this library speaks (DRM_DEVMIR_ABI_VERSION). */
-#define DEVMIR_ABI_VERSION 1
+#define DEVMIR_ABI_VERSION 2
 
 /* Array bounds of the structures below. */
 #define DEVMIR_MAX_LEVELS 8 /* page-table levels, level 0 = leaf */

@@ -245,12 +245,12 @@ int dm_migrate(int fd, void *addr, size_t size, uint32_t direction,
 
 int dm_to_device(int fd, void *addr, size_t size, struct drm_devmir_migrate *out)
 {
-	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGRATE_TO_DEVICE, 0, out);
+	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGDIR_TO_DEVICE, 0, out);
 }
 
 int dm_to_system(int fd, void *addr, size_t size, struct drm_devmir_migrate *out)
 {
-	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGRATE_TO_SYSTEM, 0, out);
+	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGDIR_TO_SYSTEM, 0, out);
 }
 
 uint64_t dm_migrate_failed(const struct drm_devmir_migrate *m)
@@ -258,7 +258,7 @@ uint64_t dm_migrate_failed(const struct drm_devmir_migrate *m)
 	uint64_t n = 0;
 	int i;
 
-	for (i = 0; i < DRM_DEVMIR_MIGRATE_REASONS; i++)
+	for (i = 0; i < DRM_DEVMIR_MIGFAIL_SLOTS; i++)
 		n += m->failed[i];
 	return n;
 }

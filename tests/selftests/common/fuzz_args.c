@@ -331,7 +331,7 @@ static void fill_migrate(struct dm_rng *rng, struct drm_devmir_migrate *m)
 	m->addr = addr;
 	m->size = (len + PAGE - 1) & ~(PAGE - 1);
 	m->direction = dm_rng_below(rng, 2);
-	m->flags = dm_rng_percent(rng, 50) ? DRM_DEVMIR_MIGRATE_PREFETCH : 0;
+	m->flags = dm_rng_percent(rng, 50) ? DRM_DEVMIR_MIGFLAG_PREFETCH : 0;
 	mutate(rng, m, migrate_fields, ARRAY_SIZE(migrate_fields));
 }
 
