@@ -11,7 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
 
 FIXTURE(dev)
 {

@@ -15,7 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
 #include "json.h"
 #include "run.h"
 
@@ -68,7 +68,7 @@ static uint64_t u64_at(const struct json *j, const char *path)
 
 TEST(cli_list_json_matches_library)
 {
-	struct devmir_device devs[MAX_DEVS];
+	struct devmir_enum_entry devs[MAX_DEVS];
 	struct run_result r;
 	struct json *j;
 	char path[32];
@@ -168,7 +168,7 @@ TEST(cli_stat_json_counts_accesses)
 	ASSERT_NE(NULL, j2);
 
 	EXPECT_STREQ("device", json_str(j2, "scope"));
-	f = devmir_stat_fields(&n);
+	ASSERT_EQ(0, devmir_stat_fields(dev, &f, &n));
 	ASSERT_TRUE(json_is(j2, "stats", JSON_OBJECT));
 	EXPECT_EQ(n, json_get(j2, "stats")->n);
 	for (i = 0; i < n; i++)

@@ -12,7 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
 #include "stats_util.h"
 
 FIXTURE(two)
@@ -78,7 +78,7 @@ TEST_F(two, multi_write_on_one_read_on_other)
 /* Each device counts its own accesses; a CPU change invalidates both. */
 TEST_F(two, multi_stats_apart_invalidation_shared)
 {
-	struct devmir_stats b0, b1, a0, a1, d0, d1;
+	struct stat_reading b0, b1, a0, a1, d0, d1;
 	size_t n = 32, i;
 	uint8_t *buf, *out;
 
@@ -89,31 +89,31 @@ TEST_F(two, multi_stats_apart_invalidation_shared)
 	ASSERT_NE(NULL, out);
 	buf_fill(buf, 0, n * PAGE_SIZE_4K, 8);
 
-	ASSERT_EQ(0, devmir_get_stats(self->dev[0], DEVMIR_STATS_MIRROR, &b0));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[1], DEVMIR_STATS_MIRROR, &b1));
+	ASSERT_EQ(0, stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &b0));
+	ASSERT_EQ(0, stat_read(self->dev[1], DEVMIR_STATS_MIRROR, &b1));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, devmir_read(self->dev[0], buf, out,
 					 n * PAGE_SIZE_4K, NULL));
 	ASSERT_EQ(0,
 		  devmir_read(self->dev[1], buf, out, n * PAGE_SIZE_4K, NULL));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[0], DEVMIR_STATS_MIRROR, &a0));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[1], DEVMIR_STATS_MIRROR, &a1));
-	devmir_stats_delta(&d0, &a0, &b0);
-	devmir_stats_delta(&d1, &a1, &b1);
-	EXPECT_EQ(3, d0.accesses);
-	EXPECT_EQ(1, d1.accesses);
-	EXPECT_EQ(n, d0.pages_mapped);
-	EXPECT_EQ(n, d1.pages_mapped);
+	ASSERT_EQ(0, stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &a0));
+	ASSERT_EQ(0, stat_read(self->dev[1], DEVMIR_STATS_MIRROR, &a1));
+	stat_delta(&d0, &a0, &b0);
+	stat_delta(&d1, &a1, &b1);
+	EXPECT_EQ(3, SV(d0, accesses));
+	EXPECT_EQ(1, SV(d1, accesses));
+	EXPECT_EQ(n, SV(d0, pages_mapped));
+	EXPECT_EQ(n, SV(d1, pages_mapped));
 
 	b0 = a0;
 	b1 = a1;
 	ASSERT_EQ(0, buf_unmap(buf, n * PAGE_SIZE_4K));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[0], DEVMIR_STATS_MIRROR, &a0));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[1], DEVMIR_STATS_MIRROR, &a1));
-	devmir_stats_delta(&d0, &a0, &b0);
-	devmir_stats_delta(&d1, &a1, &b1);
-	EXPECT_EQ(n, d0.pages_invalidated);
-	EXPECT_EQ(n, d1.pages_invalidated);
+	ASSERT_EQ(0, stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &a0));
+	ASSERT_EQ(0, stat_read(self->dev[1], DEVMIR_STATS_MIRROR, &a1));
+	stat_delta(&d0, &a0, &b0);
+	stat_delta(&d1, &a1, &b1);
+	EXPECT_EQ(n, SV(d0, pages_invalidated));
+	EXPECT_EQ(n, SV(d1, pages_invalidated));
 	EXPECT_EQ(n, stats_entries(&b0) - stats_entries(&a0));
 	EXPECT_EQ(n, stats_entries(&b1) - stats_entries(&a1));
 	free(out);

@@ -13,8 +13,9 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
-#include "devmirror_topo.h"
+#include "libdevmirror.h"
+#include "stats_util.h"
+#include "libdevmirror_topo.h"
 
 FIXTURE(topo)
 {
@@ -206,7 +207,7 @@ TEST(numa_move_round_trip)
 TEST(numa_move_invalidates_mirror)
 {
 	size_t size = 64 * PAGE_SIZE_4K, mapped = 0, moved = 0;
-	struct devmir_stats before, after;
+	struct stat_reading before, after;
 	struct devmir_page pages[64];
 	struct devmir_dev *dev;
 	uint8_t *out;
@@ -219,13 +220,13 @@ TEST(numa_move_invalidates_mirror)
 	buf_fill(buf, 0, size, 11);
 	ASSERT_EQ(0, devmir_read(dev, buf, out, size, NULL));
 	EXPECT_EQ(-1, buf_check(out, 0, size, 11));
-	ASSERT_EQ(0, devmir_get_stats(dev, DEVMIR_STATS_MIRROR, &before));
+	ASSERT_EQ(0, stat_read(dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, devmir_numa_move(buf, size, 1, &moved));
 	EXPECT_EQ(64, moved);
-	ASSERT_EQ(0, devmir_get_stats(dev, DEVMIR_STATS_MIRROR, &after));
-	EXPECT_LE(1, after.invalidations[DEVMIR_INV_CLEAR] -
-			     before.invalidations[DEVMIR_INV_CLEAR]);
-	EXPECT_EQ(64, after.pages_invalidated - before.pages_invalidated);
+	ASSERT_EQ(0, stat_read(dev, DEVMIR_STATS_MIRROR, &after));
+	EXPECT_LE(1, SV(after, inv_clear) -
+			     SV(before, inv_clear));
+	EXPECT_EQ(64, SV(after, pages_invalidated) - SV(before, pages_invalidated));
 	ASSERT_EQ(0, devmir_snapshot(dev, buf, 64, pages, &mapped));
 	EXPECT_EQ(0, mapped);
 	memset(out, 0, size);
