@@ -153,8 +153,8 @@ TEST(cli_stat_json_counts_accesses)
 	uint64_t a1 = 0, a2 = 0;
 
 	ASSERT_EQ(0, devmir_open(1, &dev));
-	buf = buf_map(PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
+	buf = buf_map_aligned(PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
 	memset(buf, 3, PAGE_SIZE_4K);
 
 	ASSERT_EQ(0, cli(&r, &j1, "stat", "1", "--json", NULL));

@@ -84,9 +84,9 @@ TEST_F(dev, migrate_round_trip_data)
 	uint64_t faults = 99;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 1);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 1);
 
 	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
 				    DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
@@ -103,9 +103,9 @@ TEST_F(dev, migrate_round_trip_data)
 	/* Mapped at once: the device reads its own memory without faults. */
 	ASSERT_EQ(0, devmir_read(self->dev, buf, self->out, SIZE, &faults));
 	EXPECT_EQ(0, faults);
-	EXPECT_EQ(-1, buf_check(self->out, 0, SIZE, 1));
+	EXPECT_EQ(-1, buf_check(self->out, SIZE, 1));
 
-	buf_fill(self->out, 0, SIZE, 2);
+	buf_fill(self->out, SIZE, 2);
 	ASSERT_EQ(0, devmir_write(self->dev, buf, self->out, SIZE, NULL));
 	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
 				    DEVMIR_MIGDIR_TO_SYSTEM, 0, &res));
@@ -114,7 +114,7 @@ TEST_F(dev, migrate_round_trip_data)
 	ASSERT_EQ(0,
 		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
 	EXPECT_EQ(0, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 2));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 2));
 	buf_unmap(buf, SIZE);
 }
 
@@ -124,8 +124,8 @@ TEST_F(dev, migrate_counts_already_and_absent)
 	struct devmir_migrate_report res;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
 
 	/* Never touched: nothing to bring back to system memory. */
 	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
@@ -160,7 +160,7 @@ TEST_F(dev, migrate_shared_memory_reasons)
 	buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, buf);
-	buf_fill(buf, 0, SIZE, 3);
+	buf_fill(buf, SIZE, 3);
 	EXPECT_EQ(-EOPNOTSUPP,
 		  devmir_migrate_range(self->dev, buf, SIZE, DEVMIR_MIGDIR_TO_DEVICE,
 				 0, &res));
@@ -171,7 +171,7 @@ TEST_F(dev, migrate_shared_memory_reasons)
 
 	ASSERT_EQ(0, devmir_prefetch(self->dev, buf, SIZE, &res));
 	EXPECT_EQ(NPAGES, res.failed[DEVMIR_MIGFAIL_FILE]);
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 3));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 3));
 	munmap(buf, SIZE);
 }
 
@@ -182,9 +182,9 @@ TEST_F(dev, prefetch_moves_anonymous_memory)
 	uint64_t faults = 99;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 4);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 4);
 	ASSERT_EQ(0, devmir_prefetch(self->dev, buf, SIZE, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
 	EXPECT_EQ(0, failed_sum(&res));
@@ -193,7 +193,7 @@ TEST_F(dev, prefetch_moves_anonymous_memory)
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, self->out, SIZE, &faults));
 	EXPECT_EQ(0, faults);
-	EXPECT_EQ(-1, buf_check(self->out, 0, SIZE, 4));
+	EXPECT_EQ(-1, buf_check(self->out, SIZE, 4));
 	buf_unmap(buf, SIZE);
 }
 
@@ -203,25 +203,25 @@ TEST_F(dev, migrate_hole_efault_nothing_done)
 	struct devmir_migrate_report res;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 5);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 5);
 	ASSERT_EQ(0, munmap(buf + 8 * PAGE_SIZE_4K, PAGE_SIZE_4K));
 	EXPECT_EQ(-EFAULT, devmir_migrate_range(self->dev, buf, SIZE,
 					  DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
 	EXPECT_EQ(0, res.migrated);
 	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, 8, self->pages, NULL));
 	EXPECT_EQ(0, count_state(self->pages, 8, DEVMIR_PAGE_DEVICE));
-	EXPECT_EQ(-1, buf_check(buf, 0, 8 * PAGE_SIZE_4K, 5));
+	EXPECT_EQ(-1, buf_check(buf, 8 * PAGE_SIZE_4K, 5));
 	buf_unmap(buf, 8 * PAGE_SIZE_4K);
 	buf_unmap(buf + 9 * PAGE_SIZE_4K, SIZE - 9 * PAGE_SIZE_4K);
 }
 
 TEST_F(dev, migrate_bad_arguments)
 {
-	uint8_t *buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
+	uint8_t *buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	EXPECT_EQ(-EINVAL, devmir_migrate_range(self->dev, buf + 1, PAGE_SIZE_4K,
 					  DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
 	EXPECT_EQ(-EINVAL, devmir_migrate_range(self->dev, buf, 100,
@@ -249,15 +249,14 @@ TEST_F(dev, migrate_cpu_touch_brings_window_back)
 	ASSERT_EQ(0,
 		  devmir_set_policy(self->dev, DEVMIR_POLICY_RAM_WINDOW, &pol));
 	/* The window is aligned in the address space: align the buffer. */
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, pol.ram_window, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 6);
+	buf = buf_map_aligned(SIZE, pol.ram_window, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 6);
 	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
 				    DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
 	/* One byte of page 9: the aligned window is pages 8..11. */
-	EXPECT_EQ(-1, buf_check(buf + 9 * PAGE_SIZE_4K + 100,
-				9 * PAGE_SIZE_4K + 100, 1, 6));
+	EXPECT_EQ(-1, buf_check_range(buf + 9 * PAGE_SIZE_4K + 100, 9 * PAGE_SIZE_4K + 100, 1, 6));
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &after));
 	stat_delta(&after, &after, &before);
 	EXPECT_EQ(1, SV(after, ram_faults));
@@ -275,7 +274,7 @@ TEST_F(dev, migrate_cpu_touch_brings_window_back)
 			break;
 	}
 	/* The rest comes back as the CPU reads on. */
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 6));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 6));
 	buf_unmap(buf, SIZE);
 }
 
@@ -286,9 +285,9 @@ TEST_F(dev, migrate_stats_deltas)
 	struct devmir_migrate_report to_dev, to_sys;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 7);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 7);
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
 				    DEVMIR_MIGDIR_TO_DEVICE, 0, &to_dev));
@@ -311,7 +310,7 @@ TEST_F(dev, migrate_stats_deltas)
 	EXPECT_EQ(NPAGES, SV(after, migrated_to_system));
 	EXPECT_EQ(0, SV(after, migrated_to_device));
 	EXPECT_EQ(0, SV(after, ram_faults));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 7));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 7));
 	buf_unmap(buf, SIZE);
 }
 
@@ -348,20 +347,20 @@ TEST_F(dev, policy_migration_round_trip)
 	EXPECT_EQ(DEVMIR_MIGMODE_FIRST_FAULT, got.migrate_mode);
 	EXPECT_EQ(0, got.migrate_threshold);
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 8);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 8);
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, self->out, SIZE, NULL));
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &after));
 	stat_delta(&after, &after, &before);
-	EXPECT_EQ(-1, buf_check(self->out, 0, SIZE, 8));
+	EXPECT_EQ(-1, buf_check(self->out, SIZE, 8));
 	EXPECT_LE(1, SV(after, policy_migrations));
 	EXPECT_EQ(NPAGES, SV(after, migrated_to_device));
 	ASSERT_EQ(0,
 		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 8));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 8));
 	buf_unmap(buf, SIZE);
 }
 
@@ -407,11 +406,11 @@ TEST_F(two, snapshot_remote_pages)
 	size_t mapped = 99;
 	uint8_t *buf, *out;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	out = malloc(SIZE);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, SIZE, 9);
+	buf_fill(buf, SIZE, 9);
 	ASSERT_EQ(0, devmir_migrate_range(self->dev[1], buf, SIZE,
 				    DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
 
@@ -433,7 +432,7 @@ TEST_F(two, snapshot_remote_pages)
 	ASSERT_EQ(0,
 		  stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &after));
 	stat_delta(&after, &after, &before);
-	EXPECT_EQ(-1, buf_check(out, 0, SIZE, 9));
+	EXPECT_EQ(-1, buf_check(out, SIZE, 9));
 	EXPECT_LE(1, SV(after, remote_faults));
 	ASSERT_EQ(0, devmir_snapshot(self->dev[0], buf, NPAGES, self->pages,
 				     NULL));
@@ -443,7 +442,7 @@ TEST_F(two, snapshot_remote_pages)
 	ASSERT_EQ(0, devmir_snapshot(self->dev[1], buf, NPAGES, self->pages,
 				     NULL));
 	EXPECT_EQ(0, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 9));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 9));
 	free(out);
 	buf_unmap(buf, SIZE);
 }
@@ -454,9 +453,9 @@ TEST_F(two, migrate_device_to_device)
 	struct devmir_migrate_report res;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 10);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 10);
 	ASSERT_EQ(0, devmir_migrate_range(self->dev[1], buf, SIZE,
 				    DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
 	ASSERT_EQ(0, devmir_migrate_range(self->dev[0], buf, SIZE,
@@ -468,7 +467,7 @@ TEST_F(two, migrate_device_to_device)
 	ASSERT_EQ(0, devmir_snapshot(self->dev[1], buf, NPAGES, self->pages,
 				     NULL));
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_REMOTE));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 10));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 10));
 	buf_unmap(buf, SIZE);
 }
 

@@ -183,19 +183,19 @@ TEST(numa_move_round_trip)
 	void *buf;
 
 	ASSERT_EQ(0, devmir_numa_alloc(size, 0, &buf));
-	buf_fill(buf, 0, size, 9);
+	buf_fill(buf, size, 9);
 	ASSERT_EQ(0, devmir_numa_move(buf, size, 1, &moved));
 	EXPECT_EQ(256, moved);
 	ASSERT_EQ(0, devmir_numa_where(buf, 256, where));
 	for (i = 0; i < 256; i++)
 		ASSERT_EQ(1, where[i]) TH_LOG("page %zu", i);
-	EXPECT_EQ(-1, buf_check(buf, 0, size, 9));
+	EXPECT_EQ(-1, buf_check(buf, size, 9));
 	ASSERT_EQ(0, devmir_numa_move(buf, size, 0, &moved));
 	EXPECT_EQ(256, moved);
 	ASSERT_EQ(0, devmir_numa_where(buf, 256, where));
 	EXPECT_EQ(0, where[0]);
 	EXPECT_EQ(0, where[255]);
-	EXPECT_EQ(-1, buf_check(buf, 0, size, 9));
+	EXPECT_EQ(-1, buf_check(buf, size, 9));
 	devmir_numa_free(buf, size);
 }
 
@@ -217,9 +217,9 @@ TEST(numa_move_invalidates_mirror)
 	out = malloc(size);
 	ASSERT_NE(NULL, out);
 	ASSERT_EQ(0, devmir_numa_alloc(size, 0, &buf));
-	buf_fill(buf, 0, size, 11);
+	buf_fill(buf, size, 11);
 	ASSERT_EQ(0, devmir_read(dev, buf, out, size, NULL));
-	EXPECT_EQ(-1, buf_check(out, 0, size, 11));
+	EXPECT_EQ(-1, buf_check(out, size, 11));
 	ASSERT_EQ(0, stat_read(dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, devmir_numa_move(buf, size, 1, &moved));
 	EXPECT_EQ(64, moved);
@@ -231,7 +231,7 @@ TEST(numa_move_invalidates_mirror)
 	EXPECT_EQ(0, mapped);
 	memset(out, 0, size);
 	ASSERT_EQ(0, devmir_read(dev, buf, out, size, NULL));
-	EXPECT_EQ(-1, buf_check(out, 0, size, 11));
+	EXPECT_EQ(-1, buf_check(out, size, 11));
 	devmir_numa_free(buf, size);
 	free(out);
 	devmir_close(dev);

@@ -43,18 +43,17 @@ TEST_F(dev, stats_delta_of_cold_read)
 	uint8_t *buf, *out;
 	uint64_t faults;
 
-	buf = buf_map(n * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
+	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	out = malloc(n * PAGE_SIZE_4K);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, n * PAGE_SIZE_4K, 1);
+	buf_fill(buf, n * PAGE_SIZE_4K, 1);
 
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0,
 		  devmir_read(self->dev, buf, out, n * PAGE_SIZE_4K, &faults));
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &after));
-	EXPECT_EQ(-1, buf_check(out, 0, n * PAGE_SIZE_4K, 1));
+	EXPECT_EQ(-1, buf_check(out, n * PAGE_SIZE_4K, 1));
 	stat_delta(&d, &after, &before);
 
 	EXPECT_EQ(1, SV(d, accesses));
@@ -78,19 +77,18 @@ TEST_F(dev, stats_delta_of_warm_read)
 	size_t n = 16;
 	uint8_t *buf, *out;
 
-	buf = buf_map(n * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
+	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	out = malloc(n * PAGE_SIZE_4K);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, n * PAGE_SIZE_4K, 2);
+	buf_fill(buf, n * PAGE_SIZE_4K, 2);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, n * PAGE_SIZE_4K, NULL));
 
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, n * PAGE_SIZE_4K, NULL));
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &after));
 	stat_delta(&d, &after, &before);
-	EXPECT_EQ(-1, buf_check(out, 0, n * PAGE_SIZE_4K, 2));
+	EXPECT_EQ(-1, buf_check(out, n * PAGE_SIZE_4K, 2));
 	EXPECT_EQ(1, SV(d, accesses));
 	EXPECT_EQ(0, SV(d, faults_raised));
 	EXPECT_EQ(0, SV(d, pages_mapped));
@@ -109,12 +107,11 @@ TEST_F(dev, stats_delta_of_munmap)
 	size_t n = 40;
 	uint8_t *buf, *out;
 
-	buf = buf_map(n * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
+	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	out = malloc(n * PAGE_SIZE_4K);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, n * PAGE_SIZE_4K, 3);
+	buf_fill(buf, n * PAGE_SIZE_4K, 3);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, n * PAGE_SIZE_4K, NULL));
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, buf_unmap(buf, n * PAGE_SIZE_4K));
@@ -135,9 +132,8 @@ TEST_F(dev, stats_reset_keeps_table)
 	uint8_t *buf, out[64];
 	uint64_t entries;
 
-	buf = buf_map(n * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
-	ASSERT_NE(NULL, buf);
+	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
 	memset(buf, 1, n * PAGE_SIZE_4K);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, 64, NULL));
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &st));
@@ -161,9 +157,8 @@ TEST_F(dev, stats_device_scope_covers_mirror)
 	unsigned int nf, i;
 	uint8_t *buf, out[64];
 
-	buf = buf_map(4 * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
-	ASSERT_NE(NULL, buf);
+	buf = buf_map_aligned(4 * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
 	memset(buf, 2, 4 * PAGE_SIZE_4K);
 	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_DEVICE, &all));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, 64, NULL));

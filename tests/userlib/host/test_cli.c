@@ -408,6 +408,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
+	tap_init(1, argv, "userlib.");
 	cli_path = argv[1];
 	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", argv[2]);
 
@@ -419,5 +420,5 @@ int main(int argc, char **argv)
 	test_fake_abi();
 	test_fake_stat();
 	test_fake_migrate();
-	return tap_exit_status();
+	return tap_done();
 }

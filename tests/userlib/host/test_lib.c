@@ -702,8 +702,9 @@ static void test_numa(void)
 	devmir_numa_free(buf, size);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	tap_init(argc, argv, "userlib.");
 	test_version_and_messages();
 	test_no_device();
 	test_open_errors();
@@ -719,5 +720,5 @@ int main(void)
 	test_migrate_marshalling();
 	test_topology();
 	test_numa();
-	return tap_exit_status();
+	return tap_done();
 }
