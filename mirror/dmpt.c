@@ -305,6 +305,7 @@ void dmpt_fini(struct dmpt *pt)
 {
 	struct dmpt_dir *root = pt->root;
 
+	dmpt_assert_locked(pt);
 	if (!root)
 		return;
 	WRITE_ONCE(pt->root, NULL);

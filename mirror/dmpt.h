@@ -23,6 +23,8 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
+struct lockdep_map;
+
 /**
  * DMPT_MAX_LEVELS - Compile-time upper bound on the levels of a format.
  */
@@ -250,6 +252,8 @@ typedef void (*dmpt_written_fn)(void *arg, u64 pfn, u64 npages);
  * @written_pfn: Private. First frame of the run of dropped writes being
  *	gathered for @written, under the update lock.
  * @written_n: Private. Frames in that run (0: none).
+ * @lock_map: Private, CONFIG_LOCKDEP only. The lock dmpt_set_external_lock()
+ *	named, or NULL.
  *
  * All fields are private to mirror/; they are in this header only so that
  * the owner can embed the table.
@@ -262,7 +266,31 @@ struct dmpt {
 	void *written_arg;
 	u64 written_pfn;
 	u64 written_n;
+#ifdef CONFIG_LOCKDEP
+	struct lockdep_map *lock_map;
+#endif
 };
+
+/**
+ * dmpt_set_external_lock() - Name the lock that serialises the table's
+ * updates.
+ * @pt: The table.
+ * @lock: The caller's lock (anything with a ``dep_map``: a mutex, a
+ *	spinlock), held around every dmpt_map(), dmpt_clear(),
+ *	dmpt_protect() and dmpt_fini().
+ *
+ * With CONFIG_LOCKDEP those functions then assert that @lock is held, as
+ * the maple tree does with mt_set_external_lock(). The library itself stays
+ * lock-agnostic: without lockdep, and in the userspace build, this records
+ * nothing and the updates assert nothing.
+ *
+ * Context: Before the table is used.
+ */
+#ifdef CONFIG_LOCKDEP
+#define dmpt_set_external_lock(pt, lock)	((pt)->lock_map = &(lock)->dep_map)
+#else
+#define dmpt_set_external_lock(pt, lock)	do { (void)(pt); (void)(lock); } while (0)
+#endif
 
 /**
  * dmpt_init() - Initialise an empty table with its root directory.

@@ -18,6 +18,7 @@
 #include <linux/container_of.h>
 #include <linux/errno.h>
 #include <linux/export.h>
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>

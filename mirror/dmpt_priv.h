@@ -10,6 +10,17 @@
 #include "dmpt_internal.h"
 #include "dmpt.h"
 
+/*
+ * Updates assert the lock named with dmpt_set_external_lock(), if any
+ * (kernel builds with lockdep only).
+ */
+static inline void dmpt_assert_locked(const struct dmpt *pt)
+{
+#ifdef CONFIG_LOCKDEP
+	lockdep_assert(!pt->lock_map || lock_is_held(pt->lock_map));
+#endif
+}
+
 /**
  * struct dmpt_dir - One directory (table) of the mirror.
  * @slots: ``1 << fmt->bits[level]`` slots, each 0 (empty), a leaf entry at

@@ -296,6 +296,7 @@ int dmpt_map(struct dmpt *pt, u64 start, unsigned int level,
 	struct dmpt_dir *dir;
 	int ret;
 
+	dmpt_assert_locked(pt);
 	ret = dmpt_map_check(fmt, start, level, entries, n);
 	if (ret)
 		return ret;
@@ -431,6 +432,7 @@ static u64 dmpt_edit_range(struct dmpt *pt, u64 start, u64 end,
 	const struct dmpt_format *fmt = pt->fmt;
 	u64 mask = dmpt_level_size(fmt, 0) - 1;
 
+	dmpt_assert_locked(pt);	/* dmpt_clear(), dmpt_protect() */
 	end = min(end, dmpt_va_end(fmt));
 	start &= ~mask;
 	if (start >= end)

@@ -14,6 +14,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "devmirror_testing.h"
 #include "internal.h"
 
 /* One "name value" line per statistic, the names of the query ioctl's. */

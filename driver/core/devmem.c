@@ -71,10 +71,7 @@ static unsigned long devmir_dp_index(struct devmir_devmem *dm,
  */
 struct devmir_device *devmir_page_device(struct page *page)
 {
-	if (!is_device_private_page(page) ||
-	    page->pgmap->ops != &devmir_devmem_ops)
-		return NULL;
-	return devmir_page_devmem(page)->dev;
+	return __devmir_page_device(page);
 }
 EXPORT_SYMBOL_GPL(devmir_page_device);
 
@@ -150,18 +147,6 @@ u64 devmir_device_devmem_size(struct devmir_device *dev)
 }
 EXPORT_SYMBOL_GPL(devmir_device_devmem_size);
 
-/**
- * devmir_devmem_used() - Device pages currently not free.
- * @dm: The device memory.
- *
- * Context: Any context.
- * Return: The number of pages allocated or in use.
- */
-unsigned long devmir_devmem_used(struct devmir_devmem *dm)
-{
-	return READ_ONCE(dm->nr_used);
-}
-
 /* &dev_pagemap_ops.page_free: the last reference to a device page is gone. */
 static void devmir_devmem_page_free(struct page *page)
 {
@@ -231,6 +216,7 @@ struct devmir_evict_buf {
 	unsigned long dst[DEVMIR_EVICT_BATCH];
 	struct page *copy_src[DEVMIR_EVICT_BATCH];
 	struct page *copy_dst[DEVMIR_EVICT_BATCH];
+	u16 copy_idx[DEVMIR_EVICT_BATCH];
 };
 
 /*
@@ -242,9 +228,10 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 					 unsigned int want, bool all)
 {
 	struct devmir_device *dev = dm->dev;
+	struct devmir_copy_batch batch = { };
 	struct devmir_inflight inflight;
 	struct devmir_evict_buf *buf;
-	unsigned int n, i, k, done, ncopy = 0;
+	unsigned int n, i;
 	unsigned long moved = 0;
 
 	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
@@ -257,6 +244,10 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 	for (i = 0; i < n; i++)
 		migrate_device_range(&buf->src[i], buf->victims[i], 1);
 
+	batch.src = buf->copy_src;
+	batch.dst = buf->copy_dst;
+	batch.idx = buf->copy_idx;
+	batch.mdst = buf->dst;
 	for (i = 0; i < n; i++) {
 		struct page *spage = migrate_pfn_to_page(buf->src[i]);
 		struct page *dpage;
@@ -268,32 +259,14 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 		if (!dpage)
 			continue;
 		lock_page(dpage);
-		buf->copy_src[ncopy] = spage;
-		buf->copy_dst[ncopy] = dpage;
-		ncopy++;
-		buf->dst[i] = migrate_pfn(page_to_pfn(dpage));
+		devmir_batch_add(&batch, i, spage, dpage, 0);
 	}
-
-	if (ncopy) {
-		/* Teardown must finish: no injected copy failure there. */
-		done = all ? ncopy : devmir_inject_copy_limit(ncopy);
-		if (done && dev->ops->copy(dev, buf->copy_dst, buf->copy_src, done))
-			done = 0;
-		/*
-		 * Victims whose copy did not happen stay in device memory: no
-		 * destination, so migrate_device_pages() leaves them. The copy
-		 * entries are in victim order.
-		 */
-		for (i = 0, k = 0; i < n && done < ncopy; i++) {
-			struct page *dpage = migrate_pfn_to_page(buf->dst[i]);
-
-			if (!dpage || k++ < done)
-				continue;
-			unlock_page(dpage);
-			put_page(dpage);
-			buf->dst[i] = 0;
-		}
-	}
+	/*
+	 * Victims whose copy did not happen stay in device memory: without a
+	 * destination migrate_device_pages() leaves them. The teardown must
+	 * finish: no injected copy failure there.
+	 */
+	devmir_batch_copy(&batch, NULL, !all);
 
 	migrate_device_pages(buf->src, buf->dst, n);
 	for (i = 0; i < n; i++) {

@@ -4,7 +4,6 @@
  * under the notifier retry protocol.
  */
 #include <linux/hugetlb.h>
-#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pagemap.h>
@@ -16,9 +15,6 @@
 
 /* Attempts that find the page locked or not exclusive-capable. */
 #define DEVMIR_EXCLUSIVE_TRIES	8
-
-/* Retries after racing invalidations before the timeout may end them. */
-#define DEVMIR_EXCLUSIVE_MIN_RETRIES	16
 
 /**
  * DOC: Exclusive access
@@ -114,7 +110,7 @@ void devmir_exclusive_forget(struct devmir_mirror *mirror, u64 start, u64 end)
  */
 bool devmir_exclusive_held(struct devmir_mirror *mirror, u64 addr)
 {
-	return xa_load(&mirror->exclusive, addr >> PAGE_SHIFT) != NULL;
+	return !!xa_load(&mirror->exclusive, addr >> PAGE_SHIFT);
 }
 
 /**
@@ -141,15 +137,16 @@ bool devmir_exclusive_held(struct devmir_mirror *mirror, u64 addr)
 int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
 			   struct devmir_exclusive *ex)
 {
-	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	struct mm_struct *mm = mirror->mm;
 	unsigned int level = 0, tries = 0, retries = 0;
+	struct devmir_retry retry;
 	struct vm_area_struct *vma;
 	struct page *page = NULL;
 	unsigned long seq;
 	dmpt_entry_t entry;
 	int ret, n;
 
+	devmir_might_lock_update(mirror);
 	addr &= PAGE_MASK;
 	if (addr >= devmir_va_end(mirror->dev))
 		return -EFAULT;
@@ -159,14 +156,13 @@ int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
 	if (!mmget_not_zero(mm))
 		return -ENODEV;
 
+	devmir_retry_init(&retry);
 	for (;;) {
 		ret = -EINTR;
 		if (fatal_signal_pending(current))
 			break;
-		/* A stalled (e.g. emulated) CPU alone does not time out. */
 		ret = -EBUSY;
-		if (time_after(jiffies, timeout) &&
-		    retries >= DEVMIR_EXCLUSIVE_MIN_RETRIES)
+		if (devmir_retry_expired(&retry))
 			break;
 
 		ret = -EINTR;
@@ -253,6 +249,7 @@ EXPORT_SYMBOL_GPL(devmir_exclusive_begin);
  */
 void devmir_exclusive_end(struct devmir_exclusive *ex)
 {
+	might_sleep();
 	unlock_page(ex->page);
 	put_page(ex->page);
 	mmput(ex->mm);

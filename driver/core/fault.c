@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devmirror - device fault servicing: hmm_range_fault() with the interval
- * notifier retry protocol, fault-ahead windows, huge leaves, and the hooks
- * where a device fault migrates (policy, peer pages, copy-on-write).
+ * devmirror - device fault servicing: a fault-ahead window read through the
+ * range layer, and the migrations a device fault may need on the way
+ * (the policy's, before it; a peer page or copy-on-write, after it).
  */
 #include <linux/hmm.h>
-#include <linux/jiffies.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -15,311 +14,165 @@
 
 #include "internal.h"
 
-/* Times a populate that ran out of memory under the update lock is retried. */
-#define DEVMIR_NOMEM_RETRIES	8
-
 /* Migrations one device fault may start (policy, then a fix-up). */
 #define DEVMIR_FAULT_MIGRATIONS	2
 
-/*
- * Attempts a fault makes before the timeout may end it: a CPU that is merely
- * slow (an emulated guest on a busy host) must not turn a fault into -EBUSY.
- */
-#define DEVMIR_FAULT_MIN_ATTEMPTS	16
-
-/* Whether @vma may be mirrored for the access; hmm_range_fault() agrees. */
-static bool devmir_vma_ok(struct vm_area_struct *vma, bool write)
-{
-	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
-		return false;
-	if (!(vma->vm_flags & VM_READ))
-		return false;
-	return !write || (vma->vm_flags & VM_WRITE);
-}
-
-/*
- * hmm_range_fault(), and then -EBUSY as if an invalidation had raced it when
- * the hmm_busy injection point fires: the pages were faulted, the caller
- * throws the result away and retries, as it does for a real race.
- */
-static int devmir_hmm_range_fault(struct hmm_range *range)
-{
-	int ret = hmm_range_fault(range);
-
-	if (!ret && devmir_inject(DEVMIR_INJECT_HMM_BUSY, NULL))
-		return -EBUSY;
-	return ret;
-}
-
 /**
- * devmir_range_check() - Check that a user range may be mirrored.
- * @mm: The mm; the caller holds a user reference.
- * @start: First address.
- * @end: Exclusive end.
- * @write: Whether write access is needed.
+ * DOC: Device faults
  *
- * Every byte of [@start, @end) must be covered by VMAs that are readable
- * (and writable if @write), and neither VM_IO nor VM_PFNMAP: exactly the
- * ranges a device fault can populate. Drivers call it to validate a command
- * before doing any work; the answer may be stale as soon as it returns, so
- * the fault path checks again.
+ * A device fault at address A is serviced through a window around A,
+ * clipped to A's VMA: one hmm_range_fault() over it, then one commit. With
+ * a fixed window (a power of two, %DEVMIR_WINDOW_MIN..%DEVMIR_WINDOW_MAX,
+ * devmir_mirror_set_fault_window()) the aligned window is faulted in: A
+ * with the device's access, the neighbours for read.
  *
- * Context: Process context; takes the mmap read lock.
- * Return: 0 if the range is mirrorable, -EINVAL if @end <= @start, -EFAULT
- * if part of it is unmapped, a kernel address or not accessible, -EINTR if a
- * fatal signal interrupted the wait for the mmap lock.
+ * The adaptive window (%DEVMIR_WINDOW_ADAPTIVE) serves dense and sparse
+ * access without tuning. Its window is the 2 MiB-aligned block around A,
+ * but only two parts of it are faulted: A itself, and a fault-ahead run
+ * from A whose length starts at one page, doubles with every fault that
+ * lands where the previous run ended (a sequential scan) up to 2 MiB, and
+ * drops back to one page at the first fault that does not. The rest of the
+ * block is mirrored as far as the CPU already maps it, which costs a page
+ * walk and no allocation. So a device streaming through memory the CPU
+ * wrote takes one fault per 2 MiB; streaming through untouched memory
+ * takes a logarithmic number of faults per 2 MiB; scattered accesses
+ * allocate nothing the program did not touch. The run's state is per
+ * mirror and updated without a lock: concurrent faults of one mirror may
+ * each see the other's update, which only makes a run shorter or longer.
  */
-int devmir_range_check(struct mm_struct *mm, u64 start, u64 end, bool write)
+
+/* The adaptive window's fault-ahead run at @addr, and the state it leaves. */
+static u64 devmir_fault_ahead(struct devmir_mirror *mirror, u64 addr)
 {
-	struct vm_area_struct *vma;
-	u64 addr = start;
-	int ret = 0;
+	u64 ahead = READ_ONCE(mirror->ahead);
 
-	if (end <= start)
-		return -EINVAL;
-	if (end > TASK_SIZE_MAX)
-		return -EFAULT;
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	while (addr < end) {
-		vma = vma_lookup(mm, addr);
-		if (!vma || !devmir_vma_ok(vma, write)) {
-			ret = -EFAULT;
-			break;
-		}
-		addr = vma->vm_end;
-	}
-	mmap_read_unlock(mm);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(devmir_range_check);
-
-/* Highest leaf level whose size fits a CPU mapping of @order (0 if none). */
-static unsigned int devmir_leaf_level(const struct dmpt_format *fmt,
-				      unsigned int order)
-{
-	unsigned int level;
-
-	for (level = fmt->nlevels - 1; level > 0; level--) {
-		if ((fmt->leaf_levels & BIT(level)) &&
-		    fmt->shift[level] <= PAGE_SHIFT + order)
-			return level;
-	}
-	return 0;
-}
-
-/* Install the run entries[first, last) of level-0 leaves. */
-static int devmir_map_run(struct devmir_mirror *mirror, struct hmm_range *range,
-			  dmpt_entry_t *entries, unsigned long first,
-			  unsigned long last)
-{
-	int ret;
-
-	if (first >= last)
-		return 0;
-	ret = dmpt_map(&mirror->pt, range->start + (first << PAGE_SHIFT), 0,
-		       entries + first, last - first, DEVMIR_GFP_LOCKED);
-	if (!ret)
-		devmir_stat_add(mirror, DEVMIR_STAT_PAGES_MAPPED, last - first);
-	return ret;
-}
-
-/**
- * devmir_populate() - Copy the result of hmm_range_fault() into the mirror.
- * @mirror: The mirror.
- * @range: The range hmm_range_fault() filled; its notifier sequence was
- *	checked under the update lock.
- * @buf: The scratch space whose @pfns hmm_range_fault() filled.
- *
- * A page that the CPU maps at 2 MiB or more becomes one huge leaf covering
- * the CPU mapping, even where it extends past the faulted range: the
- * interval notifier covers the whole address space, so any change of that
- * CPU mapping invalidates the leaf. A device page of this device becomes a
- * %DMPT_DEVICE_PRIVATE leaf; a device page of a peer is not mapped (the
- * device cannot reach it: its access faults and migrates the page).
- *
- * Context: The caller holds the mirror's update lock.
- * Return: 0, or -ENOMEM when a directory allocation failed (the entries
- * before it are installed).
- */
-int devmir_populate(struct devmir_mirror *mirror, struct hmm_range *range,
-		    struct devmir_fault_buf *buf)
-{
-	const struct dmpt_format *fmt = mirror->dev->format;
-	unsigned long npages = (range->end - range->start) >> PAGE_SHIFT;
-	unsigned long i = 0, run = 0;
-	int ret;
-
-	lockdep_assert_held(&mirror->update_lock);
-
-	while (i < npages) {
-		unsigned long hpfn = buf->pfns[i];
-		u64 addr = range->start + (i << PAGE_SHIFT);
-		unsigned int level;
-		struct page *page;
-		u64 flags, pfn;
-
-		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR)) {
-			ret = devmir_map_run(mirror, range, buf->entries, run, i);
-			if (ret)
-				return ret;
-			run = ++i;
-			continue;
-		}
-
-		page = hmm_pfn_to_page(hpfn);
-		pfn = page_to_pfn(page);
-		flags = DMPT_VALID;
-		if (hpfn & HMM_PFN_WRITE)
-			flags |= DMPT_WRITE;
-		if (is_device_private_page(page)) {
-			if (!devmir_pfn_is_local(mirror->dev, pfn)) {
-				ret = devmir_map_run(mirror, range, buf->entries,
-						     run, i);
-				if (ret)
-					return ret;
-				run = ++i;
-				continue;
-			}
-			flags |= DMPT_DEVICE_PRIVATE;
-		}
-
-		level = devmir_leaf_level(fmt, hmm_pfn_to_map_order(hpfn));
-		if (level) {
-			u64 size = dmpt_level_size(fmt, level);
-			u64 base = addr & ~(size - 1);
-			u64 first_pfn = pfn - ((addr - base) >> PAGE_SHIFT);
-
-			if (IS_ALIGNED(first_pfn, size >> PAGE_SHIFT)) {
-				dmpt_entry_t huge = dmpt_entry_make(first_pfn, flags);
-
-				ret = devmir_map_run(mirror, range, buf->entries,
-						     run, i);
-				if (ret)
-					return ret;
-				ret = dmpt_map(&mirror->pt, base, level, &huge, 1,
-					       DEVMIR_GFP_LOCKED);
-				if (ret)
-					return ret;
-				devmir_stat_add(mirror, DEVMIR_STAT_HUGE_MAPPED, 1);
-				i = (base + size - range->start) >> PAGE_SHIFT;
-				run = i;
-				continue;
-			}
-		}
-		buf->entries[i] = dmpt_entry_make(pfn, flags);
-		i++;
-	}
-	return devmir_map_run(mirror, range, buf->entries, run, npages);
+	if (addr == READ_ONCE(mirror->ahead_next))
+		ahead = min_t(u64, ahead * 2, DEVMIR_WINDOW_MAX);
+	else
+		ahead = DEVMIR_WINDOW_MIN;
+	WRITE_ONCE(mirror->ahead, ahead);
+	WRITE_ONCE(mirror->ahead_next, addr + ahead);
+	return ahead;
 }
 
 /*
- * Set up @range for one fault under the mmap read lock: the fault-ahead
- * window (or the single page when @single) clipped to the VMA; the faulting
- * page is requested with the fault's access, its neighbours for read.
+ * Set up @range for one fault under the mmap read lock (DOC: Device
+ * faults): @window (PAGE_SIZE to retry the page alone) clipped to the VMA,
+ * faulted in with the fault's access for the faulting page and for read
+ * for its neighbours. The adaptive window is set up to be read without
+ * faulting; devmir_fault_read() then faults its run.
  */
 static int devmir_fault_prepare(struct devmir_mirror *mirror,
 				struct hmm_range *range, u64 addr, bool write,
-				bool single)
+				u64 window)
 {
+	bool adaptive = window == DEVMIR_WINDOW_ADAPTIVE;
 	struct vm_area_struct *vma;
-	u64 window, base, i, npages;
+	u64 base, i, npages;
 
 	mmap_assert_locked(mirror->mm);
 	vma = vma_lookup(mirror->mm, addr);
 	if (!vma || !devmir_vma_ok(vma, write))
 		return -EFAULT;
 
-	window = single ? PAGE_SIZE : READ_ONCE(mirror->fault_window);
+	if (adaptive)
+		window = DEVMIR_WINDOW_MAX;
 	base = addr & ~(window - 1);
 	range->start = max_t(u64, base, vma->vm_start);
 	range->end = min_t(u64, base + window, vma->vm_end);
-	range->default_flags = HMM_PFN_REQ_FAULT;
-	range->pfn_flags_mask = write ? HMM_PFN_REQ_WRITE : 0;
+	range->default_flags = adaptive ? 0 : HMM_PFN_REQ_FAULT;
+	range->pfn_flags_mask = write && !adaptive ? HMM_PFN_REQ_WRITE : 0;
 
 	npages = (range->end - range->start) >> PAGE_SHIFT;
 	for (i = 0; i < npages; i++)
 		range->hmm_pfns[i] = 0;
-	if (write)
+	if (write && !adaptive)
 		range->hmm_pfns[(addr - range->start) >> PAGE_SHIFT] =
 			HMM_PFN_REQ_WRITE;
 	return 0;
 }
 
-/**
- * devmir_probe_range() - Read the CPU page table of a range, optionally
- * mirroring what it finds.
- * @mirror: The mirror.
- * @start: Page-aligned start.
- * @end: Page-aligned end, at most %DEVMIR_WINDOW_PAGES pages after @start.
- * @buf: Receives hmm_range_fault() pfns (HMM_PFN_VALID clear: nothing the
- *	device could map, i.e. none, swapped, migrating, or not readable).
- * @populate: Also install what was found in the mirror, under the notifier
- *	retry protocol.
- *
- * Never faults: hmm_range_fault() without HMM_PFN_REQ_FAULT, with the
- * device's pgmap owner, so device pages of the device and of its peers are
- * reported as they are.
- *
- * Context: The caller holds the mmap lock of the mirror's mm (read), and
- * not the update lock.
- * Return: 0; -EBUSY if invalidations kept racing for
- * HMM_RANGE_DEFAULT_TIMEOUT; -ENOMEM (populate); -EFAULT for a range
- * hmm_range_fault() refuses.
+/*
+ * hmm_range_fault() for a fault prepared by devmir_fault_prepare(). The
+ * adaptive window takes two: the block is read without faulting, then the
+ * run [@addr, @addr + @ahead) is faulted in. One call cannot do both: a
+ * page-table hole is faulted in whole as soon as one page of it is asked
+ * for, which would allocate the block's untouched pages. Both calls are
+ * checked by the same notifier sequence at the commit.
  */
-int devmir_probe_range(struct devmir_mirror *mirror, u64 start, u64 end,
-		       struct devmir_fault_buf *buf, bool populate)
+static int devmir_fault_read(struct devmir_mirror *mirror, struct hmm_range *range,
+			     u64 addr, bool write, u64 ahead)
 {
-	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	struct hmm_range range = {
-		.notifier = &mirror->notifier,
-		.start = start,
-		.end = end,
-		.hmm_pfns = buf->pfns,
-		.dev_private_owner = mirror->dev->owner,
-	};
-	unsigned int nomem = 0, attempts = 0;
+	struct hmm_range run = *range;
+	unsigned long first, i, n;
 	int ret;
 
-	mmap_assert_locked(mirror->mm);
-	for (;;) {
-		if (time_after(jiffies, timeout) &&
-		    ++attempts > DEVMIR_FAULT_MIN_ATTEMPTS)
-			return -EBUSY;
-		range.notifier_seq = mmu_interval_read_begin(range.notifier);
-		ret = devmir_hmm_range_fault(&range);
-		if (ret == -EBUSY)
-			continue;
-		if (ret || !populate)
-			return ret;
-
-		mutex_lock(&mirror->update_lock);
-		if (devmir_read_retry(range.notifier, range.notifier_seq)) {
-			mutex_unlock(&mirror->update_lock);
-			continue;
-		}
-		ret = devmir_populate(mirror, &range, buf);
-		mutex_unlock(&mirror->update_lock);
-		if (ret == -ENOMEM && ++nomem < DEVMIR_NOMEM_RETRIES) {
-			cond_resched();
-			continue;
-		}
+	devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
+	ret = devmir_hmm_range_fault(range);
+	if (ret || !ahead)
 		return ret;
-	}
+
+	first = (addr - range->start) >> PAGE_SHIFT;
+	run.start = addr;
+	run.end = min_t(u64, addr + ahead, range->end);
+	run.hmm_pfns = range->hmm_pfns + first;
+	run.default_flags = HMM_PFN_REQ_FAULT;
+	run.pfn_flags_mask = write ? HMM_PFN_REQ_WRITE : 0;
+	n = (run.end - run.start) >> PAGE_SHIFT;
+	for (i = 0; i < n; i++)
+		run.hmm_pfns[i] = 0;
+	if (write)
+		run.hmm_pfns[0] = HMM_PFN_REQ_WRITE;
+	devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
+	return devmir_hmm_range_fault(&run);
+}
+
+/*
+ * After hmm_range_fault(): the page at @addr (@hpfn) cannot be mirrored as
+ * it is when it sits in a peer device's memory (this device cannot reach
+ * it), or in this device's memory read-only for a write (shared
+ * copy-on-write after fork()). Migrate it to system memory, where the next
+ * attempt maps it or breaks the sharing.
+ * Return: 1 if a migration ran, 0 if none was needed, or a negative errno.
+ */
+static int devmir_fault_fixup(struct devmir_mirror *mirror, u64 addr, bool write,
+			      unsigned long hpfn, struct devmir_migrate_buf **bufp)
+{
+	struct devmir_migrate_result res = { };
+	struct page *page;
+	bool local;
+	int ret;
+
+	if (!(hpfn & HMM_PFN_VALID))
+		return 0;
+	page = hmm_pfn_to_page(hpfn);
+	if (!is_device_private_page(page))
+		return 0;
+	local = devmir_pfn_is_local(mirror->dev, page_to_pfn(page));
+	if (local && (!write || (hpfn & HMM_PFN_WRITE)))
+		return 0;
+	if (!local)
+		devmir_stat_add(mirror, DEVMIR_STAT_REMOTE_FAULTS, 1);
+	if (!devmir_migrate_buf_get(bufp))
+		return -ENOMEM;
+	ret = __devmir_migrate(mirror, addr, addr + PAGE_SIZE,
+			       DEVMIR_MIGRATE_TO_SYSTEM, *bufp, &res);
+	return ret ? ret : 1;
 }
 
 static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 			    u64 addr, bool write, struct devmir_fault_buf *buf,
 			    struct devmir_migrate_buf **mbuf)
 {
-	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	struct hmm_range range = {
 		.notifier = &mirror->notifier,
 		.hmm_pfns = buf->pfns,
 		.dev_private_owner = mirror->dev->owner,
 	};
-	unsigned int nomem = 0, migrations = 0, attempts = 0;
-	bool single = false;
+	u64 window = READ_ONCE(mirror->fault_window), ahead = 0;
+	unsigned int migrations = 0;
+	struct devmir_retry retry;
+	unsigned long i;
 	dmpt_entry_t entry;
 	int ret, moved;
 
@@ -334,12 +187,14 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		devmir_stat_add(mirror, DEVMIR_STAT_FAULTS_RESOLVED, 1);
 		return 0;
 	}
+	if (window == DEVMIR_WINDOW_ADAPTIVE)
+		ahead = devmir_fault_ahead(mirror, addr);
 
+	devmir_retry_init(&retry);
 	for (;;) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (time_after(jiffies, timeout) &&
-		    ++attempts > DEVMIR_FAULT_MIN_ATTEMPTS)
+		if (devmir_retry_expired(&retry))
 			return -EBUSY;
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
@@ -350,69 +205,47 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 			mmap_read_unlock(mm);
 			return -EINTR;
 		}
-		ret = devmir_fault_prepare(mirror, &range, addr, write, single);
-		/* The fault-driven policy may migrate the window first. */
-		if (!ret && !migrations) {
-			moved = devmir_fault_migrate(mirror, addr, write, range.start,
-						     range.end, NULL, mbuf);
-			if (moved) {
-				mmap_read_unlock(mm);
-				migrations++;
-				if (moved < 0)
-					return moved;
-				continue;
-			}
-		}
-		if (!ret) {
-			devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
-			ret = devmir_hmm_range_fault(&range);
-		}
-		/*
-		 * A peer's device page or a read-only device page for a write
-		 * cannot be mirrored as it is: migrate it, then fault again.
-		 */
-		if (!ret && migrations < DEVMIR_FAULT_MIGRATIONS) {
-			moved = devmir_fault_migrate(mirror, addr, write, range.start,
-						     range.end,
-						     &buf->pfns[(addr - range.start) >> PAGE_SHIFT],
-						     mbuf);
-			if (moved) {
-				mmap_read_unlock(mm);
-				migrations++;
-				if (moved < 0)
-					return moved;
-				continue;
-			}
+		ret = devmir_fault_prepare(mirror, &range, addr, write, window);
+		moved = 0;
+		/* The policy moves what the fault would fault in. */
+		if (!ret && !migrations && ahead)
+			moved = devmir_policy_migrate(mirror, addr, addr,
+						      min(addr + ahead, range.end), mbuf);
+		else if (!ret && !migrations)
+			moved = devmir_policy_migrate(mirror, addr, range.start,
+						      range.end, mbuf);
+		if (!ret && !moved) {
+			ret = devmir_fault_read(mirror, &range, addr, write,
+						window == DEVMIR_WINDOW_ADAPTIVE ? ahead : 0);
+			i = (addr - range.start) >> PAGE_SHIFT;
+			if (!ret && migrations < DEVMIR_FAULT_MIGRATIONS)
+				moved = devmir_fault_fixup(mirror, addr, write,
+							   buf->pfns[i], mbuf);
 		}
 		mmap_read_unlock(mm);
 
+		if (moved) {
+			migrations++;
+			if (moved < 0)
+				return moved;
+			continue;
+		}
 		if (ret == -EBUSY) {
 			devmir_stat_add(mirror, DEVMIR_STAT_HMM_BUSY, 1);
 			continue;
 		}
 		/* A neighbour may be unfaultable (e.g. past EOF): retry alone. */
-		if (ret == -EFAULT && !single &&
-		    range.end - range.start > PAGE_SIZE) {
-			single = true;
+		if (ret == -EFAULT && range.end - range.start > PAGE_SIZE) {
+			window = PAGE_SIZE;
+			ahead = 0;
 			continue;
 		}
 		if (ret)
 			return ret;
 
-		mutex_lock(&mirror->update_lock);
-		if (devmir_read_retry(range.notifier, range.notifier_seq)) {
-			mutex_unlock(&mirror->update_lock);
-			devmir_stat_add(mirror, DEVMIR_STAT_HMM_RETRIES, 1);
+		ret = devmir_range_commit(mirror, &range, buf, &retry);
+		if (ret == -EAGAIN)
 			continue;
-		}
-		ret = devmir_populate(mirror, &range, buf);
-		mutex_unlock(&mirror->update_lock);
-
-		/* Directory allocation must not reclaim under the lock. */
-		if (ret == -ENOMEM && ++nomem < DEVMIR_NOMEM_RETRIES) {
-			cond_resched();
-			continue;
-		}
 		if (!ret)
 			devmir_stat_add(mirror, DEVMIR_STAT_FAULTS, 1);
 		return ret;
@@ -472,6 +305,7 @@ int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults
 	unsigned int i;
 	int ret = 0;
 
+	devmir_might_lock_update(mirror);
 	if (!nfaults)
 		return 0;
 	devmir_stat_add(mirror, DEVMIR_STAT_FAULT_BATCHES, 1);

@@ -2,55 +2,83 @@
 /*
  * internal.h - private structures and prototypes of the devmirror core.
  *
- * Lock ordering (outermost first):
+ * THE LOCK ORDER of devmirror, core and driver together; the one copy
+ * (driver/sim/sim.h, main.c's DOC: Locking and docs/design.md point here).
+ * Outermost first; [driver] marks the simulated device's locks, where any
+ * driver's own locks sit.
  *
- *   mmap_lock (read: device fault path while hmm_range_fault() runs;
- *              migrations: MIGRATE, fault-driven policy, CPU fault
- *              (migrate_to_ram, entered with it held))
- *     page locks                       (migrate_vma_setup() locks the pages
- *                                        it collects; a migration window
- *                                        holds them across the copy)
- *       devmem->lock                   (spinlock, leaf: free list, LRU and
- *                                        page states of the device memory)
- *       victim page locks (eviction)   (trylock only, by
- *                                        migrate_device_range())
- *       driver's copy callback         (takes no mirror lock, no mmap lock)
- *     -- the fault path releases mmap_lock before the update lock; the
- *        migration path may hold it across the update lock (populate) --
+ *   [driver] sim_fault_queue.service_lock (mutex per mirror, killable: one
+ *                                        fault handler per mirror; held
+ *                                        across devmir_fault_batch())
+ *     mmap_lock (read, killable)       (around hmm_range_fault() only; the
+ *                                        fault path drops it before it
+ *                                        takes the update lock)
+ *     mirror->update_lock              (mutex)
+ *     [driver] sim_fault_queue.lock    (spinlock, leaf)
  *
- *   [mmu notifier invalidate context: mmap_lock, i_mmap_rwsem, page lock,
+ *   [driver] sim_engine.lock           (mutex, the running command; dropped
+ *                                        while it waits for its faults)
+ *     [driver] sim_mirror.access_lock (read) (one transaction's translate
+ *                                        and copy)
+ *       [driver] sim_tlb.lock          (spinlock)
+ *       rcu_read_lock                  (lock-free walk of the mirror table)
+ *
+ *   [mmu notifier context: mmap_lock, i_mmap_rwsem, page locks and
  *    fs_reclaim may all be held by the caller]
  *     mirror->update_lock              (mutex; trylock when not blockable)
- *       driver's invalidate callback   (e.g. devmirror_sim: access rwlock
- *                                        for write, then its TLB spinlock)
- *       rcu (deferred directory frees)
+ *       driver's invalidate callback   ([driver] sim_mirror.access_lock for
+ *                                        write: waits for transactions in
+ *                                        flight; then sim_tlb.lock)
+ *       mirror->exclusive's xa_lock    (spinlock, leaf)
+ *       call_rcu                       (deferred directory frees)
  *
- *   exclusive access: page lock (from make_device_exclusive_range())
+ *   migrations (MIGRATE, the fault-driven policy, a CPU fault's
+ *   migrate_to_ram, which is entered with the mmap lock held):
+ *   mmap_lock (read)
+ *     page locks of one window         (taken by migrate_vma_setup(), held
+ *                                        across the copy)
+ *       devmem->lock                   (spinlock, leaf: free list, LRU and
+ *                                        page states; also from page_free,
+ *                                        any context that drops a page)
+ *       victim page locks (eviction)   (trylock only, migrate_device_range())
+ *       driver's copy callback         (no mirror lock, no mmap lock)
+ *       [notifier context of any mm]   (the update lock, as above)
+ *     mirror->update_lock              (refreshing the mirror after a
+ *                                        migration to the device)
+ *     devmir_inflight_lock             (spinlock, leaf, copy.c)
+ *
+ *   exclusive access:
+ *   page lock (from make_device_exclusive_range())
+ *     mirror->exclusive's xa_lock      (note the grant)
  *     mirror->update_lock              (install the exclusive entry)
- *     driver's access section          (the atomic, under the page lock)
+ *     [driver] sim_mirror.access_lock (read) (the atomic)
  *
  *   dev->mirrors_lock                  (spinlock; never nested with the
- *                                        update lock, taken after it is
- *                                        dropped; also from migrate_to_ram
- *                                        to read a mirror's ram window)
- *
- *   rcu_read_lock                      (lock-free device walks, leaf)
- *
- *   mirror->exclusive's xa_lock        (spinlock, leaf: erased under the
- *                                        update lock in invalidations,
- *                                        stored under the page lock)
- *   devmir_inflight_lock               (spinlock, leaf, migrate.c: the
- *                                        migrations in flight)
+ *                                        update lock; also from
+ *                                        migrate_to_ram to read a mirror's
+ *                                        ram window without a reference)
  *
  *   devmir_inject_lock                 (mutex, inject.c: debugfs writes of
  *                                        the injection points only; the
- *                                        hooks themselves take no lock)
+ *                                        hooks take no lock)
  *
- * Nothing under mirror->update_lock may sleep in reclaim: the lock is taken
- * from invalidations that reclaim itself issues. Allocations under it use
- * DEVMIR_GFP_LOCKED; everything else is allocated before it is taken.
- * Nothing ever takes the mmap lock while holding the update lock or a page
- * lock, and a page lock is only ever waited for with no other page locked.
+ * Rules, and how they are enforced:
+ * - Nothing under mirror->update_lock enters reclaim: reclaim invalidates,
+ *   and invalidations take the lock. Allocations under it use
+ *   DEVMIR_GFP_LOCKED; everything else is allocated before it is taken.
+ *   Enforced: every mirror primes lockdep with "reclaim, then the update
+ *   lock" at creation (devmir_lockdep_prime()), so the first reclaiming
+ *   allocation under the lock is a report even if reclaim never runs.
+ * - The mirror table is updated only under the update lock: enforced by
+ *   dmpt_set_external_lock(), which makes every dmpt update assert it.
+ * - Nothing takes the mmap lock while holding the update lock or a page
+ *   lock; a page lock is only waited for with no other page lock held.
+ *   Every exported entry point that may sleep and take these locks starts
+ *   with devmir_might_lock_update() (might_sleep() and
+ *   lockdep_assert_not_held() of the update lock).
+ * - No user copy and no fault servicing under [driver] access_lock; a
+ *   final devmir_mirror_put() never runs inside a notifier or inside
+ *   migrate_to_ram.
  */
 #ifndef _DEVMIR_INTERNAL_H
 #define _DEVMIR_INTERNAL_H
@@ -58,6 +86,7 @@
 #include <linux/atomic.h>
 #include <linux/hmm.h>
 #include <linux/idr.h>
+#include <linux/jiffies.h>
 #include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -208,7 +237,12 @@ struct devmir_devmem {
  * @released: Set under @update_lock when the mm is torn down; the table
  *	stays empty from then on. Read lock-free with READ_ONCE().
  * @asid: Address-space id on the device; constant.
- * @fault_window: Fault-ahead window in bytes; READ_ONCE()/WRITE_ONCE().
+ * @fault_window: Fault-ahead window in bytes, or %DEVMIR_WINDOW_ADAPTIVE;
+ *	READ_ONCE()/WRITE_ONCE().
+ * @ahead: Adaptive window: bytes the next sequential fault faults in
+ *	(%DEVMIR_WINDOW_MIN..%DEVMIR_WINDOW_MAX); READ_ONCE()/WRITE_ONCE().
+ * @ahead_next: Adaptive window: where a sequential fault would land (the
+ *	end of the last fault-ahead block); READ_ONCE()/WRITE_ONCE().
  * @counters: The mirror's counters.
  * @table_base: dirs_pruned and splits of @pt at the last reset, under
  *	@update_lock.
@@ -240,6 +274,8 @@ struct devmir_mirror {
 	bool released;
 	u32 asid;
 	u64 fault_window;
+	u64 ahead;
+	u64 ahead_next;
 	struct devmir_counters counters;
 	struct dmpt_stats table_base;
 	unsigned int policy;
@@ -260,6 +296,23 @@ struct devmir_mirror {
 struct devmir_fault_buf {
 	unsigned long pfns[DEVMIR_WINDOW_PAGES];
 	dmpt_entry_t entries[DEVMIR_WINDOW_PAGES];
+};
+
+/**
+ * struct devmir_copy_batch - The pages one migration step copies together
+ * (copy.c): migrations to the device, CPU faults, evictions.
+ * @src: Source page of each entry (NULL: zero-fill the destination).
+ * @dst: Destination page of each entry, locked.
+ * @idx: Index of each entry in the migration's pfn arrays.
+ * @mdst: The migration's destination pfn array (&migrate_vma.dst).
+ * @n: Entries queued.
+ */
+struct devmir_copy_batch {
+	struct page **src;
+	struct page **dst;
+	u16 *idx;
+	unsigned long *mdst;
+	unsigned int n;
 };
 
 /**
@@ -306,15 +359,82 @@ extern struct dentry *devmir_debugfs_root;
 
 /* mirror.c */
 void devmir_mirror_unlist(struct devmir_mirror *mirror);
+u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
+void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
+			      unsigned long moved);
 
 /* notifier.c */
 extern const struct mmu_interval_notifier_ops devmir_notifier_ops;
 
-/* fault.c */
+/*
+ * At the entry of an exported function that may sleep and take the update
+ * lock (or the mmap lock, which is never taken under it): a caller in
+ * atomic context, or one that holds the lock already, is reported on every
+ * call, not only on the rare path that would deadlock.
+ */
+#define devmir_might_lock_update(mirror)				\
+	do {								\
+		might_sleep();						\
+		lockdep_assert_not_held(&(mirror)->update_lock);	\
+	} while (0)
+
+/* Attempts a retry loop makes past its deadline before it may give up. */
+#define DEVMIR_RETRY_MIN_ATTEMPTS	16
+
+/* Times a commit that ran out of memory under the update lock is retried. */
+#define DEVMIR_NOMEM_RETRIES	8
+
+/**
+ * struct devmir_retry - When a loop of the retry protocol gives up.
+ * @deadline: jiffies after which it may.
+ * @attempts: Attempts made past @deadline.
+ * @nomem: Commits that failed for memory (devmir_range_commit()).
+ */
+struct devmir_retry {
+	unsigned long deadline;
+	unsigned int attempts;
+	unsigned int nomem;
+};
+
+/* Start a loop: %HMM_RANGE_DEFAULT_TIMEOUT from now. */
+static inline void devmir_retry_init(struct devmir_retry *retry)
+{
+	retry->deadline = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	retry->attempts = 0;
+	retry->nomem = 0;
+}
+
+/*
+ * Called at the top of each attempt: true once the deadline has passed and
+ * %DEVMIR_RETRY_MIN_ATTEMPTS attempts were made since (give up, -EBUSY).
+ */
+static inline bool devmir_retry_expired(struct devmir_retry *retry)
+{
+	return time_after(jiffies, retry->deadline) &&
+	       ++retry->attempts > DEVMIR_RETRY_MIN_ATTEMPTS;
+}
+
+/* range.c */
+bool devmir_vma_ok(struct vm_area_struct *vma, bool write);
+int devmir_hmm_range_fault(struct hmm_range *range);
 int devmir_populate(struct devmir_mirror *mirror, struct hmm_range *range,
 		    struct devmir_fault_buf *buf);
+int devmir_range_commit(struct devmir_mirror *mirror, struct hmm_range *range,
+			struct devmir_fault_buf *buf, struct devmir_retry *retry);
 int devmir_probe_range(struct devmir_mirror *mirror, u64 start, u64 end,
 		       struct devmir_fault_buf *buf, bool populate);
+
+/* copy.c */
+int devmir_copy_pages(struct page **dst, struct page **src, unsigned int n,
+		      struct devmir_device *dst_dev);
+void devmir_batch_add(struct devmir_copy_batch *b, unsigned int i,
+		      struct page *spage, struct page *dpage, unsigned long flags);
+unsigned int devmir_batch_copy(struct devmir_copy_batch *b,
+			       struct devmir_device *dst_dev, bool inject);
+void devmir_inflight_begin(struct devmir_inflight *f, const struct mm_struct *mm,
+			   u64 start, u64 end);
+void devmir_inflight_end(struct devmir_inflight *f);
+bool devmir_inflight_covers(const struct mm_struct *mm, u64 addr);
 
 /* devmem.c */
 int devmir_devmem_create(struct devmir_device *dev, u64 size);
@@ -322,31 +442,39 @@ void devmir_devmem_destroy(struct devmir_device *dev);
 struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 				 u64 *evicted);
 void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page);
-unsigned long devmir_devmem_used(struct devmir_devmem *dm);
 extern const struct dev_pagemap_ops devmir_devmem_ops;
+
+/*
+ * devmir_page_device() for the core's lower layers (copy.c), which must not
+ * call up into devmem.c: the device whose pool holds @page, or NULL.
+ */
+static inline struct devmir_device *__devmir_page_device(struct page *page)
+{
+	if (!is_device_private_page(page) || page->pgmap->ops != &devmir_devmem_ops)
+		return NULL;
+	return container_of(page->pgmap, struct devmir_devmem, pgmap)->dev;
+}
+
+/* Device pages currently allocated or in use (a gauge; any context). */
+static inline unsigned long devmir_devmem_used(struct devmir_devmem *dm)
+{
+	return READ_ONCE(dm->nr_used);
+}
 
 /* migrate.c */
 int __devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
 		     enum devmir_migrate_dir dir, struct devmir_migrate_buf *buf,
 		     struct devmir_migrate_result *res);
-int devmir_copy_pages(struct page **dst, struct page **src, unsigned int n,
-		      struct devmir_device *dst_dev);
 vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf);
-void devmir_inflight_begin(struct devmir_inflight *f, const struct mm_struct *mm,
-			   u64 start, u64 end);
-void devmir_inflight_end(struct devmir_inflight *f);
+struct devmir_migrate_buf *devmir_migrate_buf_get(struct devmir_migrate_buf **bufp);
 
 /* exclusive.c */
 void devmir_exclusive_forget(struct devmir_mirror *mirror, u64 start, u64 end);
 bool devmir_exclusive_held(struct devmir_mirror *mirror, u64 addr);
 
 /* policy.c */
-int devmir_fault_migrate(struct devmir_mirror *mirror, u64 addr, bool write,
-			 u64 start, u64 end, const unsigned long *hpfn,
-			 struct devmir_migrate_buf **bufp);
-u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
-void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
-			      unsigned long moved);
+int devmir_policy_migrate(struct devmir_mirror *mirror, u64 addr, u64 start,
+			  u64 end, struct devmir_migrate_buf **bufp);
 
 /* stats.c */
 void devmir_table_stats(struct devmir_mirror *mirror, struct dmpt_stats *st);

@@ -81,7 +81,9 @@
 /**
  * DOC: Locking
  *
- * The lock order is drawn once, in driver/core/internal.h. The rules:
+ * The lock order, core and driver together, is drawn once, in
+ * driver/core/internal.h, with the rules and how lockdep enforces them.
+ * What they mean for the paths:
  *
  * - The mirror table is read lock-free under RCU (devmir_mirror_lookup(),
  *   the device's walker) and updated only under the mirror's update lock
@@ -107,10 +109,11 @@
  *   a spinlock never held together with the update lock; a lookup takes a
  *   reference with kref_get_unless_zero().
  * - Migrations run under the mmap read lock and hold the locks of the pages
- *   of one window (taken by migrate_vma_setup()) across the copy; they take
- *   no mirror lock themselves: their MMU_NOTIFY_MIGRATE invalidation takes
- *   the update lock like any other, which is what fences the device off the
- *   pages being copied. Evicting to make room happens with those page locks
+ *   of one window (taken by migrate_vma_setup()) across the copy. Their
+ *   MMU_NOTIFY_MIGRATE invalidation takes the update lock like any other,
+ *   which is what fences the device off the pages being copied; after a
+ *   migration to the device the window's refresh takes it too, under the
+ *   mmap lock, with no page lock held. Evicting to make room happens with those page locks
  *   held and therefore only trylocks its victims (migrate_device_range()).
  *   The pool's spinlock is a leaf, also taken from page_free (any context
  *   that drops a page reference).
@@ -177,9 +180,10 @@ struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc
 	if (dmpt_format_validate(desc->format) ||
 	    desc->format->shift[0] != PAGE_SHIFT)
 		return ERR_PTR(-EINVAL);
-	if (!is_power_of_2(desc->fault_window) ||
-	    desc->fault_window < DEVMIR_WINDOW_MIN ||
-	    desc->fault_window > DEVMIR_WINDOW_MAX)
+	if (desc->fault_window != DEVMIR_WINDOW_ADAPTIVE &&
+	    (!is_power_of_2(desc->fault_window) ||
+	     desc->fault_window < DEVMIR_WINDOW_MIN ||
+	     desc->fault_window > DEVMIR_WINDOW_MAX))
 		return ERR_PTR(-EINVAL);
 	if (desc->devmem_size && !desc->ops->copy)
 		return ERR_PTR(-EINVAL);

@@ -84,101 +84,6 @@ static bool devmir_vma_migratable(struct vm_area_struct *vma)
 	       !vma_is_dax(vma);
 }
 
-/**
- * devmir_copy_pages() - Copy pages with the right copy engine.
- * @dst: Destination pages.
- * @src: Source pages (NULL: zero-fill the destination).
- * @n: Number of pages.
- * @dst_dev: The device whose memory receives the pages; NULL when the
- *	destination is system memory, in which case each run of source pages
- *	is copied by the device that owns them.
- *
- * Context: Process context; may sleep. Every page is locked and unmapped.
- * Return: 0, or the first error of a copy callback (-EIO for a source page
- * that belongs to no devmirror device).
- */
-int devmir_copy_pages(struct page **dst, struct page **src, unsigned int n,
-		      struct devmir_device *dst_dev)
-{
-	struct devmir_device *owner;
-	unsigned int i, j;
-	int ret;
-
-	if (dst_dev)
-		return dst_dev->ops->copy(dst_dev, dst, src, n);
-	for (i = 0; i < n; i = j) {
-		owner = src[i] ? devmir_page_device(src[i]) : NULL;
-		if (!owner)
-			return -EIO;
-		for (j = i + 1; j < n; j++)
-			if (!src[j] || devmir_page_device(src[j]) != owner)
-				break;
-		ret = owner->ops->copy(owner, dst + i, src + i, j - i);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/*
- * Migrations in flight (&struct devmir_inflight): devmirror's own windows
- * and evictions, the migration entries a probe that never faults reports as
- * "no page".
- */
-static DEFINE_SPINLOCK(devmir_inflight_lock);
-static LIST_HEAD(devmir_inflight_list);
-
-/**
- * devmir_inflight_begin() - Note a migration whose pages go under migration
- * entries.
- * @f: Caller-owned record, valid until devmir_inflight_end().
- * @mm: The mm of a migrate_vma window; NULL for an eviction.
- * @start: First address of the window.
- * @end: Its exclusive end.
- *
- * Context: Any context that may take a spinlock.
- */
-void devmir_inflight_begin(struct devmir_inflight *f, const struct mm_struct *mm,
-			   u64 start, u64 end)
-{
-	f->mm = mm;
-	f->start = start;
-	f->end = end;
-	spin_lock(&devmir_inflight_lock);
-	list_add(&f->node, &devmir_inflight_list);
-	spin_unlock(&devmir_inflight_lock);
-}
-
-/**
- * devmir_inflight_end() - The migration noted in @f is finalized.
- * @f: The record given to devmir_inflight_begin().
- *
- * Context: Any context that may take a spinlock.
- */
-void devmir_inflight_end(struct devmir_inflight *f)
-{
-	spin_lock(&devmir_inflight_lock);
-	list_del(&f->node);
-	spin_unlock(&devmir_inflight_lock);
-}
-
-/* Whether a migration in flight may hold @addr of @mm under an entry. */
-static bool devmir_inflight_covers(const struct mm_struct *mm, u64 addr)
-{
-	struct devmir_inflight *f;
-	bool found = false;
-
-	spin_lock(&devmir_inflight_lock);
-	list_for_each_entry(f, &devmir_inflight_list, node) {
-		if (!f->mm || (f->mm == mm && addr >= f->start && addr < f->end)) {
-			found = true;
-			break;
-		}
-	}
-	spin_unlock(&devmir_inflight_lock);
-	return found;
-}
-
 /*
  * A page migrate_vma_setup() did not collect: where is it now? @hpfn is what
  * a probe that never faults found at @addr.
@@ -223,14 +128,14 @@ static u8 devmir_classify(struct devmir_mirror *mirror, struct vm_area_struct *v
 static u8 devmir_window_dst(struct devmir_mirror *mirror,
 			    struct vm_area_struct *vma, struct migrate_vma *args,
 			    enum devmir_migrate_dir dir, unsigned long i,
-			    struct devmir_migrate_buf *buf, unsigned int *ncopy,
+			    struct devmir_copy_batch *batch,
 			    struct devmir_migrate_result *res)
 {
 	struct devmir_device *dev = mirror->dev;
-	unsigned long src = buf->src[i];
+	unsigned long src = args->src[i];
 	struct page *spage = migrate_pfn_to_page(src);
+	unsigned long flags = src & MIGRATE_PFN_WRITE;
 	struct page *dpage;
-	unsigned long flags;
 
 	if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
 		if (spage && devmir_pfn_is_local(dev, page_to_pfn(spage)))
@@ -241,7 +146,6 @@ static u8 devmir_window_dst(struct devmir_mirror *mirror,
 		dpage = devmir_devmem_alloc(dev->devmem, true, &res->evicted);
 		if (!dpage)
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
-		flags = src & MIGRATE_PFN_WRITE;
 		if (!spage && (vma->vm_flags & VM_WRITE))
 			flags |= MIGRATE_PFN_WRITE;
 	} else {
@@ -252,13 +156,8 @@ static u8 devmir_window_dst(struct devmir_mirror *mirror,
 		if (!dpage)
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
 		lock_page(dpage);
-		flags = src & MIGRATE_PFN_WRITE;
 	}
-	buf->dst[i] = migrate_pfn(page_to_pfn(dpage)) | flags;
-	buf->copy_src[*ncopy] = spage;
-	buf->copy_dst[*ncopy] = dpage;
-	buf->copy_idx[*ncopy] = i;
-	(*ncopy)++;
+	devmir_batch_add(batch, i, spage, dpage, flags);
 	return DEVMIR_OUT_UNKNOWN;
 }
 
@@ -316,9 +215,15 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		.pgmap_owner = dev->owner,
 		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
 	};
+	struct devmir_copy_batch batch = {
+		.src = buf->copy_src,
+		.dst = buf->copy_dst,
+		.idx = buf->copy_idx,
+		.mdst = buf->dst,
+	};
 	u64 evicted = res->evicted, bytes = 0;
 	struct devmir_inflight inflight;
-	unsigned int ncopy = 0, done, k;
+	unsigned int done, k;
 	bool unknown = false;
 	int ret;
 
@@ -346,47 +251,30 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		buf->dst[i] = 0;
 		if (buf->src[i] & MIGRATE_PFN_MIGRATE)
 			buf->outcome[i] = devmir_window_dst(mirror, vma, &args, dir,
-							    i, buf, &ncopy, res);
+							    i, &batch, res);
 	}
 
-	if (ncopy) {
-		/*
-		 * The copy_fail point copies a prefix of the batch only; a
-		 * failed copy callback copied nothing usable.
-		 */
-		done = devmir_inject_copy_limit(ncopy);
-		if (done && devmir_copy_pages(buf->copy_dst, buf->copy_src, done,
-					      dir == DEVMIR_MIGRATE_TO_DEVICE ? dev : NULL))
-			done = 0;
-		/*
-		 * A page whose copy did not happen must not migrate: without a
-		 * destination migrate_vma_pages() clears its MIGRATE flag and
-		 * migrate_vma_finalize() restores its mapping; its data stay
-		 * where they were. The destination goes back (a device page
-		 * to the pool through page_free).
-		 */
-		for (k = done; k < ncopy; k++) {
-			i = buf->copy_idx[k];
-			unlock_page(buf->copy_dst[k]);
-			put_page(buf->copy_dst[k]);
-			buf->dst[i] = 0;
-			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
-		}
-		ncopy = done;
-	}
+	/*
+	 * A page whose copy did not happen does not migrate: it keeps its
+	 * data where they were and counts as failed for lack of memory.
+	 */
+	done = devmir_batch_copy(&batch, dir == DEVMIR_MIGRATE_TO_DEVICE ? dev : NULL,
+				 true);
+	for (k = done; k < batch.n; k++)
+		buf->outcome[batch.idx[k]] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
 
 	migrate_vma_pages(&args);
 
-	for (k = 0; k < ncopy; k++) {
-		struct page *spage = buf->copy_src[k];
+	for (k = 0; k < done; k++) {
+		struct page *spage = batch.src[k];
 
-		i = buf->copy_idx[k];
+		i = batch.idx[k];
 		if (buf->src[i] & MIGRATE_PFN_MIGRATE) {
 			buf->outcome[i] = DEVMIR_OUT_MOVED;
 			if (spage)
 				bytes += PAGE_SIZE;
 			if (dir == DEVMIR_MIGRATE_TO_DEVICE)
-				devmir_devmem_commit(dev->devmem, buf->copy_dst[k]);
+				devmir_devmem_commit(dev->devmem, batch.dst[k]);
 		} else if (spage && !is_zone_device_page(spage) && !PageAnon(spage)) {
 			/* Page cache or shmem: refused by migrate_vma_pages(). */
 			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
@@ -417,6 +305,21 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 account:
 	devmir_window_account(mirror, dir, buf->outcome, npages, bytes,
 			      res->evicted - evicted, res);
+}
+
+/**
+ * devmir_migrate_buf_get() - The scratch space of a fault's migrations.
+ * @bufp: Where it is kept; allocated here on first use, freed by the owner
+ *	of @bufp with kvfree().
+ *
+ * Context: Process context; may sleep.
+ * Return: *@bufp, or NULL without memory.
+ */
+struct devmir_migrate_buf *devmir_migrate_buf_get(struct devmir_migrate_buf **bufp)
+{
+	if (!*bufp)
+		*bufp = kvmalloc(sizeof(**bufp), GFP_KERNEL);
+	return *bufp;
 }
 
 /**
@@ -505,6 +408,7 @@ int devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
 	u64 failed = 0;
 	int ret, i;
 
+	devmir_might_lock_update(mirror);
 	memset(res, 0, sizeof(*res));
 	if (flags & ~DEVMIR_MIGRATE_PREFETCH)
 		return -EINVAL;
@@ -553,12 +457,13 @@ struct devmir_ram_buf {
 	unsigned long *dst;
 	struct page **copy_src;
 	struct page **copy_dst;
+	u16 *copy_idx;
 };
 
 static bool devmir_ram_buf_alloc(struct devmir_ram_buf *rb, unsigned long npages)
 {
-	void *mem = kmalloc_array(npages, 2 * sizeof(long) + 2 * sizeof(void *),
-				  GFP_KERNEL | __GFP_NOWARN);
+	void *mem = kmalloc_array(npages, 2 * sizeof(long) + 2 * sizeof(void *) +
+				  sizeof(u16), GFP_KERNEL | __GFP_NOWARN);
 
 	if (!mem)
 		return false;
@@ -566,6 +471,7 @@ static bool devmir_ram_buf_alloc(struct devmir_ram_buf *rb, unsigned long npages
 	rb->dst = rb->src + npages;
 	rb->copy_src = (struct page **)(rb->dst + npages);
 	rb->copy_dst = rb->copy_src + npages;
+	rb->copy_idx = (u16 *)(rb->copy_dst + npages);
 	return true;
 }
 
@@ -589,8 +495,9 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	u64 window = devmir_ram_window_of(dev, vma->vm_mm);
 	u64 base = ALIGN_DOWN(vmf->address, window);
-	unsigned long single_src, single_dst, npages, i, moved = 0;
+	unsigned long single_src, single_dst, npages, i, fault_i = 0, moved = 0;
 	struct page *single_csrc, *single_cdst;
+	u16 single_idx;
 	struct migrate_vma args = {
 		.vma = vma,
 		.start = max_t(u64, base, vma->vm_start),
@@ -604,10 +511,11 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		.dst = &single_dst,
 		.copy_src = &single_csrc,
 		.copy_dst = &single_cdst,
+		.copy_idx = &single_idx,
 	};
-	bool allocated = false, fault_page_copy = false;
+	struct devmir_copy_batch batch = { };
+	bool allocated = false, fault_queued = false;
 	struct devmir_inflight inflight;
-	unsigned int ncopy = 0;
 	vm_fault_t ret = 0;
 
 	npages = (args.end - args.start) >> PAGE_SHIFT;
@@ -620,6 +528,10 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	}
 	args.src = rb.src;
 	args.dst = rb.dst;
+	batch.src = rb.copy_src;
+	batch.dst = rb.copy_dst;
+	batch.idx = rb.copy_idx;
+	batch.mdst = rb.dst;
 
 	devmir_inflight_begin(&inflight, vma->vm_mm, args.start, args.end);
 	if (migrate_vma_setup(&args)) {
@@ -641,27 +553,16 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 			continue;
 		}
 		lock_page(dpage);
-		rb.dst[i] = migrate_pfn(page_to_pfn(dpage)) |
-			    (rb.src[i] & MIGRATE_PFN_WRITE);
-		rb.copy_src[ncopy] = spage;
-		rb.copy_dst[ncopy] = dpage;
-		ncopy++;
-		fault_page_copy |= spage == vmf->page;
-	}
-	if (ncopy && devmir_copy_pages(rb.copy_dst, rb.copy_src, ncopy, NULL)) {
-		for (i = 0; i < args.npages; i++) {
-			struct page *dpage = migrate_pfn_to_page(rb.dst[i]);
-
-			if (!dpage)
-				continue;
-			unlock_page(dpage);
-			put_page(dpage);
-			rb.dst[i] = 0;
+		devmir_batch_add(&batch, i, spage, dpage, rb.src[i] & MIGRATE_PFN_WRITE);
+		if (spage == vmf->page) {
+			fault_queued = true;
+			fault_i = i;
 		}
-		if (fault_page_copy)
-			ret = VM_FAULT_SIGBUS;
-		ncopy = 0;
 	}
+	/* A failed copy of the faulting page is the process's SIGBUS. */
+	devmir_batch_copy(&batch, NULL, false);
+	if (fault_queued && !rb.dst[fault_i])
+		ret = VM_FAULT_SIGBUS;
 	migrate_vma_pages(&args);
 	for (i = 0; i < args.npages; i++)
 		if (rb.dst[i] && (rb.src[i] & MIGRATE_PFN_MIGRATE))

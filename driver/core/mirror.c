@@ -54,6 +54,71 @@ void devmir_mirror_unlist(struct devmir_mirror *mirror)
 	spin_unlock(&dev->mirrors_lock);
 }
 
+/* The live mirror of @mm on @dev; the caller holds dev->mirrors_lock. */
+static struct devmir_mirror *devmir_mirror_of_mm(struct devmir_device *dev,
+						 struct mm_struct *mm)
+{
+	struct devmir_mirror *mirror;
+
+	lockdep_assert_held(&dev->mirrors_lock);
+	list_for_each_entry(mirror, &dev->mirrors, node)
+		if (mirror->mm == mm)
+			return mirror;
+	return NULL;
+}
+
+/**
+ * devmir_ram_window_of() - The ram window for a CPU fault of an mm.
+ * @dev: The device owning the faulting page.
+ * @mm: The faulting mm.
+ *
+ * No reference is taken: the window is read under the mirror list's lock.
+ *
+ * Context: Any context that may take a spinlock.
+ * Return: The window of @mm's mirror on @dev, or the device default.
+ */
+u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm)
+{
+	struct devmir_mirror *mirror;
+	u64 window = dev->default_ram_window;
+
+	spin_lock(&dev->mirrors_lock);
+	mirror = devmir_mirror_of_mm(dev, mm);
+	if (mirror)
+		window = READ_ONCE(mirror->ram_window);
+	spin_unlock(&dev->mirrors_lock);
+	return window;
+}
+
+/**
+ * devmir_ram_fault_account() - Count one CPU fault on a device page.
+ * @dev: The device owning the faulting page.
+ * @mm: The faulting mm; its mirror on @dev (if any) counts it too.
+ * @moved: Pages migrated back to system memory.
+ *
+ * Context: Any context that may take a spinlock.
+ */
+void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
+			      unsigned long moved)
+{
+	struct devmir_mirror *mirror;
+
+	spin_lock(&dev->mirrors_lock);
+	mirror = devmir_mirror_of_mm(dev, mm);
+	if (mirror) {
+		devmir_stat_add(mirror, DEVMIR_STAT_RAM_FAULTS, 1);
+		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATED_TO_SYSTEM, moved);
+		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_BYTES,
+				(u64)moved << PAGE_SHIFT);
+	} else {
+		devmir_device_stat_add(dev, DEVMIR_STAT_RAM_FAULTS, 1);
+		devmir_device_stat_add(dev, DEVMIR_STAT_MIGRATED_TO_SYSTEM, moved);
+		devmir_device_stat_add(dev, DEVMIR_STAT_MIGRATE_BYTES,
+				       (u64)moved << PAGE_SHIFT);
+	}
+	spin_unlock(&dev->mirrors_lock);
+}
+
 /*
  * The written hook of every mirror table (dmpt_set_written_hook()): the
  * device wrote to these pages through entries the table is dropping or
@@ -130,6 +195,26 @@ static void devmir_mirror_free(struct devmir_mirror *mirror, bool initialised)
 	atomic_dec(&dev->nr_mirrors);
 }
 
+/*
+ * Teach lockdep the rule of the lock-order diagram (internal.h) that no run
+ * would otherwise show until reclaim happened at the wrong moment: reclaim
+ * may wait for the update lock (it invalidates, and the notifier takes the
+ * lock), so nothing under the update lock may enter reclaim. Recording
+ * "reclaim, then the update lock" once makes the first allocation that
+ * could reclaim under the lock a lockdep report, as dma-resv does for its
+ * lock. Every mirror's update lock is one lockdep class (one mutex_init()
+ * site), so priming any mirror primes them all.
+ */
+static void devmir_lockdep_prime(struct devmir_mirror *mirror)
+{
+	if (!IS_ENABLED(CONFIG_LOCKDEP))
+		return;
+	fs_reclaim_acquire(GFP_KERNEL);
+	mutex_lock(&mirror->update_lock);
+	mutex_unlock(&mirror->update_lock);
+	fs_reclaim_release(GFP_KERNEL);
+}
+
 static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 						 struct mm_struct *mm)
 {
@@ -152,6 +237,7 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	mirror->mm = mm;
 	mirror->asid = asid;
 	mirror->fault_window = dev->default_window;
+	mirror->ahead = DEVMIR_WINDOW_MIN;
 	mirror->ram_window = dev->default_ram_window;
 	mirror->policy = DEVMIR_POLICY_OFF;
 	xa_init(&mirror->region_faults);
@@ -163,6 +249,8 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	if (ret)
 		goto err_asid;
 	dmpt_set_written_hook(&mirror->pt, devmir_pages_written, mirror);
+	dmpt_set_external_lock(&mirror->pt, &mirror->update_lock);
+	devmir_lockdep_prime(mirror);
 
 	atomic_inc(&dev->nr_mirrors);
 
@@ -228,6 +316,7 @@ struct devmir_mirror *devmir_mirror_get_or_create(struct devmir_device *dev,
 {
 	struct devmir_mirror *mirror, *found;
 
+	might_sleep();
 	if (!mm)
 		return ERR_PTR(-EINVAL);
 
@@ -280,8 +369,11 @@ EXPORT_SYMBOL_GPL(devmir_mirror_get);
  */
 void devmir_mirror_put(struct devmir_mirror *mirror)
 {
-	if (mirror)
-		kref_put(&mirror->kref, devmir_mirror_release);
+	if (!mirror)
+		return;
+	/* The last reference empties the table under the update lock. */
+	devmir_might_lock_update(mirror);
+	kref_put(&mirror->kref, devmir_mirror_release);
 }
 EXPORT_SYMBOL_GPL(devmir_mirror_put);
 
@@ -360,19 +452,26 @@ EXPORT_SYMBOL_GPL(devmir_mirror_is_live);
  * devmir_mirror_set_fault_window() - Set a mirror's fault-ahead window.
  * @mirror: The mirror.
  * @bytes: Window size: a power of two from %DEVMIR_WINDOW_MIN (4 KiB, no
- *	fault-ahead) to %DEVMIR_WINDOW_MAX (2 MiB).
+ *	fault-ahead) to %DEVMIR_WINDOW_MAX (2 MiB), or %DEVMIR_WINDOW_ADAPTIVE.
  *
  * A fault at address A then populates the @bytes-aligned block around A,
- * clipped to A's VMA (neighbours are faulted for read). Faults already being
- * serviced keep the window they started with.
+ * clipped to A's VMA (neighbours are faulted for read). Adaptive: the
+ * 2 MiB-aligned block around A, clipped to the VMA, is mirrored as far as
+ * the CPU maps it (nothing is faulted for that), and pages the CPU does not
+ * map are faulted in only in a fault-ahead block that doubles while the
+ * mirror's faults are sequential (each at the end of the last one's block)
+ * and drops back to the faulting page when one is not (DOC: Device faults
+ * in fault.c). Faults already being serviced keep the window they started
+ * with.
  *
  * Context: Any context.
  * Return: 0, or -EINVAL if @bytes is out of range or not a power of two.
  */
 int devmir_mirror_set_fault_window(struct devmir_mirror *mirror, u64 bytes)
 {
-	if (!is_power_of_2(bytes) || bytes < DEVMIR_WINDOW_MIN ||
-	    bytes > DEVMIR_WINDOW_MAX)
+	if (bytes != DEVMIR_WINDOW_ADAPTIVE &&
+	    (!is_power_of_2(bytes) || bytes < DEVMIR_WINDOW_MIN ||
+	     bytes > DEVMIR_WINDOW_MAX))
 		return -EINVAL;
 	WRITE_ONCE(mirror->fault_window, bytes);
 	return 0;
@@ -450,150 +549,3 @@ dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
 	return entry;
 }
 EXPORT_SYMBOL_GPL(devmir_mirror_lookup_write);
-
-struct devmir_snap_ctx {
-	u64 start;
-	u64 end;
-	u8 *out;
-	unsigned long mapped;
-	const struct dmpt_format *fmt;
-};
-
-static int devmir_snap_run(const struct dmpt_run *run, void *arg)
-{
-	struct devmir_snap_ctx *ctx = arg;
-	u64 flags = dmpt_entry_flags(run->first);
-	u64 size = dmpt_level_size(ctx->fmt, run->level);
-	u64 first = run->start & ~(size - 1);
-	u64 end = min(first + run->count * size, ctx->end);
-	u64 addr;
-	u8 byte = DEVMIR_SNAP_READ | (run->level << DEVMIR_SNAP_LEVEL_SHIFT);
-
-	if (flags & DMPT_WRITE)
-		byte |= DEVMIR_SNAP_WRITE;
-	if (flags & DMPT_DEVICE_PRIVATE)
-		byte |= DEVMIR_SNAP_DEV_LOCAL;
-	if (flags & DMPT_EXCLUSIVE)
-		byte |= DEVMIR_SNAP_EXCLUSIVE;
-
-	for (addr = max(run->start, ctx->start) & PAGE_MASK; addr < end;
-	     addr += PAGE_SIZE) {
-		ctx->out[(addr - ctx->start) >> PAGE_SHIFT] = byte;
-		ctx->mapped++;
-	}
-	return 0;
-}
-
-/*
- * Mark the unmapped pages of a snapshot that live in a peer device's memory:
- * the mirror never maps those, the CPU page table knows where they are.
- */
-static int devmir_snap_remote(struct devmir_mirror *mirror, u64 start, u64 end,
-			      u8 *out)
-{
-	struct mm_struct *mm = mirror->mm;
-	struct devmir_fault_buf *buf;
-	u64 addr, wend;
-	unsigned long i;
-	int ret = 0;
-
-	if (!mmget_not_zero(mm))
-		return 0;
-	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_mmput;
-	}
-	if (mmap_read_lock_killable(mm)) {
-		ret = -EINTR;
-		goto out_free;
-	}
-	for (addr = start; addr < end && !ret; addr = wend) {
-		wend = min_t(u64, end, addr + DEVMIR_WINDOW_MAX);
-		ret = devmir_probe_range(mirror, addr, wend, buf, false);
-		for (i = 0; !ret && i < (wend - addr) >> PAGE_SHIFT; i++) {
-			unsigned long hpfn = buf->pfns[i];
-			struct page *page;
-			u8 *byte = &out[((addr - start) >> PAGE_SHIFT) + i];
-
-			if (*byte || !(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
-				continue;
-			page = hmm_pfn_to_page(hpfn);
-			if (is_device_private_page(page) &&
-			    !devmir_pfn_is_local(mirror->dev, page_to_pfn(page)))
-				*byte = DEVMIR_SNAP_DEV_REMOTE;
-		}
-	}
-	mmap_read_unlock(mm);
-out_free:
-	kfree(buf);
-out_mmput:
-	mmput(mm);
-	return ret;
-}
-
-/**
- * devmir_mirror_snapshot() - Describe the mirror entries of a range.
- * @mirror: The mirror.
- * @start: Page-aligned first address.
- * @npages: Number of pages.
- * @out: @npages bytes; each receives 0 (not mapped) or ``DEVMIR_SNAP_*``
- *	flags with the leaf level (level 0 = leaf) in bits 5-7.
- * @mapped: If not NULL, receives the number of mapped pages.
- *
- * Reads the table under the update lock, so the result is one consistent
- * state of the mirror; it never faults anything in. A page the mirror does
- * not map because it is in a peer device's memory is then reported as
- * %DEVMIR_SNAP_DEV_REMOTE alone, from the CPU page table (not counted in
- * @mapped).
- *
- * Context: Process context; may sleep (mmap lock, update lock).
- * Return: 0, -EINVAL if @start is misaligned or the range wraps, -ENOMEM,
- * -EINTR (fatal signal while waiting for the mmap lock), -EBUSY
- * (invalidations kept racing the CPU page-table read).
- */
-int devmir_mirror_snapshot(struct devmir_mirror *mirror, u64 start,
-			   unsigned long npages, u8 *out, unsigned long *mapped)
-{
-	struct devmir_snap_ctx ctx = {
-		.start = start,
-		.end = start + ((u64)npages << PAGE_SHIFT),
-		.out = out,
-		.fmt = mirror->dev->format,
-	};
-
-	if (start & ~PAGE_MASK || ctx.end <= start)
-		return -EINVAL;
-
-	memset(out, 0, npages);
-	mutex_lock(&mirror->update_lock);
-	dmpt_walk(&mirror->pt, start, ctx.end, devmir_snap_run, &ctx);
-	mutex_unlock(&mirror->update_lock);
-	if (mapped)
-		*mapped = ctx.mapped;
-	if (ctx.mapped == npages)
-		return 0;
-	return devmir_snap_remote(mirror, start, ctx.end, out);
-}
-EXPORT_SYMBOL_GPL(devmir_mirror_snapshot);
-
-/**
- * devmir_mirror_check() - Verify the invariants of a mirror table.
- * @mirror: The mirror.
- *
- * Runs dmpt_check() under the update lock: entry and directory counts, no
- * empty directory below the root, accounting equal to a recount.
- *
- * Context: Process context; may sleep.
- * Return: 0 if consistent, -EUCLEAN otherwise (details in the kernel log).
- */
-int devmir_mirror_check(struct devmir_mirror *mirror)
-{
-	int ret;
-
-	mutex_lock(&mirror->update_lock);
-	ret = dmpt_check(&mirror->pt);
-	mutex_unlock(&mirror->update_lock);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(devmir_mirror_check);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devmirror - migration policy: fault-driven migration of a mirror, the
- * migrate_to_ram window, and the decisions a device fault takes before and
- * after hmm_range_fault().
+ * devmirror - migration policy: when a device fault migrates its window to
+ * the device first, and the per-mirror knobs (policy, threshold, the
+ * migrate_to_ram window).
  */
 #include <linux/hmm.h>
 #include <linux/log2.h>
@@ -33,12 +33,13 @@
  *   Counts restart when the policy is set again.
  *
  * Independent of the policy, a device fault migrates when the page cannot
- * be mirrored as it is: a page in a peer device's memory goes to system
- * memory (under a policy the window was pulled to this device before), and
- * a write fault on a read-only device page (copy-on-write shared after
- * fork()) takes that page to system memory, where the fault breaks the
- * sharing. The decision is taken under the mmap read lock; the migration
- * itself is devmir_migrate()'s (its statistics apply).
+ * be mirrored as it is (fault.c's fix-up, after hmm_range_fault()): a page
+ * in a peer device's memory goes to system memory (under a policy the
+ * window was pulled to this device before), and a write fault on a
+ * read-only device page (copy-on-write shared after fork()) takes that
+ * page to system memory, where the fault breaks the sharing. Both
+ * decisions are taken under the mmap read lock; the migration itself is
+ * devmir_migrate()'s (its statistics apply).
  */
 
 /**
@@ -129,71 +130,6 @@ u64 devmir_mirror_ram_window(struct devmir_mirror *mirror)
 }
 EXPORT_SYMBOL_GPL(devmir_mirror_ram_window);
 
-/* The live mirror of @mm on @dev; the caller holds dev->mirrors_lock. */
-static struct devmir_mirror *devmir_mirror_of_mm(struct devmir_device *dev,
-						 struct mm_struct *mm)
-{
-	struct devmir_mirror *mirror;
-
-	lockdep_assert_held(&dev->mirrors_lock);
-	list_for_each_entry(mirror, &dev->mirrors, node)
-		if (mirror->mm == mm)
-			return mirror;
-	return NULL;
-}
-
-/**
- * devmir_ram_window_of() - The ram window for a CPU fault of an mm.
- * @dev: The device owning the faulting page.
- * @mm: The faulting mm.
- *
- * No reference is taken: the window is read under the mirror list's lock.
- *
- * Context: Any context that may take a spinlock.
- * Return: The window of @mm's mirror on @dev, or the device default.
- */
-u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm)
-{
-	struct devmir_mirror *mirror;
-	u64 window = dev->default_ram_window;
-
-	spin_lock(&dev->mirrors_lock);
-	mirror = devmir_mirror_of_mm(dev, mm);
-	if (mirror)
-		window = READ_ONCE(mirror->ram_window);
-	spin_unlock(&dev->mirrors_lock);
-	return window;
-}
-
-/**
- * devmir_ram_fault_account() - Count one CPU fault on a device page.
- * @dev: The device owning the faulting page.
- * @mm: The faulting mm; its mirror on @dev (if any) counts it too.
- * @moved: Pages migrated back to system memory.
- *
- * Context: Any context that may take a spinlock.
- */
-void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
-			      unsigned long moved)
-{
-	struct devmir_mirror *mirror;
-
-	spin_lock(&dev->mirrors_lock);
-	mirror = devmir_mirror_of_mm(dev, mm);
-	if (mirror) {
-		devmir_stat_add(mirror, DEVMIR_STAT_RAM_FAULTS, 1);
-		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATED_TO_SYSTEM, moved);
-		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_BYTES,
-				(u64)moved << PAGE_SHIFT);
-	} else {
-		devmir_device_stat_add(dev, DEVMIR_STAT_RAM_FAULTS, 1);
-		devmir_device_stat_add(dev, DEVMIR_STAT_MIGRATED_TO_SYSTEM, moved);
-		devmir_device_stat_add(dev, DEVMIR_STAT_MIGRATE_BYTES,
-				       (u64)moved << PAGE_SHIFT);
-	}
-	spin_unlock(&dev->mirrors_lock);
-}
-
 /*
  * Whether the policy wants a device fault at @addr (on a page not in the
  * device's memory) to migrate; counts it for THRESHOLD. Faults of one
@@ -227,78 +163,52 @@ static bool devmir_policy_wants(struct devmir_mirror *mirror, u64 addr)
 }
 
 /**
- * devmir_fault_migrate() - Migrate what a device fault needs migrated.
+ * devmir_policy_migrate() - Migrate a device fault's window to the device
+ * if the policy says so, before the fault reads the CPU page table.
  * @mirror: The faulting mirror.
  * @addr: Page-aligned faulting address.
- * @write: Whether the device writes.
  * @start: Start of the fault's window (inside the VMA of @addr).
  * @end: End of the fault's window.
- * @hpfn: NULL before hmm_range_fault() (the policy decides); afterwards
- *	hmm_range_fault()'s result for @addr (peer page, copy-on-write).
  * @bufp: Scratch space, allocated here on first use; the caller frees it.
  *
- * See DOC: Migration policy.
+ * See DOC: Migration policy. A page already in this device's memory does
+ * not count towards the policy; a page in a peer's memory is pulled over
+ * with the window (counted as a remote fault).
  *
  * Context: Process context; the caller holds the mmap lock (read) of the
  * mirror's mm, and no mirror lock.
  * Return: 1 if a migration ran (the caller faults again), 0 if nothing had
  * to move, or a negative errno (-ENOMEM, -EINTR) that fails the fault.
  */
-int devmir_fault_migrate(struct devmir_mirror *mirror, u64 addr, bool write,
-			 u64 start, u64 end, const unsigned long *hpfn,
-			 struct devmir_migrate_buf **bufp)
+int devmir_policy_migrate(struct devmir_mirror *mirror, u64 addr, u64 start,
+			  u64 end, struct devmir_migrate_buf **bufp)
 {
 	struct devmir_device *dev = mirror->dev;
 	struct devmir_migrate_result res = { };
-	enum devmir_migrate_dir dir;
-	unsigned long hp;
+	struct devmir_migrate_buf *buf;
 	struct page *page;
-	bool local;
+	unsigned long hp;
 	int ret;
 
-	if (!hpfn) {
-		if (READ_ONCE(mirror->policy) == DEVMIR_POLICY_OFF || !dev->devmem)
-			return 0;
-	} else {
-		hp = *hpfn;
-		if (!(hp & HMM_PFN_VALID) ||
-		    !is_device_private_page(hmm_pfn_to_page(hp)))
-			return 0;
-	}
+	if (READ_ONCE(mirror->policy) == DEVMIR_POLICY_OFF || !dev->devmem)
+		return 0;
+	buf = devmir_migrate_buf_get(bufp);
+	if (!buf)
+		return -ENOMEM;
 
-	if (!*bufp) {
-		*bufp = kvmalloc(sizeof(**bufp), GFP_KERNEL);
-		if (!*bufp)
-			return -ENOMEM;
-	}
+	/* Where is the faulting page? Probe without faulting. */
+	if (devmir_probe_range(mirror, addr, addr + PAGE_SIZE, &buf->probe, false))
+		return 0;
+	hp = buf->probe.pfns[0];
+	page = (hp & HMM_PFN_VALID) ? hmm_pfn_to_page(hp) : NULL;
+	if (page && devmir_pfn_is_local(dev, page_to_pfn(page)))
+		return 0;
+	if (!devmir_policy_wants(mirror, addr))
+		return 0;
+	devmir_stat_add(mirror, DEVMIR_STAT_POLICY_MIGRATIONS, 1);
+	if (page && is_device_private_page(page))
+		devmir_stat_add(mirror, DEVMIR_STAT_REMOTE_FAULTS, 1);
 
-	if (!hpfn) {
-		/* Where is the faulting page? Probe without faulting. */
-		if (devmir_probe_range(mirror, addr, addr + PAGE_SIZE,
-				       &(*bufp)->probe, false))
-			return 0;
-		hp = (*bufp)->probe.pfns[0];
-		page = (hp & HMM_PFN_VALID) ? hmm_pfn_to_page(hp) : NULL;
-		if (page && devmir_pfn_is_local(dev, page_to_pfn(page)))
-			return 0;
-		if (!devmir_policy_wants(mirror, addr))
-			return 0;
-		dir = DEVMIR_MIGRATE_TO_DEVICE;
-		devmir_stat_add(mirror, DEVMIR_STAT_POLICY_MIGRATIONS, 1);
-		if (page && is_device_private_page(page))
-			devmir_stat_add(mirror, DEVMIR_STAT_REMOTE_FAULTS, 1);
-	} else {
-		page = hmm_pfn_to_page(hp);
-		local = devmir_pfn_is_local(dev, page_to_pfn(page));
-		if (local && (!write || (hp & HMM_PFN_WRITE)))
-			return 0;
-		if (!local)
-			devmir_stat_add(mirror, DEVMIR_STAT_REMOTE_FAULTS, 1);
-		dir = DEVMIR_MIGRATE_TO_SYSTEM;
-		start = addr;
-		end = addr + PAGE_SIZE;
-	}
-
-	ret = __devmir_migrate(mirror, start, end, dir, *bufp, &res);
+	ret = __devmir_migrate(mirror, start, end, DEVMIR_MIGRATE_TO_DEVICE, buf, &res);
 	return ret ? ret : 1;
 }

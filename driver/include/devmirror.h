@@ -16,6 +16,7 @@
  * (4 KiB) level, level nlevels - 1 the root.
  *
  * driver/core/main.c holds the DOC: Overview, Locking and Examples sections.
+ * The test surface (snapshots, the table check) is in devmirror_testing.h.
  */
 #ifndef _DEVMIRROR_H
 #define _DEVMIRROR_H
@@ -122,6 +123,13 @@ struct devmir_device_desc {
 /* Smallest and largest fault-ahead window, bytes (also the ram window). */
 #define DEVMIR_WINDOW_MIN	(4ULL << 10)
 #define DEVMIR_WINDOW_MAX	(2ULL << 20)
+
+/*
+ * Fault-ahead window 0: adaptive (see devmir_mirror_set_fault_window()): a
+ * fault maps what the CPU already has in its 2 MiB block and faults in
+ * ahead only as far as the mirror's faults have been sequential.
+ */
+#define DEVMIR_WINDOW_ADAPTIVE	0
 
 /* Largest device memory of one device, and its granule, bytes. */
 #define DEVMIR_DEVMEM_MAX	(16ULL << 30)
@@ -281,14 +289,6 @@ struct devmir_fault {
 	int result;
 };
 
-/* Per-page bytes produced by devmir_mirror_snapshot(). */
-#define DEVMIR_SNAP_READ	0x01	/* mapped */
-#define DEVMIR_SNAP_WRITE	0x02	/* writable */
-#define DEVMIR_SNAP_DEV_LOCAL	0x04	/* mapped from this device's private memory */
-#define DEVMIR_SNAP_DEV_REMOTE	0x08	/* not mapped: in a peer device's memory */
-#define DEVMIR_SNAP_EXCLUSIVE	0x10	/* exclusive access */
-#define DEVMIR_SNAP_LEVEL_SHIFT	5	/* bits 5-7: leaf level (level 0 = leaf) */
-
 /**
  * enum devmir_migrate_dir - Direction of a migration.
  * @DEVMIR_MIGRATE_TO_DEVICE: Into the device's private memory (from system
@@ -397,18 +397,10 @@ dmpt_entry_t devmir_mirror_lookup(struct devmir_mirror *mirror, u64 addr,
 				  unsigned int *level);
 dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
 					unsigned int *level);
-int devmir_mirror_snapshot(struct devmir_mirror *mirror, u64 start,
-			   unsigned long npages, u8 *out, unsigned long *mapped);
-int devmir_mirror_check(struct devmir_mirror *mirror);
 
-/* Device faults: driver/core/fault.c */
+/* Device faults: driver/core/fault.c (through driver/core/range.c) */
 int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults,
 		       unsigned int nfaults);
-int devmir_range_check(struct mm_struct *mm, u64 start, u64 end, bool write);
-
-/* CPU page-table view: driver/core/snapshot.c */
-int devmir_cpu_snapshot(struct devmir_mirror *mirror, u64 start,
-			unsigned long npages, unsigned long *hmm_pfns);
 
 /* Device memory: driver/core/devmem.c */
 u64 devmir_device_devmem_size(struct devmir_device *dev);

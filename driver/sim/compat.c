@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 
 #include "devmirror_drm.h"
+#include "devmirror_testing.h"
 #include "sim.h"
 #include "test_hmm_uapi.h"
 

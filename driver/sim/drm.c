@@ -23,6 +23,7 @@
 
 #define DRM_DEVMIR_NO_DEPRECATED	/* the driver uses ABI 2 names only */
 #include "devmirror_drm.h"
+#include "devmirror_testing.h"
 #include "sim.h"
 
 #define SIM_SNAPSHOT_CHUNK	4096UL	/* pages per devmir_mirror_snapshot() */

@@ -316,6 +316,9 @@ static int sim_execute(struct sim_cmd *cmd, struct sim_engine *eng)
 	u64 pos = cmd->addr, end = cmd->addr + cmd->size;
 	int ret;
 
+	/* Adaptive: how far a fault reaches is the core's; every page asks. */
+	if (window == DEVMIR_WINDOW_ADAPTIVE)
+		window = PAGE_SIZE;
 	while (pos < end) {
 		unsigned int npend = 0, pages = 0;
 		u64 last_page = ~0ULL, last_window = ~0ULL;

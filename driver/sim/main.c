@@ -12,6 +12,7 @@
 
 #include <drm/drm_drv.h>
 
+#include "devmirror_testing.h"
 #include "sim.h"
 
 /**
@@ -117,7 +118,7 @@ MODULE_PARM_DESC(huge, "Device MMU maps 2 MiB and 1 GiB pages (default true)");
 
 static unsigned int fault_window_kb = 4;
 module_param(fault_window_kb, uint, 0444);
-MODULE_PARM_DESC(fault_window_kb, "Initial fault-ahead window in KiB (power of two, 4-2048, default 4)");
+MODULE_PARM_DESC(fault_window_kb, "Initial fault-ahead window in KiB (power of two, 4-2048; 0: adaptive; default 4)");
 
 static unsigned int devmem_mb = 256;
 module_param(devmem_mb, uint, 0444);
@@ -227,8 +228,9 @@ static int sim_config_check(void)
 	if (!is_power_of_2(c->txn_bytes) || c->txn_bytes < 256 ||
 	    c->txn_bytes > PAGE_SIZE)
 		return -EINVAL;
-	if (!is_power_of_2(c->fault_window) || c->fault_window < DEVMIR_WINDOW_MIN ||
-	    c->fault_window > DEVMIR_WINDOW_MAX)
+	if (c->fault_window != DEVMIR_WINDOW_ADAPTIVE &&
+	    (!is_power_of_2(c->fault_window) || c->fault_window < DEVMIR_WINDOW_MIN ||
+	     c->fault_window > DEVMIR_WINDOW_MAX))
 		return -EINVAL;
 	if (!IS_ALIGNED(c->devmem, DEVMIR_DEVMEM_ALIGN) || c->devmem > DEVMIR_DEVMEM_MAX)
 		return -EINVAL;
@@ -428,3 +430,5 @@ module_exit(sim_exit);
 
 MODULE_DESCRIPTION("devmirror: simulated SVM device with a DRM render node");
 MODULE_LICENSE("GPL");
+/* The SNAPSHOT ioctl and the test_hmm ABI use the core's test surface. */
+MODULE_IMPORT_NS(DEVMIR_TESTING_NS);

@@ -10,25 +10,12 @@
  * configuration (&struct sim_config) is kept apart from runtime state
  * (&struct sim_device).
  *
- * Lock ordering (outermost first), below the core's update lock:
- *
- *   sim_fault_queue.service_lock    (mutex, per mirror, taken killably:
- *                                    one fault handler per mirror at a
- *                                    time; held across devmir_fault_batch();
- *                                    never under an engine lock)
- *     sim_fault_queue.lock          (spinlock)
- *
- *   sim_engine.lock                 (mutex: the command running on the
- *                                    engine; dropped while it waits for
- *                                    its faults, taken back killably)
- *     sim_mirror.access_lock (read) (rwlock: one transaction's translate
- *                                    and copy; the core's invalidate
- *                                    callback takes it for write under the
- *                                    mirror update lock)
- *       sim_tlb.lock                (spinlock)
- *         rcu_read_lock             (page walk)
- *
- * An atomic that needs exclusive access holds the page lock (from
+ * Locks: the device's place in the one lock order of devmirror is drawn
+ * in driver/core/internal.h ("THE LOCK ORDER", marked [driver]):
+ * service_lock (per mirror, killable) outside the fault path; the engine
+ * lock, then access_lock for read, then the TLB lock for a transaction;
+ * access_lock for write inside the core's update lock for a shootdown. An
+ * atomic that needs exclusive access holds the page lock (from
  * devmir_exclusive_begin()) around its access_lock section. The copy engine
  * (devmem.c) takes no lock: the core hands it locked, unmapped pages only.
  *

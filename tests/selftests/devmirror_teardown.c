@@ -213,8 +213,11 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-/* close() while another thread's access runs on the same file. */
-TEST_F(td, close_during_access)
+/*
+ * close() while another thread's access runs on the same file. The bound is
+ * a liveness limit: a 4 MiB refaulting read takes seconds on the debug kernel.
+ */
+TEST_F_TIMEOUT(td, close_during_access, 300)
 {
 	struct reader r = { .size = MIB(4) };
 	pthread_t thread;

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmirror - the range layer: reading the CPU page table of a range with
+ * hmm_range_fault() under the interval notifier's retry protocol, and
+ * committing what was read to the mirror table. Every other part of the
+ * core that looks at CPU page tables (device faults, migrations,
+ * snapshots) goes through here.
+ */
+#include <linux/hmm.h>
+#include <linux/jiffies.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched.h>
+
+#include "internal.h"
+
+/**
+ * DOC: The range layer
+ *
+ * One protocol reads a range of the CPU page table for the device: take
+ * mmu_interval_read_begin(), call hmm_range_fault() under the mmap read
+ * lock (-EBUSY: a racing invalidation, read again), take the update lock,
+ * and commit only if mmu_interval_read_retry() says no invalidation ran
+ * since (devmir_range_commit()). Every loop of it gives up through one
+ * rule (&struct devmir_retry): after %HMM_RANGE_DEFAULT_TIMEOUT, and only
+ * once it has made %DEVMIR_RETRY_MIN_ATTEMPTS more attempts, so that a CPU
+ * that is merely slow (an emulated guest on a busy host) does not turn a
+ * fault into -EBUSY.
+ */
+
+/* Whether @vma may be mirrored for the access; hmm_range_fault() agrees. */
+bool devmir_vma_ok(struct vm_area_struct *vma, bool write)
+{
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+		return false;
+	if (!(vma->vm_flags & VM_READ))
+		return false;
+	return !write || (vma->vm_flags & VM_WRITE);
+}
+
+/*
+ * hmm_range_fault(), and then -EBUSY as if an invalidation had raced it when
+ * the hmm_busy injection point fires: the pages were faulted, the caller
+ * throws the result away and retries, as it does for a real race.
+ */
+int devmir_hmm_range_fault(struct hmm_range *range)
+{
+	int ret = hmm_range_fault(range);
+
+	if (!ret && devmir_inject(DEVMIR_INJECT_HMM_BUSY, NULL))
+		return -EBUSY;
+	return ret;
+}
+
+/* Highest leaf level whose size fits a CPU mapping of @order (0 if none). */
+static unsigned int devmir_leaf_level(const struct dmpt_format *fmt,
+				      unsigned int order)
+{
+	unsigned int level;
+
+	for (level = fmt->nlevels - 1; level > 0; level--) {
+		if ((fmt->leaf_levels & BIT(level)) &&
+		    fmt->shift[level] <= PAGE_SHIFT + order)
+			return level;
+	}
+	return 0;
+}
+
+/* Install the run entries[first, last) of level-0 leaves. */
+static int devmir_map_run(struct devmir_mirror *mirror, struct hmm_range *range,
+			  dmpt_entry_t *entries, unsigned long first,
+			  unsigned long last)
+{
+	int ret;
+
+	if (first >= last)
+		return 0;
+	ret = dmpt_map(&mirror->pt, range->start + (first << PAGE_SHIFT), 0,
+		       entries + first, last - first, DEVMIR_GFP_LOCKED);
+	if (!ret)
+		devmir_stat_add(mirror, DEVMIR_STAT_PAGES_MAPPED, last - first);
+	return ret;
+}
+
+/**
+ * devmir_populate() - Copy the result of hmm_range_fault() into the mirror.
+ * @mirror: The mirror.
+ * @range: The range hmm_range_fault() filled; its notifier sequence was
+ *	checked under the update lock.
+ * @buf: The scratch space whose @pfns hmm_range_fault() filled.
+ *
+ * A page that the CPU maps at 2 MiB or more becomes one huge leaf covering
+ * the CPU mapping, even where it extends past the faulted range: the
+ * interval notifier covers the whole address space, so any change of that
+ * CPU mapping invalidates the leaf. A device page of this device becomes a
+ * %DMPT_DEVICE_PRIVATE leaf; a device page of a peer is not mapped (the
+ * device cannot reach it: its access faults and migrates the page).
+ *
+ * Context: The caller holds the mirror's update lock.
+ * Return: 0, or -ENOMEM when a directory allocation failed (the entries
+ * before it are installed).
+ */
+int devmir_populate(struct devmir_mirror *mirror, struct hmm_range *range,
+		    struct devmir_fault_buf *buf)
+{
+	const struct dmpt_format *fmt = mirror->dev->format;
+	unsigned long npages = (range->end - range->start) >> PAGE_SHIFT;
+	unsigned long i = 0, run = 0;
+	int ret;
+
+	lockdep_assert_held(&mirror->update_lock);
+
+	while (i < npages) {
+		unsigned long hpfn = buf->pfns[i];
+		u64 addr = range->start + (i << PAGE_SHIFT);
+		unsigned int level;
+		struct page *page;
+		u64 flags, pfn;
+
+		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR)) {
+			ret = devmir_map_run(mirror, range, buf->entries, run, i);
+			if (ret)
+				return ret;
+			run = ++i;
+			continue;
+		}
+
+		page = hmm_pfn_to_page(hpfn);
+		pfn = page_to_pfn(page);
+		flags = DMPT_VALID;
+		if (hpfn & HMM_PFN_WRITE)
+			flags |= DMPT_WRITE;
+		if (is_device_private_page(page)) {
+			if (!devmir_pfn_is_local(mirror->dev, pfn)) {
+				ret = devmir_map_run(mirror, range, buf->entries,
+						     run, i);
+				if (ret)
+					return ret;
+				run = ++i;
+				continue;
+			}
+			flags |= DMPT_DEVICE_PRIVATE;
+		}
+
+		level = devmir_leaf_level(fmt, hmm_pfn_to_map_order(hpfn));
+		if (level) {
+			u64 size = dmpt_level_size(fmt, level);
+			u64 base = addr & ~(size - 1);
+			u64 first_pfn = pfn - ((addr - base) >> PAGE_SHIFT);
+
+			if (IS_ALIGNED(first_pfn, size >> PAGE_SHIFT)) {
+				dmpt_entry_t huge = dmpt_entry_make(first_pfn, flags);
+
+				ret = devmir_map_run(mirror, range, buf->entries,
+						     run, i);
+				if (ret)
+					return ret;
+				ret = dmpt_map(&mirror->pt, base, level, &huge, 1,
+					       DEVMIR_GFP_LOCKED);
+				if (ret)
+					return ret;
+				devmir_stat_add(mirror, DEVMIR_STAT_HUGE_MAPPED, 1);
+				i = (base + size - range->start) >> PAGE_SHIFT;
+				run = i;
+				continue;
+			}
+		}
+		buf->entries[i] = dmpt_entry_make(pfn, flags);
+		i++;
+	}
+	return devmir_map_run(mirror, range, buf->entries, run, npages);
+}
+
+/**
+ * devmir_range_commit() - Install what hmm_range_fault() found, unless an
+ * invalidation raced it.
+ * @mirror: The mirror.
+ * @range: The range hmm_range_fault() filled, with the sequence it was read
+ *	under.
+ * @buf: The scratch space whose @pfns hmm_range_fault() filled.
+ * @retry: The caller's retry state; counts allocation failures.
+ *
+ * The commit half of the notifier retry protocol: under the update lock,
+ * mmu_interval_read_retry() (with the seq_bump point), then
+ * devmir_populate(). A directory allocation that failed (the update lock
+ * forbids reclaim) is retried a few times from the start, as a race is.
+ *
+ * Context: Process context; takes the update lock; the caller holds no
+ * mirror lock (the mmap lock may be held).
+ * Return: 0; -EAGAIN: the caller must read the range again (a racing
+ * invalidation, or an allocation failure with retries left; counted in
+ * %DEVMIR_STAT_HMM_RETRIES for a race); -ENOMEM once the retries are spent.
+ */
+int devmir_range_commit(struct devmir_mirror *mirror, struct hmm_range *range,
+			struct devmir_fault_buf *buf, struct devmir_retry *retry)
+{
+	int ret;
+
+	mutex_lock(&mirror->update_lock);
+	if (devmir_read_retry(range->notifier, range->notifier_seq)) {
+		mutex_unlock(&mirror->update_lock);
+		devmir_stat_add(mirror, DEVMIR_STAT_HMM_RETRIES, 1);
+		return -EAGAIN;
+	}
+	ret = devmir_populate(mirror, range, buf);
+	mutex_unlock(&mirror->update_lock);
+
+	if (ret == -ENOMEM && ++retry->nomem < DEVMIR_NOMEM_RETRIES) {
+		cond_resched();
+		return -EAGAIN;
+	}
+	return ret;
+}
+
+/**
+ * devmir_probe_range() - Read the CPU page table of a range, optionally
+ * mirroring what it finds.
+ * @mirror: The mirror.
+ * @start: Page-aligned start.
+ * @end: Page-aligned end, at most %DEVMIR_WINDOW_PAGES pages after @start.
+ * @buf: Receives hmm_range_fault() pfns (HMM_PFN_VALID clear: nothing the
+ *	device could map, i.e. none, swapped, migrating, or not readable).
+ * @populate: Also install what was found in the mirror, under the notifier
+ *	retry protocol.
+ *
+ * Never faults: hmm_range_fault() without HMM_PFN_REQ_FAULT, with the
+ * device's pgmap owner, so device pages of the device and of its peers are
+ * reported as they are.
+ *
+ * Context: The caller holds the mmap lock of the mirror's mm (read), and
+ * not the update lock.
+ * Return: 0; -EBUSY if invalidations kept racing for
+ * HMM_RANGE_DEFAULT_TIMEOUT; -ENOMEM (populate); -EFAULT for a range
+ * hmm_range_fault() refuses.
+ */
+int devmir_probe_range(struct devmir_mirror *mirror, u64 start, u64 end,
+		       struct devmir_fault_buf *buf, bool populate)
+{
+	struct hmm_range range = {
+		.notifier = &mirror->notifier,
+		.start = start,
+		.end = end,
+		.hmm_pfns = buf->pfns,
+		.dev_private_owner = mirror->dev->owner,
+	};
+	struct devmir_retry retry;
+	int ret;
+
+	mmap_assert_locked(mirror->mm);
+	devmir_retry_init(&retry);
+	for (;;) {
+		if (devmir_retry_expired(&retry))
+			return -EBUSY;
+		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		ret = devmir_hmm_range_fault(&range);
+		if (ret == -EBUSY)
+			continue;
+		if (ret || !populate)
+			return ret;
+		ret = devmir_range_commit(mirror, &range, buf, &retry);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+}
