@@ -27,11 +27,12 @@ endif
 MODSRC := Kbuild $(wildcard driver mirror uapi)
 
 # Guest test programs: every tests/selftests/*.c and tests/vm/demo/*.c is one
-# static binary; tests/selftests/common/*.c is linked into each.
+# static binary; tests/selftests/common/*.c and tests/common/*.c (the TAP
+# library and buffer helpers shared with the host tests) are linked into each.
 PROGS_SRC := $(wildcard tests/selftests/*.c tests/vm/demo/*.c)
 PROGS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(PROGS_SRC)))
-COMMON_SRC := $(wildcard tests/selftests/common/*.c)
-PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/common \
+COMMON_SRC := $(wildcard tests/selftests/common/*.c tests/common/*.c)
+PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/common -Itests/common \
 	-isystem $(KSRC)/tools/testing/selftests -isystem $(TESTKDIR)/usr/include
 KSRC = $(eval KSRC := $(shell bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
 
@@ -85,7 +86,7 @@ modules: deps
 
 selftests: deps $(BUILD)/tests/hmm-tests $(BUILD)/tests/dm_bench $(PROGS) userlib-guest
 
-$(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h) $(wildcard uapi/*.h) | deps
+$(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h tests/common/*.h) $(wildcard uapi/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -o $@ $< $(COMMON_SRC)
 

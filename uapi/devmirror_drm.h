@@ -16,7 +16,14 @@
  * fields that are 0 when unused. The DRM core zero-extends a shorter
  * structure passed by an older program and copies back only as many bytes as
  * it passed, so such a program keeps working unchanged; the ABI version moves
- * only if an existing field changes place or meaning.
+ * only if an existing field changes place or meaning. Statistics grow without
+ * any of this: DRM_IOCTL_DEVMIR_QUERY reports them by name.
+ *
+ * ABI 2: DRM_IOCTL_DEVMIR_QUERY (self-describing statistics); the value
+ * families of MIGRATE and SET_POLICY got their own prefixes (MIGDIR,
+ * MIGFLAG, MIGFAIL, MIGMODE; the old names remain as deprecated aliases at
+ * the end of this file); STATS is frozen at its ABI 1 layout and kept for
+ * ABI 1 programs.
  *
  * docs/uapi.md documents every ioctl, field and error.
  */
@@ -30,7 +37,7 @@ extern "C" {
 #endif
 
 /* Version of this ABI, reported by DRM_IOCTL_DEVMIR_GET_INFO. */
-#define DRM_DEVMIR_ABI_VERSION		1
+#define DRM_DEVMIR_ABI_VERSION		2
 
 /* Array bounds used by the structures below. */
 #define DRM_DEVMIR_MAX_LEVELS		8	/* page-table levels (level 0 = leaf) */
@@ -73,7 +80,7 @@ extern "C" {
  * @reserved: (out) Zero.
  * @device_memory: (out) Bytes of device-private memory the device owns
  *	(0: none, MIGRATE to the device then fails every page with
- *	%DRM_DEVMIR_MIGRATE_FAIL_NOMEM).
+ *	%DRM_DEVMIR_MIGFAIL_NOMEM).
  * @window_min: (out) Smallest fault-ahead window, bytes.
  * @window_max: (out) Largest fault-ahead window, bytes.
  */
@@ -152,9 +159,9 @@ struct drm_devmir_access {
 					 DRM_DEVMIR_POLICY_MIGRATE | DRM_DEVMIR_POLICY_RAM_WINDOW)
 
 /* &drm_devmir_set_policy.migrate_mode: fault-driven migration to the device. */
-#define DRM_DEVMIR_MIGRATE_OFF		0	/* mirror only (default) */
-#define DRM_DEVMIR_MIGRATE_FIRST_FAULT	1	/* migrate on the first device fault */
-#define DRM_DEVMIR_MIGRATE_THRESHOLD	2	/* after migrate_threshold faults per 2 MiB */
+#define DRM_DEVMIR_MIGMODE_OFF		0	/* mirror only (default) */
+#define DRM_DEVMIR_MIGMODE_FIRST_FAULT	1	/* migrate on the first device fault */
+#define DRM_DEVMIR_MIGMODE_THRESHOLD	2	/* after migrate_threshold faults per 2 MiB */
 
 /**
  * struct drm_devmir_set_policy - Argument of DRM_IOCTL_DEVMIR_SET_POLICY.
@@ -166,7 +173,7 @@ struct drm_devmir_access {
  *	%DRM_DEVMIR_WINDOW_MIN (no fault-ahead) to %DRM_DEVMIR_WINDOW_MAX, or
  *	%DRM_DEVMIR_WINDOW_ADAPTIVE: a fault mirrors what the CPU maps in its
  *	2 MiB block and faults in a run that grows while faults are sequential.
- * @migrate_mode: (in) ``DRM_DEVMIR_MIGRATE_OFF``, ``_FIRST_FAULT`` or
+ * @migrate_mode: (in) ``DRM_DEVMIR_MIGMODE_OFF``, ``_FIRST_FAULT`` or
  *	``_THRESHOLD``: whether a device fault migrates the fault-ahead window
  *	around it into device memory before mirroring it, and when. A device
  *	fault on a page in another device's memory migrates it to this device
@@ -199,7 +206,7 @@ struct drm_devmir_set_policy {
  * @fault_batch: (out) Faults serviced per batch.
  * @fault_window: (out) Fault-ahead window in bytes, or
  *	%DRM_DEVMIR_WINDOW_ADAPTIVE.
- * @migrate_mode: (out) ``DRM_DEVMIR_MIGRATE_OFF``, ``_FIRST_FAULT`` or
+ * @migrate_mode: (out) ``DRM_DEVMIR_MIGMODE_OFF``, ``_FIRST_FAULT`` or
  *	``_THRESHOLD``.
  * @migrate_threshold: (out) Faults per 2 MiB region (THRESHOLD), else 0.
  * @ram_window: (out) Bytes a CPU fault on a device page migrates back.
@@ -256,7 +263,13 @@ struct drm_devmir_snapshot {
 #define DRM_DEVMIR_STATS_DEVICE		0x1U	/* whole device, not the caller's mirror */
 #define DRM_DEVMIR_STATS_FLAGS		DRM_DEVMIR_STATS_DEVICE
 
-/* Index of &drm_devmir_stats.invalidations: the mmu_notifier event type. */
+/*
+ * Index of &drm_devmir_stats.invalidations: the ABI's own numbering of the
+ * invalidation events, translated from the kernel's mmu_notifier events by
+ * a table in the driver (the kernel's enum values are no ABI). QUERY names
+ * the same counters "inv_unmap", "inv_clear", ... "inv_exclusive", and has
+ * "inv_other" for events this numbering does not know.
+ */
 #define DRM_DEVMIR_INV_UNMAP		0
 #define DRM_DEVMIR_INV_CLEAR		1
 #define DRM_DEVMIR_INV_PROTECTION_VMA	2
@@ -267,7 +280,8 @@ struct drm_devmir_snapshot {
 #define DRM_DEVMIR_INV_EXCLUSIVE	7
 
 /**
- * struct drm_devmir_stats - Argument of DRM_IOCTL_DEVMIR_STATS.
+ * struct drm_devmir_stats - Argument of DRM_IOCTL_DEVMIR_STATS (ABI 1,
+ * frozen: new statistics appear in DRM_IOCTL_DEVMIR_QUERY only).
  * @flags: (in) 0 for the caller's mirror, %DRM_DEVMIR_STATS_DEVICE for the
  *	whole device (counters of every mirror it has had; table figures of
  *	the live ones).
@@ -331,7 +345,10 @@ struct drm_devmir_snapshot {
  * Counters count from the last RESET_STATS of the same scope; the table
  * figures (@table_entries, @table_dirs, @table_bytes) and @devmem_pages,
  * @devmem_used describe the present. @migrated_to_device and later fields
- * were appended in ABI 1 (see the extension rule above).
+ * were appended in ABI 1 (see the extension rule above). Every field has a
+ * QUERY statistic of the same name (@invalidations: "inv_*",
+ * @table_entries and @table_dirs: "table_entries_l<level>",
+ * "table_dirs_l<level>") with the same value; this structure never grows.
  */
 struct drm_devmir_stats {
 	__u32 flags;
@@ -391,12 +408,12 @@ struct drm_devmir_reset_stats {
 };
 
 /* &drm_devmir_migrate.direction values. */
-#define DRM_DEVMIR_MIGRATE_TO_DEVICE	0	/* into this device's private memory */
-#define DRM_DEVMIR_MIGRATE_TO_SYSTEM	1	/* back to system memory */
+#define DRM_DEVMIR_MIGDIR_TO_DEVICE	0	/* into this device's private memory */
+#define DRM_DEVMIR_MIGDIR_TO_SYSTEM	1	/* back to system memory */
 
 /* &drm_devmir_migrate.flags values. */
-#define DRM_DEVMIR_MIGRATE_PREFETCH	0x1U	/* best effort: never fail for pages */
-#define DRM_DEVMIR_MIGRATE_FLAGS	DRM_DEVMIR_MIGRATE_PREFETCH
+#define DRM_DEVMIR_MIGFLAG_PREFETCH	0x1U	/* best effort: never fail for pages */
+#define DRM_DEVMIR_MIGFLAG_ALL		DRM_DEVMIR_MIGFLAG_PREFETCH
 
 /*
  * Index of &drm_devmir_migrate.failed: why pages could not move.
@@ -405,11 +422,11 @@ struct drm_devmir_reset_stats {
  * BUSY: pinned, locked, being migrated, swapped out or unsplittable.
  * NOMEM: no destination page (device memory full, nothing evictable).
  */
-#define DRM_DEVMIR_MIGRATE_FAIL_VMA	0
-#define DRM_DEVMIR_MIGRATE_FAIL_FILE	1
-#define DRM_DEVMIR_MIGRATE_FAIL_BUSY	2
-#define DRM_DEVMIR_MIGRATE_FAIL_NOMEM	3
-#define DRM_DEVMIR_MIGRATE_REASONS	8	/* size of the array; 4..7 are 0 */
+#define DRM_DEVMIR_MIGFAIL_VMA		0
+#define DRM_DEVMIR_MIGFAIL_FILE		1
+#define DRM_DEVMIR_MIGFAIL_BUSY		2
+#define DRM_DEVMIR_MIGFAIL_NOMEM	3
+#define DRM_DEVMIR_MIGFAIL_SLOTS	8	/* size of the array; 4..7 are 0 */
 
 /**
  * struct drm_devmir_migrate - Argument of DRM_IOCTL_DEVMIR_MIGRATE.
@@ -422,16 +439,16 @@ struct drm_devmir_reset_stats {
  *	(TO_DEVICE) or in system memory (TO_SYSTEM).
  * @absent: (out) TO_SYSTEM: no page there (never populated or swapped out),
  *	nothing to move. A page under another devmirror migration in flight
- *	or device-exclusive for this device counts as %DRM_DEVMIR_MIGRATE_FAIL_BUSY.
+ *	or device-exclusive for this device counts as %DRM_DEVMIR_MIGFAIL_BUSY.
  * @failed: (out) Pages that could not move, by reason
- *	(``DRM_DEVMIR_MIGRATE_FAIL_*``). @migrated + @already + @absent + the
+ *	(``DRM_DEVMIR_MIGFAIL_*``). @migrated + @already + @absent + the
  *	sum of @failed is always @size / 4096.
  * @evicted: (out) Other device pages this call evicted to system memory to
  *	make room.
  * @bytes_copied: (out) Bytes the copy engines moved for this call.
- * @direction: (in) ``DRM_DEVMIR_MIGRATE_TO_DEVICE`` or ``_TO_SYSTEM``.
- * @flags: (in) ``DRM_DEVMIR_MIGRATE_*`` flags. With
- *	%DRM_DEVMIR_MIGRATE_PREFETCH the call is a hint: pages that cannot
+ * @direction: (in) ``DRM_DEVMIR_MIGDIR_TO_DEVICE`` or ``_TO_SYSTEM``.
+ * @flags: (in) ``DRM_DEVMIR_MIGFLAG_*`` flags. With
+ *	%DRM_DEVMIR_MIGFLAG_PREFETCH the call is a hint: pages that cannot
  *	move are counted in @failed but do not fail it.
  *
  * Migrates the range in windows of at most 2 MiB (migrate_vma_setup(),
@@ -442,7 +459,7 @@ struct drm_devmir_reset_stats {
  * device accesses use device memory. TO_SYSTEM moves pages of this device
  * and of its peers back. The outputs are written even when the call fails.
  *
- * Without %DRM_DEVMIR_MIGRATE_PREFETCH a call that leaves pages in @failed
+ * Without %DRM_DEVMIR_MIGFLAG_PREFETCH a call that leaves pages in @failed
  * fails: -ENOMEM if any failed for lack of memory, else -EBUSY if any was
  * busy, else -EOPNOTSUPP (only mappings or pages that can never move).
  */
@@ -452,11 +469,97 @@ struct drm_devmir_migrate {
 	__u64 migrated;
 	__u64 already;
 	__u64 absent;
-	__u64 failed[DRM_DEVMIR_MIGRATE_REASONS];
+	__u64 failed[DRM_DEVMIR_MIGFAIL_SLOTS];
 	__u64 evicted;
 	__u64 bytes_copied;
 	__u32 direction;
 	__u32 flags;
+};
+
+/* &drm_devmir_query.query: what to read. */
+#define DRM_DEVMIR_QUERY_STAT_DESC	0	/* struct drm_devmir_query_stat_desc */
+#define DRM_DEVMIR_QUERY_STAT_VALUES	1	/* struct drm_devmir_query_stat_values */
+
+/* &drm_devmir_query.flags. */
+#define DRM_DEVMIR_QUERY_DEVICE		0x1U	/* STAT_VALUES: the whole device */
+#define DRM_DEVMIR_QUERY_FLAGS		DRM_DEVMIR_QUERY_DEVICE
+
+/**
+ * struct drm_devmir_query - Argument of DRM_IOCTL_DEVMIR_QUERY.
+ * @query: (in) ``DRM_DEVMIR_QUERY_*``: what to read into @data.
+ * @flags: (in) %DRM_DEVMIR_QUERY_DEVICE with STAT_VALUES: the values of the
+ *	whole device instead of the caller's mirror (as STATS_DEVICE); 0
+ *	otherwise.
+ * @size: (in/out) Bytes at @data. 0 asks for the size the answer needs:
+ *	the kernel stores it here and writes nothing else. Smaller than the
+ *	answer: -EINVAL. Otherwise the kernel writes the answer and stores
+ *	its size here.
+ * @pad: (in) Must be 0.
+ * @data: (in) User pointer to @size bytes; ignored when @size is 0.
+ * @reserved: (in) Must be 0.
+ *
+ * A query in the shape of xe's DRM_IOCTL_XE_DEVICE_QUERY: ask the size,
+ * allocate, ask again. The statistics a device reports, their order and
+ * their names are fixed for the device's lifetime, so STAT_DESC is read
+ * once and STAT_VALUES as often as needed.
+ */
+struct drm_devmir_query {
+	__u32 query;
+	__u32 flags;
+	__u32 size;
+	__u32 pad;
+	__u64 data;
+	__u64 reserved[2];
+};
+
+/* Longest statistic name, terminating NUL included. */
+#define DRM_DEVMIR_STAT_NAME_LEN	32
+
+/* &drm_devmir_stat_desc.kind. */
+#define DRM_DEVMIR_STAT_COUNTER		0	/* events since the last RESET_STATS */
+#define DRM_DEVMIR_STAT_GAUGE		1	/* the present; never reset */
+
+/* &drm_devmir_stat_desc.flags. */
+#define DRM_DEVMIR_STAT_DRIVER		0x1U	/* the device's own, not the core's */
+
+/**
+ * struct drm_devmir_stat_desc - Description of one statistic.
+ * @name: (out) NUL-terminated name of lower-case letters, digits and '_',
+ *	unique on the device, e.g. "faults", "inv_unmap", "tlb_misses",
+ *	"table_entries_l0".
+ * @kind: (out) %DRM_DEVMIR_STAT_COUNTER or %DRM_DEVMIR_STAT_GAUGE.
+ * @flags: (out) %DRM_DEVMIR_STAT_DRIVER for a counter the device driver
+ *	registered (TLB, walker, fault queue ...), 0 for the framework's.
+ */
+struct drm_devmir_stat_desc {
+	char name[DRM_DEVMIR_STAT_NAME_LEN];
+	__u32 kind;
+	__u32 flags;
+};
+
+/**
+ * struct drm_devmir_query_stat_desc - Answer of DRM_DEVMIR_QUERY_STAT_DESC.
+ * @count: (out) Number of statistics.
+ * @pad: (out) Zero.
+ * @desc: (out) @count descriptions, in the order of the values.
+ */
+struct drm_devmir_query_stat_desc {
+	__u32 count;
+	__u32 pad;
+	struct drm_devmir_stat_desc desc[];
+};
+
+/**
+ * struct drm_devmir_query_stat_values - Answer of
+ * DRM_DEVMIR_QUERY_STAT_VALUES.
+ * @count: (out) Number of values (the count of STAT_DESC).
+ * @pad: (out) Zero.
+ * @values: (out) @count values, value i described by desc[i].
+ */
+struct drm_devmir_query_stat_values {
+	__u32 count;
+	__u32 pad;
+	__u64 values[];
 };
 
 #define DRM_DEVMIR_GET_INFO		0x00
@@ -467,6 +570,7 @@ struct drm_devmir_migrate {
 #define DRM_DEVMIR_STATS		0x05
 #define DRM_DEVMIR_RESET_STATS		0x06
 #define DRM_DEVMIR_MIGRATE		0x07
+#define DRM_DEVMIR_QUERY		0x08
 
 #define DRM_IOCTL_DEVMIR_GET_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_GET_INFO, struct drm_devmir_get_info)
@@ -484,6 +588,28 @@ struct drm_devmir_migrate {
 	DRM_IOW(DRM_COMMAND_BASE + DRM_DEVMIR_RESET_STATS, struct drm_devmir_reset_stats)
 #define DRM_IOCTL_DEVMIR_MIGRATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_MIGRATE, struct drm_devmir_migrate)
+#define DRM_IOCTL_DEVMIR_QUERY \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_QUERY, struct drm_devmir_query)
+
+/*
+ * Deprecated ABI 1 names of the MIGRATE and SET_POLICY values: one prefix
+ * used to cover four families. Same values; new code uses the names above.
+ * Define DRM_DEVMIR_NO_DEPRECATED to check that a program no longer does.
+ */
+#ifndef DRM_DEVMIR_NO_DEPRECATED
+#define DRM_DEVMIR_MIGRATE_OFF		DRM_DEVMIR_MIGMODE_OFF
+#define DRM_DEVMIR_MIGRATE_FIRST_FAULT	DRM_DEVMIR_MIGMODE_FIRST_FAULT
+#define DRM_DEVMIR_MIGRATE_THRESHOLD	DRM_DEVMIR_MIGMODE_THRESHOLD
+#define DRM_DEVMIR_MIGRATE_TO_DEVICE	DRM_DEVMIR_MIGDIR_TO_DEVICE
+#define DRM_DEVMIR_MIGRATE_TO_SYSTEM	DRM_DEVMIR_MIGDIR_TO_SYSTEM
+#define DRM_DEVMIR_MIGRATE_PREFETCH	DRM_DEVMIR_MIGFLAG_PREFETCH
+#define DRM_DEVMIR_MIGRATE_FLAGS	DRM_DEVMIR_MIGFLAG_ALL
+#define DRM_DEVMIR_MIGRATE_FAIL_VMA	DRM_DEVMIR_MIGFAIL_VMA
+#define DRM_DEVMIR_MIGRATE_FAIL_FILE	DRM_DEVMIR_MIGFAIL_FILE
+#define DRM_DEVMIR_MIGRATE_FAIL_BUSY	DRM_DEVMIR_MIGFAIL_BUSY
+#define DRM_DEVMIR_MIGRATE_FAIL_NOMEM	DRM_DEVMIR_MIGFAIL_NOMEM
+#define DRM_DEVMIR_MIGRATE_REASONS	DRM_DEVMIR_MIGFAIL_SLOTS
+#endif
 
 #if defined(__cplusplus)
 }

@@ -12,36 +12,43 @@
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "devmirror_testing.h"
 #include "internal.h"
 
-static void devmir_stats_show(struct seq_file *m, const struct devmir_stats *st)
+/* One "name value" line per statistic, the names of the query ioctl's. */
+static int devmir_stats_show(struct seq_file *m, struct devmir_device *dev,
+			     struct devmir_mirror *mirror)
 {
-	const struct dmpt_stats *t = &st->table;
-	int i;
+	unsigned int i, n = devmir_stat_count(dev);
+	struct devmir_stat_desc desc;
+	struct devmir_stats *st;
+	u64 *values;
 
-	for (i = 0; i < DEVMIR_STAT_NR; i++)
-		seq_printf(m, "%-24s %llu\n", devmir_stat_name(i), st->counters[i]);
-	for (i = 0; i < DMPT_MAX_LEVELS; i++)
-		if (t->dirs[i] || t->entries[i])
-			seq_printf(m, "level%d                   dirs %llu entries %llu\n",
-				   i, t->dirs[i], t->entries[i]);
-	seq_printf(m, "%-24s %llu\n", "table_bytes", t->bytes);
-	seq_printf(m, "%-24s %llu\n", "dirs_pruned", t->dirs_pruned);
-	seq_printf(m, "%-24s %llu\n", "splits", t->splits);
-	seq_printf(m, "%-24s %llu\n", "mirrors", st->mirrors);
-	seq_printf(m, "%-24s %llu\n", "devmem_pages", st->devmem_pages);
-	seq_printf(m, "%-24s %llu\n", "devmem_used", st->devmem_used);
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	values = kmalloc_array(n, sizeof(*values), GFP_KERNEL);
+	if (!st || !values) {
+		kfree(values);
+		kfree(st);
+		return -ENOMEM;
+	}
+	if (mirror)
+		devmir_mirror_stats(mirror, st);
+	else
+		devmir_device_stats(dev, st);
+	n = devmir_stats_flatten(dev, st, values, n);
+	for (i = 0; i < n; i++)
+		if (!devmir_stat_describe(dev, i, &desc))
+			seq_printf(m, "%-24s %llu\n", desc.name, values[i]);
+	kfree(values);
+	kfree(st);
+	return 0;
 }
 
 static int devmir_device_stats_show(struct seq_file *m, void *unused)
 {
-	struct devmir_stats st;
-
-	devmir_device_stats(m->private, &st);
-	devmir_stats_show(m, &st);
-	return 0;
+	return devmir_stats_show(m, m->private, NULL);
 }
 DEFINE_SHOW_ATTRIBUTE(devmir_device_stats);
 
@@ -96,11 +103,9 @@ DEFINE_SHOW_ATTRIBUTE(devmir_devmem);
 
 static int devmir_mirror_stats_show(struct seq_file *m, void *unused)
 {
-	struct devmir_stats st;
+	struct devmir_mirror *mirror = m->private;
 
-	devmir_mirror_stats(m->private, &st);
-	devmir_stats_show(m, &st);
-	return 0;
+	return devmir_stats_show(m, mirror->dev, mirror);
 }
 DEFINE_SHOW_ATTRIBUTE(devmir_mirror_stats);
 

@@ -150,7 +150,7 @@ int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
 	addr &= PAGE_MASK;
 	if (addr >= devmir_va_end(mirror->dev))
 		return -EFAULT;
-	entry = devmir_mirror_lookup(mirror, addr, &level, NULL);
+	entry = devmir_mirror_lookup(mirror, addr, &level);
 	if (dmpt_entry_valid(entry) && level > 0)
 		return -EOPNOTSUPP;
 	if (!mmget_not_zero(mm))

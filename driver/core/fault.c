@@ -181,7 +181,7 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		return -EFAULT;
 
 	/* An earlier fault of the batch (its window) may have covered it. */
-	entry = devmir_mirror_lookup(mirror, addr, NULL, NULL);
+	entry = devmir_mirror_lookup(mirror, addr, NULL);
 	if (dmpt_entry_valid(entry) &&
 	    (!write || (dmpt_entry_flags(entry) & DMPT_WRITE))) {
 		devmir_stat_add(mirror, DEVMIR_STAT_FAULTS_RESOLVED, 1);

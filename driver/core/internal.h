@@ -111,9 +111,12 @@ struct vm_area_struct;
 /**
  * struct devmir_counters - One set of statistics counters.
  * @c: Counters indexed by &enum devmir_stat; updated lock-free.
+ * @drv: The driver's registered counters (&devmir_device.nr_driver_stats
+ *	used); updated lock-free.
  */
 struct devmir_counters {
 	atomic64_t c[DEVMIR_STAT_NR];
+	atomic64_t drv[DEVMIR_DRIVER_STATS_MAX];
 };
 
 /**
@@ -137,6 +140,9 @@ struct devmir_counters {
  * @default_ram_window: Initial migrate_to_ram window of new mirrors and the
  *	window for processes without a mirror; constant.
  * @debugfs: The device's debugfs directory, or NULL.
+ * @driver_stats: Names of the driver's counters (the driver's array);
+ *	constant.
+ * @nr_driver_stats: Entries of @driver_stats; constant.
  */
 struct devmir_device {
 	char name[32];
@@ -158,6 +164,8 @@ struct devmir_device {
 	struct devmir_devmem *devmem;
 	u64 default_ram_window;
 	struct dentry *debugfs;
+	const char *const *driver_stats;
+	unsigned int nr_driver_stats;
 };
 
 /* States of a device page (&struct devmir_devpage.state). */
@@ -471,6 +479,9 @@ int devmir_policy_migrate(struct devmir_mirror *mirror, u64 addr, u64 start,
 /* stats.c */
 void devmir_table_stats(struct devmir_mirror *mirror, struct dmpt_stats *st);
 const char *devmir_stat_name(enum devmir_stat stat);
+int devmir_stats_check_desc(const struct devmir_device_desc *desc);
+void devmir_stat_add_invalidation(struct devmir_mirror *mirror,
+				  enum mmu_notifier_event event);
 void devmir_device_stat_add(struct devmir_device *dev, enum devmir_stat stat,
 			    u64 n);
 

@@ -68,9 +68,14 @@
  * peers: each sees the others' device pages in its faults and migrates them
  * when it touches them.
  *
- * Statistics are kept per mirror and per device (devmir_stat_add()); debugfs
- * shows them under devmirror/<device>/, with a dump and a self-check of each
- * mirror table.
+ * Statistics are kept per mirror and per device: the core's framework
+ * counters (devmir_stat_add()) and the counters a driver registers in its
+ * description (&devmir_device_desc.driver_stats, devmir_driver_stat_add()).
+ * They are reported self-describingly, one name and value at a time
+ * (devmir_stat_count(), devmir_stat_describe(), devmir_stats_flatten()), so
+ * that a front end's query and debugfs (devmirror/<device>/, with a dump and
+ * a self-check of each mirror table) use the same names and a new counter
+ * changes no ABI.
  */
 
 /**
@@ -158,9 +163,11 @@ struct dentry *devmir_debugfs_root;
  * its format is unusable (not 4 KiB leaves at level 0, failing
  * dmpt_format_validate(), a fault window outside 4 KiB..2 MiB or not a power
  * of two), device memory without a copy callback or of a bad size, a ram
- * window that is neither 0 nor a power of two in 4 KiB..2 MiB;
- * ERR_PTR(-ENOMEM) if memory runs out; the error of memremap_pages() or
- * ERR_PTR(-ERANGE) (no free physical range) for the device memory.
+ * window that is neither 0 nor a power of two in 4 KiB..2 MiB, driver
+ * counters that devmir_stats_check_desc() refuses (too many, a bad, repeated
+ * or core name); ERR_PTR(-ENOMEM) if memory runs out; the error of
+ * memremap_pages() or ERR_PTR(-ERANGE) (no free physical range) for the
+ * device memory.
  */
 struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc)
 {
@@ -184,6 +191,8 @@ struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc
 				 desc->ram_window < DEVMIR_WINDOW_MIN ||
 				 desc->ram_window > DEVMIR_WINDOW_MAX))
 		return ERR_PTR(-EINVAL);
+	if (devmir_stats_check_desc(desc))
+		return ERR_PTR(-EINVAL);
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
@@ -198,6 +207,8 @@ struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc
 	dev->default_ram_window = desc->ram_window ?: PAGE_SIZE;
 	dev->drvdata = desc->drvdata;
 	dev->max_asids = desc->max_asids;
+	dev->driver_stats = desc->driver_stats;
+	dev->nr_driver_stats = desc->nr_driver_stats;
 	spin_lock_init(&dev->mirrors_lock);
 	INIT_LIST_HEAD(&dev->mirrors);
 	ida_init(&dev->asids);

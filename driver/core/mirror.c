@@ -496,8 +496,8 @@ EXPORT_SYMBOL_GPL(devmir_mirror_fault_window);
  * @mirror: The mirror.
  * @addr: Process virtual address.
  * @level: If not NULL, receives the level (level 0 = leaf) of the leaf found
- *	or of the empty slot that ended the walk.
- * @touched: If not NULL, receives the number of directories read.
+ *	or of the empty slot that ended the walk. A hardware walker reads
+ *	``nlevels - *level`` directories to get there.
  *
  * This is the device page walker's view: lock-free, concurrent with updates.
  * An entry it returns may be in the middle of being invalidated; the driver
@@ -508,12 +508,12 @@ EXPORT_SYMBOL_GPL(devmir_mirror_fault_window);
  * Return: The leaf entry covering @addr, or an entry without %DMPT_VALID.
  */
 dmpt_entry_t devmir_mirror_lookup(struct devmir_mirror *mirror, u64 addr,
-				  unsigned int *level, unsigned int *touched)
+				  unsigned int *level)
 {
 	dmpt_entry_t entry;
 
 	rcu_read_lock();
-	entry = dmpt_lookup(&mirror->pt, addr, level, touched);
+	entry = dmpt_lookup(&mirror->pt, addr, level, NULL);
 	rcu_read_unlock();
 	return entry;
 }
@@ -525,7 +525,6 @@ EXPORT_SYMBOL_GPL(devmir_mirror_lookup);
  * @mirror: The mirror.
  * @addr: Process virtual address.
  * @level: As for devmir_mirror_lookup().
- * @touched: As for devmir_mirror_lookup().
  *
  * The walk a device MMU makes before its first write through a translation
  * (dmpt_lookup_write()): a writable entry gets %DMPT_DIRTY atomically, so
@@ -540,13 +539,12 @@ EXPORT_SYMBOL_GPL(devmir_mirror_lookup);
  * %DMPT_VALID.
  */
 dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
-					unsigned int *level,
-					unsigned int *touched)
+					unsigned int *level)
 {
 	dmpt_entry_t entry;
 
 	rcu_read_lock();
-	entry = dmpt_lookup_write(&mirror->pt, addr, level, touched);
+	entry = dmpt_lookup_write(&mirror->pt, addr, level, NULL);
 	rcu_read_unlock();
 	return entry;
 }

@@ -86,8 +86,7 @@ static bool devmir_invalidate(struct mmu_interval_notifier *mni,
 	/* migrate_vma_setup() leaves device-exclusive entries in place. */
 	if (range->event != MMU_NOTIFY_MIGRATE)
 		devmir_exclusive_forget(mirror, range->start, range->end);
-	if ((unsigned int)range->event <= DEVMIR_STAT_INV_LAST - DEVMIR_STAT_INV_FIRST)
-		devmir_stat_add(mirror, DEVMIR_STAT_INV_FIRST + range->event, 1);
+	devmir_stat_add_invalidation(mirror, range->event);
 	__devmir_invalidate(mirror, range);
 	if (release)
 		WRITE_ONCE(mirror->released, true);

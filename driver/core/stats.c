@@ -3,13 +3,12 @@
  * devmirror - statistics: per-mirror and per-device counters and the mirror
  * table's accounting.
  */
+#include <linux/ctype.h>
 #include <linux/string.h>
 
 #include "internal.h"
 
 static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
-	[DEVMIR_STAT_FAULTS_RAISED] = "faults_raised",
-	[DEVMIR_STAT_FAULTS_COALESCED] = "faults_coalesced",
 	[DEVMIR_STAT_FAULTS] = "faults",
 	[DEVMIR_STAT_FAULTS_RESOLVED] = "faults_resolved",
 	[DEVMIR_STAT_FAULT_ERRORS] = "fault_errors",
@@ -19,21 +18,15 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_HMM_RETRIES] = "hmm_retries",
 	[DEVMIR_STAT_PAGES_MAPPED] = "pages_mapped",
 	[DEVMIR_STAT_HUGE_MAPPED] = "huge_mapped",
-	[DEVMIR_STAT_TLB_HITS] = "tlb_hits",
-	[DEVMIR_STAT_TLB_MISSES] = "tlb_misses",
-	[DEVMIR_STAT_TLB_SHOOTDOWNS] = "tlb_shootdowns",
-	[DEVMIR_STAT_TLB_FLUSHED] = "tlb_flushed",
-	[DEVMIR_STAT_WALKS] = "walks",
-	[DEVMIR_STAT_WALK_LEVELS] = "walk_levels",
-	[DEVMIR_STAT_ACCESSES] = "accesses",
-	[DEVMIR_STAT_INV_FIRST + MMU_NOTIFY_UNMAP] = "inv_unmap",
-	[DEVMIR_STAT_INV_FIRST + MMU_NOTIFY_CLEAR] = "inv_clear",
-	[DEVMIR_STAT_INV_FIRST + MMU_NOTIFY_PROTECTION_VMA] = "inv_protection_vma",
-	[DEVMIR_STAT_INV_FIRST + MMU_NOTIFY_PROTECTION_PAGE] = "inv_protection_page",
-	[DEVMIR_STAT_INV_FIRST + MMU_NOTIFY_SOFT_DIRTY] = "inv_soft_dirty",
-	[DEVMIR_STAT_INV_FIRST + MMU_NOTIFY_RELEASE] = "inv_release",
-	[DEVMIR_STAT_INV_FIRST + MMU_NOTIFY_MIGRATE] = "inv_migrate",
-	[DEVMIR_STAT_INV_FIRST + MMU_NOTIFY_EXCLUSIVE] = "inv_exclusive",
+	[DEVMIR_STAT_INV_UNMAP] = "inv_unmap",
+	[DEVMIR_STAT_INV_CLEAR] = "inv_clear",
+	[DEVMIR_STAT_INV_PROTECTION_VMA] = "inv_protection_vma",
+	[DEVMIR_STAT_INV_PROTECTION_PAGE] = "inv_protection_page",
+	[DEVMIR_STAT_INV_SOFT_DIRTY] = "inv_soft_dirty",
+	[DEVMIR_STAT_INV_RELEASE] = "inv_release",
+	[DEVMIR_STAT_INV_MIGRATE] = "inv_migrate",
+	[DEVMIR_STAT_INV_EXCLUSIVE] = "inv_exclusive",
+	[DEVMIR_STAT_INV_OTHER] = "inv_other",
 	[DEVMIR_STAT_INV_SKIPPED] = "inv_skipped",
 	[DEVMIR_STAT_INV_RETRY] = "inv_retry",
 	[DEVMIR_STAT_PAGES_INVALIDATED] = "pages_invalidated",
@@ -47,14 +40,47 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_POLICY_MIGRATIONS] = "policy_migrations",
 	[DEVMIR_STAT_REMOTE_FAULTS] = "remote_faults",
 	[DEVMIR_STAT_EXCLUSIVE_GRANTS] = "exclusive_grants",
-	[DEVMIR_STAT_EXCLUSIVE_FALLBACKS] = "exclusive_fallbacks",
 	[DEVMIR_STAT_PAGES_DIRTIED] = "pages_dirtied",
 };
 
-static_assert(DEVMIR_STAT_INV_LAST - DEVMIR_STAT_INV_FIRST == MMU_NOTIFY_EXCLUSIVE);
+/*
+ * The values reported after the counters, in this order: table and device
+ * memory figures, then two gauges per level of the device's format
+ * (entries, directories; level 0 = leaf), then the driver's counters.
+ */
+enum devmir_report_fixed {
+	DEVMIR_REPORT_DIRS_PRUNED,
+	DEVMIR_REPORT_SPLITS,
+	DEVMIR_REPORT_TABLE_BYTES,
+	DEVMIR_REPORT_MIRRORS,
+	DEVMIR_REPORT_DEVMEM_PAGES,
+	DEVMIR_REPORT_DEVMEM_USED,
+	DEVMIR_REPORT_FIXED_NR
+};
+
+static const struct devmir_stat_desc devmir_report_fixed[DEVMIR_REPORT_FIXED_NR] = {
+	[DEVMIR_REPORT_DIRS_PRUNED] = { "dirs_pruned", DEVMIR_STAT_KIND_COUNTER },
+	[DEVMIR_REPORT_SPLITS] = { "splits", DEVMIR_STAT_KIND_COUNTER },
+	[DEVMIR_REPORT_TABLE_BYTES] = { "table_bytes", DEVMIR_STAT_KIND_GAUGE },
+	[DEVMIR_REPORT_MIRRORS] = { "mirrors", DEVMIR_STAT_KIND_GAUGE },
+	[DEVMIR_REPORT_DEVMEM_PAGES] = { "devmem_pages", DEVMIR_STAT_KIND_GAUGE },
+	[DEVMIR_REPORT_DEVMEM_USED] = { "devmem_used", DEVMIR_STAT_KIND_GAUGE },
+};
+
+static const char *const devmir_level_entries_names[DMPT_MAX_LEVELS] = {
+	"table_entries_l0", "table_entries_l1", "table_entries_l2",
+	"table_entries_l3", "table_entries_l4", "table_entries_l5",
+};
+
+static const char *const devmir_level_dirs_names[DMPT_MAX_LEVELS] = {
+	"table_dirs_l0", "table_dirs_l1", "table_dirs_l2",
+	"table_dirs_l3", "table_dirs_l4", "table_dirs_l5",
+};
+
+static_assert(DMPT_MAX_LEVELS == 6, "one name per level above");
 
 /**
- * devmir_stat_name() - Name of a counter, as shown in debugfs.
+ * devmir_stat_name() - Name of a framework counter, as reported.
  * @stat: The counter.
  *
  * Context: Any context.
@@ -62,18 +88,73 @@ static_assert(DEVMIR_STAT_INV_LAST - DEVMIR_STAT_INV_FIRST == MMU_NOTIFY_EXCLUSI
  */
 const char *devmir_stat_name(enum devmir_stat stat)
 {
-	return devmir_stat_names[stat] ?: "?";
+	return stat < DEVMIR_STAT_NR && devmir_stat_names[stat] ?
+	       devmir_stat_names[stat] : "?";
+}
+
+/* Whether @name is one of the names the core reports itself. */
+static bool devmir_stat_name_is_core(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < DEVMIR_STAT_NR; i++)
+		if (!strcmp(name, devmir_stat_names[i]))
+			return true;
+	for (i = 0; i < DEVMIR_REPORT_FIXED_NR; i++)
+		if (!strcmp(name, devmir_report_fixed[i].name))
+			return true;
+	return !strncmp(name, "table_entries_l", 15) ||
+	       !strncmp(name, "table_dirs_l", 12);
+}
+
+static bool devmir_stat_name_valid(const char *name)
+{
+	size_t len, i;
+
+	if (!name)
+		return false;
+	len = strnlen(name, DEVMIR_STAT_NAME_LEN);
+	if (!len || len >= DEVMIR_STAT_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!(islower(name[i]) || isdigit(name[i]) || name[i] == '_'))
+			return false;
+	return true;
 }
 
 /**
- * devmir_stat_add() - Count events on a mirror and its device.
+ * devmir_stats_check_desc() - Validate the counters a driver registers.
+ * @desc: The device description.
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL when there are more than %DEVMIR_DRIVER_STATS_MAX,
+ * the array is missing, or a name is invalid, repeated or the core's.
+ */
+int devmir_stats_check_desc(const struct devmir_device_desc *desc)
+{
+	unsigned int i, j;
+
+	if (!desc->nr_driver_stats)
+		return 0;
+	if (desc->nr_driver_stats > DEVMIR_DRIVER_STATS_MAX || !desc->driver_stats)
+		return -EINVAL;
+	for (i = 0; i < desc->nr_driver_stats; i++) {
+		const char *name = desc->driver_stats[i];
+
+		if (!devmir_stat_name_valid(name) || devmir_stat_name_is_core(name))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (!strcmp(name, desc->driver_stats[j]))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * devmir_stat_add() - Count framework events on a mirror and its device.
  * @mirror: The mirror the events belong to.
  * @stat: The counter.
  * @n: Number of events.
- *
- * The core counts its own events; the driver counts the device-side ones
- * (TLB, walker, fault queue, commands) so that they appear in the same
- * statistics.
  *
  * Context: Any context; lock-free.
  */
@@ -85,6 +166,74 @@ void devmir_stat_add(struct devmir_mirror *mirror, enum devmir_stat stat, u64 n)
 	atomic64_add(n, &mirror->dev->counters.c[stat]);
 }
 EXPORT_SYMBOL_GPL(devmir_stat_add);
+
+/**
+ * devmir_driver_stat_add() - Count device-side events in a driver counter.
+ * @mirror: The mirror the events belong to.
+ * @id: The counter: its index in &devmir_device_desc.driver_stats.
+ * @n: Number of events.
+ *
+ * The driver's own counters (TLB, walker, fault queue, commands ...) are
+ * kept per mirror and per device like the core's, reset with them and
+ * reported under the names the driver registered.
+ *
+ * Context: Any context; lock-free.
+ */
+void devmir_driver_stat_add(struct devmir_mirror *mirror, unsigned int id, u64 n)
+{
+	if (WARN_ON_ONCE(id >= mirror->dev->nr_driver_stats) || !n)
+		return;
+	atomic64_add(n, &mirror->counters.drv[id]);
+	atomic64_add(n, &mirror->dev->counters.drv[id]);
+}
+EXPORT_SYMBOL_GPL(devmir_driver_stat_add);
+
+/**
+ * devmir_stat_add_invalidation() - Count an invalidation by its event.
+ * @mirror: The mirror that received it.
+ * @event: The mmu_notifier event.
+ *
+ * The kernel's event numbering is not the core's: the table below names
+ * every event the core counts; any other lands in "inv_other".
+ *
+ * Context: Any context; lock-free.
+ */
+void devmir_stat_add_invalidation(struct devmir_mirror *mirror,
+				  enum mmu_notifier_event event)
+{
+	enum devmir_stat stat;
+
+	switch (event) {
+	case MMU_NOTIFY_UNMAP:
+		stat = DEVMIR_STAT_INV_UNMAP;
+		break;
+	case MMU_NOTIFY_CLEAR:
+		stat = DEVMIR_STAT_INV_CLEAR;
+		break;
+	case MMU_NOTIFY_PROTECTION_VMA:
+		stat = DEVMIR_STAT_INV_PROTECTION_VMA;
+		break;
+	case MMU_NOTIFY_PROTECTION_PAGE:
+		stat = DEVMIR_STAT_INV_PROTECTION_PAGE;
+		break;
+	case MMU_NOTIFY_SOFT_DIRTY:
+		stat = DEVMIR_STAT_INV_SOFT_DIRTY;
+		break;
+	case MMU_NOTIFY_RELEASE:
+		stat = DEVMIR_STAT_INV_RELEASE;
+		break;
+	case MMU_NOTIFY_MIGRATE:
+		stat = DEVMIR_STAT_INV_MIGRATE;
+		break;
+	case MMU_NOTIFY_EXCLUSIVE:
+		stat = DEVMIR_STAT_INV_EXCLUSIVE;
+		break;
+	default:
+		stat = DEVMIR_STAT_INV_OTHER;
+		break;
+	}
+	devmir_stat_add(mirror, stat, 1);
+}
 
 /**
  * devmir_device_stat_add() - Count events that belong to a device only.
@@ -120,6 +269,8 @@ static void devmir_counters_read(struct devmir_counters *cnt, struct devmir_stat
 
 	for (i = 0; i < DEVMIR_STAT_NR; i++)
 		st->counters[i] = atomic64_read(&cnt->c[i]);
+	for (i = 0; i < DEVMIR_DRIVER_STATS_MAX; i++)
+		st->driver[i] = atomic64_read(&cnt->drv[i]);
 }
 
 static void devmir_counters_reset(struct devmir_counters *cnt)
@@ -128,6 +279,8 @@ static void devmir_counters_reset(struct devmir_counters *cnt)
 
 	for (i = 0; i < DEVMIR_STAT_NR; i++)
 		atomic64_set(&cnt->c[i], 0);
+	for (i = 0; i < DEVMIR_DRIVER_STATS_MAX; i++)
+		atomic64_set(&cnt->drv[i], 0);
 }
 
 /**
@@ -242,3 +395,137 @@ void devmir_device_reset_stats(struct devmir_device *dev)
 	devmir_counters_reset(&dev->counters);
 }
 EXPORT_SYMBOL_GPL(devmir_device_reset_stats);
+
+/**
+ * devmir_stat_count() - Number of statistics a device reports.
+ * @dev: The device context.
+ *
+ * The core's counters, its table and device-memory figures, two figures per
+ * level of the device's table format and the driver's counters. Constant
+ * for the device's lifetime, as are their order and names.
+ *
+ * Context: Any context.
+ * Return: The count.
+ */
+unsigned int devmir_stat_count(struct devmir_device *dev)
+{
+	return DEVMIR_STAT_NR + DEVMIR_REPORT_FIXED_NR +
+	       2 * dev->format->nlevels + dev->nr_driver_stats;
+}
+EXPORT_SYMBOL_GPL(devmir_stat_count);
+
+/**
+ * devmir_stat_describe() - Describe one reported statistic.
+ * @dev: The device context.
+ * @index: Position, below devmir_stat_count().
+ * @desc: Receives the description; the name lives as long as the device.
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL when @index is out of range.
+ */
+int devmir_stat_describe(struct devmir_device *dev, unsigned int index,
+			 struct devmir_stat_desc *desc)
+{
+	unsigned int nlevels = dev->format->nlevels;
+
+	desc->kind = DEVMIR_STAT_KIND_COUNTER;
+	desc->driver = false;
+	if (index < DEVMIR_STAT_NR) {
+		desc->name = devmir_stat_names[index];
+		return 0;
+	}
+	index -= DEVMIR_STAT_NR;
+	if (index < DEVMIR_REPORT_FIXED_NR) {
+		*desc = devmir_report_fixed[index];
+		return 0;
+	}
+	index -= DEVMIR_REPORT_FIXED_NR;
+	desc->kind = DEVMIR_STAT_KIND_GAUGE;
+	if (index < nlevels) {
+		desc->name = devmir_level_entries_names[index];
+		return 0;
+	}
+	index -= nlevels;
+	if (index < nlevels) {
+		desc->name = devmir_level_dirs_names[index];
+		return 0;
+	}
+	index -= nlevels;
+	desc->kind = DEVMIR_STAT_KIND_COUNTER;
+	if (index < dev->nr_driver_stats) {
+		desc->name = dev->driver_stats[index];
+		desc->driver = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_GPL(devmir_stat_describe);
+
+/**
+ * devmir_stats_flatten() - A snapshot's values in the reported order.
+ * @dev: The device context the snapshot belongs to.
+ * @st: The snapshot (devmir_mirror_stats(), devmir_device_stats()).
+ * @values: Receives up to @n values, value i described by
+ *	devmir_stat_describe(@dev, i).
+ * @n: Entries of @values.
+ *
+ * Context: Any context.
+ * Return: The number of values stored: the smaller of @n and
+ * devmir_stat_count().
+ */
+unsigned int devmir_stats_flatten(struct devmir_device *dev,
+				  const struct devmir_stats *st, u64 *values,
+				  unsigned int n)
+{
+	unsigned int nlevels = dev->format->nlevels;
+	unsigned int count = min(n, devmir_stat_count(dev));
+	unsigned int i, j;
+	u64 v;
+
+	for (i = 0; i < count; i++) {
+		j = i;
+		if (j < DEVMIR_STAT_NR) {
+			values[i] = st->counters[j];
+			continue;
+		}
+		j -= DEVMIR_STAT_NR;
+		if (j < DEVMIR_REPORT_FIXED_NR) {
+			switch (j) {
+			case DEVMIR_REPORT_DIRS_PRUNED:
+				v = st->table.dirs_pruned;
+				break;
+			case DEVMIR_REPORT_SPLITS:
+				v = st->table.splits;
+				break;
+			case DEVMIR_REPORT_TABLE_BYTES:
+				v = st->table.bytes;
+				break;
+			case DEVMIR_REPORT_MIRRORS:
+				v = st->mirrors;
+				break;
+			case DEVMIR_REPORT_DEVMEM_PAGES:
+				v = st->devmem_pages;
+				break;
+			default:
+				v = st->devmem_used;
+				break;
+			}
+			values[i] = v;
+			continue;
+		}
+		j -= DEVMIR_REPORT_FIXED_NR;
+		if (j < nlevels) {
+			values[i] = st->table.entries[j];
+			continue;
+		}
+		j -= nlevels;
+		if (j < nlevels) {
+			values[i] = st->table.dirs[j];
+			continue;
+		}
+		j -= nlevels;
+		values[i] = st->driver[j];
+	}
+	return count;
+}
+EXPORT_SYMBOL_GPL(devmir_stats_flatten);

@@ -96,6 +96,14 @@ struct devmir_device_ops {
  *	to system memory, for processes without a mirror setting of their own;
  *	see devmir_mirror_set_ram_window(). 0 means one page.
  * @drvdata: Driver pointer returned by devmir_device_drvdata().
+ * @driver_stats: Names of the driver's own counters (at most
+ *	%DEVMIR_DRIVER_STATS_MAX; [a-z0-9_], 1 to %DEVMIR_STAT_NAME_LEN - 1
+ *	characters, unique, none a name of the core's): the core keeps them
+ *	per mirror and per device like its own, resets them with its own and
+ *	reports them after its own (devmir_stat_describe()). Counter i is
+ *	counted with devmir_driver_stat_add(mirror, i, n). The array must
+ *	outlive the device context. NULL if @nr_driver_stats is 0.
+ * @nr_driver_stats: Entries of @driver_stats.
  */
 struct devmir_device_desc {
 	const char *name;
@@ -108,6 +116,8 @@ struct devmir_device_desc {
 	u64 devmem_size;
 	u64 ram_window;
 	void *drvdata;
+	const char *const *driver_stats;
+	unsigned int nr_driver_stats;
 };
 
 /* Smallest and largest fault-ahead window, bytes (also the ram window). */
@@ -129,9 +139,7 @@ struct devmir_device_desc {
 #define DEVMIR_THRESHOLD_MAX	1024
 
 /**
- * enum devmir_stat - Statistics counters, kept per mirror and per device.
- * @DEVMIR_STAT_FAULTS_RAISED: Translation misses queued as faults (driver).
- * @DEVMIR_STAT_FAULTS_COALESCED: Misses dropped as duplicates (driver).
+ * enum devmir_stat - Framework counters, kept per mirror and per device.
  * @DEVMIR_STAT_FAULTS: Faults serviced through hmm_range_fault().
  * @DEVMIR_STAT_FAULTS_RESOLVED: Faults already satisfied when serviced.
  * @DEVMIR_STAT_FAULT_ERRORS: Faults that failed.
@@ -141,17 +149,16 @@ struct devmir_device_desc {
  * @DEVMIR_STAT_HMM_RETRIES: Populates retried after a racing invalidation.
  * @DEVMIR_STAT_PAGES_MAPPED: 4 KiB leaves installed.
  * @DEVMIR_STAT_HUGE_MAPPED: Huge leaves installed.
- * @DEVMIR_STAT_TLB_HITS: Device TLB hits (driver).
- * @DEVMIR_STAT_TLB_MISSES: Device TLB misses (driver).
- * @DEVMIR_STAT_TLB_SHOOTDOWNS: Device TLB shootdowns (driver).
- * @DEVMIR_STAT_TLB_FLUSHED: TLB entries dropped by shootdowns (driver).
- * @DEVMIR_STAT_WALKS: Device page-table walks (driver).
- * @DEVMIR_STAT_WALK_LEVELS: Directories read by those walks (driver).
- * @DEVMIR_STAT_ACCESSES: Device commands executed (driver).
- * @DEVMIR_STAT_INV_FIRST: Invalidations of mmu_notifier event 0
- *	(MMU_NOTIFY_UNMAP); event e counts at DEVMIR_STAT_INV_FIRST + e.
- * @DEVMIR_STAT_INV_LAST: Invalidations of the last event counted
- *	(MMU_NOTIFY_EXCLUSIVE).
+ * @DEVMIR_STAT_INV_UNMAP: Invalidations of event MMU_NOTIFY_UNMAP.
+ * @DEVMIR_STAT_INV_CLEAR: ... of MMU_NOTIFY_CLEAR.
+ * @DEVMIR_STAT_INV_PROTECTION_VMA: ... of MMU_NOTIFY_PROTECTION_VMA.
+ * @DEVMIR_STAT_INV_PROTECTION_PAGE: ... of MMU_NOTIFY_PROTECTION_PAGE.
+ * @DEVMIR_STAT_INV_SOFT_DIRTY: ... of MMU_NOTIFY_SOFT_DIRTY.
+ * @DEVMIR_STAT_INV_RELEASE: ... of MMU_NOTIFY_RELEASE.
+ * @DEVMIR_STAT_INV_MIGRATE: ... of MMU_NOTIFY_MIGRATE.
+ * @DEVMIR_STAT_INV_EXCLUSIVE: ... of MMU_NOTIFY_EXCLUSIVE.
+ * @DEVMIR_STAT_INV_OTHER: ... of an event the core has no counter for
+ *	(one a newer kernel added).
  * @DEVMIR_STAT_INV_SKIPPED: Invalidations the mirror caused itself
  *	(make_device_exclusive_range() on its behalf), skipped.
  * @DEVMIR_STAT_INV_RETRY: Non-blocking invalidations refused (lock busy).
@@ -167,16 +174,19 @@ struct devmir_device_desc {
  *	fault-driven policy.
  * @DEVMIR_STAT_REMOTE_FAULTS: Device faults on pages of a peer device.
  * @DEVMIR_STAT_EXCLUSIVE_GRANTS: Pages made exclusive for device atomics.
- * @DEVMIR_STAT_EXCLUSIVE_FALLBACKS: Atomics on pages that cannot be made
- *	exclusive (driver).
  * @DEVMIR_STAT_PAGES_DIRTIED: 4 KiB pages the device wrote whose dirty state
  *	the mirror handed to the page when it dropped or write-protected the
  *	entry.
  * @DEVMIR_STAT_NR: Number of counters.
+ *
+ * Only events the core itself sees are here. A driver counts its own
+ * device-side events (TLB, walker, fault queue, commands) in counters it
+ * registers (&devmir_device_desc.driver_stats, devmir_driver_stat_add()).
+ * Invalidations are counted per mmu_notifier event through a table in the
+ * core (devmir_stat_add_invalidation()): a kernel enum value is never an
+ * index.
  */
 enum devmir_stat {
-	DEVMIR_STAT_FAULTS_RAISED,
-	DEVMIR_STAT_FAULTS_COALESCED,
 	DEVMIR_STAT_FAULTS,
 	DEVMIR_STAT_FAULTS_RESOLVED,
 	DEVMIR_STAT_FAULT_ERRORS,
@@ -186,15 +196,15 @@ enum devmir_stat {
 	DEVMIR_STAT_HMM_RETRIES,
 	DEVMIR_STAT_PAGES_MAPPED,
 	DEVMIR_STAT_HUGE_MAPPED,
-	DEVMIR_STAT_TLB_HITS,
-	DEVMIR_STAT_TLB_MISSES,
-	DEVMIR_STAT_TLB_SHOOTDOWNS,
-	DEVMIR_STAT_TLB_FLUSHED,
-	DEVMIR_STAT_WALKS,
-	DEVMIR_STAT_WALK_LEVELS,
-	DEVMIR_STAT_ACCESSES,
-	DEVMIR_STAT_INV_FIRST,
-	DEVMIR_STAT_INV_LAST = DEVMIR_STAT_INV_FIRST + 7,
+	DEVMIR_STAT_INV_UNMAP,
+	DEVMIR_STAT_INV_CLEAR,
+	DEVMIR_STAT_INV_PROTECTION_VMA,
+	DEVMIR_STAT_INV_PROTECTION_PAGE,
+	DEVMIR_STAT_INV_SOFT_DIRTY,
+	DEVMIR_STAT_INV_RELEASE,
+	DEVMIR_STAT_INV_MIGRATE,
+	DEVMIR_STAT_INV_EXCLUSIVE,
+	DEVMIR_STAT_INV_OTHER,
 	DEVMIR_STAT_INV_SKIPPED,
 	DEVMIR_STAT_INV_RETRY,
 	DEVMIR_STAT_PAGES_INVALIDATED,
@@ -208,14 +218,22 @@ enum devmir_stat {
 	DEVMIR_STAT_POLICY_MIGRATIONS,
 	DEVMIR_STAT_REMOTE_FAULTS,
 	DEVMIR_STAT_EXCLUSIVE_GRANTS,
-	DEVMIR_STAT_EXCLUSIVE_FALLBACKS,
 	DEVMIR_STAT_PAGES_DIRTIED,
 	DEVMIR_STAT_NR
 };
 
+/* Most counters a driver may register (&devmir_device_desc.driver_stats). */
+#define DEVMIR_DRIVER_STATS_MAX	32
+
+/* Longest statistic name, terminating NUL included. */
+#define DEVMIR_STAT_NAME_LEN	32
+
 /**
  * struct devmir_stats - A statistics snapshot.
- * @counters: Counters since the last reset, indexed by &enum devmir_stat.
+ * @counters: Framework counters since the last reset, indexed by
+ *	&enum devmir_stat.
+ * @driver: The driver's registered counters since the last reset, indexed
+ *	by their position in &devmir_device_desc.driver_stats.
  * @table: Mirror-table accounting (live mirrors only for a device snapshot);
  *	@table.dirs_pruned and @table.splits count since the last reset.
  * @mirrors: Live mirrors included.
@@ -224,10 +242,35 @@ enum devmir_stat {
  */
 struct devmir_stats {
 	u64 counters[DEVMIR_STAT_NR];
+	u64 driver[DEVMIR_DRIVER_STATS_MAX];
 	struct dmpt_stats table;
 	u64 mirrors;
 	u64 devmem_pages;
 	u64 devmem_used;
+};
+
+/**
+ * enum devmir_stat_kind - What a reported statistic is.
+ * @DEVMIR_STAT_KIND_COUNTER: Counts events since the last reset of its
+ *	scope (devmir_mirror_reset_stats(), devmir_device_reset_stats()).
+ * @DEVMIR_STAT_KIND_GAUGE: Describes the present; never reset.
+ */
+enum devmir_stat_kind {
+	DEVMIR_STAT_KIND_COUNTER,
+	DEVMIR_STAT_KIND_GAUGE,
+};
+
+/**
+ * struct devmir_stat_desc - Description of one reported statistic.
+ * @name: Stable name, [a-z0-9_], shorter than %DEVMIR_STAT_NAME_LEN: the
+ *	same in debugfs and in every front end's statistics query.
+ * @kind: Counter or gauge.
+ * @driver: Registered by the device driver, not kept by the core.
+ */
+struct devmir_stat_desc {
+	const char *name;
+	enum devmir_stat_kind kind;
+	bool driver;
 };
 
 /* Flags of &struct devmir_fault. */
@@ -351,10 +394,9 @@ bool devmir_mirror_is_live(struct devmir_mirror *mirror);
 int devmir_mirror_set_fault_window(struct devmir_mirror *mirror, u64 bytes);
 u64 devmir_mirror_fault_window(struct devmir_mirror *mirror);
 dmpt_entry_t devmir_mirror_lookup(struct devmir_mirror *mirror, u64 addr,
-				  unsigned int *level, unsigned int *touched);
+				  unsigned int *level);
 dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
-					unsigned int *level,
-					unsigned int *touched);
+					unsigned int *level);
 
 /* Device faults: driver/core/fault.c (through driver/core/range.c) */
 int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults,
@@ -386,8 +428,15 @@ void devmir_exclusive_end(struct devmir_exclusive *ex);
 
 /* Statistics: driver/core/stats.c */
 void devmir_stat_add(struct devmir_mirror *mirror, enum devmir_stat stat, u64 n);
+void devmir_driver_stat_add(struct devmir_mirror *mirror, unsigned int id, u64 n);
 void devmir_mirror_stats(struct devmir_mirror *mirror, struct devmir_stats *st);
 void devmir_device_stats(struct devmir_device *dev, struct devmir_stats *st);
+unsigned int devmir_stat_count(struct devmir_device *dev);
+int devmir_stat_describe(struct devmir_device *dev, unsigned int index,
+			 struct devmir_stat_desc *desc);
+unsigned int devmir_stats_flatten(struct devmir_device *dev,
+				  const struct devmir_stats *st, u64 *values,
+				  unsigned int n);
 void devmir_mirror_reset_stats(struct devmir_mirror *mirror);
 void devmir_device_reset_stats(struct devmir_device *dev);
 

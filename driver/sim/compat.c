@@ -133,7 +133,7 @@ static bool sim_compat_mapped(struct devmir_mirror *mirror, u64 start, u64 end,
 	u64 addr, flags;
 
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		flags = dmpt_entry_flags(devmir_mirror_lookup(mirror, addr, &level, NULL));
+		flags = dmpt_entry_flags(devmir_mirror_lookup(mirror, addr, &level));
 		if (!(flags & DMPT_VALID) || (write && !(flags & DMPT_WRITE)))
 			return false;
 	}
@@ -223,7 +223,7 @@ static bool sim_compat_on_device(struct devmir_mirror *mirror, u64 start, u64 en
 	u64 addr, flags;
 
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		flags = dmpt_entry_flags(devmir_mirror_lookup(mirror, addr, &level, NULL));
+		flags = dmpt_entry_flags(devmir_mirror_lookup(mirror, addr, &level));
 		if (!(flags & DMPT_VALID) || !(flags & DMPT_DEVICE_PRIVATE))
 			return false;
 	}
@@ -302,7 +302,7 @@ static int sim_compat_check_exclusive(struct sim_compat_file *cf,
 	u64 addr, flags;
 
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		flags = dmpt_entry_flags(devmir_mirror_lookup(cf->mirror, addr, &level, NULL));
+		flags = dmpt_entry_flags(devmir_mirror_lookup(cf->mirror, addr, &level));
 		if ((flags & DMPT_VALID) && (flags & DMPT_EXCLUSIVE))
 			return -EPERM;
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devmirror_sim - the DRM render node of a simulated device and its ioctls
- * (GET_INFO, ACCESS, SET/GET_POLICY, SNAPSHOT, STATS, RESET_STATS, MIGRATE).
+ * (GET_INFO, ACCESS, SET/GET_POLICY, SNAPSHOT, STATS, RESET_STATS, MIGRATE,
+ * QUERY).
  *
  * Each open file is bound to the mirror of the process that opened it; all
  * opens of one process share that mirror. Every ioctl validates its whole
@@ -20,6 +21,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_ioctl.h>
 
+#define DRM_DEVMIR_NO_DEPRECATED	/* the driver uses ABI 2 names only */
 #include "devmirror_drm.h"
 #include "devmirror_testing.h"
 #include "sim.h"
@@ -37,17 +39,36 @@ static_assert(DRM_DEVMIR_WINDOW_MIN == DEVMIR_WINDOW_MIN);
 static_assert(DRM_DEVMIR_WINDOW_MAX == DEVMIR_WINDOW_MAX);
 static_assert(DRM_DEVMIR_WINDOW_ADAPTIVE == DEVMIR_WINDOW_ADAPTIVE);
 static_assert(DRM_DEVMIR_THRESHOLD_MAX == DEVMIR_THRESHOLD_MAX);
-static_assert(DRM_DEVMIR_MIGRATE_OFF == DEVMIR_POLICY_OFF);
-static_assert(DRM_DEVMIR_MIGRATE_FIRST_FAULT == DEVMIR_POLICY_FIRST_FAULT);
-static_assert(DRM_DEVMIR_MIGRATE_THRESHOLD == DEVMIR_POLICY_THRESHOLD);
-static_assert(DRM_DEVMIR_MIGRATE_TO_DEVICE == DEVMIR_MIGRATE_TO_DEVICE);
-static_assert(DRM_DEVMIR_MIGRATE_TO_SYSTEM == DEVMIR_MIGRATE_TO_SYSTEM);
-static_assert(DRM_DEVMIR_MIGRATE_PREFETCH == DEVMIR_MIGRATE_PREFETCH);
-static_assert(DRM_DEVMIR_MIGRATE_FAIL_VMA == DEVMIR_MIGRATE_FAIL_VMA);
-static_assert(DRM_DEVMIR_MIGRATE_FAIL_FILE == DEVMIR_MIGRATE_FAIL_FILE);
-static_assert(DRM_DEVMIR_MIGRATE_FAIL_BUSY == DEVMIR_MIGRATE_FAIL_BUSY);
-static_assert(DRM_DEVMIR_MIGRATE_FAIL_NOMEM == DEVMIR_MIGRATE_FAIL_NOMEM);
-static_assert(DRM_DEVMIR_MIGRATE_REASONS >= DEVMIR_MIGRATE_FAIL_NR);
+static_assert(DRM_DEVMIR_MIGMODE_OFF == DEVMIR_POLICY_OFF);
+static_assert(DRM_DEVMIR_MIGMODE_FIRST_FAULT == DEVMIR_POLICY_FIRST_FAULT);
+static_assert(DRM_DEVMIR_MIGMODE_THRESHOLD == DEVMIR_POLICY_THRESHOLD);
+static_assert(DRM_DEVMIR_MIGDIR_TO_DEVICE == DEVMIR_MIGRATE_TO_DEVICE);
+static_assert(DRM_DEVMIR_MIGDIR_TO_SYSTEM == DEVMIR_MIGRATE_TO_SYSTEM);
+static_assert(DRM_DEVMIR_MIGFLAG_PREFETCH == DEVMIR_MIGRATE_PREFETCH);
+static_assert(DRM_DEVMIR_MIGFAIL_VMA == DEVMIR_MIGRATE_FAIL_VMA);
+static_assert(DRM_DEVMIR_MIGFAIL_FILE == DEVMIR_MIGRATE_FAIL_FILE);
+static_assert(DRM_DEVMIR_MIGFAIL_BUSY == DEVMIR_MIGRATE_FAIL_BUSY);
+static_assert(DRM_DEVMIR_MIGFAIL_NOMEM == DEVMIR_MIGRATE_FAIL_NOMEM);
+static_assert(DRM_DEVMIR_MIGFAIL_SLOTS >= DEVMIR_MIGRATE_FAIL_NR);
+static_assert(DRM_DEVMIR_STAT_NAME_LEN == DEVMIR_STAT_NAME_LEN);
+static_assert(DRM_DEVMIR_STAT_COUNTER == DEVMIR_STAT_KIND_COUNTER);
+static_assert(DRM_DEVMIR_STAT_GAUGE == DEVMIR_STAT_KIND_GAUGE);
+static_assert(sizeof(struct drm_devmir_stat_desc) == 40);
+
+/*
+ * STATS (ABI 1) reports invalidations by the ABI's event numbering
+ * (DRM_DEVMIR_INV_*): the core's counter for each.
+ */
+static const enum devmir_stat sim_stats_inv[DRM_DEVMIR_INV_EVENTS] = {
+	[DRM_DEVMIR_INV_UNMAP] = DEVMIR_STAT_INV_UNMAP,
+	[DRM_DEVMIR_INV_CLEAR] = DEVMIR_STAT_INV_CLEAR,
+	[DRM_DEVMIR_INV_PROTECTION_VMA] = DEVMIR_STAT_INV_PROTECTION_VMA,
+	[DRM_DEVMIR_INV_PROTECTION_PAGE] = DEVMIR_STAT_INV_PROTECTION_PAGE,
+	[DRM_DEVMIR_INV_SOFT_DIRTY] = DEVMIR_STAT_INV_SOFT_DIRTY,
+	[DRM_DEVMIR_INV_RELEASE] = DEVMIR_STAT_INV_RELEASE,
+	[DRM_DEVMIR_INV_MIGRATE] = DEVMIR_STAT_INV_MIGRATE,
+	[DRM_DEVMIR_INV_EXCLUSIVE] = DEVMIR_STAT_INV_EXCLUSIVE,
+};
 
 /* The caller's mirror, or -EBADF when the caller is not the opener. */
 static struct devmir_mirror *sim_file_mirror(struct drm_file *file)
@@ -213,12 +234,12 @@ static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
 		return -EINVAL;
 	if (args->flags & DRM_DEVMIR_POLICY_MIGRATE) {
 		switch (args->migrate_mode) {
-		case DRM_DEVMIR_MIGRATE_OFF:
-		case DRM_DEVMIR_MIGRATE_FIRST_FAULT:
+		case DRM_DEVMIR_MIGMODE_OFF:
+		case DRM_DEVMIR_MIGMODE_FIRST_FAULT:
 			if (args->migrate_threshold)
 				return -EINVAL;
 			break;
-		case DRM_DEVMIR_MIGRATE_THRESHOLD:
+		case DRM_DEVMIR_MIGMODE_THRESHOLD:
 			if (!args->migrate_threshold ||
 			    args->migrate_threshold > DRM_DEVMIR_THRESHOLD_MAX)
 				return -EINVAL;
@@ -327,7 +348,7 @@ static int sim_ioctl_stats(struct drm_device *drm, void *data,
 	struct drm_devmir_stats *args = data;
 	struct devmir_mirror *mirror;
 	struct devmir_stats *st;
-	const u64 *c;
+	const u64 *c, *d;
 	unsigned int i;
 	u32 flags = args->flags;
 
@@ -346,10 +367,11 @@ static int sim_ioctl_stats(struct drm_device *drm, void *data,
 		devmir_mirror_stats(mirror, st);
 
 	c = st->counters;
+	d = st->driver;
 	memset(args, 0, sizeof(*args));
 	args->flags = flags;
-	args->faults_raised = c[DEVMIR_STAT_FAULTS_RAISED];
-	args->faults_coalesced = c[DEVMIR_STAT_FAULTS_COALESCED];
+	args->faults_raised = d[SIM_STAT_FAULTS_RAISED];
+	args->faults_coalesced = d[SIM_STAT_FAULTS_COALESCED];
 	args->faults = c[DEVMIR_STAT_FAULTS];
 	args->faults_resolved = c[DEVMIR_STAT_FAULTS_RESOLVED];
 	args->fault_errors = c[DEVMIR_STAT_FAULT_ERRORS];
@@ -359,15 +381,15 @@ static int sim_ioctl_stats(struct drm_device *drm, void *data,
 	args->hmm_retries = c[DEVMIR_STAT_HMM_RETRIES];
 	args->pages_mapped = c[DEVMIR_STAT_PAGES_MAPPED];
 	args->huge_mapped = c[DEVMIR_STAT_HUGE_MAPPED];
-	args->tlb_hits = c[DEVMIR_STAT_TLB_HITS];
-	args->tlb_misses = c[DEVMIR_STAT_TLB_MISSES];
-	args->tlb_shootdowns = c[DEVMIR_STAT_TLB_SHOOTDOWNS];
-	args->tlb_flushed = c[DEVMIR_STAT_TLB_FLUSHED];
-	args->walks = c[DEVMIR_STAT_WALKS];
-	args->walk_levels = c[DEVMIR_STAT_WALK_LEVELS];
-	args->accesses = c[DEVMIR_STAT_ACCESSES];
+	args->tlb_hits = d[SIM_STAT_TLB_HITS];
+	args->tlb_misses = d[SIM_STAT_TLB_MISSES];
+	args->tlb_shootdowns = d[SIM_STAT_TLB_SHOOTDOWNS];
+	args->tlb_flushed = d[SIM_STAT_TLB_FLUSHED];
+	args->walks = d[SIM_STAT_WALKS];
+	args->walk_levels = d[SIM_STAT_WALK_LEVELS];
+	args->accesses = d[SIM_STAT_ACCESSES];
 	for (i = 0; i < DRM_DEVMIR_INV_EVENTS; i++)
-		args->invalidations[i] = c[DEVMIR_STAT_INV_FIRST + i];
+		args->invalidations[i] = c[sim_stats_inv[i]];
 	args->inv_skipped = c[DEVMIR_STAT_INV_SKIPPED];
 	args->inv_retry = c[DEVMIR_STAT_INV_RETRY];
 	args->pages_invalidated = c[DEVMIR_STAT_PAGES_INVALIDATED];
@@ -389,7 +411,7 @@ static int sim_ioctl_stats(struct drm_device *drm, void *data,
 	args->policy_migrations = c[DEVMIR_STAT_POLICY_MIGRATIONS];
 	args->remote_faults = c[DEVMIR_STAT_REMOTE_FAULTS];
 	args->exclusive_grants = c[DEVMIR_STAT_EXCLUSIVE_GRANTS];
-	args->exclusive_fallbacks = c[DEVMIR_STAT_EXCLUSIVE_FALLBACKS];
+	args->exclusive_fallbacks = d[SIM_STAT_EXCLUSIVE_FALLBACKS];
 	args->devmem_pages = st->devmem_pages;
 	args->devmem_used = st->devmem_used;
 	kfree(st);
@@ -426,10 +448,10 @@ static int sim_ioctl_migrate(struct drm_device *drm, void *data,
 	u64 end;
 	int ret;
 
-	if (args->flags & ~DRM_DEVMIR_MIGRATE_FLAGS)
+	if (args->flags & ~DRM_DEVMIR_MIGFLAG_ALL)
 		return -EINVAL;
-	if (args->direction != DRM_DEVMIR_MIGRATE_TO_DEVICE &&
-	    args->direction != DRM_DEVMIR_MIGRATE_TO_SYSTEM)
+	if (args->direction != DRM_DEVMIR_MIGDIR_TO_DEVICE &&
+	    args->direction != DRM_DEVMIR_MIGDIR_TO_SYSTEM)
 		return -EINVAL;
 	if (args->addr & ~PAGE_MASK || args->size & ~PAGE_MASK || !args->size ||
 	    args->size > DRM_DEVMIR_MIGRATE_MAX_SIZE)
@@ -447,10 +469,121 @@ static int sim_ioctl_migrate(struct drm_device *drm, void *data,
 	args->migrated = res.migrated;
 	args->already = res.already;
 	args->absent = res.absent;
-	for (i = 0; i < DRM_DEVMIR_MIGRATE_REASONS; i++)
+	for (i = 0; i < DRM_DEVMIR_MIGFAIL_SLOTS; i++)
 		args->failed[i] = i < DEVMIR_MIGRATE_FAIL_NR ? res.failed[i] : 0;
 	args->evicted = res.evicted;
 	args->bytes_copied = res.bytes;
+	return ret;
+}
+
+/* STAT_DESC: the name, kind and origin of every statistic. */
+static int sim_query_stat_desc(struct devmir_device *core, void __user *data,
+			       u32 count)
+{
+	struct drm_devmir_query_stat_desc head = { .count = count };
+	struct drm_devmir_stat_desc *out;
+	struct devmir_stat_desc desc;
+	unsigned int i;
+	int ret = 0;
+
+	out = kvcalloc(count, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		ret = devmir_stat_describe(core, i, &desc);
+		if (ret)
+			goto out;
+		strscpy(out[i].name, desc.name, sizeof(out[i].name));
+		out[i].kind = desc.kind;
+		out[i].flags = desc.driver ? DRM_DEVMIR_STAT_DRIVER : 0;
+	}
+	if (copy_to_user(data, &head, sizeof(head)) ||
+	    copy_to_user(data + sizeof(head), out, array_size(count, sizeof(*out))))
+		ret = -EFAULT;
+out:
+	kvfree(out);
+	return ret;
+}
+
+/* STAT_VALUES: every statistic of the caller's mirror or of the device. */
+static int sim_query_stat_values(struct devmir_device *core,
+				 struct devmir_mirror *mirror, bool device,
+				 void __user *data, u32 count)
+{
+	struct drm_devmir_query_stat_values head = { .count = count };
+	struct devmir_stats *st;
+	u64 *values;
+	int ret = 0;
+
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	values = kvcalloc(count, sizeof(*values), GFP_KERNEL);
+	if (!st || !values) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (device)
+		devmir_device_stats(core, st);
+	else
+		devmir_mirror_stats(mirror, st);
+	devmir_stats_flatten(core, st, values, count);
+	if (copy_to_user(data, &head, sizeof(head)) ||
+	    copy_to_user(data + sizeof(head), values,
+			 array_size(count, sizeof(*values))))
+		ret = -EFAULT;
+out:
+	kvfree(values);
+	kfree(st);
+	return ret;
+}
+
+static int sim_ioctl_query(struct drm_device *drm, void *data,
+			   struct drm_file *file)
+{
+	struct sim_device *sdev = to_sim_device(drm);
+	struct drm_devmir_query *args = data;
+	u32 count = devmir_stat_count(sdev->core);
+	struct devmir_mirror *mirror;
+	void __user *user;
+	size_t need;
+	int ret;
+
+	if (args->pad || args->reserved[0] || args->reserved[1] ||
+	    args->flags & ~DRM_DEVMIR_QUERY_FLAGS)
+		return -EINVAL;
+	switch (args->query) {
+	case DRM_DEVMIR_QUERY_STAT_DESC:
+		if (args->flags)
+			return -EINVAL;
+		need = struct_size_t(struct drm_devmir_query_stat_desc, desc, count);
+		break;
+	case DRM_DEVMIR_QUERY_STAT_VALUES:
+		need = struct_size_t(struct drm_devmir_query_stat_values, values,
+				     count);
+		break;
+	default:
+		return -EINVAL;
+	}
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+	if (!args->size) {
+		args->size = need;
+		return 0;
+	}
+	if (args->size < need)
+		return -EINVAL;
+	user = u64_to_user_ptr(args->data);
+	if (!access_ok(user, need))
+		return -EFAULT;
+
+	if (args->query == DRM_DEVMIR_QUERY_STAT_DESC)
+		ret = sim_query_stat_desc(sdev->core, user, count);
+	else
+		ret = sim_query_stat_values(sdev->core, mirror,
+					    args->flags & DRM_DEVMIR_QUERY_DEVICE,
+					    user, count);
+	if (!ret)
+		args->size = need;
 	return ret;
 }
 
@@ -463,6 +596,7 @@ static const struct drm_ioctl_desc sim_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(DEVMIR_STATS, sim_ioctl_stats, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(DEVMIR_RESET_STATS, sim_ioctl_reset_stats, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(DEVMIR_MIGRATE, sim_ioctl_migrate, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_QUERY, sim_ioctl_query, DRM_RENDER_ALLOW),
 };
 
 static int sim_drm_open(struct drm_device *drm, struct drm_file *file)

@@ -173,7 +173,7 @@ static int sim_txn_exclusive(struct sim_cmd *cmd, u64 va, u32 len)
 	ret = devmir_exclusive_begin(cmd->mirror, va, &ex);
 	if (ret == -EOPNOTSUPP) {
 		cmd->no_exclusive = true;
-		devmir_stat_add(cmd->mirror, DEVMIR_STAT_EXCLUSIVE_FALLBACKS, 1);
+		devmir_driver_stat_add(cmd->mirror, SIM_STAT_EXCLUSIVE_FALLBACKS, 1);
 		return sim_txn_locked(cmd, va, len, false, &staged);
 	}
 	if (ret)
@@ -387,7 +387,7 @@ int sim_engine_run(struct sim_device *sdev, unsigned int engine, struct sim_cmd 
 	if (mutex_lock_interruptible(&eng->lock))
 		return -EINTR;
 	cmd->bounce = eng->bounce;
-	devmir_stat_add(cmd->mirror, DEVMIR_STAT_ACCESSES, 1);
+	devmir_driver_stat_add(cmd->mirror, SIM_STAT_ACCESSES, 1);
 	ret = sim_execute(cmd, eng);
 	if (!cmd->off_engine)
 		mutex_unlock(&eng->lock);

@@ -112,8 +112,8 @@ int sim_fq_raise(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
 out:
 	spin_unlock(&fq->lock);
 	if (ret >= 0)
-		devmir_stat_add(mirror, *coalesced ? DEVMIR_STAT_FAULTS_COALESCED :
-					DEVMIR_STAT_FAULTS_RAISED, 1);
+		devmir_driver_stat_add(mirror, *coalesced ? SIM_STAT_FAULTS_COALESCED :
+				       SIM_STAT_FAULTS_RAISED, 1);
 	return ret;
 }
 

@@ -184,8 +184,8 @@ static void sim_invalidate(struct devmir_mirror *mirror, u64 start, u64 end,
 	write_lock(&smirror->access_lock);
 	n = sim_tlb_shootdown(&sdev->tlb, devmir_mirror_asid(mirror), start, end);
 	write_unlock(&smirror->access_lock);
-	devmir_stat_add(mirror, DEVMIR_STAT_TLB_SHOOTDOWNS, 1);
-	devmir_stat_add(mirror, DEVMIR_STAT_TLB_FLUSHED, n);
+	devmir_driver_stat_add(mirror, SIM_STAT_TLB_SHOOTDOWNS, 1);
+	devmir_driver_stat_add(mirror, SIM_STAT_TLB_FLUSHED, n);
 }
 
 static const struct devmir_device_ops sim_core_ops = {
@@ -257,6 +257,19 @@ static void sim_device_destroy(struct sim_device *sdev)
 	platform_device_unregister(pdev);
 }
 
+static const char *const sim_stat_names[SIM_STAT_NR] = {
+	[SIM_STAT_FAULTS_RAISED] = "faults_raised",
+	[SIM_STAT_FAULTS_COALESCED] = "faults_coalesced",
+	[SIM_STAT_TLB_HITS] = "tlb_hits",
+	[SIM_STAT_TLB_MISSES] = "tlb_misses",
+	[SIM_STAT_TLB_SHOOTDOWNS] = "tlb_shootdowns",
+	[SIM_STAT_TLB_FLUSHED] = "tlb_flushed",
+	[SIM_STAT_WALKS] = "walks",
+	[SIM_STAT_WALK_LEVELS] = "walk_levels",
+	[SIM_STAT_ACCESSES] = "accesses",
+	[SIM_STAT_EXCLUSIVE_FALLBACKS] = "exclusive_fallbacks",
+};
+
 static struct sim_device *sim_device_create(unsigned int index)
 {
 	struct devmir_device_desc desc = { };
@@ -311,6 +324,8 @@ static struct sim_device *sim_device_create(unsigned int index)
 	desc.devmem_size = sim_config.devmem;
 	desc.ram_window = sim_config.ram_window;
 	desc.drvdata = sdev;
+	desc.driver_stats = sim_stat_names;
+	desc.nr_driver_stats = SIM_STAT_NR;
 	sdev->core = devmir_device_create(&desc);
 	if (IS_ERR(sdev->core)) {
 		ret = PTR_ERR(sdev->core);

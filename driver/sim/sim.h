@@ -76,6 +76,38 @@ struct sim_config {
 extern struct sim_config sim_config;
 
 /**
+ * enum sim_stat - The simulated device's own counters, registered with the
+ * core (&devmir_device_desc.driver_stats) and counted with
+ * devmir_driver_stat_add(); main.c names them.
+ * @SIM_STAT_FAULTS_RAISED: Translation misses queued as device faults.
+ * @SIM_STAT_FAULTS_COALESCED: Misses that joined a fault already queued for
+ *	the same page.
+ * @SIM_STAT_TLB_HITS: TLB hits, per transaction.
+ * @SIM_STAT_TLB_MISSES: TLB misses, per transaction.
+ * @SIM_STAT_TLB_SHOOTDOWNS: Shootdowns (invalidations that reached the TLB).
+ * @SIM_STAT_TLB_FLUSHED: TLB entries dropped by shootdowns.
+ * @SIM_STAT_WALKS: Page walks of the mirror table.
+ * @SIM_STAT_WALK_LEVELS: Directories those walks read.
+ * @SIM_STAT_ACCESSES: ACCESS commands executed.
+ * @SIM_STAT_EXCLUSIVE_FALLBACKS: Atomics on pages that cannot be made
+ *	exclusive, done with a plain write mapping.
+ * @SIM_STAT_NR: Number of counters.
+ */
+enum sim_stat {
+	SIM_STAT_FAULTS_RAISED,
+	SIM_STAT_FAULTS_COALESCED,
+	SIM_STAT_TLB_HITS,
+	SIM_STAT_TLB_MISSES,
+	SIM_STAT_TLB_SHOOTDOWNS,
+	SIM_STAT_TLB_FLUSHED,
+	SIM_STAT_WALKS,
+	SIM_STAT_WALK_LEVELS,
+	SIM_STAT_ACCESSES,
+	SIM_STAT_EXCLUSIVE_FALLBACKS,
+	SIM_STAT_NR
+};
+
+/**
  * struct sim_tlb_entry - One cached translation.
  * @vbase: Virtual address of the translated page, aligned to its size.
  * @pfn: First 4 KiB frame of the page: a system page, or for device memory

@@ -7,21 +7,22 @@
 
 /*
  * Walk the mirror table like the hardware walker would: lock-free, counting
- * the walk and the directories it read.
+ * the walk and the directories it read (from the root down to the level
+ * where the walk ended: level 0 = leaf, so a 4 KiB leaf costs all of them).
  */
-static dmpt_entry_t sim_walk(struct devmir_mirror *mirror, u64 va, bool write,
-			     unsigned int *level)
+static dmpt_entry_t sim_walk(struct sim_device *sdev, struct devmir_mirror *mirror,
+			     u64 va, bool write, unsigned int *level)
 {
-	unsigned int touched = 0;
 	dmpt_entry_t entry;
 
 	/* A write sets the entry's dirty bit, as an MMU does on the walk. */
 	if (write)
-		entry = devmir_mirror_lookup_write(mirror, va, level, &touched);
+		entry = devmir_mirror_lookup_write(mirror, va, level);
 	else
-		entry = devmir_mirror_lookup(mirror, va, level, &touched);
-	devmir_stat_add(mirror, DEVMIR_STAT_WALKS, 1);
-	devmir_stat_add(mirror, DEVMIR_STAT_WALK_LEVELS, touched);
+		entry = devmir_mirror_lookup(mirror, va, level);
+	devmir_driver_stat_add(mirror, SIM_STAT_WALKS, 1);
+	devmir_driver_stat_add(mirror, SIM_STAT_WALK_LEVELS,
+			       sdev->format.nlevels - *level);
 	return entry;
 }
 
@@ -56,12 +57,12 @@ int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
 	u64 size, data_pfn;
 
 	if (sim_tlb_lookup(&sdev->tlb, &sdev->format, asid, va, write, pfn, flags)) {
-		devmir_stat_add(mirror, DEVMIR_STAT_TLB_HITS, 1);
+		devmir_driver_stat_add(mirror, SIM_STAT_TLB_HITS, 1);
 		return 0;
 	}
-	devmir_stat_add(mirror, DEVMIR_STAT_TLB_MISSES, 1);
+	devmir_driver_stat_add(mirror, SIM_STAT_TLB_MISSES, 1);
 
-	entry = sim_walk(mirror, va, write, &level);
+	entry = sim_walk(sdev, mirror, va, write, &level);
 	*flags = dmpt_entry_flags(entry);
 	if (!dmpt_entry_valid(entry) ||
 	    (write && !(*flags & DMPT_WRITE && *flags & DMPT_DIRTY)))

@@ -31,6 +31,8 @@
 
 #include "devmir_test.h"
 #include "dm_bench.h"
+#include "stress.h"
+#include "tap.h"
 
 #define BENCH_MAX_LIST 16
 
@@ -64,40 +66,6 @@ struct bench_opts {
 	uint64_t windows[BENCH_MAX_LIST];
 	int nwindows;
 };
-
-static int tap_count, tap_failed;
-
-static void tap(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d bench_", ok ? "" : "not ", ++tap_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		tap_failed++;
-}
-
-static void tap_skip(const char *why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void tap_skip(const char *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ok %d bench_", ++tap_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" # SKIP %s\n", why);
-	fflush(stdout);
-}
 
 static double now(void)
 {
@@ -258,7 +226,7 @@ static void group_fault(const struct bench_opts *o, bool thp)
 	if (be) {
 		out = bench_out(chunk);
 		if (!out) {
-			tap(false, "%s_fault_%s_setup", o->label, kind);
+			dm_tap(false, "%s_fault_%s_setup", o->label, kind);
 			return;
 		}
 	}
@@ -347,16 +315,16 @@ fail:
 		break;
 	}
 
-	tap(calls_ok, "%s_fault_%s_calls_succeed", o->label, kind);
+	dm_tap(calls_ok, "%s_fault_%s_calls_succeed", o->label, kind);
 	if (be)
-		tap(exact, "%s_fault_%s_reads_exact", o->label, kind);
+		dm_tap(exact, "%s_fault_%s_reads_exact", o->label, kind);
 	if (thp) {
 		printf("# %s: AnonHugePages at least %lld of %zu KiB\n", o->label,
 		       thp_kb_min, size >> 10);
-		tap(thp_ok, "%s_fault_thp_backed", o->label);
+		dm_tap(thp_ok, "%s_fault_thp_backed", o->label);
 	}
 	if (be && be->table_bytes == bench_native.table_bytes)
-		tap(emptied, "%s_fault_%s_root_only_after_munmap", o->label, kind);
+		dm_tap(emptied, "%s_fault_%s_root_only_after_munmap", o->label, kind);
 }
 
 /*
@@ -377,7 +345,7 @@ static void group_migrate_device(const struct bench_opts *o)
 		chunk = size;
 	scratch = malloc(chunk);
 	if (!scratch) {
-		tap(false, "%s_migrate_setup", o->label);
+		dm_tap(false, "%s_migrate_setup", o->label);
 		return;
 	}
 	for (rep = 0; rep < o->reps && calls_ok; rep++) {
@@ -411,9 +379,9 @@ static void group_migrate_device(const struct bench_opts *o)
 		munmap(buf, size);
 	}
 	free(scratch);
-	tap(calls_ok, "%s_migrate_calls_succeed", o->label);
-	tap(moved_all, "%s_migrate_every_page_moved_both_ways", o->label);
-	tap(intact, "%s_migrate_data_intact", o->label);
+	dm_tap(calls_ok, "%s_migrate_calls_succeed", o->label);
+	dm_tap(moved_all, "%s_migrate_every_page_moved_both_ways", o->label);
+	dm_tap(intact, "%s_migrate_data_intact", o->label);
 }
 
 static bool bench_on_node(void **pages, size_t n, int node)
@@ -446,7 +414,7 @@ static void group_migrate_cpu(const struct bench_opts *o)
 	src = bench_buffer(size, false);
 	dst_map = bench_buffer(size + HUGE_2M, false);
 	if (!src || !dst_map) {
-		tap(false, "cpu_memcpy_setup");
+		dm_tap(false, "cpu_memcpy_setup");
 		return;
 	}
 	dst = (char *)dst_map + BENCH_OUT_SKEW;
@@ -472,10 +440,10 @@ static void group_migrate_cpu(const struct bench_opts *o)
 		memset(dst, 0, size);
 	}
 	munmap(dst_map, size + HUGE_2M);
-	tap(exact, "cpu_memcpy_exact");
+	dm_tap(exact, "cpu_memcpy_exact");
 
 	if (numa_available() < 0 || numa_max_node() < 1) {
-		tap_skip("fewer than two NUMA nodes", "cpu_move_pages");
+		dm_tap_skip("fewer than two NUMA nodes", "cpu_move_pages");
 		munmap(src, size);
 		return;
 	}
@@ -483,7 +451,7 @@ static void group_migrate_cpu(const struct bench_opts *o)
 	nodes = calloc(n, sizeof(*nodes));
 	status = calloc(n, sizeof(*status));
 	if (!pages || !nodes || !status) {
-		tap(false, "cpu_move_pages_setup");
+		dm_tap(false, "cpu_move_pages_setup");
 		goto out;
 	}
 	for (i = 0; i < n; i++)
@@ -505,8 +473,8 @@ static void group_migrate_cpu(const struct bench_opts *o)
 				moved_ok = false;
 		}
 	}
-	tap(moved_ok, "cpu_move_pages_every_page_moved_both_ways");
-	tap(!bench_bad_word(src, size), "cpu_move_pages_data_intact");
+	dm_tap(moved_ok, "cpu_move_pages_every_page_moved_both_ways");
+	dm_tap(!bench_bad_word(src, size), "cpu_move_pages_data_intact");
 out:
 	free(pages);
 	free(nodes);
@@ -596,8 +564,8 @@ static void group_mem_thp(const struct bench_opts *o)
 			munmap(buf, size);
 		}
 	}
-	tap(calls_ok, "%s_mem_thp_reads_exact", o->label);
-	tap(thp_ok, "%s_mem_thp_backed", o->label);
+	dm_tap(calls_ok, "%s_mem_thp_reads_exact", o->label);
+	dm_tap(thp_ok, "%s_mem_thp_backed", o->label);
 }
 
 /* Cold-read cost from the smallest to the largest size of -S. */
@@ -630,8 +598,8 @@ static void group_scale(const struct bench_opts *o)
 		}
 		row_bytes("scale_mem_thp", o, size, rep, table);
 	}
-	tap(calls_ok, "%s_scale_calls_succeed", o->label);
-	tap(exact, "%s_scale_reads_exact", o->label);
+	dm_tap(calls_ok, "%s_scale_calls_succeed", o->label);
+	dm_tap(exact, "%s_scale_reads_exact", o->label);
 }
 
 /* Cold-read throughput as the fault-ahead window grows (-W). */
@@ -643,7 +611,7 @@ static void group_window(const struct bench_opts *o)
 	double t;
 
 	if (!o->backend->set_window) {
-		tap_skip("no fault-ahead window on this front end",
+		dm_tap_skip("no fault-ahead window on this front end",
 			 "%s_window", o->label);
 		return;
 	}
@@ -658,8 +626,8 @@ static void group_window(const struct bench_opts *o)
 			row("window_fault_4k", o, o->windows[i], rep, t, o->window_size);
 		}
 	}
-	tap(calls_ok, "%s_window_calls_succeed", o->label);
-	tap(exact, "%s_window_reads_exact", o->label);
+	dm_tap(calls_ok, "%s_window_calls_succeed", o->label);
+	dm_tap(exact, "%s_window_reads_exact", o->label);
 }
 
 static bool has_group(const struct bench_opts *o, const char *group)
@@ -730,6 +698,7 @@ int main(int argc, char **argv)
 	uint64_t list[BENCH_MAX_LIST];
 	int opt, i;
 
+	dm_tap_set_prefix("bench_");
 	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:")) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
@@ -782,6 +751,6 @@ int main(int argc, char **argv)
 		group_window(&o);
 	if (o.backend && o.backend->set_window && has_group(&o, "mem"))
 		group_mem_thp(&o);
-	tap(timings_sane, "%s_timings_positive_and_finite", o.label);
-	return tap_failed ? 1 : 0;
+	dm_tap(timings_sane, "%s_timings_positive_and_finite", o.label);
+	return tap_done();
 }

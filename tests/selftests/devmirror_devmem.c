@@ -266,7 +266,7 @@ TEST_F(devmem, remote_until_touched)
 	free(snap);
 
 	/* Policy on: device 1 pulls the rest from device 0 to itself. */
-	ASSERT_EQ(0, dm_set_migrate_policy(fd1, DRM_DEVMIR_MIGRATE_FIRST_FAULT, 0));
+	ASSERT_EQ(0, dm_set_migrate_policy(fd1, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0));
 	ASSERT_EQ(0, dm_reset_stats(fd1, 0));
 	ASSERT_EQ(0, dm_read(fd1, buf + 9 * PAGE, PAGE, out));
 	ASSERT_EQ(-1, buf_check_range(out, 9 * PAGE, PAGE, 27));
@@ -423,11 +423,11 @@ TEST_F(devmem, longterm_pin)
 	free(snap);
 
 	ASSERT_EQ(-EBUSY, dm_to_device(self->fd, buf, size, &m));
-	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY]);
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGFAIL_BUSY]);
 	EXPECT_EQ(n, dm_migrate_total(&m));
-	ASSERT_EQ(0, dm_migrate(self->fd, buf, size, DRM_DEVMIR_MIGRATE_TO_DEVICE,
-				DRM_DEVMIR_MIGRATE_PREFETCH, &m));
-	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY]);
+	ASSERT_EQ(0, dm_migrate(self->fd, buf, size, DRM_DEVMIR_MIGDIR_TO_DEVICE,
+				DRM_DEVMIR_MIGFLAG_PREFETCH, &m));
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGFAIL_BUSY]);
 	ASSERT_EQ(-1, buf_check(buf, size, 87));
 
 	ASSERT_EQ(0, ioctl(gup, PIN_LONGTERM_TEST_STOP));

@@ -227,7 +227,7 @@ TEST_F(excl, to_system_counts_exclusive_busy)
 	EXPECT_EQ(-EBUSY, dm_to_system(self->fd, self->buf, self->size, &m));
 	EXPECT_EQ(3ULL, m.already);
 	EXPECT_EQ(0ULL, m.absent);
-	EXPECT_EQ(1ULL, m.failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY]);
+	EXPECT_EQ(1ULL, m.failed[DRM_DEVMIR_MIGFAIL_BUSY]);
 	EXPECT_EQ(4ULL, dm_migrate_total(&m));
 
 	EXPECT_EQ(5ULL, *page1);	/* the CPU read revokes exclusivity */

@@ -132,24 +132,24 @@ static void check_migrate(struct tally *t, int ret, unsigned int ok,
 	count(t, ret, ok, what);
 	t->pages += npages;
 	t->migrated += m->migrated;
-	t->nomem_pages += m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM];
-	t->busy_pages += m->failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY];
+	t->nomem_pages += m->failed[DRM_DEVMIR_MIGFAIL_NOMEM];
+	t->busy_pages += m->failed[DRM_DEVMIR_MIGFAIL_BUSY];
 	t->evicted += m->evicted;
 	if (dm_migrate_total(m) != npages)
 		bad(t, "%s: %llu pages accounted of %zu", what,
 		    (unsigned long long)dm_migrate_total(m), npages);
-	if (m->failed[DRM_DEVMIR_MIGRATE_FAIL_VMA] || m->failed[DRM_DEVMIR_MIGRATE_FAIL_FILE])
+	if (m->failed[DRM_DEVMIR_MIGFAIL_VMA] || m->failed[DRM_DEVMIR_MIGFAIL_FILE])
 		bad(t, "%s: anonymous pages failed as VMA/FILE", what);
 	if (!ret && dm_migrate_failed(m))
 		bad(t, "%s: 0 with %llu pages failed", what,
 		    (unsigned long long)dm_migrate_failed(m));
-	if (ret == -ENOMEM && !m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM])
+	if (ret == -ENOMEM && !m->failed[DRM_DEVMIR_MIGFAIL_NOMEM])
 		bad(t, "%s: -ENOMEM without a NOMEM page", what);
-	if (ret == -EBUSY && (!m->failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY] ||
-			      m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM]))
+	if (ret == -EBUSY && (!m->failed[DRM_DEVMIR_MIGFAIL_BUSY] ||
+			      m->failed[DRM_DEVMIR_MIGFAIL_NOMEM]))
 		bad(t, "%s: -EBUSY with %llu busy, %llu nomem pages", what,
-		    (unsigned long long)m->failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY],
-		    (unsigned long long)m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM]);
+		    (unsigned long long)m->failed[DRM_DEVMIR_MIGFAIL_BUSY],
+		    (unsigned long long)m->failed[DRM_DEVMIR_MIGFAIL_NOMEM]);
 }
 
 /*
@@ -238,7 +238,7 @@ static void round_policy(int fd, uint8_t *b, size_t size, uint8_t *out,
 	int ret;
 
 	buf_fill(b, size, seed);
-	if (dm_set_migrate_policy(fd, DRM_DEVMIR_MIGRATE_FIRST_FAULT, 0)) {
+	if (dm_set_migrate_policy(fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0)) {
 		bad(t, "cannot set the migration policy");
 		return;
 	}
@@ -246,7 +246,7 @@ static void round_policy(int fd, uint8_t *b, size_t size, uint8_t *out,
 	count(t, ret, ok, "policy read");
 	if (!ret && buf_check(out, size, seed) != -1)
 		bad(t, "policy read: wrong data at %ld", buf_check(out, size, seed));
-	if (dm_set_migrate_policy(fd, DRM_DEVMIR_MIGRATE_OFF, 0))
+	if (dm_set_migrate_policy(fd, DRM_DEVMIR_MIGMODE_OFF, 0))
 		bad(t, "cannot reset the migration policy");
 	ret = dm_to_system(fd, b, size, &m);
 	check_migrate(t, ret, ok, &m, size / PAGE, "policy to_system");

@@ -244,7 +244,7 @@ TEST_F(migrate, to_system_counts_migrating_busy)
 
 	if (hits > hits0) {
 		EXPECT_EQ(-EBUSY, dm_to_system(self->fd, buf, size, &m));
-		EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY]);
+		EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGFAIL_BUSY]);
 		EXPECT_EQ(0ULL, m.absent);
 		EXPECT_EQ(n, dm_migrate_total(&m));
 	}
@@ -319,13 +319,13 @@ TEST_F(migrate, shared_memory_and_prefetch)
 	buf_fill(buf, size, 51);
 
 	ASSERT_EQ(-EOPNOTSUPP, dm_to_device(self->fd, buf, size, &m));
-	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGFAIL_FILE]);
 	EXPECT_EQ(0ULL, m.migrated);
 	EXPECT_EQ(n, dm_migrate_total(&m));
 
-	ASSERT_EQ(0, dm_migrate(self->fd, buf, size, DRM_DEVMIR_MIGRATE_TO_DEVICE,
-				DRM_DEVMIR_MIGRATE_PREFETCH, &m));
-	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+	ASSERT_EQ(0, dm_migrate(self->fd, buf, size, DRM_DEVMIR_MIGDIR_TO_DEVICE,
+				DRM_DEVMIR_MIGFLAG_PREFETCH, &m));
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGFAIL_FILE]);
 	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
 	EXPECT_EQ(2 * n, st.migrate_failed);
 	EXPECT_EQ(0ULL, st.migrated_to_device);
@@ -360,7 +360,7 @@ TEST_F(migrate, file_backed_private)
 
 	ASSERT_EQ(-EOPNOTSUPP, dm_to_device(self->fd, buf, size, &m));
 	EXPECT_EQ(n / 2, m.migrated);
-	EXPECT_EQ(n / 2, m.failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+	EXPECT_EQ(n / 2, m.failed[DRM_DEVMIR_MIGFAIL_FILE]);
 	EXPECT_EQ(n, dm_migrate_total(&m));
 	ASSERT_EQ(-1, buf_check(buf, size, 61));
 	munmap(buf, size);
@@ -381,7 +381,7 @@ TEST_F(migrate, hugetlbfs)
 		SKIP(return, "no huge pages");
 	buf_fill(buf, size, 71);
 	ASSERT_EQ(-EOPNOTSUPP, dm_to_device(self->fd, buf, size, &m));
-	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_VMA]);
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGFAIL_VMA]);
 	EXPECT_EQ(n, dm_migrate_total(&m));
 	ASSERT_EQ(-1, buf_check(buf, size, 71));
 	munmap(buf, size);
@@ -399,10 +399,10 @@ TEST_F(migrate, mixed_vmas)
 	ASSERT_NE(MAP_FAILED, mmap(buf + half, half, PROT_READ | PROT_WRITE,
 				   MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
 	buf_fill(buf, 2 * half, 81);
-	ASSERT_EQ(0, dm_migrate(self->fd, buf, 2 * half, DRM_DEVMIR_MIGRATE_TO_DEVICE,
-				DRM_DEVMIR_MIGRATE_PREFETCH, &m));
+	ASSERT_EQ(0, dm_migrate(self->fd, buf, 2 * half, DRM_DEVMIR_MIGDIR_TO_DEVICE,
+				DRM_DEVMIR_MIGFLAG_PREFETCH, &m));
 	EXPECT_EQ(n, m.migrated);
-	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGFAIL_FILE]);
 	EXPECT_EQ(2 * n, dm_migrate_total(&m));
 	ASSERT_EQ(-1, buf_check(buf, 2 * half, 81));
 	munmap(buf, 2 * half);
@@ -503,9 +503,9 @@ TEST_F(migrate, policy_first_fault)
 	ASSERT_NE(NULL, out);
 	buf_fill(buf, size, 121);
 	ASSERT_EQ(0, dm_set_window(self->fd, KIB(64)));
-	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_FIRST_FAULT, 0));
+	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0));
 	ASSERT_EQ(0, dm_policy(self->fd, &pol));
-	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGRATE_FIRST_FAULT, pol.migrate_mode);
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGMODE_FIRST_FAULT, pol.migrate_mode);
 	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
 
 	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
@@ -550,9 +550,9 @@ TEST_F(migrate, policy_threshold)
 	madvise(buf, size, MADV_NOHUGEPAGE);
 	buf_fill(buf, size, 131);
 	ASSERT_EQ(0, dm_set_window(self->fd, PAGE));
-	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_THRESHOLD, 3));
+	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGMODE_THRESHOLD, 3));
 	ASSERT_EQ(0, dm_policy(self->fd, &pol));
-	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGRATE_THRESHOLD, pol.migrate_mode);
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGMODE_THRESHOLD, pol.migrate_mode);
 	EXPECT_EQ(3ULL, pol.migrate_threshold);
 
 	/*
@@ -581,7 +581,7 @@ TEST_F(migrate, policy_threshold)
 	free(snap);
 
 	/* Setting the policy again restarts the counts. */
-	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_THRESHOLD, 2));
+	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGMODE_THRESHOLD, 2));
 	ASSERT_EQ(0, dm_read(self->fd, buf + 10 * PAGE, 1, &byte));
 	snap = dm_snap(self->fd, buf + 10 * PAGE, 1);
 	ASSERT_NE(NULL, snap);
@@ -688,16 +688,16 @@ TEST_F(migrate, uapi_policy_bad_input)
 	struct drm_devmir_get_policy pol, before;
 
 	ASSERT_EQ(0, dm_policy(self->fd, &before));
-	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGRATE_OFF, before.migrate_mode);
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGMODE_OFF, before.migrate_mode);
 	EXPECT_EQ(0ULL, before.migrate_threshold);
 	EXPECT_NE(0ULL, before.ram_window);
 
 	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, 3, 0));
 	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, ~0u, 0));
-	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_OFF, 1));
-	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_FIRST_FAULT, 4));
-	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_THRESHOLD, 0));
-	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGRATE_THRESHOLD,
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGMODE_OFF, 1));
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 4));
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGMODE_THRESHOLD, 0));
+	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGMODE_THRESHOLD,
 						 DRM_DEVMIR_THRESHOLD_MAX + 1));
 	EXPECT_EQ(-EINVAL, dm_set_ram_window(self->fd, 0));
 	EXPECT_EQ(-EINVAL, dm_set_ram_window(self->fd, KIB(2)));
@@ -706,7 +706,7 @@ TEST_F(migrate, uapi_policy_bad_input)
 	/* One bad field fails the whole call: the good one is not applied. */
 	memset(&set, 0, sizeof(set));
 	set.flags = DRM_DEVMIR_POLICY_MIGRATE | DRM_DEVMIR_POLICY_RAM_WINDOW;
-	set.migrate_mode = DRM_DEVMIR_MIGRATE_FIRST_FAULT;
+	set.migrate_mode = DRM_DEVMIR_MIGMODE_FIRST_FAULT;
 	set.ram_window = KIB(3);
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
 	/* Unknown flag bits beyond the four known ones. */

@@ -412,7 +412,7 @@ static void op_policy(struct worker *w, struct tm_slot *s, unsigned int op)
 	if (dm_rng_percent(&w->rng, 30)) {
 		pol.flags |= DRM_DEVMIR_POLICY_MIGRATE;
 		pol.migrate_mode = dm_rng_below(&w->rng, 3);
-		if (pol.migrate_mode == DRM_DEVMIR_MIGRATE_THRESHOLD)
+		if (pol.migrate_mode == DRM_DEVMIR_MIGMODE_THRESHOLD)
 			pol.migrate_threshold = 1 + dm_rng_below(&w->rng, 16);
 	}
 	classify(w, op, dm_ioctl(dev_fd[dev], DRM_IOCTL_DEVMIR_SET_POLICY, &pol), 1, 1, 0);
@@ -438,7 +438,7 @@ static void migrate_run(struct worker *w, struct tm_slot *s, unsigned int op,
 
 	tm_pick_run(s, &w->rng, &c.p0, &c.n);
 	if (dm_rng_percent(&w->rng, 50))
-		c.flags = DRM_DEVMIR_MIGRATE_PREFETCH;
+		c.flags = DRM_DEVMIR_MIGFLAG_PREFETCH;
 	tm_snap(s, c.p0, c.n, w->a, &w->aseq);
 	tmig_run(s, dev_fd[dev], w->fi_fd, &c);
 	tm_snap(s, c.p0, c.n, w->b, &w->bseq);
@@ -456,7 +456,7 @@ static void migrate_run(struct worker *w, struct tm_slot *s, unsigned int op,
 		       v == TMIG_BAD_ERRNO ? "ERRNO" : "COUNTS", op_name(op),
 		       (long)(s - slots), c.p0, c.n, c.flags, c.ret, why);
 	}
-	if (direction == DRM_DEVMIR_MIGRATE_TO_DEVICE && !c.ret &&
+	if (direction == DRM_DEVMIR_MIGDIR_TO_DEVICE && !c.ret &&
 	    dm_rng_percent(&w->rng, 50)) {
 		if (dm_rng_percent(&w->rng, 25))
 			dev = dm_rng_below(&w->rng, cfg.ndev);
@@ -466,12 +466,12 @@ static void migrate_run(struct worker *w, struct tm_slot *s, unsigned int op,
 
 static void op_migrate_dev(struct worker *w, struct tm_slot *s, unsigned int op)
 {
-	migrate_run(w, s, op, DRM_DEVMIR_MIGRATE_TO_DEVICE);
+	migrate_run(w, s, op, DRM_DEVMIR_MIGDIR_TO_DEVICE);
 }
 
 static void op_migrate_sys(struct worker *w, struct tm_slot *s, unsigned int op)
 {
-	migrate_run(w, s, op, DRM_DEVMIR_MIGRATE_TO_SYSTEM);
+	migrate_run(w, s, op, DRM_DEVMIR_MIGDIR_TO_SYSTEM);
 }
 
 /* -X: damage a word the model says is exact, without telling the model. */

@@ -74,7 +74,7 @@ static void test_replay(void *arg)
 
 int main(int argc, char **argv)
 {
-	tap_init(argc, argv);
+	tap_init(argc, argv, "unit.");
 	LLVMFuzzerInitialize(&argc, &argv);
 	nr_paths = argc - 1;
 	paths = argv + 1;

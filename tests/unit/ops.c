@@ -83,7 +83,7 @@ int ops_main(int argc, char **argv, const struct named_test *global,
 	unsigned int f, t;
 	char name[128];
 
-	tap_init(argc, argv);
+	tap_init(argc, argv, "unit.");
 	rcu_register_thread();
 	for (t = 0; t < nr_global; t++)
 		tap_run(global[t].name, global[t].fn, NULL);

@@ -257,7 +257,7 @@ int main(int argc, char **argv)
 	double scale;
 	int i;
 
-	tap_init(argc, argv);
+	tap_init(argc, argv, "unit.");
 	rcu_register_thread();
 	conc_seed = tl_seed(argc, argv);
 	scale = tl_arg_double(argc, argv, "--ops-scale", "DMPT_CONC_SCALE",

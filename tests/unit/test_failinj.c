@@ -377,7 +377,7 @@ int main(int argc, char **argv)
 	unsigned int f, s;
 	char name[128];
 
-	tap_init(argc, argv);
+	tap_init(argc, argv, "unit.");
 	rcu_register_thread();
 	for (f = 0; f < ARRAY_SIZE(formats); f++) {
 		cur_fmt = formats[f].fmt;

@@ -311,7 +311,7 @@ int main(int argc, char **argv)
 	char name[128];
 	unsigned int i;
 
-	tap_init(argc, argv);
+	tap_init(argc, argv, "unit.");
 	rcu_register_thread();
 	model_seed = tl_seed(argc, argv);
 	model_scale = tl_arg_double(argc, argv, "--ops-scale",

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "devmirror.h"
+#include "libdevmirror.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b) __attribute__((__format__(__printf__, a, b)))
@@ -250,25 +250,93 @@ void cli_json_null(struct cli_json *j, const char *key);
 void cli_json_end(struct cli_json *j);
 
 /**
- * cli_json_stats() - Write statistics as a JSON object of every field.
+ * struct cli_stats - One reading of a device's statistics.
+ * @dev: The handle it was read from (names and kinds).
+ * @n: Number of values (devmir_stat_fields()).
+ * @v: The values, in the order of devmir_stat_fields().
+ */
+struct cli_stats {
+	struct devmir_dev *dev;
+	unsigned int n;
+	uint64_t *v;
+};
+
+/**
+ * cli_stats_init() - Allocate a reading for a device's statistics.
+ * @s: The reading, zeroed (all values 0).
+ * @dev: The handle.
+ *
+ * Context: Any. Pair with cli_stats_fini().
+ * Return: 0 or -ENOMEM.
+ */
+int cli_stats_init(struct cli_stats *s, struct devmir_dev *dev);
+
+/**
+ * cli_stats_fini() - Free a reading.
+ * @s: The reading (cli_stats_init(), or zeroed).
+ */
+void cli_stats_fini(struct cli_stats *s);
+
+/**
+ * cli_stats_read() - Read every statistic into @s.
+ * @s: The reading (cli_stats_init()).
+ * @scope: Mirror or device.
+ *
+ * Context: Process context of the opener.
+ * Return: As devmir_stat_read().
+ */
+int cli_stats_read(struct cli_stats *s, enum devmir_stats_scope scope);
+
+/**
+ * cli_stats_delta() - @after - @before into @delta (devmir_stat_delta()).
+ * @delta: Receives the difference; may be @after or @before.
+ * @after: The later reading.
+ * @before: The earlier reading, of the same handle.
+ */
+void cli_stats_delta(struct cli_stats *delta, const struct cli_stats *after,
+		     const struct cli_stats *before);
+
+/**
+ * cli_stat_value() - One value of a reading by name, 0 if the device has none.
+ * @s: The reading.
+ * @name: The statistic.
+ *
+ * Return: The value.
+ */
+uint64_t cli_stat_value(const struct cli_stats *s, const char *name);
+
+/**
+ * cli_stat_sum() - Sum of the values whose name starts with @prefix
+ * (e.g. "table_entries_l": the entries of every level).
+ * @s: The reading.
+ * @prefix: The prefix.
+ *
+ * Return: The sum.
+ */
+uint64_t cli_stat_sum(const struct cli_stats *s, const char *prefix);
+
+/**
+ * cli_json_stats() - Write statistics as a JSON object, one member per
+ * statistic the device reports, under its name.
  * @j: The writer.
  * @key: Member name or NULL.
- * @st: The reading.
+ * @s: The reading.
  *
  * Context: Any.
  */
 void cli_json_stats(struct cli_json *j, const char *key,
-		    const struct devmir_stats *st);
+		    const struct cli_stats *s);
 
 /**
- * cli_print_stats() - Print statistics for humans, grouped.
- * @st: The reading.
+ * cli_print_stats() - Print statistics for humans, grouped; statistics
+ * the groups do not know (a newer driver's) follow one per line.
+ * @s: The reading.
  * @levels: Levels of the device's table format (rows beyond are skipped).
  * @indent: Spaces before each line.
  *
  * Context: Any.
  */
-void cli_print_stats(const struct devmir_stats *st, unsigned int levels,
+void cli_print_stats(const struct cli_stats *s, unsigned int levels,
 		     int indent);
 
 /**

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 
 #include "cli.h"
-#include "devmirror_topo.h"
+#include "libdevmirror_topo.h"
 
 #define CLI_OPT_SIZE 0x400
 #define CLI_OPT_REPEAT 0x401

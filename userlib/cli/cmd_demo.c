@@ -58,6 +58,8 @@ struct demo {
 	struct devmir_page *pages;
 	struct cli_json j;
 	bool ok;
+	struct cli_stats before;
+	struct cli_stats after;
 };
 
 /* The byte at @offset of pattern @seed; patterns differ at every byte. */
@@ -210,35 +212,36 @@ static void demo_step_map(struct demo *d, bool thp)
 static void demo_step_read(struct demo *d, const char *name, const char *title,
 			   unsigned int seed_lo, unsigned int seed_hi)
 {
-	struct devmir_stats before, after;
+	struct cli_stats *before = &d->before, *after = &d->after;
 	char text[256], mirror[128];
 	uint64_t faults;
 	long bad;
 	int ret;
 
 	demo_begin_step(d, name, title);
-	ret = devmir_get_stats(d->dev, DEVMIR_STATS_MIRROR, &before);
+	ret = cli_stats_read(before, DEVMIR_STATS_MIRROR);
 	if (!ret)
 		ret = demo_read(d, title, &faults);
 	if (!ret)
-		ret = devmir_get_stats(d->dev, DEVMIR_STATS_MIRROR, &after);
+		ret = cli_stats_read(after, DEVMIR_STATS_MIRROR);
 	if (ret)
 		return demo_failed(d, ret, "device read");
-	devmir_stats_delta(&after, &after, &before);
+	cli_stats_delta(after, after, before);
 	bad = demo_check_halves(d->out, d->size, seed_lo, seed_hi);
 	ret = demo_mirror(d, mirror, sizeof(mirror));
 	if (ret)
 		return demo_failed(d, ret, "snapshot");
 	if (d->ctx->json) {
 		cli_json_u64(&d->j, "faults", faults);
-		cli_json_u64(&d->j, "tlb_hits", after.tlb_hits);
-		cli_json_u64(&d->j, "walks", after.walks);
+		cli_json_u64(&d->j, "tlb_hits", cli_stat_value(after, "tlb_hits"));
+		cli_json_u64(&d->j, "walks", cli_stat_value(after, "walks"));
 		cli_json_bool(&d->j, "data_ok", bad < 0);
 	}
 	snprintf(text, sizeof(text),
 		 "%" PRIu64 " faults, %" PRIu64 " TLB hits, %" PRIu64
 		 " walks; %s; data %s",
-		 faults, after.tlb_hits, after.walks, mirror,
+		 faults, cli_stat_value(after, "tlb_hits"), cli_stat_value(after, "walks"),
+		 mirror,
 		 bad < 0 ? "ok" : "MISMATCH");
 	demo_end_step(d, bad < 0, text);
 }
@@ -254,9 +257,9 @@ static size_t demo_count(const struct demo *d, enum devmir_page_state state)
 }
 
 /* Migrate the buffer to device memory, 2 MiB at a time, with progress. */
-static int demo_migrate(struct demo *d, struct devmir_migrate_result *total)
+static int demo_migrate(struct demo *d, struct devmir_migrate_report *total)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	struct cli_progress prog;
 	size_t done;
 	unsigned int r;
@@ -265,12 +268,12 @@ static int demo_migrate(struct demo *d, struct devmir_migrate_result *total)
 	memset(total, 0, sizeof(*total));
 	cli_progress_begin(&prog, d->ctx, "migrating to the device", d->size);
 	for (done = 0; done < d->size; done += DEMO_HUGE) {
-		ret = devmir_migrate(d->dev, d->buf + done, DEMO_HUGE,
-				     DEVMIR_MIGRATE_TO_DEVICE, 0, &res);
+		ret = devmir_migrate_range(d->dev, d->buf + done, DEMO_HUGE,
+				     DEVMIR_MIGDIR_TO_DEVICE, 0, &res);
 		total->migrated += res.migrated;
 		total->already += res.already;
 		total->absent += res.absent;
-		for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+		for (r = 0; r < DEVMIR_MIGFAIL_SLOTS; r++)
 			total->failed[r] += res.failed[r];
 		total->evicted += res.evicted;
 		total->bytes_copied += res.bytes_copied;
@@ -285,7 +288,7 @@ static int demo_migrate(struct demo *d, struct devmir_migrate_result *total)
 /* The whole buffer moves into device memory; the mirror maps it there. */
 static void demo_step_migrate(struct demo *d)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	char text[256], mirror[128], bytes[32];
 	uint64_t failed = 0;
 	unsigned int r;
@@ -302,7 +305,7 @@ static void demo_step_migrate(struct demo *d)
 	t = cli_now();
 	ret = demo_migrate(d, &res);
 	t = cli_now() - t;
-	for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+	for (r = 0; r < DEVMIR_MIGFAIL_SLOTS; r++)
 		failed += res.failed[r];
 	if (ret) {
 		snprintf(text, sizeof(text),
@@ -336,7 +339,7 @@ static void demo_step_migrate(struct demo *d)
 static void demo_step_cpu_read(struct demo *d, unsigned int seed_lo,
 			       unsigned int seed_hi)
 {
-	struct devmir_stats before, after;
+	struct cli_stats *before = &d->before, *after = &d->after;
 	char text[256], mirror[128], bytes[32];
 	size_t device;
 	long bad;
@@ -344,29 +347,31 @@ static void demo_step_cpu_read(struct demo *d, unsigned int seed_lo,
 	int ret;
 
 	demo_begin_step(d, "cpu_read", "CPU reads it (comes back)");
-	ret = devmir_get_stats(d->dev, DEVMIR_STATS_MIRROR, &before);
+	ret = cli_stats_read(before, DEVMIR_STATS_MIRROR);
 	if (ret)
 		return demo_failed(d, ret, "statistics");
 	bad = demo_check_halves(d->buf, d->size, seed_lo, seed_hi);
-	ret = devmir_get_stats(d->dev, DEVMIR_STATS_MIRROR, &after);
+	ret = cli_stats_read(after, DEVMIR_STATS_MIRROR);
 	if (!ret)
 		ret = demo_mirror(d, mirror, sizeof(mirror));
 	if (ret)
 		return demo_failed(d, ret, "statistics");
-	devmir_stats_delta(&after, &after, &before);
+	cli_stats_delta(after, after, before);
 	device = demo_count(d, DEVMIR_PAGE_DEVICE);
 	ok = bad < 0 && device == 0;
 	if (d->ctx->json) {
-		cli_json_u64(&d->j, "ram_faults", after.ram_faults);
+		cli_json_u64(&d->j, "ram_faults", cli_stat_value(after, "ram_faults"));
 		cli_json_u64(&d->j, "migrated_to_system",
-			     after.migrated_to_system);
+			     cli_stat_value(after, "migrated_to_system"));
 		cli_json_bool(&d->j, "data_ok", bad < 0);
 	}
 	snprintf(text, sizeof(text),
 		 "%" PRIu64 " CPU faults brought %" PRIu64
 		 " pages back (%s copied); %s; data %s",
-		 after.ram_faults, after.migrated_to_system,
-		 cli_human_bytes(bytes, sizeof(bytes), after.migrate_bytes),
+		 cli_stat_value(after, "ram_faults"),
+		 cli_stat_value(after, "migrated_to_system"),
+		 cli_human_bytes(bytes, sizeof(bytes),
+				 cli_stat_value(after, "migrate_bytes")),
 		 mirror, bad < 0 ? "ok" : "MISMATCH");
 	demo_end_step(d, ok, text);
 }
@@ -442,10 +447,9 @@ static void demo_step_atomic(struct demo *d)
 
 static void demo_step_unmap(struct demo *d)
 {
-	struct devmir_stats st;
-	uint64_t entries = 0, dirs = 0;
+	struct cli_stats *st = &d->after;
+	uint64_t entries, dirs;
 	char text[160];
-	unsigned int l;
 	bool ok;
 	int ret;
 
@@ -453,24 +457,22 @@ static void demo_step_unmap(struct demo *d)
 	ret = munmap(d->map, d->map_size) ? -errno : 0;
 	d->map = NULL;
 	if (!ret)
-		ret = devmir_get_stats(d->dev, DEVMIR_STATS_MIRROR, &st);
+		ret = cli_stats_read(st, DEVMIR_STATS_MIRROR);
 	if (ret)
 		return demo_failed(d, ret, "munmap");
-	for (l = 0; l < DEVMIR_MAX_LEVELS; l++) {
-		entries += st.table_entries[l];
-		dirs += st.table_dirs[l];
-	}
+	entries = cli_stat_sum(st, "table_entries_l");
+	dirs = cli_stat_sum(st, "table_dirs_l");
 	/* Other mappings of this process may still be mirrored: none are. */
 	ok = entries == 0;
 	if (d->ctx->json) {
 		cli_json_u64(&d->j, "entries", entries);
 		cli_json_u64(&d->j, "directories", dirs);
-		cli_json_u64(&d->j, "dirs_pruned", st.dirs_pruned);
+		cli_json_u64(&d->j, "dirs_pruned", cli_stat_value(st, "dirs_pruned"));
 	}
 	snprintf(text, sizeof(text),
 		 "mirror: %" PRIu64 " entries, %" PRIu64
 		 " directories left (%" PRIu64 " pruned)",
-		 entries, dirs, st.dirs_pruned);
+		 entries, dirs, cli_stat_value(st, "dirs_pruned"));
 	demo_end_step(d, ok, text);
 }
 
@@ -511,7 +513,6 @@ static void demo_teardown(struct demo *d)
 static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct demo d = { .ctx = ctx, .size = 8UL << 20, .ok = true };
-	struct devmir_stats st;
 	struct devmir_policy pol;
 	uint64_t size;
 	bool thp = false;
@@ -545,6 +546,10 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 	ret = devmir_get_info(d.dev, &d.info);
+	if (!ret)
+		ret = cli_stats_init(&d.before, d.dev);
+	if (!ret)
+		ret = cli_stats_init(&d.after, d.dev);
 	if (!ret)
 		ret = devmir_get_policy(d.dev, &pol);
 	if (!ret)
@@ -595,18 +600,18 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 	demo_step_atomic(&d);
 	demo_step_unmap(&d);
 
-	ret = devmir_get_stats(d.dev, DEVMIR_STATS_MIRROR, &st);
+	ret = cli_stats_read(&d.after, DEVMIR_STATS_MIRROR);
 	if (ctx->json) {
 		cli_json_close_array(&d.j);
 		if (!ret)
-			cli_json_stats(&d.j, "stats", &st);
+			cli_json_stats(&d.j, "stats", &d.after);
 		cli_json_bool(&d.j, "ok", d.ok && !ret);
 		cli_json_close_object(&d.j);
 		cli_json_end(&d.j);
 	} else if (!ret) {
 		printf("\nstatistics of this process's mirror on device %u:\n",
 		       d.info.index);
-		cli_print_stats(&st, d.info.levels, 2);
+		cli_print_stats(&d.after, d.info.levels, 2);
 		printf("\ndemo %s\n", d.ok ? "ok" : "FAILED");
 	}
 	if (ret)
@@ -614,6 +619,8 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 	ret = d.ok && !ret ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
 	demo_teardown(&d);
+	cli_stats_fini(&d.before);
+	cli_stats_fini(&d.after);
 	devmir_close(d.dev);
 	return ret;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "devmirror_topo.h"
+#include "libdevmirror_topo.h"
 
 #define CLI_MAX_DEVICES 64
 
@@ -53,14 +53,14 @@ static void cli_json_node(struct cli_json *j, const char *key, int node)
 		cli_json_i64(j, key, node);
 }
 
-static const char *cli_migrate_mode(enum devmir_migrate_mode mode)
+static const char *cli_migrate_mode(enum devmir_migmode mode)
 {
 	switch (mode) {
-	case DEVMIR_MIGRATE_OFF:
+	case DEVMIR_MIGMODE_OFF:
 		return "off";
-	case DEVMIR_MIGRATE_FIRST_FAULT:
+	case DEVMIR_MIGMODE_FIRST_FAULT:
 		return "first-fault";
-	case DEVMIR_MIGRATE_THRESHOLD:
+	case DEVMIR_MIGMODE_THRESHOLD:
 		return "threshold";
 	}
 	return "unknown";
@@ -77,7 +77,7 @@ static const char *cli_node_text(char *buf, size_t len, int node)
 
 static int cli_list(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct devmir_device devs[CLI_MAX_DEVICES];
+	struct devmir_enum_entry devs[CLI_MAX_DEVICES];
 	const char *operand;
 	struct cli_json j;
 	char node[32];
@@ -228,7 +228,7 @@ static void cli_info_text(struct devmir_dev *dev, const struct devmir_info *in,
 	       "adaptive", in->asid);
 	printf("  migration        on device faults: %s",
 	       cli_migrate_mode(pol->migrate_mode));
-	if (pol->migrate_mode == DEVMIR_MIGRATE_THRESHOLD)
+	if (pol->migrate_mode == DEVMIR_MIGMODE_THRESHOLD)
 		printf(" (%u faults per 2 MiB)", pol->migrate_threshold);
 	printf("; CPU faults bring back %s\n",
 	       cli_human_bytes(a, sizeof(a), pol->ram_window));
@@ -270,7 +270,7 @@ out:
 }
 
 /* Device memory of a listed device, or 0 if it cannot be opened. */
-static uint64_t cli_device_memory(const struct devmir_device *d)
+static uint64_t cli_device_memory(const struct devmir_enum_entry *d)
 {
 	struct devmir_dev *dev;
 	struct devmir_info info;
@@ -286,7 +286,7 @@ static uint64_t cli_device_memory(const struct devmir_device *d)
 
 static int cli_topo(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct devmir_device devs[CLI_MAX_DEVICES];
+	struct devmir_enum_entry devs[CLI_MAX_DEVICES];
 	struct devmir_topo_summary sum;
 	struct devmir_numa_node node;
 	struct devmir_topo *topo;

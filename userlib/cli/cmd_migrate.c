@@ -23,7 +23,7 @@
 #define MIG_MAX_SIZE (4ULL << 30)
 #define MIG_CHUNK (16UL << 20) /* bytes per library call: progress */
 #define MIG_SNAP_PAGES 4096UL /* pages per snapshot call */
-#define MIG_REASONS 4 /* reasons devmir_migrate_fail_name() knows */
+#define MIG_REASONS 4 /* reasons devmir_migfail_name() knows */
 
 static const struct option cli_migrate_options[] = {
 	{ "json", no_argument, NULL, CLI_OPT_JSON },
@@ -39,15 +39,15 @@ static const struct option cli_migrate_options[] = {
  * struct mig_pass - One direction of the round trip.
  * @name: "to_device" or "to_system".
  * @dir: The direction.
- * @ret: What devmir_migrate() returned (the first failure).
+ * @ret: What devmir_migrate_range() returned (the first failure).
  * @res: The summed per-page results.
  * @seconds: Wall time of the pass.
  */
 struct mig_pass {
 	const char *name;
-	enum devmir_migrate_dir dir;
+	enum devmir_migdir dir;
 	int ret;
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	double seconds;
 };
 
@@ -75,7 +75,7 @@ static long mig_check(const uint8_t *p, size_t offset, size_t size)
 static void mig_run(struct cli_ctx *ctx, struct devmir_dev *dev, uint8_t *buf,
 		    size_t size, unsigned int flags, struct mig_pass *pass)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	struct cli_progress prog;
 	size_t done, n;
 	unsigned int r;
@@ -84,21 +84,21 @@ static void mig_run(struct cli_ctx *ctx, struct devmir_dev *dev, uint8_t *buf,
 	pass->ret = 0;
 	memset(&pass->res, 0, sizeof(pass->res));
 	cli_progress_begin(&prog, ctx,
-			   pass->dir == DEVMIR_MIGRATE_TO_DEVICE ?
+			   pass->dir == DEVMIR_MIGDIR_TO_DEVICE ?
 				   "migrating to the device" :
 				   "migrating to system memory",
 			   size);
 	pass->seconds = cli_now();
 	for (done = 0; done < size; done += n) {
 		n = size - done < MIG_CHUNK ? size - done : MIG_CHUNK;
-		ret = devmir_migrate(dev, buf + done, n, pass->dir, flags,
+		ret = devmir_migrate_range(dev, buf + done, n, pass->dir, flags,
 				     &res);
 		if (ret && !pass->ret)
 			pass->ret = ret;
 		pass->res.migrated += res.migrated;
 		pass->res.already += res.already;
 		pass->res.absent += res.absent;
-		for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+		for (r = 0; r < DEVMIR_MIGFAIL_SLOTS; r++)
 			pass->res.failed[r] += res.failed[r];
 		pass->res.evicted += res.evicted;
 		pass->res.bytes_copied += res.bytes_copied;
@@ -157,26 +157,26 @@ static uint64_t mig_failed(const struct mig_pass *pass)
 	uint64_t n = 0;
 	unsigned int r;
 
-	for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+	for (r = 0; r < DEVMIR_MIGFAIL_SLOTS; r++)
 		n += pass->res.failed[r];
 	return n;
 }
 
 static void mig_print(const struct mig_pass *pass)
 {
-	const struct devmir_migrate_result *res = &pass->res;
+	const struct devmir_migrate_report *res = &pass->res;
 	char bytes[32];
 	unsigned int r;
 
 	printf("%-12s%" PRIu64 " moved, %" PRIu64 " already there, %" PRIu64
 	       " never populated, %" PRIu64 " failed",
-	       pass->dir == DEVMIR_MIGRATE_TO_DEVICE ? "to device" :
+	       pass->dir == DEVMIR_MIGDIR_TO_DEVICE ? "to device" :
 						       "to system",
 	       res->migrated, res->already, res->absent, mig_failed(pass));
 	for (r = 0; r < MIG_REASONS; r++)
 		if (res->failed[r])
 			printf(" (%" PRIu64 " %s)", res->failed[r],
-			       devmir_migrate_fail_name(r));
+			       devmir_migfail_name(r));
 	printf(", %" PRIu64 " evicted\n", res->evicted);
 	printf("%-12s%s copied in %.3f s (%.1f MiB/s)%s%s\n", "",
 	       cli_human_bytes(bytes, sizeof(bytes), res->bytes_copied),
@@ -190,7 +190,7 @@ static void mig_print(const struct mig_pass *pass)
 
 static void mig_json(struct cli_json *j, const struct mig_pass *pass)
 {
-	const struct devmir_migrate_result *res = &pass->res;
+	const struct devmir_migrate_report *res = &pass->res;
 	const char *name = strerrorname_np(-pass->ret);
 	unsigned int r;
 
@@ -204,7 +204,7 @@ static void mig_json(struct cli_json *j, const struct mig_pass *pass)
 	cli_json_u64(j, "absent", res->absent);
 	cli_json_object(j, "failed");
 	for (r = 0; r < MIG_REASONS; r++)
-		cli_json_u64(j, devmir_migrate_fail_name(r), res->failed[r]);
+		cli_json_u64(j, devmir_migfail_name(r), res->failed[r]);
 	cli_json_close_object(j);
 	cli_json_u64(j, "evicted", res->evicted);
 	cli_json_u64(j, "bytes_copied", res->bytes_copied);
@@ -256,9 +256,9 @@ static int mig_round_trip(struct cli_ctx *ctx, struct devmir_dev *dev,
 static int cli_migrate(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct mig_pass to_dev = { .name = "to_device",
-				   .dir = DEVMIR_MIGRATE_TO_DEVICE },
+				   .dir = DEVMIR_MIGDIR_TO_DEVICE },
 			to_sys = { .name = "to_system",
-				   .dir = DEVMIR_MIGRATE_TO_SYSTEM };
+				   .dir = DEVMIR_MIGDIR_TO_SYSTEM };
 	struct mig_run m = { .size = 64UL << 20 };
 	bool prefetch = false, shared = false, ok;
 	struct devmir_info info;
@@ -295,7 +295,7 @@ static int cli_migrate(struct cli_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 1)
 		return cli_usage_error(ctx, "unexpected argument '%s'",
 				       argv[optind + 1]);
-	flags = prefetch ? DEVMIR_MIGRATE_PREFETCH : 0;
+	flags = prefetch ? DEVMIR_MIGFLAG_PREFETCH : 0;
 
 	ret = cli_open(ctx, optind < argc ? argv[optind] : NULL, &dev);
 	if (ret)

@@ -68,7 +68,7 @@ static int cli_stat_interval(const char *arg, double *seconds)
 }
 
 static void cli_stat_json(const struct devmir_dev *dev, const char *scope,
-			  const struct devmir_stats *st, int sample,
+			  const struct cli_stats *st, int sample,
 			  double interval)
 {
 	struct cli_json j;
@@ -87,23 +87,24 @@ static void cli_stat_json(const struct devmir_dev *dev, const char *scope,
 }
 
 /* One watch line for humans: the rates that matter, per second. */
-static void cli_stat_line(const struct devmir_stats *d, double dt, int sample)
+static void cli_stat_line(const struct cli_stats *d, double dt, int sample)
 {
-	uint64_t entries = 0;
-	unsigned int l;
+	uint64_t entries = cli_stat_sum(d, "table_entries_l");
 
-	for (l = 0; l < DEVMIR_MAX_LEVELS; l++)
-		entries += d->table_entries[l];
 	if (sample % 20 == 0)
 		printf("%10s %10s %10s %10s %10s %10s %10s %10s\n", "access/s",
 		       "faults/s", "mapped/s", "tlbhit/s", "tlbmiss/s",
 		       "walks/s", "inval/s", "entries");
 	printf("%10.0f %10.0f %10.0f %10.0f %10.0f %10.0f %10.0f %10" PRIu64
 	       "\n",
-	       d->accesses / dt, d->faults / dt,
-	       (d->pages_mapped + d->huge_mapped) / dt, d->tlb_hits / dt,
-	       d->tlb_misses / dt, d->walks / dt, d->pages_invalidated / dt,
-	       entries);
+	       cli_stat_value(d, "accesses") / dt,
+	       cli_stat_value(d, "faults") / dt,
+	       (cli_stat_value(d, "pages_mapped") +
+		cli_stat_value(d, "huge_mapped")) / dt,
+	       cli_stat_value(d, "tlb_hits") / dt,
+	       cli_stat_value(d, "tlb_misses") / dt,
+	       cli_stat_value(d, "walks") / dt,
+	       cli_stat_value(d, "pages_invalidated") / dt, entries);
 	fflush(stdout);
 }
 
@@ -111,35 +112,46 @@ static int cli_stat_watch(struct cli_ctx *ctx, struct devmir_dev *dev,
 			  enum devmir_stats_scope scope, const char *name,
 			  double interval, long count)
 {
-	struct devmir_stats before, after, delta;
+	struct cli_stats before, after, delta;
 	sigset_t stop, saved;
 	double t0, t1;
 	int sample, ret;
 
+	ret = cli_stats_init(&before, dev);
+	if (!ret)
+		ret = cli_stats_init(&after, dev);
+	if (!ret)
+		ret = cli_stats_init(&delta, dev);
+	if (ret)
+		goto out;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, &saved);
-	ret = devmir_get_stats(dev, scope, &before);
+	ret = cli_stats_read(&before, scope);
 	t0 = cli_now();
 	for (sample = 0; !ret && (count < 0 || sample < count); sample++) {
 		if (cli_stat_wait(&stop, interval))
 			break;
-		ret = devmir_get_stats(dev, scope, &after);
+		ret = cli_stats_read(&after, scope);
 		if (ret)
 			break;
 		t1 = cli_now();
-		devmir_stats_delta(&delta, &after, &before);
+		cli_stats_delta(&delta, &after, &before);
 		if (ctx->json)
 			cli_stat_json(dev, name, &delta, sample, t1 - t0);
 		else
 			cli_stat_line(&delta,
 				      t1 > t0 ? t1 - t0 : CLI_STAT_MIN_DT,
 				      sample);
-		before = after;
+		memcpy(before.v, after.v, after.n * sizeof(*after.v));
 		t0 = t1;
 	}
 	sigprocmask(SIG_SETMASK, &saved, NULL);
+out:
+	cli_stats_fini(&before);
+	cli_stats_fini(&after);
+	cli_stats_fini(&delta);
 	return ret ? cli_fail(ctx, ret, "read statistics") : CLI_EXIT_OK;
 }
 
@@ -148,7 +160,7 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 	enum devmir_stats_scope scope = DEVMIR_STATS_DEVICE;
 	double interval = 0;
 	bool reset = false;
-	struct devmir_stats st;
+	struct cli_stats st = { 0 };
 	struct devmir_info info;
 	struct devmir_dev *dev;
 	long count = -1;
@@ -209,7 +221,9 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 
-	ret = devmir_get_stats(dev, scope, &st);
+	ret = cli_stats_init(&st, dev);
+	if (!ret)
+		ret = cli_stats_read(&st, scope);
 	if (ret) {
 		ret = cli_fail(ctx, ret, "read statistics");
 		goto out;
@@ -224,6 +238,7 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	ret = CLI_EXIT_OK;
 out:
+	cli_stats_fini(&st);
 	devmir_close(dev);
 	return ret;
 }

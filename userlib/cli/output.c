@@ -142,82 +142,174 @@ void cli_json_end(struct cli_json *j)
 	fflush(j->out);
 }
 
-void cli_json_stats(struct cli_json *j, const char *key,
-		    const struct devmir_stats *st)
+int cli_stats_init(struct cli_stats *s, struct devmir_dev *dev)
+{
+	memset(s, 0, sizeof(*s));
+	s->dev = dev;
+	devmir_stat_fields(dev, NULL, &s->n);
+	s->v = calloc(s->n ? s->n : 1, sizeof(*s->v));
+	return s->v ? 0 : -ENOMEM;
+}
+
+void cli_stats_fini(struct cli_stats *s)
+{
+	free(s->v);
+	s->v = NULL;
+}
+
+int cli_stats_read(struct cli_stats *s, enum devmir_stats_scope scope)
+{
+	return devmir_stat_read(s->dev, scope, s->v, s->n);
+}
+
+void cli_stats_delta(struct cli_stats *delta, const struct cli_stats *after,
+		     const struct cli_stats *before)
+{
+	devmir_stat_delta(after->dev, delta->v, after->v, before->v);
+}
+
+uint64_t cli_stat_value(const struct cli_stats *s, const char *name)
+{
+	return devmir_stat_value(s->dev, s->v, name);
+}
+
+uint64_t cli_stat_sum(const struct cli_stats *s, const char *prefix)
 {
 	const struct devmir_stat_field *f;
-	unsigned int n, i;
+	size_t len = strlen(prefix);
+	uint64_t sum = 0;
+	unsigned int i;
 
-	f = devmir_stat_fields(&n);
+	devmir_stat_fields(s->dev, &f, NULL);
+	for (i = 0; i < s->n; i++)
+		if (!strncmp(f[i].name, prefix, len))
+			sum += s->v[i];
+	return sum;
+}
+
+void cli_json_stats(struct cli_json *j, const char *key,
+		    const struct cli_stats *s)
+{
+	const struct devmir_stat_field *f;
+	unsigned int i;
+
+	devmir_stat_fields(s->dev, &f, NULL);
 	cli_json_object(j, key);
-	for (i = 0; i < n; i++)
-		cli_json_u64(j, f[i].name, devmir_stat_value(st, &f[i]));
+	for (i = 0; i < s->n; i++)
+		cli_json_u64(j, f[i].name, s->v[i]);
 	cli_json_close_object(j);
 }
 
-static const char *const cli_inv_names[DEVMIR_INV_EVENTS] = {
-	"unmap",      "clear",	 "mprotect", "wrprotect",
-	"soft-dirty", "release", "migrate",  "exclusive",
+/* Invalidation events, by statistic name, and how the summary calls them. */
+static const char *const cli_inv_names[][2] = {
+	{ "inv_unmap", "unmap" },	   { "inv_clear", "clear" },
+	{ "inv_protection_vma", "mprotect" }, { "inv_protection_page", "wrprotect" },
+	{ "inv_soft_dirty", "soft-dirty" }, { "inv_release", "release" },
+	{ "inv_migrate", "migrate" },	   { "inv_exclusive", "exclusive" },
+	{ "inv_other", "other" },
 };
 
-void cli_print_stats(const struct devmir_stats *st, unsigned int levels,
+/* Statistics the grouped lines below print; any other gets a line of its own. */
+static const char *const cli_grouped[] = {
+	"faults_raised", "faults_coalesced", "faults", "faults_resolved",
+	"fault_errors", "fault_batches", "hmm_calls", "hmm_busy", "hmm_retries",
+	"pages_mapped", "huge_mapped", "tlb_hits", "tlb_misses",
+	"tlb_shootdowns", "tlb_flushed", "walks", "walk_levels", "accesses",
+	"inv_unmap", "inv_clear", "inv_protection_vma", "inv_protection_page",
+	"inv_soft_dirty", "inv_release", "inv_migrate", "inv_exclusive",
+	"inv_other", "inv_skipped", "inv_retry", "pages_invalidated",
+	"pages_protected", "migrated_to_device", "migrated_to_system",
+	"migrate_bytes", "migrate_failed", "ram_faults", "evictions",
+	"policy_migrations", "remote_faults", "exclusive_grants",
+	"exclusive_fallbacks", "devmem_used", "devmem_pages", "table_bytes",
+	"dirs_pruned", "splits", "mirrors",
+};
+
+static bool cli_is_grouped(const char *name)
+{
+	unsigned int i;
+
+	if (!strncmp(name, "table_entries_l", 15) ||
+	    !strncmp(name, "table_dirs_l", 12))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(cli_grouped); i++)
+		if (!strcmp(cli_grouped[i], name))
+			return true;
+	return false;
+}
+
+void cli_print_stats(const struct cli_stats *s, unsigned int levels,
 		     int indent)
 {
-	unsigned int l, e;
-	char bytes[32];
+	const struct devmir_stat_field *f;
+	char bytes[32], name[32];
+	unsigned int l, e, i;
+	uint64_t v;
 	bool any;
 
+#define S(n) cli_stat_value(s, n)
 	printf("%*sfaults        raised %" PRIu64 ", coalesced %" PRIu64
 	       ", serviced %" PRIu64 ", resolved by fault-ahead %" PRIu64
 	       ", failed %" PRIu64 ", in %" PRIu64 " batches\n",
-	       indent, "", st->faults_raised, st->faults_coalesced, st->faults,
-	       st->faults_resolved, st->fault_errors, st->fault_batches);
+	       indent, "", S("faults_raised"), S("faults_coalesced"),
+	       S("faults"), S("faults_resolved"), S("fault_errors"),
+	       S("fault_batches"));
 	printf("%*shmm           %" PRIu64 " hmm_range_fault() calls, %" PRIu64
 	       " -EBUSY, %" PRIu64 " retries after invalidation\n",
-	       indent, "", st->hmm_calls, st->hmm_busy, st->hmm_retries);
+	       indent, "", S("hmm_calls"), S("hmm_busy"), S("hmm_retries"));
 	printf("%*smapped        %" PRIu64 " pages of 4 KiB, %" PRIu64
 	       " huge leaves\n",
-	       indent, "", st->pages_mapped, st->huge_mapped);
+	       indent, "", S("pages_mapped"), S("huge_mapped"));
 	printf("%*sTLB           %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64
 	       " shootdowns dropping %" PRIu64 " entries\n",
-	       indent, "", st->tlb_hits, st->tlb_misses, st->tlb_shootdowns,
-	       st->tlb_flushed);
+	       indent, "", S("tlb_hits"), S("tlb_misses"), S("tlb_shootdowns"),
+	       S("tlb_flushed"));
 	printf("%*swalker        %" PRIu64 " walks reading %" PRIu64
 	       " directories; %" PRIu64 " access commands\n",
-	       indent, "", st->walks, st->walk_levels, st->accesses);
+	       indent, "", S("walks"), S("walk_levels"), S("accesses"));
 	printf("%*sinvalidations", indent, "");
-	for (e = 0, any = false; e < DEVMIR_INV_EVENTS; e++) {
-		if (!st->invalidations[e])
+	for (e = 0, any = false; e < ARRAY_SIZE(cli_inv_names); e++) {
+		v = S(cli_inv_names[e][0]);
+		if (!v)
 			continue;
-		printf(" %s %" PRIu64, cli_inv_names[e], st->invalidations[e]);
+		printf(" %s %" PRIu64, cli_inv_names[e][1], v);
 		any = true;
 	}
 	printf("%s; %" PRIu64 " pages dropped, %" PRIu64
 	       " write-protected; %" PRIu64 " skipped, %" PRIu64 " refused\n",
-	       any ? "" : " none", st->pages_invalidated, st->pages_protected,
-	       st->inv_skipped, st->inv_retry);
+	       any ? "" : " none", S("pages_invalidated"), S("pages_protected"),
+	       S("inv_skipped"), S("inv_retry"));
 	printf("%*smigration     %" PRIu64 " pages to device, %" PRIu64
 	       " to system (%s copied), %" PRIu64 " failed; %" PRIu64
 	       " CPU faults on device pages, %" PRIu64 " evictions\n",
-	       indent, "", st->migrated_to_device, st->migrated_to_system,
-	       cli_human_bytes(bytes, sizeof(bytes), st->migrate_bytes),
-	       st->migrate_failed, st->ram_faults, st->evictions);
+	       indent, "", S("migrated_to_device"), S("migrated_to_system"),
+	       cli_human_bytes(bytes, sizeof(bytes), S("migrate_bytes")),
+	       S("migrate_failed"), S("ram_faults"), S("evictions"));
 	printf("%*s              %" PRIu64 " by fault policy, %" PRIu64
 	       " faults on peer pages; atomics: %" PRIu64 " exclusive, %" PRIu64
 	       " fallbacks; device memory %" PRIu64 "/%" PRIu64 " pages used\n",
-	       indent, "", st->policy_migrations, st->remote_faults,
-	       st->exclusive_grants, st->exclusive_fallbacks, st->devmem_used,
-	       st->devmem_pages);
+	       indent, "", S("policy_migrations"), S("remote_faults"),
+	       S("exclusive_grants"), S("exclusive_fallbacks"), S("devmem_used"),
+	       S("devmem_pages"));
 	printf("%*stable        ", indent, "");
-	if (levels > DEVMIR_MAX_LEVELS)
-		levels = DEVMIR_MAX_LEVELS;
-	for (l = levels; l-- > 0;)
-		printf(" L%u %" PRIu64 "/%" PRIu64, l, st->table_dirs[l],
-		       st->table_entries[l]);
+	for (l = levels; l-- > 0;) {
+		char entries[32];
+
+		snprintf(name, sizeof(name), "table_dirs_l%u", l);
+		snprintf(entries, sizeof(entries), "table_entries_l%u", l);
+		printf(" L%u %" PRIu64 "/%" PRIu64, l, S(name), S(entries));
+	}
 	printf(" (directories/leaves), %s, %" PRIu64 " pruned, %" PRIu64
 	       " splits, %" PRIu64 " mirror(s)\n",
-	       cli_human_bytes(bytes, sizeof(bytes), st->table_bytes),
-	       st->dirs_pruned, st->splits, st->mirrors);
+	       cli_human_bytes(bytes, sizeof(bytes), S("table_bytes")),
+	       S("dirs_pruned"), S("splits"), S("mirrors"));
+#undef S
+	devmir_stat_fields(s->dev, &f, NULL);
+	for (i = 0; i < s->n; i++)
+		if (!cli_is_grouped(f[i].name))
+			printf("%*s%-13s %" PRIu64 "%s%s\n", indent, "", f[i].name,
+			       s->v[i], *f[i].description ? "  " : "",
+			       f[i].description);
 }
 
 const char *cli_human_bytes(char *buf, size_t len, uint64_t bytes)

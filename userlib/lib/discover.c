@@ -49,7 +49,7 @@
 
 /* What one render node turned out to be. */
 struct devmir_probe {
-	struct devmir_device desc;
+	struct devmir_enum_entry desc;
 	struct devmir_info info;
 };
 
@@ -287,7 +287,7 @@ out:
 	return ret;
 }
 
-int devmir_enumerate(struct devmir_device *list, unsigned int max)
+int devmir_enumerate(struct devmir_enum_entry *list, unsigned int max)
 {
 	struct devmir_probe *probes;
 	int n, i;
@@ -379,9 +379,17 @@ int devmir_open_path(const char *path, struct devmir_dev **devp)
 	dev->rdev = !fstat(fd, &st) && S_ISCHR(st.st_mode) ? st.st_rdev : 0;
 	snprintf(dev->path, sizeof(dev->path), "%s", path);
 	dev->info = probe.info;
+	ret = devmir_stats_load(dev);
+	if (ret) {
+		ret = devmir_set_error(ret, "%s: cannot read its statistics: %s",
+				       path, strerror(-ret));
+		goto err_free;
+	}
 	*devp = dev;
 	return 0;
 
+err_free:
+	free(dev);
 err_close:
 	close(fd);
 	return ret;
@@ -391,6 +399,7 @@ void devmir_close(struct devmir_dev *dev)
 {
 	if (!dev)
 		return;
+	devmir_stats_unload(dev);
 	close(dev->fd);
 	free(dev);
 }

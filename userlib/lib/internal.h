@@ -8,7 +8,7 @@
 
 #include <sys/types.h>
 
-#include "devmirror.h"
+#include "libdevmirror.h"
 #include "devmirror_drm.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -25,6 +25,10 @@
  * @info: GET_INFO as answered at open time; the device's geometry never
  *	changes, so it is read without a lock (the per-mirror @asid included:
  *	a handle never changes mirror).
+ * @stat_fields: The device's statistics (QUERY STAT_DESC), read at open:
+ *	they are fixed for the device's lifetime.
+ * @stat_names: Storage of their names.
+ * @nr_stats: Entries of @stat_fields.
  *
  * Immutable after devmir_open_path() returns, hence shareable by threads.
  */
@@ -33,6 +37,9 @@ struct devmir_dev {
 	dev_t rdev;
 	char path[DEVMIR_PATH_MAX];
 	struct devmir_info info;
+	struct devmir_stat_field *stat_fields;
+	char (*stat_names)[DRM_DEVMIR_STAT_NAME_LEN];
+	unsigned int nr_stats;
 };
 
 /**
@@ -77,5 +84,12 @@ void devmir_decode_info(struct devmir_info *info,
  * Return: The node, or -1 when sysfs reports none or cannot be read.
  */
 int devmir_sysfs_numa_node(dev_t rdev);
+
+/*
+ * The statistics the device reports (names, kinds), queried once at open:
+ * they are fixed for the device's lifetime. 0 or a negative errno.
+ */
+int devmir_stats_load(struct devmir_dev *dev);
+void devmir_stats_unload(struct devmir_dev *dev);
 
 #endif /* _DEVMIR_INTERNAL_H */

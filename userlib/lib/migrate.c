@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * migrate.c - explicit migration of process memory between system memory
- * and a device's private memory: devmir_migrate() and devmir_prefetch().
+ * and a device's private memory: devmir_migrate_range() and devmir_prefetch().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,24 +16,24 @@
 #define DEVMIR_SAME_AS_ABI(lib, abi) _Static_assert((lib) == (abi), #lib)
 
 DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_MAX, DRM_DEVMIR_MIGRATE_MAX_SIZE);
-DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_TO_DEVICE, DRM_DEVMIR_MIGRATE_TO_DEVICE);
-DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_TO_SYSTEM, DRM_DEVMIR_MIGRATE_TO_SYSTEM);
-DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_PREFETCH, DRM_DEVMIR_MIGRATE_PREFETCH);
-DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_FAIL_VMA, DRM_DEVMIR_MIGRATE_FAIL_VMA);
-DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_FAIL_FILE, DRM_DEVMIR_MIGRATE_FAIL_FILE);
-DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_FAIL_BUSY, DRM_DEVMIR_MIGRATE_FAIL_BUSY);
-DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_FAIL_NOMEM, DRM_DEVMIR_MIGRATE_FAIL_NOMEM);
-DEVMIR_SAME_AS_ABI(DEVMIR_MIGRATE_REASONS, DRM_DEVMIR_MIGRATE_REASONS);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGDIR_TO_DEVICE, DRM_DEVMIR_MIGDIR_TO_DEVICE);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGDIR_TO_SYSTEM, DRM_DEVMIR_MIGDIR_TO_SYSTEM);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGFLAG_PREFETCH, DRM_DEVMIR_MIGFLAG_PREFETCH);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGFAIL_VMA, DRM_DEVMIR_MIGFAIL_VMA);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGFAIL_FILE, DRM_DEVMIR_MIGFAIL_FILE);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGFAIL_BUSY, DRM_DEVMIR_MIGFAIL_BUSY);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGFAIL_NOMEM, DRM_DEVMIR_MIGFAIL_NOMEM);
+DEVMIR_SAME_AS_ABI(DEVMIR_MIGFAIL_SLOTS, DRM_DEVMIR_MIGFAIL_SLOTS);
 
 /* The checks the driver would make, before any ioctl. */
 static int devmir_migrate_check(const void *addr, size_t size,
-				enum devmir_migrate_dir dir, unsigned int flags)
+				enum devmir_migdir dir, unsigned int flags)
 {
 	uintptr_t start = (uintptr_t)addr;
 
-	if (flags & ~DEVMIR_MIGRATE_PREFETCH)
+	if (flags & ~DEVMIR_MIGFLAG_PREFETCH)
 		return -EINVAL;
-	if (dir != DEVMIR_MIGRATE_TO_DEVICE && dir != DEVMIR_MIGRATE_TO_SYSTEM)
+	if (dir != DEVMIR_MIGDIR_TO_DEVICE && dir != DEVMIR_MIGDIR_TO_SYSTEM)
 		return -EINVAL;
 	if (!size || start % DEVMIR_MIGRATE_PAGE || size % DEVMIR_MIGRATE_PAGE)
 		return -EINVAL;
@@ -43,7 +43,7 @@ static int devmir_migrate_check(const void *addr, size_t size,
 }
 
 /* Add one command's outputs to the caller's running totals. */
-static void devmir_migrate_add(struct devmir_migrate_result *res,
+static void devmir_migrate_add(struct devmir_migrate_report *res,
 			       const struct drm_devmir_migrate *raw)
 {
 	unsigned int r;
@@ -51,17 +51,17 @@ static void devmir_migrate_add(struct devmir_migrate_result *res,
 	res->migrated += raw->migrated;
 	res->already += raw->already;
 	res->absent += raw->absent;
-	for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+	for (r = 0; r < DEVMIR_MIGFAIL_SLOTS; r++)
 		res->failed[r] += raw->failed[r];
 	res->evicted += raw->evicted;
 	res->bytes_copied += raw->bytes_copied;
 }
 
-int devmir_migrate(struct devmir_dev *dev, const void *addr, size_t size,
-		   enum devmir_migrate_dir dir, unsigned int flags,
-		   struct devmir_migrate_result *res)
+int devmir_migrate_range(struct devmir_dev *dev, const void *addr, size_t size,
+		   enum devmir_migdir dir, unsigned int flags,
+		   struct devmir_migrate_report *res)
 {
-	struct devmir_migrate_result total;
+	struct devmir_migrate_report total;
 	struct drm_devmir_migrate raw;
 	size_t done = 0, chunk;
 	int ret;
@@ -95,22 +95,22 @@ int devmir_migrate(struct devmir_dev *dev, const void *addr, size_t size,
 }
 
 int devmir_prefetch(struct devmir_dev *dev, const void *addr, size_t size,
-		    struct devmir_migrate_result *res)
+		    struct devmir_migrate_report *res)
 {
-	return devmir_migrate(dev, addr, size, DEVMIR_MIGRATE_TO_DEVICE,
-			      DEVMIR_MIGRATE_PREFETCH, res);
+	return devmir_migrate_range(dev, addr, size, DEVMIR_MIGDIR_TO_DEVICE,
+			      DEVMIR_MIGFLAG_PREFETCH, res);
 }
 
-const char *devmir_migrate_fail_name(enum devmir_migrate_fail reason)
+const char *devmir_migfail_name(enum devmir_migfail reason)
 {
 	switch (reason) {
-	case DEVMIR_MIGRATE_FAIL_VMA:
+	case DEVMIR_MIGFAIL_VMA:
 		return "vma";
-	case DEVMIR_MIGRATE_FAIL_FILE:
+	case DEVMIR_MIGFAIL_FILE:
 		return "file";
-	case DEVMIR_MIGRATE_FAIL_BUSY:
+	case DEVMIR_MIGFAIL_BUSY:
 		return "busy";
-	case DEVMIR_MIGRATE_FAIL_NOMEM:
+	case DEVMIR_MIGFAIL_NOMEM:
 		return "nomem";
 	}
 	return "invalid";

@@ -13,7 +13,7 @@
 #include <numa.h>
 #include <numaif.h>
 
-#include "devmirror_topo.h"
+#include "libdevmirror_topo.h"
 #include "internal.h"
 
 /* Pages per move_pages(2) call: bounds the library's arrays. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * report.c - what the mirror reports: snapshots decoded per page, and
- * statistics with a field table for generic printing.
+ * statistics read by name through the device's self-describing query.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -119,220 +119,248 @@ const char *devmir_page_state_name(enum devmir_page_state state)
 	return "invalid";
 }
 
-static int devmir_scope_flags(enum devmir_stats_scope scope, uint32_t *flags)
+
+/*
+ * What this library knows about the statistics a device reports: a line for
+ * humans. A name that is not here (a counter a newer driver registered) is
+ * reported all the same, with an empty description.
+ */
+static const struct {
+	const char *name;
+	const char *description;
+} devmir_stat_texts[] = {
+	{ "faults", "faults serviced through hmm_range_fault()" },
+	{ "faults_resolved", "queued faults already satisfied (fault-ahead)" },
+	{ "fault_errors", "faults that failed" },
+	{ "fault_batches", "fault batches serviced" },
+	{ "hmm_calls", "hmm_range_fault() calls" },
+	{ "hmm_busy", "hmm_range_fault() calls that returned -EBUSY" },
+	{ "hmm_retries", "faults retried after a racing invalidation" },
+	{ "pages_mapped", "4 KiB leaf entries installed" },
+	{ "huge_mapped", "huge leaf entries installed" },
+	{ "inv_unmap", "invalidations: munmap() and friends" },
+	{ "inv_clear", "invalidations: entries cleared (MADV_DONTNEED, reclaim)" },
+	{ "inv_protection_vma", "invalidations: mprotect()" },
+	{ "inv_protection_page", "invalidations: pages write-protected" },
+	{ "inv_soft_dirty", "invalidations: soft-dirty reset" },
+	{ "inv_release", "invalidations: address space released" },
+	{ "inv_migrate", "invalidations: device migration" },
+	{ "inv_exclusive", "invalidations: exclusive device access" },
+	{ "inv_other", "invalidations: other events" },
+	{ "inv_skipped", "invalidations skipped: caused by the device" },
+	{ "inv_retry", "non-blocking invalidations refused while busy" },
+	{ "pages_invalidated", "4 KiB pages unmapped from the mirror" },
+	{ "pages_protected", "4 KiB pages downgraded to read-only" },
+	{ "migrated_to_device", "pages migrated into device memory" },
+	{ "migrated_to_system", "pages migrated back to system memory" },
+	{ "migrate_bytes", "bytes copied by migrations" },
+	{ "migrate_failed", "pages a migration could not move" },
+	{ "ram_faults", "CPU faults on device pages" },
+	{ "evictions", "device pages evicted for lack of room" },
+	{ "policy_migrations", "device faults migrated by the fault policy" },
+	{ "remote_faults", "device faults on a peer device's pages" },
+	{ "exclusive_grants", "pages made exclusive for device atomics" },
+	{ "pages_dirtied", "pages the device wrote, dirtied when unmapped" },
+	{ "dirs_pruned", "directories freed because they became empty" },
+	{ "splits", "huge leaves split by partial invalidations" },
+	{ "table_bytes", "bytes allocated for directories" },
+	{ "mirrors", "live mirrors" },
+	{ "devmem_pages", "pages of device memory" },
+	{ "devmem_used", "device pages in use" },
+	{ "faults_raised", "translation misses queued as device faults" },
+	{ "faults_coalesced", "misses dropped: page already queued" },
+	{ "tlb_hits", "device TLB hits" },
+	{ "tlb_misses", "device TLB misses" },
+	{ "tlb_shootdowns", "device TLB shootdowns" },
+	{ "tlb_flushed", "device TLB entries dropped by shootdowns" },
+	{ "walks", "page-table walks by the device walker" },
+	{ "walk_levels", "directories read by those walks" },
+	{ "accesses", "access commands executed" },
+	{ "exclusive_fallbacks", "atomics without exclusive access" },
+};
+
+static const char *devmir_stat_text(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(devmir_stat_texts); i++)
+		if (!strcmp(devmir_stat_texts[i].name, name))
+			return devmir_stat_texts[i].description;
+	if (!strncmp(name, "table_entries_l", 15))
+		return "valid leaf entries at this level (0 = leaf)";
+	if (!strncmp(name, "table_dirs_l", 12))
+		return "live directories at this level (0 = leaf)";
+	return "";
+}
+
+static int devmir_query(int fd, uint32_t query, uint32_t flags, void *data,
+			uint32_t *size)
+{
+	struct drm_devmir_query raw;
+	int ret;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.query = query;
+	raw.flags = flags;
+	raw.size = *size;
+	raw.data = (uintptr_t)data;
+	ret = devmir_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &raw);
+	if (!ret)
+		*size = raw.size;
+	return ret;
+}
+
+int devmir_stats_load(struct devmir_dev *dev)
+{
+	struct drm_devmir_query_stat_desc *raw;
+	struct devmir_stat_field *fields;
+	char(*names)[DRM_DEVMIR_STAT_NAME_LEN];
+	uint32_t size = 0, i, n;
+	int ret;
+
+	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, NULL, &size);
+	if (ret)
+		return ret;
+	if (size < sizeof(*raw))
+		return -EPROTO;
+	raw = calloc(1, size);
+	if (!raw)
+		return -ENOMEM;
+	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, raw, &size);
+	n = raw->count;
+	if (!ret &&
+	    (size_t)size < sizeof(*raw) + (size_t)n * sizeof(raw->desc[0]))
+		ret = -EPROTO;
+	if (ret) {
+		free(raw);
+		return ret;
+	}
+	fields = calloc(n ? n : 1, sizeof(*fields));
+	names = calloc(n ? n : 1, sizeof(*names));
+	if (!fields || !names) {
+		free(fields);
+		free(names);
+		free(raw);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(names[i], raw->desc[i].name, sizeof(names[i]));
+		names[i][sizeof(names[i]) - 1] = '\0';
+		fields[i].name = names[i];
+		fields[i].description = devmir_stat_text(names[i]);
+		fields[i].counter = raw->desc[i].kind != DRM_DEVMIR_STAT_GAUGE;
+		fields[i].driver = raw->desc[i].flags & DRM_DEVMIR_STAT_DRIVER;
+	}
+	free(raw);
+	dev->stat_fields = fields;
+	dev->stat_names = names;
+	dev->nr_stats = n;
+	return 0;
+}
+
+void devmir_stats_unload(struct devmir_dev *dev)
+{
+	free(dev->stat_fields);
+	free(dev->stat_names);
+	dev->stat_fields = NULL;
+	dev->stat_names = NULL;
+	dev->nr_stats = 0;
+}
+
+static int devmir_scope_flags(enum devmir_stats_scope scope, uint32_t *query,
+			      uint32_t *reset)
 {
 	switch (scope) {
 	case DEVMIR_STATS_MIRROR:
-		*flags = 0;
+		*query = 0;
+		*reset = 0;
 		return 0;
 	case DEVMIR_STATS_DEVICE:
-		*flags = DRM_DEVMIR_STATS_DEVICE;
+		*query = DRM_DEVMIR_QUERY_DEVICE;
+		*reset = DRM_DEVMIR_STATS_DEVICE;
 		return 0;
 	}
 	return -EINVAL;
 }
 
-int devmir_get_stats(struct devmir_dev *dev, enum devmir_stats_scope scope,
-		     struct devmir_stats *stats)
+int devmir_stat_fields(const struct devmir_dev *dev,
+		       const struct devmir_stat_field **fields,
+		       unsigned int *count)
 {
-	struct drm_devmir_stats raw;
+	if (!dev)
+		return -EINVAL;
+	if (fields)
+		*fields = dev->stat_fields;
+	if (count)
+		*count = dev->nr_stats;
+	return 0;
+}
+
+int devmir_stat_find(const struct devmir_dev *dev, const char *name)
+{
 	unsigned int i;
-	uint32_t flags;
+
+	if (!dev || !name)
+		return -EINVAL;
+	for (i = 0; i < dev->nr_stats; i++)
+		if (!strcmp(dev->stat_fields[i].name, name))
+			return i;
+	return -ENOENT;
+}
+
+int devmir_stat_read(struct devmir_dev *dev, enum devmir_stats_scope scope,
+		     uint64_t *values, unsigned int count)
+{
+	struct drm_devmir_query_stat_values *raw;
+	uint32_t flags, unused, size;
 	int ret;
 
-	if (!dev || !stats || devmir_scope_flags(scope, &flags))
+	if (!dev || !values || devmir_scope_flags(scope, &flags, &unused) ||
+	    count < dev->nr_stats)
 		return -EINVAL;
-	memset(&raw, 0, sizeof(raw));
-	raw.flags = flags;
-	ret = devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_STATS, &raw);
-	if (ret)
-		return ret;
+	size = sizeof(*raw) + dev->nr_stats * sizeof(raw->values[0]);
+	raw = malloc(size);
+	if (!raw)
+		return -ENOMEM;
+	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_STAT_VALUES, flags, raw,
+			   &size);
+	if (!ret && raw->count != dev->nr_stats)
+		ret = -EPROTO;
+	if (!ret)
+		memcpy(values, raw->values, dev->nr_stats * sizeof(*values));
+	free(raw);
+	return ret;
+}
 
-	stats->faults_raised = raw.faults_raised;
-	stats->faults_coalesced = raw.faults_coalesced;
-	stats->faults = raw.faults;
-	stats->faults_resolved = raw.faults_resolved;
-	stats->fault_errors = raw.fault_errors;
-	stats->fault_batches = raw.fault_batches;
-	stats->hmm_calls = raw.hmm_calls;
-	stats->hmm_busy = raw.hmm_busy;
-	stats->hmm_retries = raw.hmm_retries;
-	stats->pages_mapped = raw.pages_mapped;
-	stats->huge_mapped = raw.huge_mapped;
-	stats->tlb_hits = raw.tlb_hits;
-	stats->tlb_misses = raw.tlb_misses;
-	stats->tlb_shootdowns = raw.tlb_shootdowns;
-	stats->tlb_flushed = raw.tlb_flushed;
-	stats->walks = raw.walks;
-	stats->walk_levels = raw.walk_levels;
-	stats->accesses = raw.accesses;
-	for (i = 0; i < DEVMIR_INV_EVENTS; i++)
-		stats->invalidations[i] = raw.invalidations[i];
-	stats->inv_skipped = raw.inv_skipped;
-	stats->inv_retry = raw.inv_retry;
-	stats->pages_invalidated = raw.pages_invalidated;
-	stats->pages_protected = raw.pages_protected;
-	for (i = 0; i < DEVMIR_MAX_LEVELS; i++) {
-		stats->table_entries[i] = raw.table_entries[i];
-		stats->table_dirs[i] = raw.table_dirs[i];
+uint64_t devmir_stat_value(const struct devmir_dev *dev, const uint64_t *values,
+			   const char *name)
+{
+	int i = devmir_stat_find(dev, name);
+
+	return i < 0 || !values ? 0 : values[i];
+}
+
+void devmir_stat_delta(const struct devmir_dev *dev, uint64_t *delta,
+		       const uint64_t *after, const uint64_t *before)
+{
+	unsigned int i;
+	uint64_t a, b;
+
+	for (i = 0; i < dev->nr_stats; i++) {
+		a = after[i];
+		b = before[i];
+		delta[i] = dev->stat_fields[i].counter && a >= b ? a - b : a;
 	}
-	stats->table_bytes = raw.table_bytes;
-	stats->dirs_pruned = raw.dirs_pruned;
-	stats->splits = raw.splits;
-	stats->mirrors = raw.mirrors;
-	stats->migrated_to_device = raw.migrated_to_device;
-	stats->migrated_to_system = raw.migrated_to_system;
-	stats->migrate_bytes = raw.migrate_bytes;
-	stats->migrate_failed = raw.migrate_failed;
-	stats->ram_faults = raw.ram_faults;
-	stats->evictions = raw.evictions;
-	stats->policy_migrations = raw.policy_migrations;
-	stats->remote_faults = raw.remote_faults;
-	stats->exclusive_grants = raw.exclusive_grants;
-	stats->exclusive_fallbacks = raw.exclusive_fallbacks;
-	stats->devmem_pages = raw.devmem_pages;
-	stats->devmem_used = raw.devmem_used;
-	return 0;
 }
 
 int devmir_reset_stats(struct devmir_dev *dev, enum devmir_stats_scope scope)
 {
 	struct drm_devmir_reset_stats raw;
-	uint32_t flags;
+	uint32_t flags, unused;
 
-	if (!dev || devmir_scope_flags(scope, &flags))
+	if (!dev || devmir_scope_flags(scope, &unused, &flags))
 		return -EINVAL;
 	memset(&raw, 0, sizeof(raw));
 	raw.flags = flags;
 	return devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_RESET_STATS, &raw);
-}
-
-#define COUNTER(member, desc)                                              \
-	{                                                                  \
-#member, desc, true, offsetof(struct devmir_stats, member) \
-	}
-#define FIGURE(member, desc)                                                \
-	{                                                                   \
-#member, desc, false, offsetof(struct devmir_stats, member) \
-	}
-#define INV(event, name)                                                       \
-	{                                                                      \
-		"invalidations." name, "invalidations: " name " events", true, \
-			offsetof(struct devmir_stats, invalidations) +         \
-				(event) * sizeof(uint64_t)                     \
-	}
-#define LEVEL(member, l, desc)                                  \
-	{                                                       \
-#member ".l" #l, desc " at level " #l, false,   \
-			offsetof(struct devmir_stats, member) + \
-				(l) * sizeof(uint64_t)          \
-	}
-
-_Static_assert(DEVMIR_MAX_LEVELS == 8, "the table lists 8 levels");
-
-static const struct devmir_stat_field devmir_fields[] = {
-	COUNTER(faults_raised, "translation misses queued as device faults"),
-	COUNTER(faults_coalesced, "misses dropped: page already queued"),
-	COUNTER(faults, "faults serviced through hmm_range_fault()"),
-	COUNTER(faults_resolved,
-		"queued faults already satisfied (fault-ahead)"),
-	COUNTER(fault_errors, "faults that failed"),
-	COUNTER(fault_batches, "fault batches serviced"),
-	COUNTER(hmm_calls, "hmm_range_fault() calls"),
-	COUNTER(hmm_busy, "hmm_range_fault() calls that returned -EBUSY"),
-	COUNTER(hmm_retries, "faults retried after a racing invalidation"),
-	COUNTER(pages_mapped, "4 KiB leaf entries installed"),
-	COUNTER(huge_mapped, "huge leaf entries installed"),
-	COUNTER(tlb_hits, "device TLB hits"),
-	COUNTER(tlb_misses, "device TLB misses"),
-	COUNTER(tlb_shootdowns, "device TLB shootdowns"),
-	COUNTER(tlb_flushed, "device TLB entries dropped by shootdowns"),
-	COUNTER(walks, "page-table walks by the device walker"),
-	COUNTER(walk_levels, "directories read by those walks"),
-	COUNTER(accesses, "access commands executed"),
-	INV(DEVMIR_INV_UNMAP, "unmap"),
-	INV(DEVMIR_INV_CLEAR, "clear"),
-	INV(DEVMIR_INV_PROTECTION_VMA, "protection_vma"),
-	INV(DEVMIR_INV_PROTECTION_PAGE, "protection_page"),
-	INV(DEVMIR_INV_SOFT_DIRTY, "soft_dirty"),
-	INV(DEVMIR_INV_RELEASE, "release"),
-	INV(DEVMIR_INV_MIGRATE, "migrate"),
-	INV(DEVMIR_INV_EXCLUSIVE, "exclusive"),
-	COUNTER(inv_skipped, "invalidations skipped: caused by the device"),
-	COUNTER(inv_retry, "non-blocking invalidations refused while busy"),
-	COUNTER(pages_invalidated, "4 KiB pages unmapped from the mirror"),
-	COUNTER(pages_protected, "4 KiB pages downgraded to read-only"),
-	LEVEL(table_entries, 0, "valid leaf entries"),
-	LEVEL(table_entries, 1, "valid leaf entries"),
-	LEVEL(table_entries, 2, "valid leaf entries"),
-	LEVEL(table_entries, 3, "valid leaf entries"),
-	LEVEL(table_entries, 4, "valid leaf entries"),
-	LEVEL(table_entries, 5, "valid leaf entries"),
-	LEVEL(table_entries, 6, "valid leaf entries"),
-	LEVEL(table_entries, 7, "valid leaf entries"),
-	LEVEL(table_dirs, 0, "live directories"),
-	LEVEL(table_dirs, 1, "live directories"),
-	LEVEL(table_dirs, 2, "live directories"),
-	LEVEL(table_dirs, 3, "live directories"),
-	LEVEL(table_dirs, 4, "live directories"),
-	LEVEL(table_dirs, 5, "live directories"),
-	LEVEL(table_dirs, 6, "live directories"),
-	LEVEL(table_dirs, 7, "live directories"),
-	FIGURE(table_bytes, "bytes allocated for directories"),
-	COUNTER(dirs_pruned, "directories freed because they became empty"),
-	COUNTER(splits, "huge leaves split by partial invalidations"),
-	FIGURE(mirrors, "live mirrors"),
-	COUNTER(migrated_to_device, "pages migrated into device memory"),
-	COUNTER(migrated_to_system, "pages migrated back to system memory"),
-	COUNTER(migrate_bytes, "bytes copied by migrations"),
-	COUNTER(migrate_failed, "pages a migration could not move"),
-	COUNTER(ram_faults, "CPU faults on device pages"),
-	COUNTER(evictions, "device pages evicted for lack of room"),
-	COUNTER(policy_migrations,
-		"device faults migrated by the fault policy"),
-	COUNTER(remote_faults, "device faults on a peer device's pages"),
-	COUNTER(exclusive_grants, "pages made exclusive for device atomics"),
-	COUNTER(exclusive_fallbacks, "atomics without exclusive access"),
-	FIGURE(devmem_pages, "pages of device memory"),
-	FIGURE(devmem_used, "device pages in use"),
-};
-
-/* Every value of struct devmir_stats is described, once. */
-_Static_assert(ARRAY_SIZE(devmir_fields) ==
-		       sizeof(struct devmir_stats) / sizeof(uint64_t),
-	       "fields");
-
-const struct devmir_stat_field *devmir_stat_fields(unsigned int *count)
-{
-	if (count)
-		*count = ARRAY_SIZE(devmir_fields);
-	return devmir_fields;
-}
-
-uint64_t devmir_stat_value(const struct devmir_stats *stats,
-			   const struct devmir_stat_field *field)
-{
-	uint64_t value;
-
-	memcpy(&value, (const char *)stats + field->offset, sizeof(value));
-	return value;
-}
-
-void devmir_stats_delta(struct devmir_stats *delta,
-			const struct devmir_stats *after,
-			const struct devmir_stats *before)
-{
-	struct devmir_stats result;
-	uint64_t a, b, v;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(devmir_fields); i++) {
-		const struct devmir_stat_field *f = &devmir_fields[i];
-
-		a = devmir_stat_value(after, f);
-		b = devmir_stat_value(before, f);
-		v = f->counter && a >= b ? a - b : a;
-		memcpy((char *)&result + f->offset, &v, sizeof(v));
-	}
-	*delta = result;
 }

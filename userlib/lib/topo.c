@@ -11,7 +11,7 @@
 #include <hwloc.h>
 #include <numa.h>
 
-#include "devmirror_topo.h"
+#include "libdevmirror_topo.h"
 #include "internal.h"
 
 /**

@@ -245,12 +245,12 @@ int dm_migrate(int fd, void *addr, size_t size, uint32_t direction,
 
 int dm_to_device(int fd, void *addr, size_t size, struct drm_devmir_migrate *out)
 {
-	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGRATE_TO_DEVICE, 0, out);
+	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGDIR_TO_DEVICE, 0, out);
 }
 
 int dm_to_system(int fd, void *addr, size_t size, struct drm_devmir_migrate *out)
 {
-	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGRATE_TO_SYSTEM, 0, out);
+	return dm_migrate(fd, addr, size, DRM_DEVMIR_MIGDIR_TO_SYSTEM, 0, out);
 }
 
 uint64_t dm_migrate_failed(const struct drm_devmir_migrate *m)
@@ -258,7 +258,7 @@ uint64_t dm_migrate_failed(const struct drm_devmir_migrate *m)
 	uint64_t n = 0;
 	int i;
 
-	for (i = 0; i < DRM_DEVMIR_MIGRATE_REASONS; i++)
+	for (i = 0; i < DRM_DEVMIR_MIGFAIL_SLOTS; i++)
 		n += m->failed[i];
 	return n;
 }
@@ -354,74 +354,6 @@ size_t dm_snap_count(const uint8_t *snap, size_t npages, uint8_t want)
 	for (i = 0; i < npages; i++)
 		n += snap[i] == want;
 	return n;
-}
-
-void *buf_map(size_t size, int prot, int flags)
-{
-	return mmap(NULL, size, prot, flags | MAP_ANONYMOUS, -1, 0);
-}
-
-void *buf_map_aligned(size_t size, size_t align, int prot, int flags)
-{
-	size_t len = size + align;
-	uintptr_t p, a;
-
-	p = (uintptr_t)mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0);
-	if ((void *)p == MAP_FAILED)
-		return MAP_FAILED;
-	a = (p + align - 1) & ~(align - 1);
-	if (a > p)
-		munmap((void *)p, a - p);
-	if (a + size < p + len)
-		munmap((void *)(a + size), p + len - (a + size));
-	return (void *)a;
-}
-
-static uint8_t pattern(size_t i, unsigned int seed)
-{
-	return (uint8_t)(i * 131 + seed * 7 + (i >> 12) * 29 + 1);
-}
-
-void buf_fill(void *p, size_t size, unsigned int seed)
-{
-	uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		b[i] = pattern(i, seed);
-}
-
-long buf_check(const void *p, size_t size, unsigned int seed)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		if (b[i] != pattern(i, seed))
-			return (long)i;
-	return -1;
-}
-
-long buf_check_range(const void *p, size_t offset, size_t size, unsigned int seed)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		if (b[i] != pattern(offset + i, seed))
-			return (long)i;
-	return -1;
-}
-
-long buf_check_byte(const void *p, size_t size, uint8_t value)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		if (b[i] != value)
-			return (long)i;
-	return -1;
 }
 
 long thp_kib(const void *addr)

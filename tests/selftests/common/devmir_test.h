@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"	/* buffer helpers shared with the userlib tests */
 #include "devmirror_drm.h"
 
 #define KIB(x)		((size_t)(x) << 10)
@@ -82,17 +83,6 @@ uint64_t dm_dirs(const struct drm_devmir_stats *st);
 /* Pages of a snapshot whose byte equals @want. */
 size_t dm_snap_count(const uint8_t *snap, size_t npages, uint8_t want);
 
-/* Anonymous private mapping (MAP_FAILED on error). */
-void *buf_map(size_t size, int prot, int flags);
-/* Anonymous mapping of @size aligned to @align (power of two). */
-void *buf_map_aligned(size_t size, size_t align, int prot, int flags);
-/* Fill with the pattern of @seed; check returns the first bad offset or -1. */
-void buf_fill(void *p, size_t size, unsigned int seed);
-long buf_check(const void *p, size_t size, unsigned int seed);
-/* Check bytes @offset..@offset+@size of the pattern, stored at @p. */
-long buf_check_range(const void *p, size_t offset, size_t size, unsigned int seed);
-/* Check that every byte equals @value; first bad offset or -1. */
-long buf_check_byte(const void *p, size_t size, uint8_t value);
 /* AnonHugePages (KiB) of the mapping containing @addr, or -1. */
 long thp_kib(const void *addr);
 /* Contents of a debugfs file of device @index (e.g. "mirror-3/check"). */

@@ -15,14 +15,14 @@
 
 const char *const fz_kind_names[FZ_NR] = {
 	"get_info", "access", "set_policy", "get_policy", "snapshot", "stats",
-	"reset_stats", "migrate", "raw", "version",
+	"reset_stats", "migrate", "query", "raw", "version",
 	"hmm_read", "hmm_write", "hmm_to_dev", "hmm_to_sys", "hmm_snapshot",
 	"hmm_exclusive", "hmm_check_excl", "hmm_release", "hmm_raw",
 };
 
 /* Relative frequency of each kind (render node, then test_hmm). */
 static const unsigned int fz_kind_weight[FZ_NR] = {
-	4, 40, 8, 4, 15, 5, 3, 2, 16, 5,
+	4, 40, 8, 4, 15, 5, 3, 2, 6, 16, 5,
 	20, 20, 12, 8, 10, 8, 5, 4, 10,
 };
 
@@ -331,7 +331,7 @@ static void fill_migrate(struct dm_rng *rng, struct drm_devmir_migrate *m)
 	m->addr = addr;
 	m->size = (len + PAGE - 1) & ~(PAGE - 1);
 	m->direction = dm_rng_below(rng, 2);
-	m->flags = dm_rng_percent(rng, 50) ? DRM_DEVMIR_MIGRATE_PREFETCH : 0;
+	m->flags = dm_rng_percent(rng, 50) ? DRM_DEVMIR_MIGFLAG_PREFETCH : 0;
 	mutate(rng, m, migrate_fields, ARRAY_SIZE(migrate_fields));
 }
 
@@ -461,6 +461,26 @@ unsigned long fz_build_call(struct dm_rng *rng, uint8_t *args,
 		a->pad = pick_zero32(rng);
 		cmd = k == FZ_STATS ? DRM_IOCTL_DEVMIR_STATS : DRM_IOCTL_DEVMIR_RESET_STATS;
 		len = k == FZ_STATS ? sizeof(struct drm_devmir_stats) : sizeof(*a);
+		break;
+	}
+	case FZ_QUERY:
+		{;
+		struct drm_devmir_query *a = (void *)args;
+
+		/* Mostly valid queries and sizes, so that answers get written. */
+		a->query = dm_rng_percent(rng, 90) ? dm_rng_below(rng, 2) :
+			   (uint32_t)pick_u64(rng);
+		a->flags = dm_rng_percent(rng, 80) ? dm_rng_below(rng, 2) :
+			   (uint32_t)pick_u64(rng);
+		a->size = dm_rng_percent(rng, 30) ? 0 :
+			  dm_rng_percent(rng, 70) ? dm_rng_below(rng, 4096) :
+			  (uint32_t)pick_size(rng);
+		a->pad = pick_zero32(rng);
+		a->data = pick_addr(rng);
+		a->reserved[0] = pick_zero32(rng);
+		a->reserved[1] = (uint64_t)pick_zero32(rng) << 32;
+		cmd = DRM_IOCTL_DEVMIR_QUERY;
+		len = sizeof(*a);
 		break;
 	}
 	case FZ_VERSION:

@@ -31,7 +31,7 @@
 /* What a call is. */
 enum fz_kind {
 	FZ_GET_INFO, FZ_ACCESS, FZ_SET_POLICY, FZ_GET_POLICY, FZ_SNAPSHOT, FZ_STATS,
-	FZ_RESET_STATS, FZ_MIGRATE,
+	FZ_RESET_STATS, FZ_MIGRATE, FZ_QUERY,
 	FZ_RAW,		/* DRM_COMMAND_BASE + 0..0x5f, any direction and size */
 	FZ_VERSION,	/* DRM_IOCTL_VERSION, random lengths and pointers */
 	/* test_hmm compatible devices: HMM_DMIRROR_* */

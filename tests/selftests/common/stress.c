@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "stress.h"
+#include "tap.h"
 
 #define DEBUGFS		"/sys/kernel/debug"
 
@@ -105,46 +106,38 @@ uint64_t dm_seed_from_clock(void)
 	return dm_rng_next(&rng) & 0xffffffffULL;
 }
 
-static unsigned int tap_count, tap_failed;
-static const char *tap_prefix = "";
-
+/* The dm_tap_* calls print through the shared TAP library (tap.h). */
 void dm_tap_set_prefix(const char *prefix)
 {
-	tap_prefix = prefix ? prefix : "";
+	tap_set_prefix(prefix);
 }
 
 int dm_tap(int ok, const char *fmt, ...)
 {
+	char name[512];
 	va_list ap;
 
-	printf("%sok %u %s", ok ? "" : "not ", ++tap_count, tap_prefix);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		tap_failed++;
-	return ok;
+	return tap_check(ok, name, NULL);
 }
 
 void dm_tap_skip(const char *why, const char *fmt, ...)
 {
+	char name[512];
 	va_list ap;
 
-	printf("ok %u %s", ++tap_count, tap_prefix);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	printf(" # SKIP %s\n", why);
-	fflush(stdout);
+	tap_skip(name, why);
 }
 
 int dm_tap_done(void)
 {
-	printf("1..%u\n", tap_count);
-	fflush(stdout);
-	return tap_failed ? 1 : 0;
+	tap_plan();
+	return tap_done();
 }
 
 void dm_note(const char *fmt, ...)

@@ -36,7 +36,8 @@ int dm_rng_percent(struct dm_rng *rng, unsigned int pct);
 uint64_t dm_seed_from_clock(void);
 
 /*
- * TAP: "ok N name" / "not ok N name" on stdout, numbered from 1; the plan
+ * TAP through the shared library (tests/common/tap.h): "ok N - name" /
+ * "not ok N - name" on stdout, numbered from 1; the plan
  * line "1..N" comes last (dm_tap_done()).
  */
 int dm_tap(int ok, const char *fmt, ...) __printf(2, 3);

@@ -31,19 +31,19 @@ static enum tmig_verdict check_counts(const struct tmig_call *c, char *why, size
 			 (unsigned long long)dm_migrate_failed(m), c->n);
 		return TMIG_BAD_COUNTS;
 	}
-	for (i = DRM_DEVMIR_MIGRATE_FAIL_NOMEM + 1; i < DRM_DEVMIR_MIGRATE_REASONS; i++)
+	for (i = DRM_DEVMIR_MIGFAIL_NOMEM + 1; i < DRM_DEVMIR_MIGFAIL_SLOTS; i++)
 		if (m->failed[i]) {
 			snprintf(why, len, "failed[%u] = %llu (reserved)", i,
 				 (unsigned long long)m->failed[i]);
 			return TMIG_BAD_COUNTS;
 		}
-	if (m->failed[DRM_DEVMIR_MIGRATE_FAIL_VMA] || m->failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]) {
+	if (m->failed[DRM_DEVMIR_MIGFAIL_VMA] || m->failed[DRM_DEVMIR_MIGFAIL_FILE]) {
 		snprintf(why, len, "private anonymous pages failed as VMA %llu / FILE %llu",
-			 (unsigned long long)m->failed[DRM_DEVMIR_MIGRATE_FAIL_VMA],
-			 (unsigned long long)m->failed[DRM_DEVMIR_MIGRATE_FAIL_FILE]);
+			 (unsigned long long)m->failed[DRM_DEVMIR_MIGFAIL_VMA],
+			 (unsigned long long)m->failed[DRM_DEVMIR_MIGFAIL_FILE]);
 		return TMIG_BAD_COUNTS;
 	}
-	if (c->direction == DRM_DEVMIR_MIGRATE_TO_DEVICE && m->absent) {
+	if (c->direction == DRM_DEVMIR_MIGDIR_TO_DEVICE && m->absent) {
 		snprintf(why, len, "TO_DEVICE counted %llu pages absent",
 			 (unsigned long long)m->absent);
 		return TMIG_BAD_COUNTS;
@@ -73,12 +73,12 @@ enum tmig_verdict tmig_check(const struct tmig_call *c, const struct tm_page *a,
 		}
 		return TMIG_OK;
 	case -EBUSY:
-		if (c->flags || !m->failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY] ||
-		    m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM]) {
+		if (c->flags || !m->failed[DRM_DEVMIR_MIGFAIL_BUSY] ||
+		    m->failed[DRM_DEVMIR_MIGFAIL_NOMEM]) {
 			snprintf(why, len, "-EBUSY with flags %#x, %llu busy, %llu nomem",
 				 c->flags,
-				 (unsigned long long)m->failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY],
-				 (unsigned long long)m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM]);
+				 (unsigned long long)m->failed[DRM_DEVMIR_MIGFAIL_BUSY],
+				 (unsigned long long)m->failed[DRM_DEVMIR_MIGFAIL_NOMEM]);
 			return TMIG_BAD_ERRNO;
 		}
 		break;
@@ -87,9 +87,9 @@ enum tmig_verdict tmig_check(const struct tmig_call *c, const struct tm_page *a,
 		if (fi && !dm_migrate_total(m))
 			return TMIG_OK;
 		/* Else a page found no destination (device memory full). */
-		if (c->flags || !m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM]) {
+		if (c->flags || !m->failed[DRM_DEVMIR_MIGFAIL_NOMEM]) {
 			snprintf(why, len, "-ENOMEM with flags %#x, %llu nomem", c->flags,
-				 (unsigned long long)m->failed[DRM_DEVMIR_MIGRATE_FAIL_NOMEM]);
+				 (unsigned long long)m->failed[DRM_DEVMIR_MIGFAIL_NOMEM]);
 			return TMIG_BAD_ERRNO;
 		}
 		break;

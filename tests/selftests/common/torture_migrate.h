@@ -31,8 +31,8 @@ enum tmig_verdict {
  * struct tmig_call - One MIGRATE of a run of pages of a slot.
  * @p0: First page of the run in the slot.
  * @n: Pages.
- * @direction: %DRM_DEVMIR_MIGRATE_TO_DEVICE or _TO_SYSTEM.
- * @flags: 0 or %DRM_DEVMIR_MIGRATE_PREFETCH.
+ * @direction: %DRM_DEVMIR_MIGDIR_TO_DEVICE or _TO_SYSTEM.
+ * @flags: 0 or %DRM_DEVMIR_MIGFLAG_PREFETCH.
  * @out: The argument as the driver returned it.
  * @ret: 0 or the -errno of the call.
  */

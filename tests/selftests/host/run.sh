@@ -14,8 +14,9 @@ rc=0
 for t in "$here"/test_*.c; do
 	name=$(basename "$t" .c)
 	if ! gcc -O1 -g -Wall -Wextra -I"$top/uapi" -I"$top/tests/selftests/common" \
-		-I"$out/include" -Wl,--wrap=ioctl -o "$out/$name" "$t" \
-		"$top/tests/selftests/common/devmir_test.c" >"$out/$name.log" 2>&1; then
+		-I"$top/tests/common" -I"$out/include" -Wl,--wrap=ioctl -o "$out/$name" "$t" \
+		"$top/tests/selftests/common/devmir_test.c" "$top"/tests/common/*.c \
+		-pthread >"$out/$name.log" 2>&1; then
 		sed 's/^/# /' "$out/$name.log"
 		echo "not ok 1 - helpers.${name}_builds"
 		rc=1

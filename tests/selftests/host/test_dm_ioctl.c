@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "devmir_test.h"
+#include "tap.h"
 
 static int fail_errno;
 static unsigned long fail_left, calls;
@@ -27,19 +28,11 @@ int __wrap_ioctl(int fd, unsigned long request, void *arg)
 	return 0;
 }
 
-static int n, failed;
-
-static void tap(int ok, const char *name)
-{
-	printf("%sok %d - helpers.%s\n", ok ? "" : "not ", ++n, name);
-	if (!ok)
-		failed = 1;
-}
-
-int main(void)
+int main(int argc, char **argv)
 {
 	int ret;
 
+	tap_init(argc, argv, "helpers.");
 	/* Without a bound the wrapper never returns: fail instead of hanging. */
 	alarm(10);
 
@@ -47,25 +40,29 @@ int main(void)
 	fail_left = 5;
 	calls = 0;
 	ret = dm_ioctl(3, 0, NULL);
-	tap(ret == 0 && calls == 6, "dm_ioctl_retries_a_few_eintr");
+	tap_check(ret == 0 && calls == 6, "dm_ioctl_retries_a_few_eintr",
+		  "calls %lu", calls);
 
 	fail_errno = EAGAIN;
 	fail_left = ~0UL;
 	calls = 0;
 	ret = dm_ioctl(3, 0, NULL);
-	tap(ret == -EAGAIN && calls == 1000, "dm_ioctl_bounds_a_leaked_eagain");
+	tap_check(ret == -EAGAIN && calls == 1000, "dm_ioctl_bounds_a_leaked_eagain",
+		  "calls %lu", calls);
 
 	fail_errno = EINTR;
 	fail_left = ~0UL;
 	calls = 0;
 	ret = dm_ioctl(3, 0, NULL);
-	tap(ret == -EINTR && calls == 1000, "dm_ioctl_bounds_endless_eintr");
+	tap_check(ret == -EINTR && calls == 1000, "dm_ioctl_bounds_endless_eintr",
+		  "calls %lu", calls);
 
 	fail_errno = EFAULT;
 	fail_left = 1;
 	calls = 0;
 	ret = dm_ioctl(3, 0, NULL);
-	tap(ret == -EFAULT && calls == 1, "dm_ioctl_returns_other_errnos_at_once");
-	printf("1..%d\n", n);
-	return failed;
+	tap_check(ret == -EFAULT && calls == 1, "dm_ioctl_returns_other_errnos_at_once",
+		  "calls %lu", calls);
+	tap_plan();
+	return tap_done();
 }

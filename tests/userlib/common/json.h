@@ -69,7 +69,7 @@ const struct json *json_get(const struct json *v, const char *path);
 
 /**
  * json_member() - Look a member up by its exact name (which may contain
- * dots, as the statistics' "invalidations.unmap" does).
+ * dots).
  * @v: The object.
  * @key: The member name.
  *

@@ -11,7 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
 
 FIXTURE(dev)
 {
@@ -42,18 +42,18 @@ TEST_F(dev, access_read_data_and_faults)
 	uint8_t *buf, *out;
 	uint64_t faults = 99;
 
-	buf = buf_map(size, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
+	buf = buf_map_aligned(size, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	out = malloc(size);
-	ASSERT_NE(NULL, buf);
-	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, size, 1);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_NE(MAP_FAILED, out);
+	buf_fill(buf, size, 1);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, size, &faults));
-	EXPECT_EQ(-1, buf_check(out, 0, size, 1));
+	EXPECT_EQ(-1, buf_check(out, size, 1));
 	EXPECT_EQ(size / PAGE_SIZE_4K, faults);
 
 	memset(out, 0, size);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, size, &faults));
-	EXPECT_EQ(-1, buf_check(out, 0, size, 1));
+	EXPECT_EQ(-1, buf_check(out, size, 1));
 	EXPECT_EQ(0, faults);
 	buf_unmap(buf, size);
 	free(out);
@@ -66,19 +66,19 @@ TEST_F(dev, access_write_unaligned_exact)
 	uint8_t *buf, *src;
 	uint64_t faults;
 
-	buf = buf_map(size, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
+	buf = buf_map_aligned(size, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	src = malloc(size);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, src);
-	buf_fill(buf, 0, size, 2);
-	buf_fill(src, 0, size, 3);
+	buf_fill(buf, size, 2);
+	buf_fill(src, size, 3);
 	ASSERT_EQ(0,
 		  devmir_write(self->dev, buf + off, src + off, len, &faults));
 	EXPECT_EQ(16, faults);
-	EXPECT_EQ(-1, buf_check(buf, 0, off, 2));
-	EXPECT_EQ(-1, buf_check(buf + off, off, len, 3));
+	EXPECT_EQ(-1, buf_check(buf, off, 2));
+	EXPECT_EQ(-1, buf_check_range(buf + off, off, len, 3));
 	EXPECT_EQ(-1,
-		  buf_check(buf + off + len, off + len, size - off - len, 2));
+		  buf_check_range(buf + off + len, off + len, size - off - len, 2));
 	buf_unmap(buf, size);
 	free(src);
 }
@@ -90,13 +90,13 @@ TEST_F(dev, access_read_beyond_command_max)
 	uint8_t *buf, *out;
 	uint64_t faults;
 
-	buf = buf_map(size, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	out = buf_map(size, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, size, 4);
+	buf = buf_map_aligned(size, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	out = buf_map_aligned(size, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_NE(MAP_FAILED, out);
+	buf_fill(buf, size, 4);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, size, &faults));
-	EXPECT_EQ(-1, buf_check(out, 0, size, 4));
+	EXPECT_EQ(-1, buf_check(out, size, 4));
 	EXPECT_EQ(size / PAGE_SIZE_4K, faults);
 	buf_unmap(buf, size);
 	buf_unmap(out, size);
@@ -109,8 +109,8 @@ TEST_F(dev, access_atomics_all_engines)
 	uint64_t *word, old;
 	unsigned int e;
 
-	word = buf_map(PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, word);
+	word = buf_map_aligned(PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, word);
 	*word = 100;
 	for (e = 0; e < self->info.engines; e++) {
 		acc.engine = e;
@@ -145,9 +145,9 @@ TEST_F(dev, access_nofault_needs_mirrored_page)
 	};
 	uint8_t *buf, out[4096];
 
-	buf = buf_map(PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, PAGE_SIZE_4K, 5);
+	buf = buf_map_aligned(PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, PAGE_SIZE_4K, 5);
 	acc.addr = buf;
 	acc.buffer = out;
 	EXPECT_EQ(-EFAULT, devmir_access(self->dev, &acc));
@@ -155,7 +155,7 @@ TEST_F(dev, access_nofault_needs_mirrored_page)
 	memset(out, 0, sizeof(out));
 	ASSERT_EQ(0, devmir_access(self->dev, &acc));
 	EXPECT_EQ(0, acc.faults);
-	EXPECT_EQ(-1, buf_check(out, 0, PAGE_SIZE_4K, 5));
+	EXPECT_EQ(-1, buf_check(out, PAGE_SIZE_4K, 5));
 	buf_unmap(buf, PAGE_SIZE_4K);
 }
 
@@ -165,8 +165,8 @@ TEST_F(dev, access_errors)
 	struct devmir_access acc = { .op = DEVMIR_OP_READ, .size = 8 };
 	uint8_t *buf, out[64];
 
-	buf = buf_map(2 * PAGE_SIZE_4K, PROT_READ, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
+	buf = buf_map_aligned(2 * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
 	EXPECT_EQ(-EFAULT, devmir_write(self->dev, buf, out, 64, NULL));
 	EXPECT_EQ(0, devmir_read(self->dev, buf, out, 64, NULL));
 	ASSERT_EQ(0, mprotect(buf, PAGE_SIZE_4K, PROT_NONE));

@@ -15,7 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
 #include "json.h"
 #include "run.h"
 
@@ -68,7 +68,7 @@ static uint64_t u64_at(const struct json *j, const char *path)
 
 TEST(cli_list_json_matches_library)
 {
-	struct devmir_device devs[MAX_DEVS];
+	struct devmir_enum_entry devs[MAX_DEVS];
 	struct run_result r;
 	struct json *j;
 	char path[32];
@@ -153,8 +153,8 @@ TEST(cli_stat_json_counts_accesses)
 	uint64_t a1 = 0, a2 = 0;
 
 	ASSERT_EQ(0, devmir_open(1, &dev));
-	buf = buf_map(PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
+	buf = buf_map_aligned(PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
 	memset(buf, 3, PAGE_SIZE_4K);
 
 	ASSERT_EQ(0, cli(&r, &j1, "stat", "1", "--json", NULL));
@@ -168,7 +168,7 @@ TEST(cli_stat_json_counts_accesses)
 	ASSERT_NE(NULL, j2);
 
 	EXPECT_STREQ("device", json_str(j2, "scope"));
-	f = devmir_stat_fields(&n);
+	ASSERT_EQ(0, devmir_stat_fields(dev, &f, &n));
 	ASSERT_TRUE(json_is(j2, "stats", JSON_OBJECT));
 	EXPECT_EQ(n, json_get(j2, "stats")->n);
 	for (i = 0; i < n; i++)

@@ -15,15 +15,15 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "devmirror.h"
-#include "devmirror_topo.h"
+#include "libdevmirror.h"
+#include "libdevmirror_topo.h"
 
 #define MAX_DEVS 16
 
 /* Every device is listed once, sorted, usable, at a render node. */
 TEST(discovery_enumerate_lists_every_device)
 {
-	struct devmir_device devs[MAX_DEVS];
+	struct devmir_enum_entry devs[MAX_DEVS];
 	struct stat st;
 	int n, i;
 
@@ -52,7 +52,7 @@ TEST(discovery_enumerate_lists_every_device)
 /* Opening by index and by path reaches the same device. */
 TEST(discovery_open_by_index_and_path)
 {
-	struct devmir_device devs[MAX_DEVS];
+	struct devmir_enum_entry devs[MAX_DEVS];
 	struct devmir_dev *a, *b;
 	struct devmir_info ia, ib;
 	int n, i;
@@ -95,7 +95,7 @@ TEST(discovery_missing_device_enodev)
 /* sysfs says where the device sits; the platform device has no node. */
 TEST(discovery_numa_node_from_sysfs)
 {
-	struct devmir_device devs[MAX_DEVS];
+	struct devmir_enum_entry devs[MAX_DEVS];
 	struct devmir_dev *dev;
 	char path[128], text[16] = "";
 	struct stat st;

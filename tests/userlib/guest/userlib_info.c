@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "kselftest_harness.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
 
 FIXTURE(dev)
 {

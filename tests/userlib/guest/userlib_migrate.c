@@ -14,7 +14,8 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
+#include "stats_util.h"
 
 #define NPAGES 256UL
 #define SIZE (NPAGES * PAGE_SIZE_4K)
@@ -61,12 +62,12 @@ static size_t count_state(const struct devmir_page *p, size_t npages,
 	return n;
 }
 
-static uint64_t failed_sum(const struct devmir_migrate_result *res)
+static uint64_t failed_sum(const struct devmir_migrate_report *res)
 {
 	uint64_t n = 0;
 	unsigned int r;
 
-	for (r = 0; r < DEVMIR_MIGRATE_REASONS; r++)
+	for (r = 0; r < DEVMIR_MIGFAIL_SLOTS; r++)
 		n += res->failed[r];
 	return n;
 }
@@ -78,17 +79,17 @@ static uint64_t failed_sum(const struct devmir_migrate_result *res)
  */
 TEST_F(dev, migrate_round_trip_data)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	size_t mapped;
 	uint64_t faults = 99;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 1);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 1);
 
-	ASSERT_EQ(0, devmir_migrate(self->dev, buf, SIZE,
-				    DEVMIR_MIGRATE_TO_DEVICE, 0, &res));
+	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
+				    DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
 	EXPECT_EQ(0, res.already);
 	EXPECT_EQ(0, failed_sum(&res));
@@ -102,42 +103,42 @@ TEST_F(dev, migrate_round_trip_data)
 	/* Mapped at once: the device reads its own memory without faults. */
 	ASSERT_EQ(0, devmir_read(self->dev, buf, self->out, SIZE, &faults));
 	EXPECT_EQ(0, faults);
-	EXPECT_EQ(-1, buf_check(self->out, 0, SIZE, 1));
+	EXPECT_EQ(-1, buf_check(self->out, SIZE, 1));
 
-	buf_fill(self->out, 0, SIZE, 2);
+	buf_fill(self->out, SIZE, 2);
 	ASSERT_EQ(0, devmir_write(self->dev, buf, self->out, SIZE, NULL));
-	ASSERT_EQ(0, devmir_migrate(self->dev, buf, SIZE,
-				    DEVMIR_MIGRATE_TO_SYSTEM, 0, &res));
+	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
+				    DEVMIR_MIGDIR_TO_SYSTEM, 0, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
 	EXPECT_EQ(0, failed_sum(&res));
 	ASSERT_EQ(0,
 		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
 	EXPECT_EQ(0, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 2));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 2));
 	buf_unmap(buf, SIZE);
 }
 
 /* Pages already at the destination, or never populated, are not moved. */
 TEST_F(dev, migrate_counts_already_and_absent)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
 
 	/* Never touched: nothing to bring back to system memory. */
-	ASSERT_EQ(0, devmir_migrate(self->dev, buf, SIZE,
-				    DEVMIR_MIGRATE_TO_SYSTEM, 0, &res));
+	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
+				    DEVMIR_MIGDIR_TO_SYSTEM, 0, &res));
 	EXPECT_EQ(NPAGES, res.absent);
 	EXPECT_EQ(0, res.migrated);
 
 	/* Populated in device memory directly, zero-filled. */
-	ASSERT_EQ(0, devmir_migrate(self->dev, buf, SIZE,
-				    DEVMIR_MIGRATE_TO_DEVICE, 0, &res));
+	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
+				    DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
-	ASSERT_EQ(0, devmir_migrate(self->dev, buf, SIZE,
-				    DEVMIR_MIGRATE_TO_DEVICE, 0, &res));
+	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
+				    DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
 	EXPECT_EQ(0, res.migrated);
 	EXPECT_EQ(NPAGES, res.already);
 	EXPECT_EQ(NPAGES,
@@ -153,37 +154,37 @@ TEST_F(dev, migrate_counts_already_and_absent)
  */
 TEST_F(dev, migrate_shared_memory_reasons)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	uint8_t *buf;
 
 	buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, buf);
-	buf_fill(buf, 0, SIZE, 3);
+	buf_fill(buf, SIZE, 3);
 	EXPECT_EQ(-EOPNOTSUPP,
-		  devmir_migrate(self->dev, buf, SIZE, DEVMIR_MIGRATE_TO_DEVICE,
+		  devmir_migrate_range(self->dev, buf, SIZE, DEVMIR_MIGDIR_TO_DEVICE,
 				 0, &res));
-	EXPECT_EQ(NPAGES, res.failed[DEVMIR_MIGRATE_FAIL_FILE]);
+	EXPECT_EQ(NPAGES, res.failed[DEVMIR_MIGFAIL_FILE]);
 	EXPECT_EQ(0, res.migrated);
 	EXPECT_STREQ("file",
-		     devmir_migrate_fail_name(DEVMIR_MIGRATE_FAIL_FILE));
+		     devmir_migfail_name(DEVMIR_MIGFAIL_FILE));
 
 	ASSERT_EQ(0, devmir_prefetch(self->dev, buf, SIZE, &res));
-	EXPECT_EQ(NPAGES, res.failed[DEVMIR_MIGRATE_FAIL_FILE]);
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 3));
+	EXPECT_EQ(NPAGES, res.failed[DEVMIR_MIGFAIL_FILE]);
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 3));
 	munmap(buf, SIZE);
 }
 
 /* A prefetch moves what can move; the device then reads without faults. */
 TEST_F(dev, prefetch_moves_anonymous_memory)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	uint64_t faults = 99;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 4);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 4);
 	ASSERT_EQ(0, devmir_prefetch(self->dev, buf, SIZE, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
 	EXPECT_EQ(0, failed_sum(&res));
@@ -192,43 +193,43 @@ TEST_F(dev, prefetch_moves_anonymous_memory)
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, self->out, SIZE, &faults));
 	EXPECT_EQ(0, faults);
-	EXPECT_EQ(-1, buf_check(self->out, 0, SIZE, 4));
+	EXPECT_EQ(-1, buf_check(self->out, SIZE, 4));
 	buf_unmap(buf, SIZE);
 }
 
 /* A hole in the range fails the whole call before anything moves. */
 TEST_F(dev, migrate_hole_efault_nothing_done)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 5);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 5);
 	ASSERT_EQ(0, munmap(buf + 8 * PAGE_SIZE_4K, PAGE_SIZE_4K));
-	EXPECT_EQ(-EFAULT, devmir_migrate(self->dev, buf, SIZE,
-					  DEVMIR_MIGRATE_TO_DEVICE, 0, &res));
+	EXPECT_EQ(-EFAULT, devmir_migrate_range(self->dev, buf, SIZE,
+					  DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
 	EXPECT_EQ(0, res.migrated);
 	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, 8, self->pages, NULL));
 	EXPECT_EQ(0, count_state(self->pages, 8, DEVMIR_PAGE_DEVICE));
-	EXPECT_EQ(-1, buf_check(buf, 0, 8 * PAGE_SIZE_4K, 5));
+	EXPECT_EQ(-1, buf_check(buf, 8 * PAGE_SIZE_4K, 5));
 	buf_unmap(buf, 8 * PAGE_SIZE_4K);
 	buf_unmap(buf + 9 * PAGE_SIZE_4K, SIZE - 9 * PAGE_SIZE_4K);
 }
 
 TEST_F(dev, migrate_bad_arguments)
 {
-	uint8_t *buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
+	uint8_t *buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 
-	ASSERT_NE(NULL, buf);
-	EXPECT_EQ(-EINVAL, devmir_migrate(self->dev, buf + 1, PAGE_SIZE_4K,
-					  DEVMIR_MIGRATE_TO_DEVICE, 0, NULL));
-	EXPECT_EQ(-EINVAL, devmir_migrate(self->dev, buf, 100,
-					  DEVMIR_MIGRATE_TO_DEVICE, 0, NULL));
-	EXPECT_EQ(-EINVAL, devmir_migrate(self->dev, buf, SIZE,
-					  (enum devmir_migrate_dir)5, 0, NULL));
+	ASSERT_NE(MAP_FAILED, buf);
+	EXPECT_EQ(-EINVAL, devmir_migrate_range(self->dev, buf + 1, PAGE_SIZE_4K,
+					  DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
+	EXPECT_EQ(-EINVAL, devmir_migrate_range(self->dev, buf, 100,
+					  DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
+	EXPECT_EQ(-EINVAL, devmir_migrate_range(self->dev, buf, SIZE,
+					  (enum devmir_migdir)5, 0, NULL));
 	EXPECT_EQ(-EINVAL,
-		  devmir_migrate(self->dev, buf, SIZE, DEVMIR_MIGRATE_TO_DEVICE,
+		  devmir_migrate_range(self->dev, buf, SIZE, DEVMIR_MIGDIR_TO_DEVICE,
 				 0x10, NULL));
 	EXPECT_EQ(-EINVAL, devmir_prefetch(self->dev, buf, 0, NULL));
 	buf_unmap(buf, SIZE);
@@ -241,26 +242,25 @@ TEST_F(dev, migrate_bad_arguments)
 TEST_F(dev, migrate_cpu_touch_brings_window_back)
 {
 	struct devmir_policy pol = { .ram_window = 4 * PAGE_SIZE_4K };
-	struct devmir_stats before, after;
+	struct stat_reading before, after;
 	size_t i;
 	uint8_t *buf;
 
 	ASSERT_EQ(0,
 		  devmir_set_policy(self->dev, DEVMIR_POLICY_RAM_WINDOW, &pol));
 	/* The window is aligned in the address space: align the buffer. */
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, pol.ram_window, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 6);
-	ASSERT_EQ(0, devmir_migrate(self->dev, buf, SIZE,
-				    DEVMIR_MIGRATE_TO_DEVICE, 0, NULL));
-	ASSERT_EQ(0, devmir_get_stats(self->dev, DEVMIR_STATS_MIRROR, &before));
+	buf = buf_map_aligned(SIZE, pol.ram_window, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 6);
+	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
+				    DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
+	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
 	/* One byte of page 9: the aligned window is pages 8..11. */
-	EXPECT_EQ(-1, buf_check(buf + 9 * PAGE_SIZE_4K + 100,
-				9 * PAGE_SIZE_4K + 100, 1, 6));
-	ASSERT_EQ(0, devmir_get_stats(self->dev, DEVMIR_STATS_MIRROR, &after));
-	devmir_stats_delta(&after, &after, &before);
-	EXPECT_EQ(1, after.ram_faults);
-	EXPECT_EQ(4, after.migrated_to_system);
+	EXPECT_EQ(-1, buf_check_range(buf + 9 * PAGE_SIZE_4K + 100, 9 * PAGE_SIZE_4K + 100, 1, 6));
+	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &after));
+	stat_delta(&after, &after, &before);
+	EXPECT_EQ(1, SV(after, ram_faults));
+	EXPECT_EQ(4, SV(after, migrated_to_system));
 	ASSERT_EQ(0,
 		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
 	for (i = 0; i < NPAGES; i++) {
@@ -274,43 +274,43 @@ TEST_F(dev, migrate_cpu_touch_brings_window_back)
 			break;
 	}
 	/* The rest comes back as the CPU reads on. */
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 6));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 6));
 	buf_unmap(buf, SIZE);
 }
 
 /* The migration counters move by exactly what the calls report. */
 TEST_F(dev, migrate_stats_deltas)
 {
-	struct devmir_stats before, after;
-	struct devmir_migrate_result to_dev, to_sys;
+	struct stat_reading before, after;
+	struct devmir_migrate_report to_dev, to_sys;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 7);
-	ASSERT_EQ(0, devmir_get_stats(self->dev, DEVMIR_STATS_MIRROR, &before));
-	ASSERT_EQ(0, devmir_migrate(self->dev, buf, SIZE,
-				    DEVMIR_MIGRATE_TO_DEVICE, 0, &to_dev));
-	ASSERT_EQ(0, devmir_get_stats(self->dev, DEVMIR_STATS_MIRROR, &after));
-	EXPECT_LE(NPAGES, after.devmem_used);
-	EXPECT_GE(after.devmem_pages, after.devmem_used);
-	devmir_stats_delta(&after, &after, &before);
-	EXPECT_EQ(to_dev.migrated, after.migrated_to_device);
-	EXPECT_EQ(NPAGES, after.migrated_to_device);
-	EXPECT_EQ(to_dev.bytes_copied, after.migrate_bytes);
-	EXPECT_EQ(0, after.migrated_to_system);
-	EXPECT_EQ(0, after.migrate_failed);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 7);
+	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
+	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
+				    DEVMIR_MIGDIR_TO_DEVICE, 0, &to_dev));
+	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &after));
+	EXPECT_LE(NPAGES, SV(after, devmem_used));
+	EXPECT_GE(SV(after, devmem_pages), SV(after, devmem_used));
+	stat_delta(&after, &after, &before);
+	EXPECT_EQ(to_dev.migrated, SV(after, migrated_to_device));
+	EXPECT_EQ(NPAGES, SV(after, migrated_to_device));
+	EXPECT_EQ(to_dev.bytes_copied, SV(after, migrate_bytes));
+	EXPECT_EQ(0, SV(after, migrated_to_system));
+	EXPECT_EQ(0, SV(after, migrate_failed));
 
-	ASSERT_EQ(0, devmir_get_stats(self->dev, DEVMIR_STATS_MIRROR, &before));
-	ASSERT_EQ(0, devmir_migrate(self->dev, buf, SIZE,
-				    DEVMIR_MIGRATE_TO_SYSTEM, 0, &to_sys));
-	ASSERT_EQ(0, devmir_get_stats(self->dev, DEVMIR_STATS_MIRROR, &after));
-	devmir_stats_delta(&after, &after, &before);
+	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
+	ASSERT_EQ(0, devmir_migrate_range(self->dev, buf, SIZE,
+				    DEVMIR_MIGDIR_TO_SYSTEM, 0, &to_sys));
+	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &after));
+	stat_delta(&after, &after, &before);
 	EXPECT_EQ(NPAGES, to_sys.migrated);
-	EXPECT_EQ(NPAGES, after.migrated_to_system);
-	EXPECT_EQ(0, after.migrated_to_device);
-	EXPECT_EQ(0, after.ram_faults);
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 7));
+	EXPECT_EQ(NPAGES, SV(after, migrated_to_system));
+	EXPECT_EQ(0, SV(after, migrated_to_device));
+	EXPECT_EQ(0, SV(after, ram_faults));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 7));
 	buf_unmap(buf, SIZE);
 }
 
@@ -321,11 +321,11 @@ TEST_F(dev, migrate_stats_deltas)
 TEST_F(dev, policy_migration_round_trip)
 {
 	struct devmir_policy pol = {
-		.migrate_mode = DEVMIR_MIGRATE_THRESHOLD,
+		.migrate_mode = DEVMIR_MIGMODE_THRESHOLD,
 		.migrate_threshold = 3,
 		.ram_window = 128 << 10,
 	}, got;
-	struct devmir_stats before, after;
+	struct stat_reading before, after;
 	uint8_t *buf;
 
 	ASSERT_EQ(0, devmir_set_policy(self->dev,
@@ -333,34 +333,34 @@ TEST_F(dev, policy_migration_round_trip)
 					       DEVMIR_POLICY_RAM_WINDOW,
 				       &pol));
 	ASSERT_EQ(0, devmir_get_policy(self->dev, &got));
-	EXPECT_EQ(DEVMIR_MIGRATE_THRESHOLD, got.migrate_mode);
+	EXPECT_EQ(DEVMIR_MIGMODE_THRESHOLD, got.migrate_mode);
 	EXPECT_EQ(3, got.migrate_threshold);
 	EXPECT_EQ(128 << 10, got.ram_window);
 	EXPECT_EQ(4096, got.fault_window);
 
-	pol.migrate_mode = DEVMIR_MIGRATE_FIRST_FAULT;
+	pol.migrate_mode = DEVMIR_MIGMODE_FIRST_FAULT;
 	EXPECT_EQ(-EINVAL,
 		  devmir_set_policy(self->dev, DEVMIR_POLICY_MIGRATE, &pol));
 	pol.migrate_threshold = 0;
 	ASSERT_EQ(0, devmir_set_policy(self->dev, DEVMIR_POLICY_MIGRATE, &pol));
 	ASSERT_EQ(0, devmir_get_policy(self->dev, &got));
-	EXPECT_EQ(DEVMIR_MIGRATE_FIRST_FAULT, got.migrate_mode);
+	EXPECT_EQ(DEVMIR_MIGMODE_FIRST_FAULT, got.migrate_mode);
 	EXPECT_EQ(0, got.migrate_threshold);
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 8);
-	ASSERT_EQ(0, devmir_get_stats(self->dev, DEVMIR_STATS_MIRROR, &before));
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 8);
+	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, self->out, SIZE, NULL));
-	ASSERT_EQ(0, devmir_get_stats(self->dev, DEVMIR_STATS_MIRROR, &after));
-	devmir_stats_delta(&after, &after, &before);
-	EXPECT_EQ(-1, buf_check(self->out, 0, SIZE, 8));
-	EXPECT_LE(1, after.policy_migrations);
-	EXPECT_EQ(NPAGES, after.migrated_to_device);
+	ASSERT_EQ(0, stat_read(self->dev, DEVMIR_STATS_MIRROR, &after));
+	stat_delta(&after, &after, &before);
+	EXPECT_EQ(-1, buf_check(self->out, SIZE, 8));
+	EXPECT_LE(1, SV(after, policy_migrations));
+	EXPECT_EQ(NPAGES, SV(after, migrated_to_device));
 	ASSERT_EQ(0,
 		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 8));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 8));
 	buf_unmap(buf, SIZE);
 }
 
@@ -402,17 +402,17 @@ FIXTURE_TEARDOWN(two)
  */
 TEST_F(two, snapshot_remote_pages)
 {
-	struct devmir_stats before, after;
+	struct stat_reading before, after;
 	size_t mapped = 99;
 	uint8_t *buf, *out;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	out = malloc(SIZE);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, SIZE, 9);
-	ASSERT_EQ(0, devmir_migrate(self->dev[1], buf, SIZE,
-				    DEVMIR_MIGRATE_TO_DEVICE, 0, NULL));
+	buf_fill(buf, SIZE, 9);
+	ASSERT_EQ(0, devmir_migrate_range(self->dev[1], buf, SIZE,
+				    DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
 
 	ASSERT_EQ(0, devmir_snapshot(self->dev[0], buf, NPAGES, self->pages,
 				     &mapped));
@@ -427,13 +427,13 @@ TEST_F(two, snapshot_remote_pages)
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 
 	ASSERT_EQ(0,
-		  devmir_get_stats(self->dev[0], DEVMIR_STATS_MIRROR, &before));
+		  stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, devmir_read(self->dev[0], buf, out, SIZE, NULL));
 	ASSERT_EQ(0,
-		  devmir_get_stats(self->dev[0], DEVMIR_STATS_MIRROR, &after));
-	devmir_stats_delta(&after, &after, &before);
-	EXPECT_EQ(-1, buf_check(out, 0, SIZE, 9));
-	EXPECT_LE(1, after.remote_faults);
+		  stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &after));
+	stat_delta(&after, &after, &before);
+	EXPECT_EQ(-1, buf_check(out, SIZE, 9));
+	EXPECT_LE(1, SV(after, remote_faults));
 	ASSERT_EQ(0, devmir_snapshot(self->dev[0], buf, NPAGES, self->pages,
 				     NULL));
 	EXPECT_EQ(0, count_state(self->pages, NPAGES, DEVMIR_PAGE_REMOTE));
@@ -442,7 +442,7 @@ TEST_F(two, snapshot_remote_pages)
 	ASSERT_EQ(0, devmir_snapshot(self->dev[1], buf, NPAGES, self->pages,
 				     NULL));
 	EXPECT_EQ(0, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 9));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 9));
 	free(out);
 	buf_unmap(buf, SIZE);
 }
@@ -450,16 +450,16 @@ TEST_F(two, snapshot_remote_pages)
 /* Device 0 takes device 1's pages straight into its own memory. */
 TEST_F(two, migrate_device_to_device)
 {
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	uint8_t *buf;
 
-	buf = buf_map(SIZE, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, SIZE, 10);
-	ASSERT_EQ(0, devmir_migrate(self->dev[1], buf, SIZE,
-				    DEVMIR_MIGRATE_TO_DEVICE, 0, NULL));
-	ASSERT_EQ(0, devmir_migrate(self->dev[0], buf, SIZE,
-				    DEVMIR_MIGRATE_TO_DEVICE, 0, &res));
+	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, SIZE, 10);
+	ASSERT_EQ(0, devmir_migrate_range(self->dev[1], buf, SIZE,
+				    DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
+	ASSERT_EQ(0, devmir_migrate_range(self->dev[0], buf, SIZE,
+				    DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
 	ASSERT_EQ(0, devmir_snapshot(self->dev[0], buf, NPAGES, self->pages,
 				     NULL));
@@ -467,7 +467,7 @@ TEST_F(two, migrate_device_to_device)
 	ASSERT_EQ(0, devmir_snapshot(self->dev[1], buf, NPAGES, self->pages,
 				     NULL));
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_REMOTE));
-	EXPECT_EQ(-1, buf_check(buf, 0, SIZE, 10));
+	EXPECT_EQ(-1, buf_check(buf, SIZE, 10));
 	buf_unmap(buf, SIZE);
 }
 

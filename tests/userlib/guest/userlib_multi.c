@@ -12,7 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
 #include "stats_util.h"
 
 FIXTURE(two)
@@ -58,18 +58,18 @@ TEST_F(two, multi_write_on_one_read_on_other)
 	size_t size = 64 * PAGE_SIZE_4K;
 	uint8_t *buf, *src, *out;
 
-	buf = buf_map(size, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
+	buf = buf_map_aligned(size, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	src = malloc(size);
 	out = malloc(size);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, out);
 	memset(buf, 0, size);
-	buf_fill(src, 0, size, 7);
+	buf_fill(src, size, 7);
 	ASSERT_EQ(0, devmir_write(self->dev[0], buf, src, size, NULL));
 	ASSERT_EQ(0, devmir_read(self->dev[1], buf, out, size, NULL));
-	EXPECT_EQ(-1, buf_check(out, 0, size, 7));
-	EXPECT_EQ(-1, buf_check(buf, 0, size, 7));
+	EXPECT_EQ(-1, buf_check(out, size, 7));
+	EXPECT_EQ(-1, buf_check(buf, size, 7));
 	buf_unmap(buf, size);
 	free(src);
 	free(out);
@@ -78,42 +78,41 @@ TEST_F(two, multi_write_on_one_read_on_other)
 /* Each device counts its own accesses; a CPU change invalidates both. */
 TEST_F(two, multi_stats_apart_invalidation_shared)
 {
-	struct devmir_stats b0, b1, a0, a1, d0, d1;
+	struct stat_reading b0, b1, a0, a1, d0, d1;
 	size_t n = 32, i;
 	uint8_t *buf, *out;
 
-	buf = buf_map(n * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
+	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	out = malloc(n * PAGE_SIZE_4K);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, n * PAGE_SIZE_4K, 8);
+	buf_fill(buf, n * PAGE_SIZE_4K, 8);
 
-	ASSERT_EQ(0, devmir_get_stats(self->dev[0], DEVMIR_STATS_MIRROR, &b0));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[1], DEVMIR_STATS_MIRROR, &b1));
+	ASSERT_EQ(0, stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &b0));
+	ASSERT_EQ(0, stat_read(self->dev[1], DEVMIR_STATS_MIRROR, &b1));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, devmir_read(self->dev[0], buf, out,
 					 n * PAGE_SIZE_4K, NULL));
 	ASSERT_EQ(0,
 		  devmir_read(self->dev[1], buf, out, n * PAGE_SIZE_4K, NULL));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[0], DEVMIR_STATS_MIRROR, &a0));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[1], DEVMIR_STATS_MIRROR, &a1));
-	devmir_stats_delta(&d0, &a0, &b0);
-	devmir_stats_delta(&d1, &a1, &b1);
-	EXPECT_EQ(3, d0.accesses);
-	EXPECT_EQ(1, d1.accesses);
-	EXPECT_EQ(n, d0.pages_mapped);
-	EXPECT_EQ(n, d1.pages_mapped);
+	ASSERT_EQ(0, stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &a0));
+	ASSERT_EQ(0, stat_read(self->dev[1], DEVMIR_STATS_MIRROR, &a1));
+	stat_delta(&d0, &a0, &b0);
+	stat_delta(&d1, &a1, &b1);
+	EXPECT_EQ(3, SV(d0, accesses));
+	EXPECT_EQ(1, SV(d1, accesses));
+	EXPECT_EQ(n, SV(d0, pages_mapped));
+	EXPECT_EQ(n, SV(d1, pages_mapped));
 
 	b0 = a0;
 	b1 = a1;
 	ASSERT_EQ(0, buf_unmap(buf, n * PAGE_SIZE_4K));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[0], DEVMIR_STATS_MIRROR, &a0));
-	ASSERT_EQ(0, devmir_get_stats(self->dev[1], DEVMIR_STATS_MIRROR, &a1));
-	devmir_stats_delta(&d0, &a0, &b0);
-	devmir_stats_delta(&d1, &a1, &b1);
-	EXPECT_EQ(n, d0.pages_invalidated);
-	EXPECT_EQ(n, d1.pages_invalidated);
+	ASSERT_EQ(0, stat_read(self->dev[0], DEVMIR_STATS_MIRROR, &a0));
+	ASSERT_EQ(0, stat_read(self->dev[1], DEVMIR_STATS_MIRROR, &a1));
+	stat_delta(&d0, &a0, &b0);
+	stat_delta(&d1, &a1, &b1);
+	EXPECT_EQ(n, SV(d0, pages_invalidated));
+	EXPECT_EQ(n, SV(d1, pages_invalidated));
 	EXPECT_EQ(n, stats_entries(&b0) - stats_entries(&a0));
 	EXPECT_EQ(n, stats_entries(&b1) - stats_entries(&a1));
 	free(out);
@@ -137,7 +136,7 @@ static void *worker_run(void *arg)
 	w->ret = out ? 0 : -ENOMEM;
 	for (i = 0; i < 20 && !w->ret; i++) {
 		w->ret = devmir_read(w->dev, w->buf, out, w->size, NULL);
-		if (!w->ret && buf_check(out, 0, w->size, w->seed) >= 0)
+		if (!w->ret && buf_check(out, w->size, w->seed) >= 0)
 			w->ret = -EIO;
 	}
 	free(out);
@@ -156,9 +155,9 @@ TEST_F(two, multi_threads_share_handles)
 		w[i].size = size;
 		w[i].seed = 10 + i;
 		w[i].buf =
-			buf_map(size, PROT_READ | PROT_WRITE, PAGE_SIZE_4K, 0);
-		ASSERT_NE(NULL, w[i].buf);
-		buf_fill(w[i].buf, 0, size, w[i].seed);
+			buf_map_aligned(size, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		ASSERT_NE(MAP_FAILED, w[i].buf);
+		buf_fill(w[i].buf, size, w[i].seed);
 	}
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, worker_run, &w[i]));

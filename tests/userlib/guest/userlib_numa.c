@@ -13,8 +13,9 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
-#include "devmirror_topo.h"
+#include "libdevmirror.h"
+#include "stats_util.h"
+#include "libdevmirror_topo.h"
 
 FIXTURE(topo)
 {
@@ -182,19 +183,19 @@ TEST(numa_move_round_trip)
 	void *buf;
 
 	ASSERT_EQ(0, devmir_numa_alloc(size, 0, &buf));
-	buf_fill(buf, 0, size, 9);
+	buf_fill(buf, size, 9);
 	ASSERT_EQ(0, devmir_numa_move(buf, size, 1, &moved));
 	EXPECT_EQ(256, moved);
 	ASSERT_EQ(0, devmir_numa_where(buf, 256, where));
 	for (i = 0; i < 256; i++)
 		ASSERT_EQ(1, where[i]) TH_LOG("page %zu", i);
-	EXPECT_EQ(-1, buf_check(buf, 0, size, 9));
+	EXPECT_EQ(-1, buf_check(buf, size, 9));
 	ASSERT_EQ(0, devmir_numa_move(buf, size, 0, &moved));
 	EXPECT_EQ(256, moved);
 	ASSERT_EQ(0, devmir_numa_where(buf, 256, where));
 	EXPECT_EQ(0, where[0]);
 	EXPECT_EQ(0, where[255]);
-	EXPECT_EQ(-1, buf_check(buf, 0, size, 9));
+	EXPECT_EQ(-1, buf_check(buf, size, 9));
 	devmir_numa_free(buf, size);
 }
 
@@ -206,7 +207,7 @@ TEST(numa_move_round_trip)
 TEST(numa_move_invalidates_mirror)
 {
 	size_t size = 64 * PAGE_SIZE_4K, mapped = 0, moved = 0;
-	struct devmir_stats before, after;
+	struct stat_reading before, after;
 	struct devmir_page pages[64];
 	struct devmir_dev *dev;
 	uint8_t *out;
@@ -216,21 +217,21 @@ TEST(numa_move_invalidates_mirror)
 	out = malloc(size);
 	ASSERT_NE(NULL, out);
 	ASSERT_EQ(0, devmir_numa_alloc(size, 0, &buf));
-	buf_fill(buf, 0, size, 11);
+	buf_fill(buf, size, 11);
 	ASSERT_EQ(0, devmir_read(dev, buf, out, size, NULL));
-	EXPECT_EQ(-1, buf_check(out, 0, size, 11));
-	ASSERT_EQ(0, devmir_get_stats(dev, DEVMIR_STATS_MIRROR, &before));
+	EXPECT_EQ(-1, buf_check(out, size, 11));
+	ASSERT_EQ(0, stat_read(dev, DEVMIR_STATS_MIRROR, &before));
 	ASSERT_EQ(0, devmir_numa_move(buf, size, 1, &moved));
 	EXPECT_EQ(64, moved);
-	ASSERT_EQ(0, devmir_get_stats(dev, DEVMIR_STATS_MIRROR, &after));
-	EXPECT_LE(1, after.invalidations[DEVMIR_INV_CLEAR] -
-			     before.invalidations[DEVMIR_INV_CLEAR]);
-	EXPECT_EQ(64, after.pages_invalidated - before.pages_invalidated);
+	ASSERT_EQ(0, stat_read(dev, DEVMIR_STATS_MIRROR, &after));
+	EXPECT_LE(1, SV(after, inv_clear) -
+			     SV(before, inv_clear));
+	EXPECT_EQ(64, SV(after, pages_invalidated) - SV(before, pages_invalidated));
 	ASSERT_EQ(0, devmir_snapshot(dev, buf, 64, pages, &mapped));
 	EXPECT_EQ(0, mapped);
 	memset(out, 0, size);
 	ASSERT_EQ(0, devmir_read(dev, buf, out, size, NULL));
-	EXPECT_EQ(-1, buf_check(out, 0, size, 11));
+	EXPECT_EQ(-1, buf_check(out, size, 11));
 	devmir_numa_free(buf, size);
 	free(out);
 	devmir_close(dev);

@@ -11,7 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "buf.h"
-#include "devmirror.h"
+#include "libdevmirror.h"
 
 FIXTURE(dev)
 {
@@ -55,10 +55,9 @@ TEST_F(dev, snapshot_tracks_device_reads)
 	size_t n = 64, mapped = 99, i;
 	uint8_t *buf, out[4096];
 
-	buf = buf_map(n * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, n * PAGE_SIZE_4K, 1);
+	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, n * PAGE_SIZE_4K, 1);
 	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
 	EXPECT_EQ(0, mapped);
 	EXPECT_EQ(n, count_state(self->pages, n, DEVMIR_PAGE_UNMAPPED));
@@ -91,10 +90,9 @@ TEST_F(dev, snapshot_read_only_mapping)
 	size_t n = 8, mapped;
 	uint8_t *buf, out[64];
 
-	buf = buf_map(n * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
-	ASSERT_NE(NULL, buf);
-	buf_fill(buf, 0, n * PAGE_SIZE_4K, 2);
+	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, n * PAGE_SIZE_4K, 2);
 	ASSERT_EQ(0, mprotect(buf, n * PAGE_SIZE_4K, PROT_READ));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, 64, NULL));
 	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
@@ -111,12 +109,11 @@ TEST_F(dev, snapshot_follows_invalidation)
 	size_t n = 32, mapped;
 	uint8_t *buf, *out;
 
-	buf = buf_map(n * PAGE_SIZE_4K, PROT_READ | PROT_WRITE, PAGE_SIZE_4K,
-		      0);
+	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	out = malloc(n * PAGE_SIZE_4K);
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_NE(NULL, out);
-	buf_fill(buf, 0, n * PAGE_SIZE_4K, 3);
+	buf_fill(buf, n * PAGE_SIZE_4K, 3);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, n * PAGE_SIZE_4K, NULL));
 	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
 	EXPECT_EQ(n, mapped);
@@ -140,8 +137,9 @@ TEST_F(dev, snapshot_huge_leaf)
 
 	if (!(self->info.page_sizes & SIZE_2M))
 		SKIP(return, "device maps no 2 MiB leaves");
-	buf = buf_map(SIZE_2M, PROT_READ | PROT_WRITE, SIZE_2M, 1);
-	ASSERT_NE(NULL, buf);
+	buf = buf_map_aligned(SIZE_2M, SIZE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, buf_thp(buf, SIZE_2M, true));
 	memset(buf, 7, SIZE_2M);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, 64, NULL));
 	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
@@ -162,9 +160,9 @@ TEST_F(dev, snapshot_huge_leaf)
 /* Misaligned addresses and empty ranges are refused. */
 TEST_F(dev, snapshot_bad_arguments)
 {
-	uint8_t *buf = buf_map(PAGE_SIZE_4K, PROT_READ, PAGE_SIZE_4K, 0);
+	uint8_t *buf = buf_map_aligned(PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ, MAP_PRIVATE);
 
-	ASSERT_NE(NULL, buf);
+	ASSERT_NE(MAP_FAILED, buf);
 	EXPECT_EQ(-EINVAL,
 		  devmir_snapshot(self->dev, buf + 1, 1, self->pages, NULL));
 	EXPECT_EQ(-EINVAL,

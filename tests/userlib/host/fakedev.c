@@ -182,9 +182,9 @@ static int fakedev_set_policy(struct drm_devmir_set_policy *a)
 	if (a->flags & DRM_DEVMIR_POLICY_BATCH &&
 	    (!a->fault_batch || a->fault_batch > FAKEDEV_FQ_ENTRIES))
 		return -EINVAL;
-	threshold = a->migrate_mode == DRM_DEVMIR_MIGRATE_THRESHOLD;
+	threshold = a->migrate_mode == DRM_DEVMIR_MIGMODE_THRESHOLD;
 	if (a->flags & DRM_DEVMIR_POLICY_MIGRATE &&
-	    (a->migrate_mode > DRM_DEVMIR_MIGRATE_THRESHOLD ||
+	    (a->migrate_mode > DRM_DEVMIR_MIGMODE_THRESHOLD ||
 	     threshold != !!a->migrate_threshold ||
 	     a->migrate_threshold > DRM_DEVMIR_THRESHOLD_MAX))
 		return -EINVAL;
@@ -258,6 +258,62 @@ static int fakedev_stats(struct drm_devmir_stats *a)
 	return 0;
 }
 
+/* QUERY with the driver's checks and size negotiation. */
+static int fakedev_query(struct drm_devmir_query *a)
+{
+	struct drm_devmir_query_stat_desc *desc;
+	struct drm_devmir_query_stat_values *vals;
+	size_t need, k;
+
+	if (a->pad || a->reserved[0] || a->reserved[1] ||
+	    a->flags & ~DRM_DEVMIR_QUERY_FLAGS)
+		return -EINVAL;
+	switch (a->query) {
+	case DRM_DEVMIR_QUERY_STAT_DESC:
+		if (a->flags)
+			return -EINVAL;
+		need = sizeof(*desc) + FAKEDEV_NSTATS * sizeof(desc->desc[0]);
+		break;
+	case DRM_DEVMIR_QUERY_STAT_VALUES:
+		need = sizeof(*vals) + FAKEDEV_NSTATS * sizeof(vals->values[0]);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!a->size) {
+		a->size = need;
+		return 0;
+	}
+	if (a->size < need)
+		return -EINVAL;
+	if (!a->data)
+		return -EFAULT;
+	if (a->query == DRM_DEVMIR_QUERY_STAT_DESC) {
+		desc = (void *)(uintptr_t)a->data;
+		memset(desc, 0, need);
+		desc->count = FAKEDEV_NSTATS;
+		for (k = 0; k < FAKEDEV_NSTATS; k++) {
+			snprintf(desc->desc[k].name, sizeof(desc->desc[k].name),
+				 "%s", fakedev_stat_desc[k].name);
+			desc->desc[k].kind = fakedev_stat_desc[k].gauge ?
+						     DRM_DEVMIR_STAT_GAUGE :
+						     DRM_DEVMIR_STAT_COUNTER;
+			desc->desc[k].flags = fakedev_stat_desc[k].driver ?
+						      DRM_DEVMIR_STAT_DRIVER :
+						      0;
+		}
+	} else {
+		vals = (void *)(uintptr_t)a->data;
+		fakedev.stats_flags = a->flags;
+		vals->count = FAKEDEV_NSTATS;
+		vals->pad = 0;
+		for (k = 0; k < FAKEDEV_NSTATS; k++)
+			vals->values[k] = FAKEDEV_STAT(k, a->flags);
+	}
+	a->size = need;
+	return 0;
+}
+
 static int fakedev_reset_stats(struct drm_devmir_reset_stats *a)
 {
 	if (a->flags & ~DRM_DEVMIR_STATS_FLAGS || a->pad)
@@ -271,8 +327,8 @@ static int fakedev_migrate(struct drm_devmir_migrate *a)
 {
 	uint64_t pages = a->size / 4096;
 
-	if (a->flags & ~DRM_DEVMIR_MIGRATE_FLAGS ||
-	    a->direction > DRM_DEVMIR_MIGRATE_TO_SYSTEM || a->addr % 4096 ||
+	if (a->flags & ~DRM_DEVMIR_MIGFLAG_ALL ||
+	    a->direction > DRM_DEVMIR_MIGDIR_TO_SYSTEM || a->addr % 4096 ||
 	    a->size % 4096 || !a->size ||
 	    a->size > DRM_DEVMIR_MIGRATE_MAX_SIZE ||
 	    a->addr + a->size < a->addr)
@@ -288,8 +344,8 @@ static int fakedev_migrate(struct drm_devmir_migrate *a)
 	       offsetof(struct drm_devmir_migrate, direction) -
 		       offsetof(struct drm_devmir_migrate, migrated));
 	if (fakedev.migrate_busy) {
-		a->failed[DRM_DEVMIR_MIGRATE_FAIL_BUSY] = pages;
-		return a->flags & DRM_DEVMIR_MIGRATE_PREFETCH ? 0 : -EBUSY;
+		a->failed[DRM_DEVMIR_MIGFAIL_BUSY] = pages;
+		return a->flags & DRM_DEVMIR_MIGFLAG_PREFETCH ? 0 : -EBUSY;
 	}
 	a->migrated = pages;
 	a->bytes_copied = a->size;
@@ -325,6 +381,8 @@ static int fakedev_devmirror(unsigned long request, void *arg)
 		return fakedev_stats(arg);
 	case DRM_IOCTL_DEVMIR_RESET_STATS:
 		return fakedev_reset_stats(arg);
+	case DRM_IOCTL_DEVMIR_QUERY:
+		return fakedev_query(arg);
 	case DRM_IOCTL_DEVMIR_MIGRATE:
 		return fakedev_migrate(arg);
 	}

@@ -30,8 +30,38 @@
 #define FAKEDEV_TXN_BYTES 1024
 #define FAKEDEV_DRV_PATCH 5
 #define FAKEDEV_DEVMEM (64ULL << 20)
-/* STATS: the k-th 64-bit value after flags/pad is FAKEDEV_STAT(k, flags). */
+/*
+ * QUERY STAT_VALUES: value k is FAKEDEV_STAT(k, flags) (flags: the query's);
+ * STATS (ABI 1): the k-th 64-bit value after flags/pad.
+ */
 #define FAKEDEV_STAT(k, flags) (1000ULL + (k) + ((flags) ? 500000ULL : 0))
+
+/**
+ * struct fakedev_stat - One statistic the fake describes (QUERY STAT_DESC).
+ * @name: Its name.
+ * @gauge: 1 for DRM_DEVMIR_STAT_GAUGE, 0 for a counter.
+ * @driver: 1 for DRM_DEVMIR_STAT_DRIVER.
+ */
+struct fakedev_stat {
+	const char *name;
+	unsigned int gauge;
+	unsigned int driver;
+};
+
+/* The fake's statistics: framework, driver, gauges, and one no library knows. */
+static const struct fakedev_stat fakedev_stat_desc[] __attribute__((unused)) = {
+	{ "faults", 0, 0 },	      { "pages_mapped", 0, 0 },
+	{ "inv_unmap", 0, 0 },	      { "dirs_pruned", 0, 0 },
+	{ "table_bytes", 1, 0 },      { "mirrors", 1, 0 },
+	{ "table_entries_l0", 1, 0 }, { "table_entries_l1", 1, 0 },
+	{ "table_dirs_l0", 1, 0 },    { "table_dirs_l1", 1, 0 },
+	{ "faults_raised", 0, 1 },    { "tlb_hits", 0, 1 },
+	{ "tlb_misses", 0, 1 },	      { "walks", 0, 1 },
+	{ "accesses", 0, 1 },	      { "fake_widgets", 0, 1 },
+};
+
+#define FAKEDEV_NSTATS \
+	(sizeof(fakedev_stat_desc) / sizeof(fakedev_stat_desc[0]))
 
 /**
  * struct fakedev - The fake's configuration and what it saw.
@@ -48,7 +78,7 @@
  * @snap_calls: SNAPSHOT ioctls that got to run.
  * @snap_addr: Addresses of the first SNAPSHOT ioctls.
  * @snap_npages: Page counts of the first SNAPSHOT ioctls.
- * @stats_flags: Flags of the last STATS.
+ * @stats_flags: Flags of the last STATS or QUERY STAT_VALUES.
  * @reset_flags: Flags of the last RESET_STATS, -1 before any.
  * @policy_flags: Flags of the last SET_POLICY.
  * @fault_batch: The policy's batch.

@@ -62,12 +62,25 @@ done
 [ -z "$missing" ]
 ok $? lib_map_matches_headers "not declared:$missing"
 
+# No name means one thing in the kernel API and another in the library.
+names=$("$src/../tests/check-api-names" "$src/.." 2>&1)
+rc=$?
+echo "$names" | grep '^# '
+ok $rc api_names_disjoint "$(echo "$names" | sed -n 's/^.*ok [0-9]* - api_names_disjoint # //p')"
+
+# Every symbol version node of the map is the current SONAME's.
+nodes=$(sed -n 's/^\(DEVMIRROR_[0-9.]*\) {$/\1/p' "$src/libdevmirror.map")
+major=$(sed -n 's/^#define DEVMIR_VERSION_MAJOR[[:space:]]*//p' "$src/include/libdevmirror.h")
+bad=$(echo "$nodes" | grep -v "^DEVMIRROR_$major\.")
+[ -n "$nodes" ] && [ -z "$bad" ]
+ok $? lib_map_nodes_match_soname "major $major, nodes: $(echo $nodes)"
+
 # The library's version, as its header states it.
 version=$(sed -n 's/^#define DEVMIR_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*//p' \
-	"$src/include/devmirror.h" | paste -sd.)
+	"$src/include/libdevmirror.h" | paste -sd.)
 
 soname=$(objdump -p "$out/libdevmirror.so" | awk '$1 == "SONAME" { print $2 }')
-[ "$soname" = libdevmirror.so.1 ]
+[ "$soname" = libdevmirror.so.$(echo "$version" | cut -d. -f1) ] && [ "$soname" = libdevmirror.so.2 ]
 ok $? lib_versioned_soname "SONAME '$soname'"
 
 # Install into a staging directory, then build a program the way a user
@@ -78,26 +91,26 @@ rm -rf "$stage" && mkdir -p "$stage"
 make -s -C "$src" O="$out" install DESTDIR="$stage" PREFIX=$prefix >"$stage.log" 2>&1
 rc=$?
 p=${prefix#/}
-for f in $p/lib/libdevmirror.so.1 $p/lib/libdevmirror.a $p/include/devmirror.h \
-	 $p/include/devmirror_migrate.h \
-	 $p/include/devmirror_topo.h $p/lib/pkgconfig/devmirror.pc $p/bin/devmirror \
+for f in $p/lib/libdevmirror.so.2 $p/lib/libdevmirror.a $p/include/libdevmirror.h \
+	 $p/include/libdevmirror_migrate.h \
+	 $p/include/libdevmirror_topo.h $p/lib/pkgconfig/devmirror.pc $p/bin/devmirror \
 	 $p/share/man/man1/devmirror.1 $p/share/man/man3/libdevmirror.3; do
 	[ -e "$stage/$f" ] || { echo "# not installed: $f"; rc=1; }
 done
 ok $rc install_destdir_layout "see $stage.log"
 
 cat >"$stage/user.c" <<'CEOF'
-#include <devmirror.h>
-#include <devmirror_topo.h>
+#include <libdevmirror.h>
+#include <libdevmirror_topo.h>
 #include <stdio.h>
 int main(void)
 {
 	struct devmir_dev *dev;
 	int ret = devmir_open(0, &dev);
 
-	/* devmirror.h brings the migration calls (devmirror_migrate.h). */
+	/* libdevmirror.h brings the migration calls (libdevmirror_migrate.h). */
 	printf("%s %d %s\n", devmir_version(), ret,
-	       devmir_migrate_fail_name(DEVMIR_MIGRATE_FAIL_BUSY));
+	       devmir_migfail_name(DEVMIR_MIGFAIL_BUSY));
 	if (!ret)
 		devmir_close(dev);
 	return devmir_numa_nodes() == 0;

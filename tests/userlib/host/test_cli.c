@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devmirror.h"
-#include "devmirror_topo.h"
+#include "libdevmirror.h"
+#include "libdevmirror_topo.h"
+#include "fakedev.h"
 #include "json.h"
 #include "run.h"
 #include "tap.h"
@@ -217,7 +218,7 @@ static void test_fake_info(void)
 	cli(&r, env, "info", FAKE_PATH, "--json", NULL);
 	j = parse(&r);
 	ok = r.status == 0 && j && json_u64(j, "index", &v) && v == 0 &&
-	     json_u64(j, "abi_version", &v) && v == 1 &&
+	     json_u64(j, "abi_version", &v) && v == 2 &&
 	     json_u64(j, "asid", &v) && v == 7 &&
 	     json_is(j, "numa_node", JSON_NULL) &&
 	     json_u64(j, "tlb_entries", &v) && v == 64 &&
@@ -254,7 +255,7 @@ static void test_fake_info(void)
 static void test_fake_abi(void)
 {
 	bool ok;
-	char abi[] = "FAKEDEV_ABI=2";
+	char abi[] = "FAKEDEV_ABI=3";
 	char *const env[] = { preload, abi, NULL };
 	struct run_result r;
 	struct json *j;
@@ -262,8 +263,8 @@ static void test_fake_abi(void)
 	cli(&r, env, "info", FAKE_PATH, "--json", NULL);
 	j = parse(&r);
 	ok = r.status == 69 && j && json_str(j, "error.detail") &&
-	     strstr(json_str(j, "error.detail"), "ABI 2") &&
-	     strstr(r.err, "ABI 2");
+	     strstr(json_str(j, "error.detail"), "ABI 3") &&
+	     strstr(r.err, "ABI 3");
 	tap_check(ok, "cli_abi_mismatch_exit_69", "status %d err '%s'",
 		  r.status, r.err);
 	json_free(j);
@@ -271,21 +272,19 @@ static void test_fake_abi(void)
 }
 
 /* Every statistics field is present with the value the fake reports. */
+/* Every statistic the fake describes, by name, with its value. */
 static bool stats_match(const struct json *stats, bool device, bool delta)
 {
-	const struct devmir_stat_field *f;
+	const struct fakedev_stat *f = fakedev_stat_desc;
+	unsigned int n = FAKEDEV_NSTATS, i;
 	const struct json *v;
-	unsigned int n, i;
 	uint64_t x, want;
 	char text[32];
 
-	f = devmir_stat_fields(&n);
 	if (!stats || stats->type != JSON_OBJECT || stats->n != n)
 		return false;
 	for (i = 0; i < n; i++) {
-		want = delta && f[i].counter ?
-			       0 :
-			       1000ULL + i + (device ? 500000ULL : 0);
+		want = delta && !f[i].gauge ? 0 : FAKEDEV_STAT(i, device);
 		v = json_member(stats, f[i].name);
 		snprintf(text, sizeof(text), "%llu", (unsigned long long)want);
 		if (!v || v->type != JSON_NUMBER || !json_u64(v, "", &x) ||
@@ -409,6 +408,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
+	tap_init(1, argv, "userlib.");
 	cli_path = argv[1];
 	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", argv[2]);
 
@@ -420,5 +420,5 @@ int main(int argc, char **argv)
 	test_fake_abi();
 	test_fake_stat();
 	test_fake_migrate();
-	return tap_exit_status();
+	return tap_done();
 }

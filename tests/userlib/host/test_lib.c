@@ -16,16 +16,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "devmirror.h"
+#include "libdevmirror.h"
 #include "devmirror_drm.h"
-#include "devmirror_topo.h"
+#include "libdevmirror_topo.h"
 #include "fakedev.h"
 #include "tap.h"
 
 #define FAKE_PATH "/dev/null"
 #define PAGE 4096UL
-/* Position of a member among the 64-bit values of struct devmir_stats. */
-#define STAT_INDEX(m) (offsetof(struct devmir_stats, m) / sizeof(uint64_t))
 
 static struct devmir_dev *open_fake(void)
 {
@@ -59,7 +57,7 @@ static void test_version_and_messages(void)
 static void test_no_device(void)
 {
 	bool ok;
-	struct devmir_device list[4];
+	struct devmir_enum_entry list[4];
 	struct devmir_dev *dev = (struct devmir_dev *)0x1;
 	int n = devmir_enumerate(list, 4);
 
@@ -124,10 +122,10 @@ static void test_fake_identity(void)
 		  devmir_last_error());
 	unsetenv("FAKEDEV_NAME");
 
-	setenv("FAKEDEV_ABI", "2", 1);
+	setenv("FAKEDEV_ABI", "3", 1);
 	fakedev_reset();
 	ret = devmir_open_path(FAKE_PATH, &dev);
-	ok = ret == -ENODEV && strstr(devmir_last_error(), "ABI 2");
+	ok = ret == -ENODEV && strstr(devmir_last_error(), "ABI 3");
 	tap_check(ok, "open_abi_mismatch_enodev", "ret %d, '%s'", ret,
 		  devmir_last_error());
 	unsetenv("FAKEDEV_ABI");
@@ -155,7 +153,7 @@ static void test_fake_info(void)
 		return;
 	}
 	memset(&info, 0xff, sizeof(info));
-	ok = !devmir_get_info(dev, &info) && info.abi_version == 1 &&
+	ok = !devmir_get_info(dev, &info) && info.abi_version == 2 &&
 	     info.index == 0 && info.asid == FAKEDEV_ASID && info.levels == 4 &&
 	     info.leaf_levels == 7 && info.va_bits == 48 &&
 	     info.level_shift[0] == 12 && info.level_shift[3] == 39 &&
@@ -340,16 +338,16 @@ static void test_policy(void)
 	      pol.fault_window == 65536;
 	tap_check(ok, "policy_round_trip", NULL);
 
-	pol.migrate_mode = DEVMIR_MIGRATE_THRESHOLD;
+	pol.migrate_mode = DEVMIR_MIGMODE_THRESHOLD;
 	pol.migrate_threshold = 4;
 	pol.ram_window = 1 << 20;
 	fields = DEVMIR_POLICY_MIGRATE | DEVMIR_POLICY_RAM_WINDOW;
 	ok = !devmir_set_policy(dev, fields, &pol) &&
 	     fakedev.policy_flags == fields && !devmir_get_policy(dev, &pol) &&
-	     pol.migrate_mode == DEVMIR_MIGRATE_THRESHOLD &&
+	     pol.migrate_mode == DEVMIR_MIGMODE_THRESHOLD &&
 	     pol.migrate_threshold == 4 && pol.ram_window == (1 << 20) &&
 	     pol.fault_batch == 8;
-	pol.migrate_mode = DEVMIR_MIGRATE_FIRST_FAULT; /* threshold must be 0 */
+	pol.migrate_mode = DEVMIR_MIGMODE_FIRST_FAULT; /* threshold must be 0 */
 	ok &= devmir_set_policy(dev, DEVMIR_POLICY_MIGRATE, &pol) == -EINVAL;
 	tap_check(ok, "policy_migration_fields", NULL);
 
@@ -445,59 +443,68 @@ static void test_snapshot(void)
 
 static void test_stats(void)
 {
+	uint64_t st[FAKEDEV_NSTATS], st2[FAKEDEV_NSTATS], d[FAKEDEV_NSTATS];
 	const struct devmir_stat_field *f;
 	struct devmir_dev *dev = open_fake();
-	struct devmir_stats st, st2, d;
-	unsigned int n, i, j;
-	bool ok = true, unique = true;
+	unsigned int n = 0, i;
+	bool ok = true;
 
-	f = devmir_stat_fields(&n);
-	for (i = 0; i < n; i++)
-		for (j = i + 1; j < n; j++)
-			unique &= strcmp(f[i].name, f[j].name) &&
-				  f[i].offset != f[j].offset;
-	ok = n * sizeof(uint64_t) == sizeof(st) && unique;
-	tap_check(ok, "stats_fields_cover_struct_once", "%u fields", n);
 	if (!dev) {
-		tap_check(false, "stats_mirror_decoded", "no fake device");
+		tap_check(false, "stats_fields_from_the_device", "no fake device");
 		return;
 	}
+	/* The device describes its statistics; the library passes them on. */
+	ok = !devmir_stat_fields(dev, &f, &n) && n == FAKEDEV_NSTATS;
+	for (i = 0; ok && i < n; i++)
+		ok &= !strcmp(f[i].name, fakedev_stat_desc[i].name) &&
+		      f[i].counter == !fakedev_stat_desc[i].gauge &&
+		      f[i].driver == !!fakedev_stat_desc[i].driver &&
+		      f[i].description != NULL;
+	tap_check(ok, "stats_fields_from_the_device", "%u fields", n);
+	ok = devmir_stat_find(dev, "tlb_misses") == 12 &&
+	     devmir_stat_find(dev, "fake_widgets") == 15 &&
+	     !*f[15].description && *f[0].description &&
+	     devmir_stat_find(dev, "no_such_stat") == -ENOENT &&
+	     devmir_stat_find(dev, NULL) == -EINVAL &&
+	     devmir_stat_find(NULL, "faults") == -EINVAL &&
+	     devmir_stat_fields(NULL, &f, &n) == -EINVAL;
+	tap_check(ok, "stats_find_by_name", NULL);
 
-	ok = !devmir_get_stats(dev, DEVMIR_STATS_MIRROR, &st) &&
+	ok = !devmir_stat_read(dev, DEVMIR_STATS_MIRROR, st, n) &&
 	     fakedev.stats_flags == 0;
 	for (i = 0; i < n; i++)
-		ok &= devmir_stat_value(&st, &f[i]) == FAKEDEV_STAT(i, 0) &&
-		      f[i].offset == i * sizeof(uint64_t);
-	ok &= st.faults_raised == FAKEDEV_STAT(0, 0) &&
-	      st.mirrors == FAKEDEV_STAT(STAT_INDEX(mirrors), 0) &&
-	      st.devmem_used == FAKEDEV_STAT(n - 1, 0);
+		ok &= st[i] == FAKEDEV_STAT(i, 0);
+	ok &= devmir_stat_value(dev, st, "faults") == FAKEDEV_STAT(0, 0) &&
+	      devmir_stat_value(dev, st, "mirrors") == FAKEDEV_STAT(5, 0) &&
+	      devmir_stat_value(dev, st, "fake_widgets") == FAKEDEV_STAT(15, 0) &&
+	      devmir_stat_value(dev, st, "no_such_stat") == 0;
 	tap_check(ok, "stats_mirror_decoded", NULL);
-	ok = !devmir_get_stats(dev, DEVMIR_STATS_DEVICE, &st2) &&
-	     fakedev.stats_flags == 1 &&
-	     st2.splits == FAKEDEV_STAT(STAT_INDEX(splits), 1);
+	ok = !devmir_stat_read(dev, DEVMIR_STATS_DEVICE, st2, n) &&
+	     fakedev.stats_flags == DRM_DEVMIR_QUERY_DEVICE &&
+	     devmir_stat_value(dev, st2, "dirs_pruned") == FAKEDEV_STAT(3, 1);
 	tap_check(ok, "stats_device_scope_flag", NULL);
 
-	devmir_stats_delta(&d, &st2, &st);
+	devmir_stat_delta(dev, d, st2, st);
 	ok = true;
 	for (i = 0; i < n; i++)
-		ok &= devmir_stat_value(&d, &f[i]) ==
-		      (f[i].counter ? 500000ULL : FAKEDEV_STAT(i, 1));
-	st.faults = st2.faults + 5; /* went backwards: a reset */
-	devmir_stats_delta(&d, &st2, &st);
-	ok &= d.faults == st2.faults;
-	d = st2;
-	devmir_stats_delta(&d, &d, &st); /* aliasing */
-	ok &= d.accesses == 500000ULL;
-	tap_check(ok, "stats_delta_counters_and_figures", NULL);
+		ok &= d[i] == (f[i].counter ? 500000ULL : FAKEDEV_STAT(i, 1));
+	st[0] = st2[0] + 5; /* went backwards: a reset */
+	devmir_stat_delta(dev, d, st2, st);
+	ok &= d[0] == st2[0];
+	memcpy(d, st2, sizeof(d));
+	devmir_stat_delta(dev, d, d, st); /* aliasing */
+	ok &= devmir_stat_value(dev, d, "accesses") == 500000ULL;
+	tap_check(ok, "stats_delta_counters_and_gauges", NULL);
 
 	ok = !devmir_reset_stats(dev, DEVMIR_STATS_DEVICE) &&
 	     fakedev.reset_flags == 1 &&
 	     !devmir_reset_stats(dev, DEVMIR_STATS_MIRROR) &&
 	     fakedev.reset_flags == 0 &&
 	     devmir_reset_stats(dev, (enum devmir_stats_scope)5) == -EINVAL &&
-	     devmir_get_stats(dev, (enum devmir_stats_scope)5, &st) ==
+	     devmir_stat_read(dev, (enum devmir_stats_scope)5, st, n) ==
 		     -EINVAL &&
-	     devmir_get_stats(dev, DEVMIR_STATS_MIRROR, NULL) == -EINVAL;
+	     devmir_stat_read(dev, DEVMIR_STATS_MIRROR, NULL, n) == -EINVAL &&
+	     devmir_stat_read(dev, DEVMIR_STATS_MIRROR, st, n - 1) == -EINVAL;
 	tap_check(ok, "stats_reset_scopes", NULL);
 	devmir_close(dev);
 }
@@ -507,7 +514,7 @@ static void test_migrate_validation(void)
 {
 	struct devmir_dev *dev = open_fake();
 	const void *base = (const void *)0x40000000UL;
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	unsigned int calls;
 	bool ok = true;
 
@@ -517,20 +524,20 @@ static void test_migrate_validation(void)
 		return;
 	}
 	calls = fakedev.calls;
-	ok &= devmir_migrate(NULL, base, PAGE, DEVMIR_MIGRATE_TO_DEVICE, 0,
+	ok &= devmir_migrate_range(NULL, base, PAGE, DEVMIR_MIGDIR_TO_DEVICE, 0,
 			     &res) == -EINVAL;
-	ok &= devmir_migrate(dev, (const char *)base + 8, PAGE,
-			     DEVMIR_MIGRATE_TO_DEVICE, 0, &res) == -EINVAL;
-	ok &= devmir_migrate(dev, base, 0, DEVMIR_MIGRATE_TO_DEVICE, 0, &res) ==
+	ok &= devmir_migrate_range(dev, (const char *)base + 8, PAGE,
+			     DEVMIR_MIGDIR_TO_DEVICE, 0, &res) == -EINVAL;
+	ok &= devmir_migrate_range(dev, base, 0, DEVMIR_MIGDIR_TO_DEVICE, 0, &res) ==
 	      -EINVAL;
-	ok &= devmir_migrate(dev, base, PAGE + 1, DEVMIR_MIGRATE_TO_SYSTEM, 0,
+	ok &= devmir_migrate_range(dev, base, PAGE + 1, DEVMIR_MIGDIR_TO_SYSTEM, 0,
 			     &res) == -EINVAL;
-	ok &= devmir_migrate(dev, (const void *)(UINTPTR_MAX & ~4095UL),
-			     2 * PAGE, DEVMIR_MIGRATE_TO_DEVICE, 0,
+	ok &= devmir_migrate_range(dev, (const void *)(UINTPTR_MAX & ~4095UL),
+			     2 * PAGE, DEVMIR_MIGDIR_TO_DEVICE, 0,
 			     &res) == -EINVAL;
-	ok &= devmir_migrate(dev, base, PAGE, (enum devmir_migrate_dir)2, 0,
+	ok &= devmir_migrate_range(dev, base, PAGE, (enum devmir_migdir)2, 0,
 			     &res) == -EINVAL;
-	ok &= devmir_migrate(dev, base, PAGE, DEVMIR_MIGRATE_TO_DEVICE, 0x2,
+	ok &= devmir_migrate_range(dev, base, PAGE, DEVMIR_MIGDIR_TO_DEVICE, 0x2,
 			     &res) == -EINVAL;
 	ok &= devmir_prefetch(dev, (const char *)base + 1, PAGE, NULL) ==
 	      -EINVAL;
@@ -539,11 +546,11 @@ static void test_migrate_validation(void)
 	tap_check(ok, "migrate_bad_arguments_einval",
 		  "ok %d, %u ioctls reached the device", ok,
 		  fakedev.calls - calls);
-	ok = !strcmp(devmir_migrate_fail_name(DEVMIR_MIGRATE_FAIL_BUSY),
+	ok = !strcmp(devmir_migfail_name(DEVMIR_MIGFAIL_BUSY),
 		     "busy") &&
-	     !strcmp(devmir_migrate_fail_name(DEVMIR_MIGRATE_FAIL_NOMEM),
+	     !strcmp(devmir_migfail_name(DEVMIR_MIGFAIL_NOMEM),
 		     "nomem") &&
-	     !strcmp(devmir_migrate_fail_name((enum devmir_migrate_fail)9),
+	     !strcmp(devmir_migfail_name((enum devmir_migfail)9),
 		     "invalid");
 	tap_check(ok, "migrate_fail_names", NULL);
 	devmir_close(dev);
@@ -555,7 +562,7 @@ static void test_migrate_marshalling(void)
 	struct devmir_dev *dev = open_fake();
 	uintptr_t base = 0x40000000UL;
 	size_t size = 2 * DEVMIR_MIGRATE_MAX + 2 * PAGE;
-	struct devmir_migrate_result res;
+	struct devmir_migrate_report res;
 	bool ok;
 	int ret;
 
@@ -564,7 +571,7 @@ static void test_migrate_marshalling(void)
 		return;
 	}
 	memset(&res, 0xff, sizeof(res));
-	ret = devmir_migrate(dev, (void *)base, size, DEVMIR_MIGRATE_TO_SYSTEM,
+	ret = devmir_migrate_range(dev, (void *)base, size, DEVMIR_MIGDIR_TO_SYSTEM,
 			     0, &res);
 	ok = !ret && fakedev.migrate_calls == 3 &&
 	     fakedev.migrate_addr[0] == base &&
@@ -572,35 +579,35 @@ static void test_migrate_marshalling(void)
 	     fakedev.migrate_addr[1] == base + DEVMIR_MIGRATE_MAX &&
 	     fakedev.migrate_addr[2] == base + 2 * DEVMIR_MIGRATE_MAX &&
 	     fakedev.migrate_size[2] == 2 * PAGE &&
-	     fakedev.migrate_dir == DEVMIR_MIGRATE_TO_SYSTEM &&
+	     fakedev.migrate_dir == DEVMIR_MIGDIR_TO_SYSTEM &&
 	     fakedev.migrate_flags == 0 && res.migrated == size / PAGE &&
 	     res.bytes_copied == size && res.already == 0 && res.absent == 0 &&
-	     res.failed[DEVMIR_MIGRATE_FAIL_BUSY] == 0 && res.evicted == 0;
+	     res.failed[DEVMIR_MIGFAIL_BUSY] == 0 && res.evicted == 0;
 	tap_check(ok, "migrate_split_at_max", "ret %d calls %u migrated %llu",
 		  ret, fakedev.migrate_calls, (unsigned long long)res.migrated);
 
 	/* Busy pages fail a migration after its first command... */
 	fakedev_reset();
 	fakedev.migrate_busy = true;
-	ret = devmir_migrate(dev, (void *)base, size, DEVMIR_MIGRATE_TO_DEVICE,
+	ret = devmir_migrate_range(dev, (void *)base, size, DEVMIR_MIGDIR_TO_DEVICE,
 			     0, &res);
 	ok = ret == -EBUSY && fakedev.migrate_calls == 1 &&
-	     fakedev.migrate_dir == DEVMIR_MIGRATE_TO_DEVICE &&
-	     res.failed[DEVMIR_MIGRATE_FAIL_BUSY] ==
+	     fakedev.migrate_dir == DEVMIR_MIGDIR_TO_DEVICE &&
+	     res.failed[DEVMIR_MIGFAIL_BUSY] ==
 		     DEVMIR_MIGRATE_MAX / PAGE &&
 	     res.migrated == 0;
 	tap_check(ok, "migrate_failure_counts_reasons",
 		  "ret %d calls %u busy %llu", ret, fakedev.migrate_calls,
-		  (unsigned long long)res.failed[DEVMIR_MIGRATE_FAIL_BUSY]);
+		  (unsigned long long)res.failed[DEVMIR_MIGFAIL_BUSY]);
 
 	/* ...but not a prefetch, which is a hint. */
 	fakedev_reset();
 	fakedev.migrate_busy = true;
 	ret = devmir_prefetch(dev, (void *)base, 4 * PAGE, &res);
 	ok = !ret && fakedev.migrate_calls == 1 &&
-	     fakedev.migrate_flags == DEVMIR_MIGRATE_PREFETCH &&
-	     fakedev.migrate_dir == DEVMIR_MIGRATE_TO_DEVICE &&
-	     res.failed[DEVMIR_MIGRATE_FAIL_BUSY] == 4;
+	     fakedev.migrate_flags == DEVMIR_MIGFLAG_PREFETCH &&
+	     fakedev.migrate_dir == DEVMIR_MIGDIR_TO_DEVICE &&
+	     res.failed[DEVMIR_MIGFAIL_BUSY] == 4;
 	tap_check(ok, "migrate_prefetch_is_a_hint", "ret %d flags %u", ret,
 		  fakedev.migrate_flags);
 	fakedev.migrate_busy = false;
@@ -695,8 +702,9 @@ static void test_numa(void)
 	devmir_numa_free(buf, size);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	tap_init(argc, argv, "userlib.");
 	test_version_and_messages();
 	test_no_device();
 	test_open_errors();
@@ -712,5 +720,5 @@ int main(void)
 	test_migrate_marshalling();
 	test_topology();
 	test_numa();
-	return tap_exit_status();
+	return tap_done();
 }

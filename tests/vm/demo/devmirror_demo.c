@@ -140,7 +140,7 @@ static int migration_demo(int fd, const struct drm_devmir_get_info *info)
 	buf_fill(buf, size, 7);
 	dm_reset_stats(fd, 0);
 
-	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGRATE_TO_DEVICE, "to device");
+	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGDIR_TO_DEVICE, "to device");
 	dm_snapshot(fd, buf, n, snap, NULL);
 	printf("mirror: %zu of %zu pages mapped from device memory\n",
 	       dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL), n);
@@ -151,12 +151,12 @@ static int migration_demo(int fd, const struct drm_devmir_get_info *info)
 	printf("device WRITE of a new pattern into device memory: done\n");
 	show_migration_stats(fd, "after MIGRATE to the device and device access");
 
-	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGRATE_TO_SYSTEM, "to system");
+	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGDIR_TO_SYSTEM, "to system");
 	printf("CPU check of the device's pattern: %s\n",
 	       buf_check(buf, size, 8) == -1 ? "verified byte for byte" : "MISMATCH");
 
 	/* CPU faults bring device pages back, one ram window at a time. */
-	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGRATE_TO_DEVICE, "to device");
+	ret |= migrate_timed(fd, buf, size, DRM_DEVMIR_MIGDIR_TO_DEVICE, "to device");
 	dm_reset_stats(fd, 0);
 	t0 = now_ms();
 	check = buf_check(buf, size, 8);
@@ -168,12 +168,12 @@ static int migration_demo(int fd, const struct drm_devmir_get_info *info)
 
 	/* Fault-driven policy: the device's first touch migrates. */
 	dm_set_window(fd, KIB(64));
-	dm_set_migrate_policy(fd, DRM_DEVMIR_MIGRATE_FIRST_FAULT, 0);
+	dm_set_migrate_policy(fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0);
 	dm_reset_stats(fd, 0);
 	ret |= device_read(fd, buf, size, out, "(policy: migrate on first fault)");
 	printf("data %s\n", buf_check(out, size, 8) == -1 ? "verified byte for byte" : "MISMATCH");
 	show_migration_stats(fd, "after device faults under the FIRST_FAULT policy");
-	dm_set_migrate_policy(fd, DRM_DEVMIR_MIGRATE_OFF, 0);
+	dm_set_migrate_policy(fd, DRM_DEVMIR_MIGMODE_OFF, 0);
 
 	/* Device atomics on system memory take the page exclusive. */
 	dm_to_system(fd, buf, size, NULL);

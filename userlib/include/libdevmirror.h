@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * devmirror.h - libdevmirror: user-space access to devmirror devices.
- * devmirror_migrate.h (included at the end) adds migration between system
- * and device memory; devmirror_topo.h adds the machine topology and NUMA
+ * libdevmirror.h - libdevmirror: user-space access to devmirror devices.
+ * libdevmirror_migrate.h (included at the end) adds migration between system
+ * and device memory; libdevmirror_topo.h adds the machine topology and NUMA
  * placement helpers.
  */
 
@@ -15,9 +15,9 @@
  * opens them by index or path, checks the ABI version, and wraps the
  * device ABI: device info, device READ/WRITE/atomics on process memory,
  * the fault policy (fault-driven migration included), snapshots of the
- * mirror table decoded per page, statistics as a struct (with a field
- * table for generic printing), and explicit migration of a range to device
- * or system memory (devmir_migrate(), devmir_prefetch()) with per-page
+ * mirror table decoded per page, statistics by name as the device
+ * describes them (devmir_stat_fields()), and explicit migration of a range to device
+ * or system memory (devmir_migrate_range(), devmir_prefetch()) with per-page
  * results and failure reasons.
  */
 
@@ -39,9 +39,12 @@
  * DOC: ABI of this library
  *
  * The public structures never change size or layout within one SONAME
- * (libdevmirror.so.1): new calls come with new structures, in a new version
- * node of the symbol map (DEVMIRROR_1.1 added migration). A program built
- * against 1.0 runs unchanged on 1.1.
+ * (libdevmirror.so.2): new calls come with new structures, in a new version
+ * node of the symbol map. libdevmirror.so.2 (version node DEVMIRROR_2.0,
+ * header libdevmirror.h) replaced libdevmirror.so.1 (header devmirror.h):
+ * statistics became self-describing and the names that meant something
+ * else in the kernel's devmirror.h were renamed (docs/userlib.md lists
+ * them). A new statistic never changes this ABI.
  */
 
 /**
@@ -79,8 +82,8 @@
  *
  * Build with ``pkg-config --cflags --libs devmirror``.
  */
-#ifndef _DEVMIRROR_H
-#define _DEVMIRROR_H
+#ifndef _LIBDEVMIRROR_H
+#define _LIBDEVMIRROR_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -90,16 +93,15 @@
 extern "C" {
 #endif
 
-#define DEVMIR_VERSION_MAJOR 1
-#define DEVMIR_VERSION_MINOR 1
+#define DEVMIR_VERSION_MAJOR 2
+#define DEVMIR_VERSION_MINOR 0
 #define DEVMIR_VERSION_PATCH 0
 
 /* Device ABI version this library speaks (DRM_DEVMIR_ABI_VERSION). */
-#define DEVMIR_ABI_VERSION 1
+#define DEVMIR_ABI_VERSION 2
 
 /* Array bounds of the structures below. */
 #define DEVMIR_MAX_LEVELS 8 /* page-table levels, level 0 = leaf */
-#define DEVMIR_INV_EVENTS 8 /* invalidation event types */
 #define DEVMIR_PATH_MAX 64 /* render-node path, NUL included */
 
 /* Largest single device READ or WRITE command; larger calls are split. */
@@ -108,7 +110,7 @@ extern "C" {
 struct devmir_dev;
 
 /**
- * struct devmir_device - One devmirror device found by devmir_enumerate().
+ * struct devmir_enum_entry - One devmirror device found by devmir_enumerate().
  * @index: Device index reported by the driver; the @index of devmir_open().
  * @path: Render-node path (e.g. "/dev/dri/renderD128").
  * @abi_version: ABI version the device reports.
@@ -120,7 +122,7 @@ struct devmir_dev;
  * @usable: True when @abi_version is %DEVMIR_ABI_VERSION, i.e. this library
  *	can open the device.
  */
-struct devmir_device {
+struct devmir_enum_entry {
 	unsigned int index;
 	char path[DEVMIR_PATH_MAX];
 	unsigned int abi_version;
@@ -228,17 +230,17 @@ struct devmir_access {
 #define DEVMIR_POLICY_RAM_WINDOW (1U << 3) /* ram_window */
 
 /**
- * enum devmir_migrate_mode - Fault-driven migration to the device.
- * @DEVMIR_MIGRATE_OFF: Mirror only (the default).
- * @DEVMIR_MIGRATE_FIRST_FAULT: A device fault migrates the fault-ahead
+ * enum devmir_migmode - Fault-driven migration to the device.
+ * @DEVMIR_MIGMODE_OFF: Mirror only (the default).
+ * @DEVMIR_MIGMODE_FIRST_FAULT: A device fault migrates the fault-ahead
  *	window around it into device memory before mirroring it.
- * @DEVMIR_MIGRATE_THRESHOLD: Likewise, once a 2 MiB-aligned region has
+ * @DEVMIR_MIGMODE_THRESHOLD: Likewise, once a 2 MiB-aligned region has
  *	taken &devmir_policy.migrate_threshold device faults.
  */
-enum devmir_migrate_mode {
-	DEVMIR_MIGRATE_OFF,
-	DEVMIR_MIGRATE_FIRST_FAULT,
-	DEVMIR_MIGRATE_THRESHOLD,
+enum devmir_migmode {
+	DEVMIR_MIGMODE_OFF,
+	DEVMIR_MIGMODE_FIRST_FAULT,
+	DEVMIR_MIGMODE_THRESHOLD,
 };
 
 /**
@@ -247,7 +249,7 @@ enum devmir_migrate_mode {
  * @fault_window: Fault-ahead window in bytes, a power of two from
  *	&devmir_info.window_min (no fault-ahead) to &devmir_info.window_max.
  * @migrate_mode: Whether and when device faults migrate to device memory.
- * @migrate_threshold: %DEVMIR_MIGRATE_THRESHOLD: device faults per 2 MiB
+ * @migrate_threshold: %DEVMIR_MIGMODE_THRESHOLD: device faults per 2 MiB
  *	region before its faults migrate, 1..1024; 0 for the other modes.
  * @ram_window: Bytes a CPU fault on a device page migrates back to system
  *	memory: a power of two from &devmir_info.window_min (the page alone)
@@ -260,7 +262,7 @@ enum devmir_migrate_mode {
 struct devmir_policy {
 	uint32_t fault_batch;
 	uint64_t fault_window;
-	enum devmir_migrate_mode migrate_mode;
+	enum devmir_migmode migrate_mode;
 	uint32_t migrate_threshold;
 	uint64_t ram_window;
 };
@@ -314,137 +316,24 @@ enum devmir_stats_scope {
 };
 
 /**
- * enum devmir_inv_event - Index of &devmir_stats.invalidations: the
- * mmu_notifier event that caused the invalidation.
- * @DEVMIR_INV_UNMAP: munmap() and friends (MMU_NOTIFY_UNMAP).
- * @DEVMIR_INV_CLEAR: Page-table entries cleared: MADV_DONTNEED, reclaim,
- *	NUMA page migration (MMU_NOTIFY_CLEAR).
- * @DEVMIR_INV_PROTECTION_VMA: mprotect() (MMU_NOTIFY_PROTECTION_VMA).
- * @DEVMIR_INV_PROTECTION_PAGE: Write-protection of pages, e.g. for
- *	copy-on-write or KSM (MMU_NOTIFY_PROTECTION_PAGE).
- * @DEVMIR_INV_SOFT_DIRTY: Soft-dirty tracking reset (MMU_NOTIFY_SOFT_DIRTY).
- * @DEVMIR_INV_RELEASE: The address space is going away (MMU_NOTIFY_RELEASE).
- * @DEVMIR_INV_MIGRATE: Device migration (MMU_NOTIFY_MIGRATE).
- * @DEVMIR_INV_EXCLUSIVE: Exclusive device access (MMU_NOTIFY_EXCLUSIVE).
- */
-enum devmir_inv_event {
-	DEVMIR_INV_UNMAP,
-	DEVMIR_INV_CLEAR,
-	DEVMIR_INV_PROTECTION_VMA,
-	DEVMIR_INV_PROTECTION_PAGE,
-	DEVMIR_INV_SOFT_DIRTY,
-	DEVMIR_INV_RELEASE,
-	DEVMIR_INV_MIGRATE,
-	DEVMIR_INV_EXCLUSIVE,
-};
-
-/**
- * struct devmir_stats - Statistics of a mirror or a device.
- * @faults_raised: Translation misses queued as device faults.
- * @faults_coalesced: Misses dropped because the page was already queued.
- * @faults: Faults serviced through hmm_range_fault().
- * @faults_resolved: Queued faults found already satisfied (fault-ahead).
- * @fault_errors: Faults that failed.
- * @fault_batches: Fault batches serviced.
- * @hmm_calls: hmm_range_fault() calls.
- * @hmm_busy: hmm_range_fault() calls that returned -EBUSY.
- * @hmm_retries: Faults retried because an invalidation raced them.
- * @pages_mapped: 4 KiB leaf entries installed.
- * @huge_mapped: Huge leaf entries installed.
- * @tlb_hits: Device TLB hits.
- * @tlb_misses: Device TLB misses.
- * @tlb_shootdowns: Device TLB shootdowns.
- * @tlb_flushed: Device TLB entries dropped by shootdowns.
- * @walks: Page-table walks by the device walker.
- * @walk_levels: Directories read by those walks.
- * @accesses: Access commands executed.
- * @invalidations: Invalidations received, per &enum devmir_inv_event.
- * @inv_skipped: Invalidations skipped because the device caused them.
- * @inv_retry: Non-blocking invalidations refused while the mirror was busy.
- * @pages_invalidated: 4 KiB pages unmapped from the mirror.
- * @pages_protected: 4 KiB pages downgraded to read-only.
- * @table_entries: Present: valid leaf entries per level (level 0 = leaf).
- * @table_dirs: Present: live directories per level (level 0 = leaf), root
- *	included.
- * @table_bytes: Present: bytes allocated for directories.
- * @dirs_pruned: Directories freed because they became empty.
- * @splits: Huge leaves split by partial invalidations.
- * @mirrors: Present: live mirrors counted (1 for the caller's mirror).
- * @migrated_to_device: Pages migrated into this device's memory.
- * @migrated_to_system: Pages migrated from device memory to system memory.
- * @migrate_bytes: Bytes the copy engines moved for those migrations.
- * @migrate_failed: Pages a migration request could not move.
- * @ram_faults: CPU faults on device pages (migrate_to_ram calls).
- * @evictions: Device pages evicted to system memory for lack of room.
- * @policy_migrations: Device faults that migrated under the fault policy.
- * @remote_faults: Device faults on pages in a peer device's memory.
- * @exclusive_grants: Pages made exclusive to the device for atomics.
- * @exclusive_fallbacks: Atomics on pages that cannot be made exclusive.
- * @devmem_pages: Present: pages of device memory.
- * @devmem_used: Present: device pages in use.
- *
- * Counters count from the last devmir_reset_stats() of the same scope; the
- * fields marked "Present" describe the table and device memory now.
- */
-struct devmir_stats {
-	uint64_t faults_raised;
-	uint64_t faults_coalesced;
-	uint64_t faults;
-	uint64_t faults_resolved;
-	uint64_t fault_errors;
-	uint64_t fault_batches;
-	uint64_t hmm_calls;
-	uint64_t hmm_busy;
-	uint64_t hmm_retries;
-	uint64_t pages_mapped;
-	uint64_t huge_mapped;
-	uint64_t tlb_hits;
-	uint64_t tlb_misses;
-	uint64_t tlb_shootdowns;
-	uint64_t tlb_flushed;
-	uint64_t walks;
-	uint64_t walk_levels;
-	uint64_t accesses;
-	uint64_t invalidations[DEVMIR_INV_EVENTS];
-	uint64_t inv_skipped;
-	uint64_t inv_retry;
-	uint64_t pages_invalidated;
-	uint64_t pages_protected;
-	uint64_t table_entries[DEVMIR_MAX_LEVELS];
-	uint64_t table_dirs[DEVMIR_MAX_LEVELS];
-	uint64_t table_bytes;
-	uint64_t dirs_pruned;
-	uint64_t splits;
-	uint64_t mirrors;
-	uint64_t migrated_to_device;
-	uint64_t migrated_to_system;
-	uint64_t migrate_bytes;
-	uint64_t migrate_failed;
-	uint64_t ram_faults;
-	uint64_t evictions;
-	uint64_t policy_migrations;
-	uint64_t remote_faults;
-	uint64_t exclusive_grants;
-	uint64_t exclusive_fallbacks;
-	uint64_t devmem_pages;
-	uint64_t devmem_used;
-};
-
-/**
- * struct devmir_stat_field - Description of one value of struct
- * devmir_stats, for generic printing.
- * @name: Stable name, e.g. "faults_raised", "invalidations.unmap",
- *	"table_entries.l0".
- * @description: One line for humans.
- * @counter: True for a counter (devmir_stats_delta() subtracts it), false
- *	for a figure that describes the present.
- * @offset: Byte offset of the uint64_t value in struct devmir_stats.
+ * struct devmir_stat_field - One statistic the device reports.
+ * @name: Its name, as the device reports it: "faults", "inv_unmap",
+ *	"tlb_misses", "table_entries_l0", ... (lower-case letters, digits and
+ *	'_'). The set depends on the device and its driver; use names, never
+ *	positions, across devices.
+ * @description: One line for humans; "" for a name this library does not
+ *	know (a counter added by a newer driver is reported all the same).
+ * @counter: True for a counter (counts since the last devmir_reset_stats()
+ *	of the same scope; devmir_stat_delta() subtracts it), false for a
+ *	gauge that describes the present.
+ * @driver: True for a counter the device's driver registered (TLB, walker,
+ *	fault queue ...), false for one of the devmirror framework.
  */
 struct devmir_stat_field {
 	const char *name;
 	const char *description;
 	bool counter;
-	size_t offset;
+	bool driver;
 };
 
 /**
@@ -495,11 +384,11 @@ const char *devmir_last_error(void);
  * are stored), 0 when there is none, -ENOMEM, or another negative errno
  * from libdrm.
  */
-int devmir_enumerate(struct devmir_device *list, unsigned int max);
+int devmir_enumerate(struct devmir_enum_entry *list, unsigned int max);
 
 /**
  * devmir_open() - Open the devmirror device with index @index.
- * @index: The device index (&devmir_device.index).
+ * @index: The device index (&devmir_enum_entry.index).
  * @devp: Receives the handle; untouched on failure.
  *
  * Context: Process context. Pair with devmir_close().
@@ -703,35 +592,69 @@ int devmir_snapshot(struct devmir_dev *dev, const void *addr, size_t npages,
 const char *devmir_page_state_name(enum devmir_page_state state);
 
 /**
- * devmir_get_stats() - Read statistics.
+ * devmir_stat_fields() - The statistics a device reports.
  * @dev: The handle.
- * @scope: The caller's mirror or the whole device.
- * @stats: Receives the figures.
+ * @fields: If not NULL, receives the array of *@count descriptions, valid
+ *	until devmir_close().
+ * @count: If not NULL, receives the number of statistics.
  *
- * Context: Process context of the opener.
- * Return: 0; -EINVAL for a NULL @stats or an unknown @scope; -EBADF;
- * -ENODEV.
+ * The primary interface to statistics: the device describes them itself
+ * (DRM_IOCTL_DEVMIR_QUERY), so a counter a newer driver adds appears here
+ * without a new library. The order is that of the values
+ * devmir_stat_read() returns, fixed for the device's lifetime.
+ *
+ * Context: Any; reads what devmir_open() queried.
+ * Return: 0, or -EINVAL for a NULL @dev.
  */
-int devmir_get_stats(struct devmir_dev *dev, enum devmir_stats_scope scope,
-		     struct devmir_stats *stats);
+int devmir_stat_fields(const struct devmir_dev *dev,
+		       const struct devmir_stat_field **fields,
+		       unsigned int *count);
 
 /**
- * devmir_reset_stats() - Zero the counters of a scope.
+ * devmir_stat_find() - Position of a statistic.
  * @dev: The handle.
- * @scope: The caller's mirror or the whole device.
+ * @name: Its name.
  *
- * The figures that describe the present (the table) are not counters and
- * stay.
- *
- * Context: Process context of the opener.
- * Return: 0; -EINVAL for an unknown @scope; -EBADF; -ENODEV.
+ * Context: Any.
+ * Return: The index in devmir_stat_fields(), -ENOENT if the device reports
+ * no such statistic, -EINVAL for a NULL argument.
  */
-int devmir_reset_stats(struct devmir_dev *dev, enum devmir_stats_scope scope);
+int devmir_stat_find(const struct devmir_dev *dev, const char *name);
 
 /**
- * devmir_stats_delta() - What happened between two readings.
+ * devmir_stat_read() - Read every statistic.
+ * @dev: The handle.
+ * @scope: The caller's mirror or the whole device.
+ * @values: Receives the values, value i described by field i of
+ *	devmir_stat_fields().
+ * @count: Entries of @values, at least the field count.
+ *
+ * Context: Process context of the opener.
+ * Return: 0; -EINVAL for a NULL argument, an unknown @scope or a short
+ * @values; -EPROTO if the device answered with another count; -ENOMEM;
+ * -EBADF; -ENODEV.
+ */
+int devmir_stat_read(struct devmir_dev *dev, enum devmir_stats_scope scope,
+		     uint64_t *values, unsigned int count);
+
+/**
+ * devmir_stat_value() - One value of a reading, by name.
+ * @dev: The handle the reading came from.
+ * @values: The reading (devmir_stat_read()).
+ * @name: The statistic.
+ *
+ * Context: Any.
+ * Return: The value; 0 if the device has no statistic of that name (tell
+ * the two apart with devmir_stat_find()).
+ */
+uint64_t devmir_stat_value(const struct devmir_dev *dev, const uint64_t *values,
+			   const char *name);
+
+/**
+ * devmir_stat_delta() - What happened between two readings.
+ * @dev: The handle the readings came from.
  * @delta: Receives @after - @before for every counter and @after's value
- *	for every figure that describes the present.
+ *	for every gauge; the field count of entries.
  * @after: The later reading.
  * @before: The earlier reading.
  *
@@ -740,38 +663,27 @@ int devmir_reset_stats(struct devmir_dev *dev, enum devmir_stats_scope scope);
  *
  * Context: Any.
  */
-void devmir_stats_delta(struct devmir_stats *delta,
-			const struct devmir_stats *after,
-			const struct devmir_stats *before);
+void devmir_stat_delta(const struct devmir_dev *dev, uint64_t *delta,
+		       const uint64_t *after, const uint64_t *before);
 
 /**
- * devmir_stat_fields() - Describe every value of struct devmir_stats.
- * @count: Receives the number of fields.
+ * devmir_reset_stats() - Zero the counters of a scope.
+ * @dev: The handle.
+ * @scope: The caller's mirror or the whole device.
  *
- * For printing statistics generically (the devmirror CLI's stat and its
- * JSON output use it). The order is that of struct devmir_stats.
+ * Gauges (the table and device memory as they are now) are not counters
+ * and stay.
  *
- * Context: Any.
- * Return: A static array of *@count descriptions.
+ * Context: Process context of the opener.
+ * Return: 0; -EINVAL for an unknown @scope; -EBADF; -ENODEV.
  */
-const struct devmir_stat_field *devmir_stat_fields(unsigned int *count);
-
-/**
- * devmir_stat_value() - One value of a statistics reading.
- * @stats: The reading.
- * @field: A description from devmir_stat_fields().
- *
- * Context: Any.
- * Return: The value.
- */
-uint64_t devmir_stat_value(const struct devmir_stats *stats,
-			   const struct devmir_stat_field *field);
+int devmir_reset_stats(struct devmir_dev *dev, enum devmir_stats_scope scope);
 
 #ifdef __cplusplus
 }
 #endif
 
-/* Migration between system and device memory (DEVMIRROR_1.1). */
-#include "devmirror_migrate.h"
+/* Migration between system and device memory. */
+#include "libdevmirror_migrate.h"
 
-#endif /* _DEVMIRROR_H */
+#endif /* _LIBDEVMIRROR_H */

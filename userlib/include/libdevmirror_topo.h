@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * devmirror_topo.h - libdevmirror: machine topology (hwloc), device
+ * libdevmirror_topo.h - libdevmirror: machine topology (hwloc), device
  * locality and NUMA placement (libnuma).
  *
  * The topology part answers "how many NUMA nodes and cores does this
@@ -17,13 +17,13 @@
  * Node numbers are the kernel's (hwloc OS indexes, libnuma node numbers).
  * Every function returns 0 (or a count) or a negative errno.
  */
-#ifndef _DEVMIRROR_TOPO_H
-#define _DEVMIRROR_TOPO_H
+#ifndef _LIBDEVMIRROR_TOPO_H
+#define _LIBDEVMIRROR_TOPO_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "devmirror.h"
+#include "libdevmirror.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -234,4 +234,4 @@ int devmir_numa_move(void *addr, size_t size, int node, size_t *moved);
 }
 #endif
 
-#endif /* _DEVMIRROR_TOPO_H */
+#endif /* _LIBDEVMIRROR_TOPO_H */
