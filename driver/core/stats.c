@@ -310,6 +310,7 @@ void devmir_table_stats(struct devmir_mirror *mirror, struct dmpt_stats *st)
  */
 void devmir_mirror_stats(struct devmir_mirror *mirror, struct devmir_stats *st)
 {
+	devmir_might_lock_update(mirror);
 	memset(st, 0, sizeof(*st));
 	devmir_counters_read(&mirror->counters, st);
 	devmir_table_stats(mirror, &st->table);
@@ -375,6 +376,7 @@ EXPORT_SYMBOL_GPL(devmir_device_stats);
  */
 void devmir_mirror_reset_stats(struct devmir_mirror *mirror)
 {
+	devmir_might_lock_update(mirror);
 	devmir_counters_reset(&mirror->counters);
 	mutex_lock(&mirror->update_lock);
 	dmpt_get_stats(&mirror->pt, &mirror->table_base);
