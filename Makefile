@@ -114,12 +114,14 @@ $(TESTBIN)/dm_bench: $(BENCH_SRC) tests/bench/dm_bench.h $(COMMON_SRC) $(wildcar
 	$(CC) $(PROG_CFLAGS) -Itests/bench -idirafter $(KSRC)/lib -o $@ $(BENCH_SRC) $(COMMON_SRC) -lnuma -lm
 
 # The peer's own suite, compiled from the unpacked source package at test
-# time, never copied into this repository.
+# time, never copied into this repository (selftests/vm/ was renamed mm/
+# after 6.1).
 $(TESTBIN)/hmm-tests: | deps
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -static -pthread -I$(KSRC) -I$(KSRC)/tools/testing/selftests \
 		-isystem $(TESTKDIR)/usr/include \
-		-o $@ $(KSRC)/tools/testing/selftests/mm/hmm-tests.c
+		-o $@ $(firstword $(wildcard $(KSRC)/tools/testing/selftests/mm/hmm-tests.c \
+			$(KSRC)/tools/testing/selftests/vm/hmm-tests.c))
 
 # libdevmirror and its CLI (userlib/Makefile): host build, static guest
 # programs beside the other guest tests, host tests, install.
