@@ -115,13 +115,20 @@ $(TESTBIN)/dm_bench: $(BENCH_SRC) tests/bench/dm_bench.h $(COMMON_SRC) $(wildcar
 
 # The peer's own suite, compiled from the unpacked source package at test
 # time, never copied into this repository (selftests/vm/ was renamed mm/
-# after 6.1).
+# after 6.1). Where it includes a helper of its directory (7.x:
+# hugepage_settings.h), it links the helpers the directory's own Makefile
+# links into every program ("$(TEST_GEN_FILES): vm_util.c ...").
+HMM_TESTS_C = $(firstword $(wildcard $(KSRC)/tools/testing/selftests/mm/hmm-tests.c \
+	$(KSRC)/tools/testing/selftests/vm/hmm-tests.c))
+HMM_TESTS_HELPERS = $(if $(shell grep '^\#include "[a-z_]*\.h"' $(HMM_TESTS_C) | \
+	grep -v kselftest_harness), \
+	$(addprefix $(dir $(HMM_TESTS_C)),$(shell sed -n 's/^$$(TEST_GEN_FILES): *//p' \
+	$(dir $(HMM_TESTS_C))Makefile)))
 $(TESTBIN)/hmm-tests: | deps
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -static -pthread -I$(KSRC) -I$(KSRC)/tools/testing/selftests \
 		-isystem $(TESTKDIR)/usr/include \
-		-o $@ $(firstword $(wildcard $(KSRC)/tools/testing/selftests/mm/hmm-tests.c \
-			$(KSRC)/tools/testing/selftests/vm/hmm-tests.c))
+		-o $@ $(HMM_TESTS_C) $(HMM_TESTS_HELPERS)
 
 # libdevmirror and its CLI (userlib/Makefile): host build, static guest
 # programs beside the other guest tests, host tests, install.
