@@ -29,10 +29,10 @@
  * the driver's fenced access section, for as long as it lasts.
  *
  * The CPU touching the page (read or write) faults, restores its mapping and
- * sends MMU_NOTIFY_EXCLUSIVE with no owner: the mirror drops the entry, so
- * exclusivity is revoked; so does any other invalidation of the page
- * (mprotect(), munmap(), fork()'s write protection clears %DMPT_EXCLUSIVE
- * with %DMPT_WRITE).
+ * sends MMU_NOTIFY_EXCLUSIVE with no owner (MMU_NOTIFY_CLEAR on 7.x): the
+ * mirror drops the entry, so exclusivity is revoked; so does any other
+ * invalidation of the page (mprotect(), munmap(), fork()'s write protection
+ * clears %DMPT_EXCLUSIVE with %DMPT_WRITE).
  *
  * The notifier sequence: make_device_exclusive_range() sends its own
  * MMU_NOTIFY_EXCLUSIVE invalidation with the mirror as owner; the mirror
