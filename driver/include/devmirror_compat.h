@@ -29,6 +29,26 @@
 #define DEVMIR_NS(ns)	__stringify(ns)
 #endif
 
+/**
+ * devmir_mmap_assert_locked() - mmap_assert_locked() for a module.
+ * @mm: The mm whose mmap lock the caller holds.
+ *
+ * With CONFIG_DEBUG_VM mmap_assert_locked() dumps the mm on failure with
+ * dump_mm(), which older kernels (6.1) do not export: there the same
+ * check goes without the dump.
+ *
+ * Context: Any context; the caller holds @mm's mmap lock.
+ */
+static inline void devmir_mmap_assert_locked(struct mm_struct *mm)
+{
+#ifdef HAVE_DUMP_MM_EXPORT
+	mmap_assert_locked(mm);
+#else
+	lockdep_assert_held(&mm->mmap_lock);
+	VM_BUG_ON(!rwsem_is_locked(&mm->mmap_lock));
+#endif
+}
+
 /* page_pgmap(): the pagemap of a ZONE_DEVICE page (page->pgmap before). */
 #ifndef HAVE_PAGE_PGMAP
 static inline struct dev_pagemap *page_pgmap(const struct page *page)
