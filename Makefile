@@ -41,8 +41,12 @@ PROGS_SRC := $(wildcard tests/selftests/*.c tests/vm/demo/*.c)
 PROGS := $(patsubst %.c,$(TESTBIN)/%,$(notdir $(PROGS_SRC)))
 COMMON_SRC := $(wildcard tests/selftests/common/*.c)
 PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/common \
-	-isystem $(KSRC)/tools/testing/selftests -isystem $(TESTKDIR)/usr/include
+	-isystem $(KSFT) -isystem $(TESTKDIR)/usr/include
 KSRC = $(eval KSRC := $(shell DEVMIRROR_KERNEL=$(KERNEL) bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
+# The kselftest harness of our own guest programs is 6.12's on every kernel
+# (6.1's lacks __printf and more); the upstream hmm-tests uses its own tree's.
+KSFT = $(eval KSFT := $(shell DEVMIRROR_KERNEL=6.12 bash -c \
+	". tests/vm/lib.sh && ksrc_dir")/tools/testing/selftests)$(KSFT)
 
 .PHONY: all deps kernel modules selftests check check-unit check-vm check-debug check-kcsan \
 	check-matrix run \
@@ -138,7 +142,7 @@ userlib: deps
 	@$(USERLIB)
 
 userlib-guest: deps
-	@$(USERLIB) guest GUEST_OUT=$(TESTBIN) KSFT_INC=$(KSRC)/tools/testing/selftests
+	@$(USERLIB) guest GUEST_OUT=$(TESTBIN) KSFT_INC=$(KSFT)
 
 userlib-check: deps
 	@$(USERLIB) check
