@@ -2,20 +2,29 @@
 #
 # devmirror - every user-facing target. `make help` lists them.
 #
-# Kernel-side code is built against, and tested inside QEMU on, a Linux 6.12
-# test kernel that tests/vm/build-kernel builds from Debian's linux-source-6.12
-# into a cache outside the work tree. Pass KDIR=/lib/modules/$(uname -r)/build
-# to build the modules for a running 6.12 kernel instead.
+# Kernel-side code is built against, and tested inside QEMU on, a test kernel
+# that tests/vm/build-kernel builds from Debian's kernel source packages into
+# a cache outside the work tree: Linux 6.12 by default, KERNEL=6.1 or
+# KERNEL=7 (the newest 7.x of the archive's trixie-backports) for the others
+# (tests/vm/lib.sh). Pass KDIR=/lib/modules/$(uname -r)/build to build the
+# modules for a running kernel instead.
 
+KERNEL ?= 6.12
 KERNEL_VARIANT ?= base
+KERNELS_ALL := 6.12 6.1 7
+export DEVMIRROR_KERNEL := $(KERNEL)
+# Build outputs of another kernel than the default carry its name.
+KSUFFIX := $(if $(filter 6.12,$(KERNEL)),,-$(KERNEL))
 BUILD := $(CURDIR)/build
+TESTBIN := $(BUILD)/tests$(KSUFFIX)
 VMRUN := tests/vm/run
 
 # The test kernel's build directory, computed once, and only when a recipe
 # needs it (building it the first time takes minutes).
-TESTKDIR = $(eval TESTKDIR := $(shell tests/vm/build-kernel $(KERNEL_VARIANT)))$(TESTKDIR)
+# ($(shell) does not pass make's exports on before GNU make 4.4.)
+TESTKDIR = $(eval TESTKDIR := $(shell DEVMIRROR_KERNEL=$(KERNEL) tests/vm/build-kernel $(KERNEL_VARIANT)))$(TESTKDIR)
 ifeq ($(origin KDIR),undefined)
-MODBUILD := $(BUILD)/modules/$(KERNEL_VARIANT)
+MODBUILD := $(BUILD)/modules/$(KERNEL_VARIANT)$(KSUFFIX)
 MODKDIR = $(TESTKDIR)
 else
 MODBUILD := $(BUILD)/modules/custom
@@ -30,13 +39,18 @@ MODSRC := Kbuild $(wildcard driver mirror uapi)
 # static binary; tests/selftests/common/*.c and tests/common/*.c (the TAP
 # library and buffer helpers shared with the host tests) are linked into each.
 PROGS_SRC := $(wildcard tests/selftests/*.c tests/vm/demo/*.c)
-PROGS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(PROGS_SRC)))
+PROGS := $(patsubst %.c,$(TESTBIN)/%,$(notdir $(PROGS_SRC)))
 COMMON_SRC := $(wildcard tests/selftests/common/*.c tests/common/*.c)
 PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/common -Itests/common \
-	-isystem $(KSRC)/tools/testing/selftests -isystem $(TESTKDIR)/usr/include
-KSRC = $(eval KSRC := $(shell bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
+	-isystem $(KSFT) -isystem $(TESTKDIR)/usr/include
+KSRC = $(eval KSRC := $(shell DEVMIRROR_KERNEL=$(KERNEL) bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
+# The kselftest harness of our own guest programs is 6.12's on every kernel
+# (6.1's lacks __printf and more); the upstream hmm-tests uses its own tree's.
+KSFT = $(eval KSFT := $(shell DEVMIRROR_KERNEL=6.12 bash -c \
+	". tests/vm/lib.sh && ksrc_dir")/tools/testing/selftests)$(KSFT)
 
-.PHONY: all deps kernel modules selftests check check-unit check-vm check-debug check-kcsan run \
+.PHONY: all deps kernel modules selftests check check-unit check-vm check-debug check-kcsan \
+	check-matrix run \
 	bench bench-mirror clean clean-cache help userlib userlib-guest userlib-check install
 
 all: modules selftests userlib
@@ -63,6 +77,8 @@ help:
 	@echo "make check CHECK_VARIANTS='base debug'  the guest suites on both kernels, one summary"
 	@echo "make check-kcsan  every guest suite on the KCSAN (data-race detector) kernel"
 	@echo "                  (the default when CI=true, as in .ci/run)"
+	@echo "make check KERNEL=6.1|7  every test on Linux 6.1 or the newest 7.x (default 6.12)"
+	@echo "make check-matrix the guest suites on every kernel ($(KERNELS_ALL)), one summary"
 	@echo "make kernel       build (or find in the cache) the test kernel"
 	@echo "make modules      out-of-tree modules (KDIR=... for a real kernel)"
 	@echo "make selftests    guest test programs and the upstream hmm-tests"
@@ -84,13 +100,13 @@ modules: deps
 	$(MAKE) -C $(MODKDIR) M=$(MODBUILD) W=1 modules
 	@echo "modules: $$(ls $(MODBUILD)/*.ko | tr '\n' ' ')"
 
-selftests: deps $(BUILD)/tests/hmm-tests $(BUILD)/tests/dm_bench $(PROGS) userlib-guest
+selftests: deps $(TESTBIN)/hmm-tests $(TESTBIN)/dm_bench $(PROGS) userlib-guest
 
-$(BUILD)/tests/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h tests/common/*.h) $(wildcard uapi/*.h) | deps
+$(TESTBIN)/%: tests/selftests/%.c $(COMMON_SRC) $(wildcard tests/selftests/common/*.h tests/common/*.h) $(wildcard uapi/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -o $@ $< $(COMMON_SRC)
 
-$(BUILD)/tests/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h) | deps
+$(TESTBIN)/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -o $@ $< $(COMMON_SRC)
 
@@ -98,17 +114,26 @@ $(BUILD)/tests/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h) | deps
 # kernel tree (as for the compat front end); libnuma for the move_pages
 # baseline.
 BENCH_SRC := $(wildcard tests/bench/*.c)
-$(BUILD)/tests/dm_bench: $(BENCH_SRC) tests/bench/dm_bench.h $(COMMON_SRC) $(wildcard uapi/*.h) | deps
+$(TESTBIN)/dm_bench: $(BENCH_SRC) tests/bench/dm_bench.h $(COMMON_SRC) $(wildcard uapi/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PROG_CFLAGS) -Itests/bench -idirafter $(KSRC)/lib -o $@ $(BENCH_SRC) $(COMMON_SRC) -lnuma -lm
 
 # The peer's own suite, compiled from the unpacked source package at test
-# time, never copied into this repository.
-$(BUILD)/tests/hmm-tests: | deps
+# time, never copied into this repository (selftests/vm/ was renamed mm/
+# after 6.1). Where it includes a helper of its directory (7.x:
+# hugepage_settings.h), it links the helpers the directory's own Makefile
+# links into every program ("$(TEST_GEN_FILES): vm_util.c ...").
+HMM_TESTS_C = $(firstword $(wildcard $(KSRC)/tools/testing/selftests/mm/hmm-tests.c \
+	$(KSRC)/tools/testing/selftests/vm/hmm-tests.c))
+HMM_TESTS_HELPERS = $(if $(shell grep '^\#include "[a-z_]*\.h"' $(HMM_TESTS_C) | \
+	grep -v kselftest_harness), \
+	$(addprefix $(dir $(HMM_TESTS_C)),$(shell sed -n 's/^$$(TEST_GEN_FILES): *//p' \
+	$(dir $(HMM_TESTS_C))Makefile)))
+$(TESTBIN)/hmm-tests: | deps
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -static -pthread -I$(KSRC) -I$(KSRC)/tools/testing/selftests \
 		-isystem $(TESTKDIR)/usr/include \
-		-o $@ $(KSRC)/tools/testing/selftests/mm/hmm-tests.c
+		-o $@ $(HMM_TESTS_C) $(HMM_TESTS_HELPERS)
 
 # libdevmirror and its CLI (userlib/Makefile): host build, static guest
 # programs beside the other guest tests, host tests, install.
@@ -118,7 +143,7 @@ userlib: deps
 	@$(USERLIB)
 
 userlib-guest: deps
-	@$(USERLIB) guest GUEST_OUT=$(BUILD)/tests KSFT_INC=$(KSRC)/tools/testing/selftests
+	@$(USERLIB) guest GUEST_OUT=$(TESTBIN) KSFT_INC=$(KSFT)
 
 userlib-check: deps
 	@$(USERLIB) check
@@ -136,25 +161,29 @@ CHECK_VARIANTS ?= $(KERNEL_VARIANT)
 endif
 
 check: deps
-	@tests/check -k "$(CHECK_VARIANTS)" $(T)
+	@tests/check -K "$(KERNEL)" -k "$(CHECK_VARIANTS)" $(T)
+
+# The host tests once, then the guest suites on each kernel in turn.
+check-matrix: deps
+	@tests/check -K "$(KERNELS_ALL)" -k "$(CHECK_VARIANTS)" $(T)
 
 check-unit: deps
 	@tests/check -k $(KERNEL_VARIANT) unit
 
 check-vm: deps
-	@tests/check -k "$(CHECK_VARIANTS)" --no-unit $(T)
+	@tests/check -K "$(KERNEL)" -k "$(CHECK_VARIANTS)" --no-unit $(T)
 
 check-debug: deps
-	@tests/check -k debug $(T)
+	@tests/check -K "$(KERNEL)" -k debug $(T)
 
 # The data-race detector (tests/vm/kernel-kcsan.config): every guest suite,
 # on demand; a KCSAN report in devmirror code fails, one in core kernel code
 # must be listed with its call sites in tests/vm/kcsan-known.
 check-kcsan: deps
-	@tests/check -k kcsan --no-unit $(T)
+	@tests/check -K "$(KERNEL)" -k kcsan --no-unit $(T)
 
 run: deps modules selftests
-	@$(VMRUN) -k $(KERNEL_VARIANT) -m $(MODBUILD) -p $(BUILD)/tests -v demo
+	@$(VMRUN) -k $(KERNEL_VARIANT) -m $(MODBUILD) -p $(TESTBIN) -v demo
 
 # The bench kernel variant drops lockdep and DEBUG_VM (tests/vm/kernel-bench.config).
 bench: deps

@@ -52,7 +52,7 @@
 /* The pool a device page belongs to (the caller knows it is ours). */
 static struct devmir_devmem *devmir_page_devmem(struct page *page)
 {
-	return container_of(page->pgmap, struct devmir_devmem, pgmap);
+	return container_of(page_pgmap(page), struct devmir_devmem, pgmap);
 }
 
 static unsigned long devmir_dp_index(struct devmir_devmem *dm,
@@ -147,7 +147,7 @@ u64 devmir_device_devmem_size(struct devmir_device *dev)
 }
 EXPORT_SYMBOL_GPL(devmir_device_devmem_size);
 
-/* &dev_pagemap_ops.page_free: the last reference to a device page is gone. */
+/* &dev_pagemap_ops' free callback: the last reference to a device page is gone. */
 static void devmir_devmem_page_free(struct page *page)
 {
 	struct devmir_devmem *dm = devmir_page_devmem(page);
@@ -162,8 +162,10 @@ static void devmir_devmem_page_free(struct page *page)
 	spin_unlock(&dm->lock);
 }
 
+DEVMIR_DEFINE_PGMAP_FREE(devmir_devmem_page_free)
+
 const struct dev_pagemap_ops devmir_devmem_ops = {
-	.page_free = devmir_devmem_page_free,
+	DEVMIR_PGMAP_FREE(devmir_devmem_page_free),
 	.migrate_to_ram = devmir_migrate_to_ram,
 };
 
@@ -330,7 +332,7 @@ struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 			dm->nr_used++;
 			spin_unlock(&dm->lock);
 			page = pfn_to_page(dm->base_pfn + devmir_dp_index(dm, dp));
-			zone_device_page_init(page);
+			devmir_zone_device_page_init(page, &dm->pgmap);
 			return page;
 		}
 		spin_unlock(&dm->lock);

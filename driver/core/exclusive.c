@@ -29,10 +29,10 @@
  * the driver's fenced access section, for as long as it lasts.
  *
  * The CPU touching the page (read or write) faults, restores its mapping and
- * sends MMU_NOTIFY_EXCLUSIVE with no owner: the mirror drops the entry, so
- * exclusivity is revoked; so does any other invalidation of the page
- * (mprotect(), munmap(), fork()'s write protection clears %DMPT_EXCLUSIVE
- * with %DMPT_WRITE).
+ * sends MMU_NOTIFY_EXCLUSIVE with no owner (MMU_NOTIFY_CLEAR on 7.x): the
+ * mirror drops the entry, so exclusivity is revoked; so does any other
+ * invalidation of the page (mprotect(), munmap(), fork()'s write protection
+ * clears %DMPT_EXCLUSIVE with %DMPT_WRITE).
  *
  * The notifier sequence: make_device_exclusive_range() sends its own
  * MMU_NOTIFY_EXCLUSIVE invalidation with the mirror as owner; the mirror
@@ -185,12 +185,11 @@ int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
 		 * sequence is read: else the GUP of the next attempt would
 		 * revoke it after, and every attempt would undo the last.
 		 */
-		if (retries && get_user_pages_remote(mm, addr, 1, FOLL_WRITE,
-						     &page, NULL) == 1)
+		if (retries && devmir_get_user_pages_remote(mm, addr, 1,
+							    FOLL_WRITE, &page) == 1)
 			put_page(page);
 		seq = mmu_interval_read_begin(&mirror->notifier);
-		n = make_device_exclusive_range(mm, addr, addr + PAGE_SIZE, &page,
-						mirror);
+		n = devmir_make_device_exclusive(mm, addr, mirror, &page);
 		mmap_read_unlock(mm);
 		if (n < 0) {
 			ret = n;

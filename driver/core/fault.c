@@ -70,7 +70,7 @@ static int devmir_fault_prepare(struct devmir_mirror *mirror,
 	struct vm_area_struct *vma;
 	u64 base, i, npages;
 
-	mmap_assert_locked(mirror->mm);
+	devmir_mmap_assert_locked(mirror->mm);
 	vma = vma_lookup(mirror->mm, addr);
 	if (!vma || !devmir_vma_ok(vma, write))
 		return -EFAULT;

@@ -98,6 +98,7 @@
 #include <linux/xarray.h>
 
 #include "devmirror.h"
+#include "devmirror_compat.h"
 
 #define DEVMIR_GFP_LOCKED	(GFP_NOWAIT | __GFP_NOWARN)
 
@@ -450,9 +451,10 @@ extern const struct dev_pagemap_ops devmir_devmem_ops;
  */
 static inline struct devmir_device *__devmir_page_device(struct page *page)
 {
-	if (!is_device_private_page(page) || page->pgmap->ops != &devmir_devmem_ops)
+	if (!is_device_private_page(page) ||
+	    page_pgmap(page)->ops != &devmir_devmem_ops)
 		return NULL;
-	return container_of(page->pgmap, struct devmir_devmem, pgmap)->dev;
+	return container_of(page_pgmap(page), struct devmir_devmem, pgmap)->dev;
 }
 
 /* Device pages currently allocated or in use (a gauge; any context). */

@@ -345,7 +345,7 @@ int __devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
 	struct vm_area_struct *vma;
 	u64 addr, vend, wend;
 
-	mmap_assert_locked(mm);
+	devmir_mmap_assert_locked(mm);
 	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = vma_lookup(mm, addr);
 		if (!vma)

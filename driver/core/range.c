@@ -247,7 +247,7 @@ int devmir_probe_range(struct devmir_mirror *mirror, u64 start, u64 end,
 	struct devmir_retry retry;
 	int ret;
 
-	mmap_assert_locked(mirror->mm);
+	devmir_mmap_assert_locked(mirror->mm);
 	devmir_retry_init(&retry);
 	for (;;) {
 		if (devmir_retry_expired(&retry))

@@ -15,19 +15,13 @@
 
 #include <linux/types.h>
 
+#include "devmirror_compat.h"
+
 struct devmir_mirror;
 struct mm_struct;
 
-/*
- * Linux 6.13 made symbol namespaces string literals; Kbuild defines
- * DEVMIR_NS_IDENTIFIER for kernels whose MODULE_IMPORT_NS() still
- * stringifies an identifier.
- */
-#ifdef DEVMIR_NS_IDENTIFIER
-#define DEVMIR_TESTING_NS	DEVMIRROR_TESTING
-#else
-#define DEVMIR_TESTING_NS	"DEVMIRROR_TESTING"
-#endif
+/* An identifier or a string literal, as the kernel wants (devmirror_compat.h). */
+#define DEVMIR_TESTING_NS	DEVMIR_NS(DEVMIRROR_TESTING)
 
 /* Per-page bytes produced by devmir_mirror_snapshot(). */
 #define DEVMIR_SNAP_READ	0x01	/* mapped */

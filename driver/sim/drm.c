@@ -22,6 +22,7 @@
 #include <drm/drm_ioctl.h>
 
 #define DRM_DEVMIR_NO_DEPRECATED	/* the driver uses ABI 2 names only */
+#include "devmirror_compat.h"
 #include "devmirror_drm.h"
 #include "devmirror_testing.h"
 #include "sim.h"
@@ -630,7 +631,7 @@ static const struct file_operations sim_drm_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
-	.fop_flags = FOP_UNSIGNED_OFFSET,
+	DEVMIR_DRM_FOP_FLAGS
 };
 
 const struct drm_driver sim_drm_driver = {
@@ -642,7 +643,7 @@ const struct drm_driver sim_drm_driver = {
 	.fops = &sim_drm_fops,
 	.name = "devmirror",
 	.desc = "devmirror simulated SVM device",
-	.date = "20260101",
+	DEVMIR_DRM_DATE("20260101")
 	.major = 1,
 	.minor = DRM_DEVMIR_ABI_VERSION,
 };

@@ -368,9 +368,20 @@ int sim_fq_complete(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
 int sim_fq_service(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
 		   unsigned int batch);
 
-/* compat.c */
+/* compat.c, built where the kernel tree has lib/test_hmm_uapi.h (Kbuild) */
+#ifdef HAVE_TEST_HMM_UAPI
 int sim_compat_register(struct sim_device *sdev);
 void sim_compat_unregister(struct sim_device *sdev);
+#else
+static inline int sim_compat_register(struct sim_device *sdev)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void sim_compat_unregister(struct sim_device *sdev)
+{
+}
+#endif
 
 /* engine.c */
 int sim_engines_init(struct sim_device *sdev, unsigned int n);

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * devmirror_compat.h - The kernel interfaces that differ between the kernels
+ * devmirror builds for (6.1, 6.12, the newest 7.x), in one place.
+ *
+ * Kbuild compiles each driver/probes/NAME.c against the target tree and
+ * defines HAVE_NAME for those that compile; this header alone reads those
+ * macros and offers one interface to the driver: the current kernel's name
+ * where a wrapper can give an older kernel the same thing, a devmir_ wrapper
+ * where the interfaces differ in what they do. No version numbers: a point
+ * release or a backport that changes an interface changes the probe's
+ * answer, not this file.
+ */
+#ifndef _DEVMIRROR_COMPAT_H
+#define _DEVMIRROR_COMPAT_H
+
+#include <linux/err.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/rmap.h>
+
+/*
+ * Symbol namespaces: an identifier that MODULE_IMPORT_NS() and
+ * EXPORT_SYMBOL_NS_GPL() stringify, or (since 6.13) a string literal.
+ */
+#ifdef HAVE_NS_IDENTIFIER
+#define DEVMIR_NS(ns)	ns
+#else
+#define DEVMIR_NS(ns)	__stringify(ns)
+#endif
+
+/**
+ * devmir_mmap_assert_locked() - mmap_assert_locked() for a module.
+ * @mm: The mm whose mmap lock the caller holds.
+ *
+ * With CONFIG_DEBUG_VM mmap_assert_locked() dumps the mm on failure with
+ * dump_mm(), which older kernels (6.1) do not export: there the same
+ * check warns instead, without the dump (every warning fails a test run).
+ *
+ * Context: Any context; the caller holds @mm's mmap lock.
+ */
+static inline void devmir_mmap_assert_locked(struct mm_struct *mm)
+{
+#ifdef HAVE_DUMP_MM_EXPORT
+	mmap_assert_locked(mm);
+#else
+	lockdep_assert_held(&mm->mmap_lock);
+	VM_WARN_ON_ONCE(!rwsem_is_locked(&mm->mmap_lock));
+#endif
+}
+
+/* page_pgmap(): the pagemap of a ZONE_DEVICE page (page->pgmap before). */
+#ifndef HAVE_PAGE_PGMAP
+static inline struct dev_pagemap *page_pgmap(const struct page *page)
+{
+	return page->pgmap;
+}
+#endif
+
+/**
+ * devmir_zone_device_page_init() - Hand out a free device-private page.
+ * @page: The order-0 page, free (refcount 0).
+ * @pgmap: The pagemap it belongs to.
+ *
+ * zone_device_page_init() as of any kernel: takes a reference on @pgmap,
+ * sets the refcount to 1 and locks the page. Newer kernels take @pgmap and
+ * an order (and set the page's pgmap themselves, since a page of a freed
+ * large folio may have lost it); older ones find the pgmap in the page.
+ *
+ * Context: May sleep (lock_page()).
+ */
+static inline void devmir_zone_device_page_init(struct page *page,
+						struct dev_pagemap *pgmap)
+{
+#ifdef HAVE_ZONE_DEVICE_PAGE_INIT_PGMAP
+	zone_device_page_init(page, pgmap, 0);
+#else
+	zone_device_page_init(page);
+#endif
+}
+
+/*
+ * The free callback of &dev_pagemap_ops: page_free(struct page *) before,
+ * folio_free(struct folio *) now. devmirror's device pages are order 0, so
+ * the folio is the page. DEVMIR_DEFINE_PGMAP_FREE(fn) defines what the ops
+ * need for a "void fn(struct page *)", DEVMIR_PGMAP_FREE(fn) initialises
+ * the member with it.
+ */
+#ifdef HAVE_PGMAP_FOLIO_FREE
+#define DEVMIR_DEFINE_PGMAP_FREE(fn)					\
+static void fn##_folio(struct folio *folio)				\
+{									\
+	VM_WARN_ON_ONCE_FOLIO(folio_test_large(folio), folio);		\
+	fn(&folio->page);						\
+}
+
+#define DEVMIR_PGMAP_FREE(fn)	.folio_free = fn##_folio
+#else
+#define DEVMIR_DEFINE_PGMAP_FREE(fn)
+#define DEVMIR_PGMAP_FREE(fn)	.page_free = fn
+#endif
+
+/**
+ * devmir_get_user_pages_remote() - get_user_pages_remote() without vmas.
+ * @mm: The mm, its mmap lock held (read).
+ * @start: Start address.
+ * @nr_pages: Pages to pin.
+ * @gup_flags: FOLL_* flags.
+ * @pages: Receives the pages (referenced).
+ *
+ * Older kernels take a vmas array and a @locked pointer too; devmirror
+ * passes neither.
+ *
+ * Context: Process context, mmap lock held (read).
+ * Return: As get_user_pages_remote(): pages pinned or a negative errno.
+ */
+static inline long devmir_get_user_pages_remote(struct mm_struct *mm,
+						unsigned long start,
+						unsigned long nr_pages,
+						unsigned int gup_flags,
+						struct page **pages)
+{
+#ifdef HAVE_GUP_REMOTE_VMAS
+	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL, NULL);
+#else
+	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL);
+#endif
+}
+
+/**
+ * devmir_make_device_exclusive() - Make one page device-exclusive.
+ * @mm: The mm, its mmap lock held (read).
+ * @addr: Page-aligned address.
+ * @owner: Owner of the MMU_NOTIFY_EXCLUSIVE invalidation this sends.
+ * @pagep: Receives the page, locked and referenced, or NULL.
+ *
+ * make_device_exclusive_range() for one page where the kernel has it: GUP
+ * found the page (1), and *@pagep is NULL when it could not be made
+ * exclusive (a tail page, locked elsewhere, not anonymous), which may be
+ * worth another try. Where the kernel has make_device_exclusive() instead,
+ * that one locks the folio itself (killable) and retries races within, so
+ * a page it cannot make exclusive is an error: -EOPNOTSUPP (not an
+ * anonymous page, or hugetlb).
+ *
+ * Context: Process context, mmap lock held (read); may sleep.
+ * Return: 1, with *@pagep locked and referenced or NULL; 0 if GUP found no
+ * page; a negative errno (-EOPNOTSUPP, -EFAULT, -EINTR, -ENOMEM, ...).
+ */
+static inline int devmir_make_device_exclusive(struct mm_struct *mm,
+					       unsigned long addr, void *owner,
+					       struct page **pagep)
+{
+#ifdef HAVE_MAKE_DEVICE_EXCLUSIVE
+	struct folio *folio;
+	struct page *page;
+
+	*pagep = NULL;
+	page = make_device_exclusive(mm, addr, owner, &folio);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	*pagep = page;
+	return 1;
+#else
+	return make_device_exclusive_range(mm, addr, addr + PAGE_SIZE, pagep,
+					   owner);
+#endif
+}
+
+/*
+ * Members of the render node's driver and file operations that not every
+ * kernel has: drm_driver.date is gone; file_operations.fop_flags is new,
+ * and before it drm_open() set FMODE_UNSIGNED_OFFSET by itself.
+ */
+#ifdef HAVE_DRM_DRIVER_DATE
+#define DEVMIR_DRM_DATE(d)	.date = (d),
+#else
+#define DEVMIR_DRM_DATE(d)
+#endif
+#ifdef HAVE_FOP_FLAGS
+#define DEVMIR_DRM_FOP_FLAGS	.fop_flags = FOP_UNSIGNED_OFFSET,
+#else
+#define DEVMIR_DRM_FOP_FLAGS
+#endif
+
+#endif /* _DEVMIRROR_COMPAT_H */
