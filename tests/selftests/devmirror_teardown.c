@@ -809,7 +809,8 @@ static void random_faults(struct __test_metadata *_metadata, FIXTURE_DATA(fi) *s
 	ASSERT_NE(MAP_FAILED, out);
 	fi = dm_fi_thread_open();
 	ASSERT_LE(0, fi);
-	ASSERT_EQ(0, dm_fi_arm(kind, kind == DM_FI_SLAB ? 20 : 2, 0));
+	/* fail_page_alloc: most failed page allocations are retried away. */
+	ASSERT_EQ(0, dm_fi_arm(kind, kind == DM_FI_SLAB ? 20 : 4, 0));
 	for (i = 0; i < 300; i++) {
 		madvise(buf, size, MADV_DONTNEED);
 		buf_fill(out, size, 30 + i % 100);

@@ -13,7 +13,11 @@
 
 fail() { echo "not ok $1 $2"; exit 1; }
 insmod /modules/devmirror.ko || fail 901 insmod_devmirror
-insmod /modules/devmirror_sim.ko devmem_mb=4 || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
+# A fixed 4 KiB fault-ahead window: the fault-injection rounds count on a
+# device write faulting its pages one by one (the adaptive default retries a
+# failed fault-ahead run page by page, which absorbs the injected failures
+# this matrix must see surface as clean errors).
+insmod /modules/devmirror_sim.ko devmem_mb=4 fault_window_kb=4 || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
 
 DM_MODULE_DIR=/modules /tests/devmirror_teardown "$@"
 rc=$?
