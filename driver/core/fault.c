@@ -210,7 +210,7 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		/* The policy moves what the fault would fault in. */
 		if (!ret && !migrations && ahead)
 			moved = devmir_policy_migrate(mirror, addr, addr,
-						      min(addr + ahead, range.end), mbuf);
+						      min_t(u64, addr + ahead, range.end), mbuf);
 		else if (!ret && !migrations)
 			moved = devmir_policy_migrate(mirror, addr, range.start,
 						      range.end, mbuf);
