@@ -73,6 +73,36 @@ void devmir_batch_add(struct devmir_copy_batch *b, unsigned int i,
 }
 
 /**
+ * devmir_batch_add_folio() - Queue a 2 MiB folio of a migration for the copy.
+ * @b: The batch.
+ * @i: Index of the folio's first page in the migration's pfn arrays.
+ * @spage: First source page, the rest following it (a large folio); NULL:
+ *	the destination is zero-filled.
+ * @dfolio: Destination folio, freshly allocated and locked by the caller.
+ * @flags: ``MIGRATE_PFN_*`` flags of the destination entry.
+ *
+ * Makes @dfolio the destination of entry @i, marked compound; the entries
+ * after it stay empty, as the kernel wants. Queues one copy per page.
+ *
+ * Context: Any context.
+ */
+void devmir_batch_add_folio(struct devmir_copy_batch *b, unsigned int i,
+			    struct page *spage, struct folio *dfolio,
+			    unsigned long flags)
+{
+	unsigned long j, nr = folio_nr_pages(dfolio);
+
+	b->mdst[i] = migrate_pfn(folio_pfn(dfolio)) | flags |
+		     DEVMIR_MIGRATE_PFN_COMPOUND;
+	for (j = 0; j < nr; j++) {
+		b->src[b->n] = spage ? spage + j : NULL;
+		b->dst[b->n] = folio_page(dfolio, j);
+		b->idx[b->n] = i + j;
+		b->n++;
+	}
+}
+
+/**
  * devmir_batch_copy() - Copy a batch; unwind what was not copied.
  * @b: The batch.
  * @dst_dev: The device whose memory receives the pages, or NULL for system
@@ -82,10 +112,12 @@ void devmir_batch_add(struct devmir_copy_batch *b, unsigned int i,
  *	teardown, which must finish).
  *
  * The copy is all or nothing per call, so what was copied is a prefix of
- * the batch. Every later entry loses its destination: the page is unlocked
- * and freed (a device page goes back to its pool through page_free) and its
- * &devmir_copy_batch.mdst entry cleared, so migrate_vma_pages() or
- * migrate_device_pages() leaves the source where it is, with its data.
+ * the batch, cut back to a folio boundary (a 2 MiB folio moves whole or not
+ * at all). Every later entry loses its destination: the folio is unlocked
+ * and freed (a device folio goes back to its pool through its free
+ * callback) and its &devmir_copy_batch.mdst entry cleared, so
+ * migrate_vma_pages() or migrate_device_pages() leaves the source where it
+ * is, with its data.
  *
  * Context: Process context; may sleep.
  * Return: The number of entries copied; entries [return, @b->n) were not.
@@ -98,12 +130,19 @@ unsigned int devmir_batch_copy(struct devmir_copy_batch *b,
 	if (!b->n)
 		return 0;
 	done = inject ? devmir_inject_copy_limit(b->n) : b->n;
+	while (done && done < b->n &&
+	       page_folio(b->dst[done]) == page_folio(b->dst[done - 1]))
+		done--;
 	if (done && devmir_copy_pages(b->dst, b->src, done, dst_dev))
 		done = 0;
 	for (k = done; k < b->n; k++) {
-		unlock_page(b->dst[k]);
-		put_page(b->dst[k]);
+		struct folio *folio = page_folio(b->dst[k]);
+
 		b->mdst[b->idx[k]] = 0;
+		if (&folio->page != b->dst[k])
+			continue;
+		folio_unlock(folio);
+		folio_put(folio);
 	}
 	return done;
 }

@@ -78,7 +78,7 @@ static int devmir_devmem_show(struct seq_file *m, void *unused)
 {
 	struct devmir_device *dev = m->private;
 	struct devmir_devmem *dm = dev->devmem;
-	unsigned long state[DEVMIR_DP_ISOLATED + 1] = { };
+	unsigned long state[DEVMIR_DP_TAIL + 1] = { };
 	unsigned long i, referenced = 0;
 
 	if (!dm) {
@@ -92,11 +92,13 @@ static int devmir_devmem_show(struct seq_file *m, void *unused)
 	}
 	spin_unlock(&dm->lock);
 	seq_printf(m, "pages %lu\nused %lu\nfree %lu\nallocated %lu\nin_use %lu\n"
-		   "isolated %lu\nreferenced %lu\npfns %#lx-%#lx\n", dm->npages,
-		   devmir_devmem_used(dm), state[DEVMIR_DP_FREE],
+		   "isolated %lu\nreferenced %lu\npfns %#lx-%#lx\ntail %lu\n"
+		   "device_thp %d\n",
+		   dm->npages, devmir_devmem_used(dm), state[DEVMIR_DP_FREE],
 		   state[DEVMIR_DP_ALLOCATED], state[DEVMIR_DP_IN_USE],
 		   state[DEVMIR_DP_ISOLATED], referenced, dm->base_pfn,
-		   dm->base_pfn + dm->npages - 1);
+		   dm->base_pfn + dm->npages - 1, state[DEVMIR_DP_TAIL],
+		   DEVMIR_DEVICE_THP);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(devmir_devmem);

@@ -42,6 +42,14 @@
  * migrate_device_finalize() switch the mappings over. A victim that is
  * locked or referenced elsewhere stays and goes back to the LRU tail.
  *
+ * Where the kernel migrates device-private folios whole (device THP), the
+ * pool also hands out 2 MiB folios: a 2 MiB block whose pages are all free
+ * (a free count per block) becomes one order-9 folio, on the LRU by its
+ * head; when there is none the migration uses 4 KiB pages instead. A folio
+ * the kernel splits (&dev_pagemap_ops.folio_split) becomes folios with pool
+ * state of their own; one freed whole returns all its pages. A 2 MiB victim
+ * of the eviction moves into a 2 MiB system folio, or stays.
+ *
  * Teardown (the device context is destroyed, i.e. the driver unloads) evicts
  * every page in use the same way, waiting for migrations in flight, then
  * memunmap_pages(): every process keeps its data, now in system memory.
@@ -128,9 +136,15 @@ EXPORT_SYMBOL_GPL(devmir_pfn_is_local);
 void devmir_devmem_mark_used(struct devmir_device *dev, unsigned long pfn)
 {
 	struct devmir_devmem *dm = dev->devmem;
+	unsigned long idx;
 
-	if (dm && pfn >= dm->base_pfn && pfn < dm->base_pfn + dm->npages)
-		WRITE_ONCE(dm->pages[pfn - dm->base_pfn].referenced, 1);
+	if (!dm || pfn < dm->base_pfn || pfn >= dm->base_pfn + dm->npages)
+		return;
+	idx = pfn - dm->base_pfn;
+	/* A 2 MiB folio is on the LRU by its head (racy read: a hint). */
+	if (READ_ONCE(dm->pages[idx].state) == DEVMIR_DP_TAIL)
+		idx = ALIGN_DOWN(idx, DEVMIR_BLOCK_PAGES);
+	WRITE_ONCE(dm->pages[idx].referenced, 1);
 }
 EXPORT_SYMBOL_GPL(devmir_devmem_mark_used);
 
@@ -147,25 +161,81 @@ u64 devmir_device_devmem_size(struct devmir_device *dev)
 }
 EXPORT_SYMBOL_GPL(devmir_device_devmem_size);
 
-/* &dev_pagemap_ops' free callback: the last reference to a device page is gone. */
-static void devmir_devmem_page_free(struct page *page)
+/* Put page @idx on the free list; the caller holds dm->lock. */
+static void __devmir_dp_free(struct devmir_devmem *dm, unsigned long idx)
 {
-	struct devmir_devmem *dm = devmir_page_devmem(page);
-	struct devmir_devpage *dp = &dm->pages[page_to_pfn(page) - dm->base_pfn];
+	struct devmir_devpage *dp = &dm->pages[idx];
 
-	spin_lock(&dm->lock);
 	list_del_init(&dp->node);
 	dp->state = DEVMIR_DP_FREE;
 	dp->referenced = 0;
+	dp->order = 0;
 	list_add(&dp->node, &dm->free);
-	dm->nr_used--;
+	dm->block_free[idx / DEVMIR_BLOCK_PAGES]++;
+}
+
+/*
+ * &dev_pagemap_ops' free callback: the last reference to a device folio of
+ * @nr pages (1, or a whole 2 MiB folio) is gone.
+ */
+static void devmir_devmem_page_free(struct page *page, unsigned long nr)
+{
+	struct devmir_devmem *dm = devmir_page_devmem(page);
+	unsigned long idx = page_to_pfn(page) - dm->base_pfn, i;
+
+	spin_lock(&dm->lock);
+	for (i = 0; i < nr; i++)
+		__devmir_dp_free(dm, idx + i);
+	dm->nr_used -= nr;
 	spin_unlock(&dm->lock);
 }
 
 DEVMIR_DEFINE_PGMAP_FREE(devmir_devmem_page_free)
 
+/*
+ * &dev_pagemap_ops.folio_split: the kernel splits a 2 MiB device folio
+ * (partial unmap, mprotect or migration of part of it), calling this for
+ * every new folio @tail and at the end with @tail NULL. Each new folio
+ * takes over the pool state of the original one and, in use, its own place
+ * on the LRU, so that it is evicted and freed on its own. The folio's
+ * pgmap and mapping go to the new folio, as the kernel does itself for a
+ * pagemap without this callback.
+ */
+static void __maybe_unused devmir_devmem_folio_split(struct folio *head,
+						     struct folio *tail)
+{
+	struct devmir_devmem *dm = devmir_page_devmem(&head->page);
+	struct devmir_devpage *hdp = &dm->pages[folio_pfn(head) - dm->base_pfn];
+	struct devmir_devpage *tdp;
+
+	spin_lock(&dm->lock);
+	if (!tail) {
+		hdp->order = folio_order(head);
+		spin_unlock(&dm->lock);
+		return;
+	}
+	devmir_folio_split_inherit(head, tail);
+	tdp = &dm->pages[folio_pfn(tail) - dm->base_pfn];
+	tdp->order = folio_order(tail);
+	tdp->referenced = READ_ONCE(hdp->referenced);
+	/*
+	 * A folio being filled is locked until it is in use: never split. One
+	 * that an eviction picked (ISOLATED) may be split before the eviction
+	 * locks it: its new folios are in use, the eviction sees to the head.
+	 */
+	if (WARN_ON_ONCE(hdp->state != DEVMIR_DP_IN_USE &&
+			 hdp->state != DEVMIR_DP_ISOLATED)) {
+		tdp->state = hdp->state;
+	} else {
+		tdp->state = DEVMIR_DP_IN_USE;
+		list_add_tail(&tdp->node, &dm->lru);
+	}
+	spin_unlock(&dm->lock);
+}
+
 const struct dev_pagemap_ops devmir_devmem_ops = {
 	DEVMIR_PGMAP_FREE(devmir_devmem_page_free),
+	DEVMIR_PGMAP_SPLIT(devmir_devmem_folio_split)
 	.migrate_to_ram = devmir_migrate_to_ram,
 };
 
@@ -221,6 +291,80 @@ struct devmir_evict_buf {
 	u16 copy_idx[DEVMIR_EVICT_BATCH];
 };
 
+struct devmir_evict_huge_buf {
+	unsigned long src[DEVMIR_BLOCK_PAGES];
+	unsigned long dst[DEVMIR_BLOCK_PAGES];
+	struct page *copy_src[DEVMIR_BLOCK_PAGES];
+	struct page *copy_dst[DEVMIR_BLOCK_PAGES];
+	u16 copy_idx[DEVMIR_BLOCK_PAGES];
+};
+
+/*
+ * Evict the isolated 2 MiB device folio at @pfn into a 2 MiB system folio:
+ * migrate_device_*() cannot split a folio, so without one it stays (and
+ * goes back to the LRU). If it was split since it was picked, each page
+ * that is still there moves on its own. Returns the pages that moved.
+ */
+static unsigned long devmir_devmem_evict_huge(struct devmir_devmem *dm,
+					      unsigned long pfn, bool all)
+{
+	struct devmir_copy_batch batch = { };
+	struct devmir_evict_huge_buf *buf;
+	unsigned long j, moved = 0;
+	struct folio *folio;
+
+	buf = kvmalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		devmir_devmem_putback(dm, pfn);
+		return 0;
+	}
+	migrate_device_range(buf->src, pfn, DEVMIR_BLOCK_PAGES);
+	memset(buf->dst, 0, sizeof(buf->dst));
+	batch.src = buf->copy_src;
+	batch.dst = buf->copy_dst;
+	batch.idx = buf->copy_idx;
+	batch.mdst = buf->dst;
+	if (buf->src[0] & DEVMIR_MIGRATE_PFN_COMPOUND) {
+		folio = folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN |
+				    __GFP_NORETRY, DEVMIR_BLOCK_ORDER);
+		if (folio && (buf->src[0] & MIGRATE_PFN_MIGRATE)) {
+			folio_lock(folio);
+			devmir_batch_add_folio(&batch, 0,
+					       migrate_pfn_to_page(buf->src[0]),
+					       folio, 0);
+		} else if (folio) {
+			folio_put(folio);
+		}
+	} else {
+		for (j = 0; j < DEVMIR_BLOCK_PAGES; j++) {
+			struct page *dpage;
+
+			if (!migrate_pfn_to_page(buf->src[j]) ||
+			    !(buf->src[j] & MIGRATE_PFN_MIGRATE))
+				continue;
+			dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
+			if (!dpage)
+				continue;
+			lock_page(dpage);
+			devmir_batch_add(&batch, j, migrate_pfn_to_page(buf->src[j]),
+					 dpage, 0);
+		}
+	}
+	devmir_batch_copy(&batch, NULL, !all);
+	migrate_device_pages(buf->src, buf->dst, DEVMIR_BLOCK_PAGES);
+	for (j = 0; j < DEVMIR_BLOCK_PAGES; j++) {
+		if (!buf->dst[j] || !(buf->src[j] & MIGRATE_PFN_MIGRATE))
+			continue;
+		moved += buf->src[j] & DEVMIR_MIGRATE_PFN_COMPOUND ?
+			 DEVMIR_BLOCK_PAGES : 1;
+	}
+	if (!buf->dst[0] || !(buf->src[0] & MIGRATE_PFN_MIGRATE))
+		devmir_devmem_putback(dm, pfn);
+	migrate_device_finalize(buf->src, buf->dst, DEVMIR_BLOCK_PAGES);
+	kvfree(buf);
+	return moved;
+}
+
 /*
  * Evict up to @want device pages to system memory. Returns the number of
  * pages that moved (they are freed as their last reference goes, normally
@@ -233,7 +377,7 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 	struct devmir_copy_batch batch = { };
 	struct devmir_inflight inflight;
 	struct devmir_evict_buf *buf;
-	unsigned int n, i;
+	unsigned int n, i, k;
 	unsigned long moved = 0;
 
 	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
@@ -241,8 +385,19 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 		return 0;
 	n = devmir_devmem_pick(dm, buf->victims, min(want, DEVMIR_EVICT_BATCH), all);
 
-	/* Lock (trylock) and unmap each victim from every process. */
 	devmir_inflight_begin(&inflight, NULL, 0, ULONG_MAX);
+	/* 2 MiB folios go one by one; the 4 KiB victims keep their order. */
+	for (i = 0, k = 0; i < n; i++) {
+		if (!READ_ONCE(dm->pages[buf->victims[i] - dm->base_pfn].order))
+			buf->victims[k++] = buf->victims[i];
+		else if (moved < want || all)
+			moved += devmir_devmem_evict_huge(dm, buf->victims[i], all);
+		else
+			devmir_devmem_putback(dm, buf->victims[i]);
+	}
+	n = k;
+
+	/* Lock (trylock) and unmap each victim from every process. */
 	for (i = 0; i < n; i++)
 		migrate_device_range(&buf->src[i], buf->victims[i], 1);
 
@@ -330,6 +485,7 @@ struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 			list_del_init(&dp->node);
 			dp->state = DEVMIR_DP_ALLOCATED;
 			dm->nr_used++;
+			dm->block_free[devmir_dp_index(dm, dp) / DEVMIR_BLOCK_PAGES]--;
 			spin_unlock(&dm->lock);
 			page = pfn_to_page(dm->base_pfn + devmir_dp_index(dm, dp));
 			devmir_zone_device_page_init(page, &dm->pgmap);
@@ -347,12 +503,83 @@ struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 }
 
 /**
+ * devmir_devmem_alloc_huge() - Take a free 2 MiB device folio for a migration.
+ * @dm: The device memory.
+ * @evict: Whether to evict a victim when no 2 MiB block is free.
+ * @evicted: Incremented by the number of pages evicted.
+ *
+ * A 2 MiB block of the pool whose pages are all free becomes one folio of
+ * order 9 (head in the ALLOCATED state, the other pages TAIL), locked with
+ * one reference like a page of devmir_devmem_alloc(). With @evict, when no
+ * block is free and fewer than 2 MiB of pages are (the pool is full, not
+ * fragmented), the least recently used victim is evicted once and the
+ * search repeated: a 2 MiB victim frees a block, a 4 KiB one rarely does,
+ * and then the caller falls back to 4 KiB pages (devmir_devmem_alloc(),
+ * which evicts as many as it needs).
+ *
+ * Context: Process context; may sleep (as devmir_devmem_alloc()).
+ * Return: The folio's head page, or NULL if no block is entirely free, the
+ * pool_exhaust injection point fired, or the pool is being torn down.
+ */
+struct page *devmir_devmem_alloc_huge(struct devmir_devmem *dm, bool evict,
+				      u64 *evicted)
+{
+	unsigned long nblocks = dm->npages / DEVMIR_BLOCK_PAGES, b, n, i, idx;
+	struct page *page;
+	int tries = evict ? 2 : 1;
+
+again:
+	spin_lock(&dm->lock);
+	if (dm->dying || devmir_inject(DEVMIR_INJECT_POOL_EXHAUST, NULL)) {
+		spin_unlock(&dm->lock);
+		return NULL;
+	}
+	for (n = 0, b = dm->block_hint; n < nblocks; n++, b = (b + 1) % nblocks)
+		if (dm->block_free[b] == DEVMIR_BLOCK_PAGES)
+			break;
+	if (n == nblocks) {
+		/*
+		 * Full (fewer than 2 MiB free): evict the least recently used
+		 * victim once, a 2 MiB folio frees a whole block. Fragmented
+		 * (enough free pages, no free block): no eviction, the 4 KiB
+		 * fallback uses the free pages. Evicting 4 KiB pages until a
+		 * block is free would cost more than the fallback saves.
+		 */
+		if (dm->npages - dm->nr_used >= DEVMIR_BLOCK_PAGES)
+			tries = 0;
+		spin_unlock(&dm->lock);
+		if (--tries <= 0)
+			return NULL;
+		*evicted += devmir_devmem_evict(dm, 1, false);
+		goto again;
+	}
+	idx = b * DEVMIR_BLOCK_PAGES;
+	for (i = 0; i < DEVMIR_BLOCK_PAGES; i++) {
+		struct devmir_devpage *dp = &dm->pages[idx + i];
+
+		list_del_init(&dp->node);
+		dp->state = i ? DEVMIR_DP_TAIL : DEVMIR_DP_ALLOCATED;
+		dp->order = i ? 0 : DEVMIR_BLOCK_ORDER;
+	}
+	dm->block_free[b] = 0;
+	dm->block_hint = (b + 1) % nblocks;
+	dm->nr_used += DEVMIR_BLOCK_PAGES;
+	spin_unlock(&dm->lock);
+
+	page = pfn_to_page(dm->base_pfn + idx);
+	devmir_zone_device_folio_init((struct folio *)page, &dm->pgmap,
+				      DEVMIR_BLOCK_ORDER);
+	return page;
+}
+
+/**
  * devmir_devmem_commit() - A migration filled a device page: put it in use.
  * @dm: The device memory.
- * @page: An ALLOCATED page that migrate_vma_pages() migrated; the caller
- *	still holds the page lock and reference from devmir_devmem_alloc().
+ * @page: An ALLOCATED page (or 2 MiB folio head) that migrate_vma_pages()
+ *	migrated; the caller still holds the lock and reference from
+ *	devmir_devmem_alloc() or devmir_devmem_alloc_huge().
  *
- * The page joins the LRU tail (most recently filled).
+ * The page (the folio) joins the LRU tail (most recently filled).
  *
  * Context: Any context that may take a spinlock.
  */
@@ -403,11 +630,18 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size)
 		ret = -ENOMEM;
 		goto err_free;
 	}
+	/* @size is a multiple of 2 MiB (DEVMIR_DEVMEM_ALIGN): whole blocks. */
+	dm->block_free = kvcalloc(dm->npages / DEVMIR_BLOCK_PAGES,
+				  sizeof(*dm->block_free), GFP_KERNEL);
+	if (!dm->block_free) {
+		ret = -ENOMEM;
+		goto err_pages;
+	}
 
 	dm->res = request_free_mem_region(&iomem_resource, size, dev->name);
 	if (IS_ERR_OR_NULL(dm->res)) {
 		ret = dm->res ? PTR_ERR(dm->res) : -ENOMEM;
-		goto err_pages;
+		goto err_blocks;
 	}
 	dm->pgmap.type = MEMORY_DEVICE_PRIVATE;
 	dm->pgmap.range.start = dm->res->start;
@@ -426,6 +660,7 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size)
 	for (i = dm->npages; i-- > 0;) {
 		INIT_LIST_HEAD(&dm->pages[i].node);
 		list_add(&dm->pages[i].node, &dm->free);
+		dm->block_free[i / DEVMIR_BLOCK_PAGES]++;
 	}
 	dev->devmem = dm;
 	pr_debug("devmirror: %s: %llu MiB of device memory, pfns %#lx-%#lx\n",
@@ -434,6 +669,8 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size)
 
 err_region:
 	release_mem_region(dm->res->start, resource_size(dm->res));
+err_blocks:
+	kvfree(dm->block_free);
 err_pages:
 	kvfree(dm->pages);
 err_free:
@@ -477,6 +714,7 @@ void devmir_devmem_destroy(struct devmir_device *dev)
 	}
 	memunmap_pages(&dm->pgmap);
 	release_mem_region(dm->res->start, resource_size(dm->res));
+	kvfree(dm->block_free);
 	kvfree(dm->pages);
 	kfree(dm);
 	dev->devmem = NULL;

@@ -175,7 +175,12 @@ enum devmir_devpage_state {
 	DEVMIR_DP_ALLOCATED,	/* handed to a migration, on no list */
 	DEVMIR_DP_IN_USE,	/* holds data of some mm, on devmem->lru */
 	DEVMIR_DP_ISOLATED,	/* taken off the LRU by an eviction */
+	DEVMIR_DP_TAIL,		/* a tail page of a 2 MiB folio: its head's state */
 };
+
+/* Order and pages of a 2 MiB device folio (a pool block). */
+#define DEVMIR_BLOCK_ORDER	(21 - PAGE_SHIFT)
+#define DEVMIR_BLOCK_PAGES	BIT(DEVMIR_BLOCK_ORDER)
 
 /**
  * struct devmir_devpage - Pool bookkeeping of one device page.
@@ -184,11 +189,14 @@ enum devmir_devpage_state {
  * @state: &enum devmir_devpage_state; under &devmir_devmem.lock.
  * @referenced: Set lock-free when the device accesses the page, cleared by
  *	the eviction's clock hand (second chance).
+ * @order: Order of the folio this page heads (0, or 9 for a 2 MiB device
+ *	folio); under &devmir_devmem.lock.
  */
 struct devmir_devpage {
 	struct list_head node;
 	u8 state;
 	u8 referenced;
+	u8 order;
 };
 
 /**
@@ -208,6 +216,9 @@ struct devmir_devpage {
  * @nr_used: Pages not free.
  * @dying: Set at teardown: no page is handed out any more.
  * @pages: Per-page bookkeeping, indexed by pfn - @base_pfn.
+ * @block_free: Free pages per 2 MiB block (%DEVMIR_BLOCK_PAGES pages), the
+ *	blocks a 2 MiB device folio can take; under @lock.
+ * @block_hint: Where the next search for a free block starts; under @lock.
  */
 struct devmir_devmem {
 	struct devmir_device *dev;
@@ -221,6 +232,8 @@ struct devmir_devmem {
 	unsigned long nr_used;
 	bool dying;
 	struct devmir_devpage *pages;
+	u16 *block_free;
+	unsigned long block_hint;
 };
 
 /**
@@ -303,7 +316,8 @@ struct devmir_fault_buf {
  * struct devmir_copy_batch - The pages one migration step copies together
  * (copy.c): migrations to the device, CPU faults, evictions.
  * @src: Source page of each entry (NULL: zero-fill the destination).
- * @dst: Destination page of each entry, locked.
+ * @dst: Destination page of each entry; the folio it belongs to is locked
+ *	(a 2 MiB folio takes one entry per page, in order, from its head).
  * @idx: Index of each entry in the migration's pfn arrays.
  * @mdst: The migration's destination pfn array (&migrate_vma.dst).
  * @n: Entries queued.
@@ -344,6 +358,7 @@ struct devmir_inflight {
  * @outcome: Per page of the window, what happened to it.
  * @probe: Scratch of the hmm_range_fault() that classifies the rest and
  *	refreshes the mirror.
+ * @small: 4 KiB destinations only (%DEVMIR_MIGRATE_SMALL).
  */
 struct devmir_migrate_buf {
 	unsigned long src[DEVMIR_WINDOW_PAGES];
@@ -353,6 +368,7 @@ struct devmir_migrate_buf {
 	u16 copy_idx[DEVMIR_WINDOW_PAGES];
 	u8 outcome[DEVMIR_WINDOW_PAGES];
 	struct devmir_fault_buf probe;
+	bool small;
 };
 
 /* main.c */
@@ -430,6 +446,9 @@ int devmir_copy_pages(struct page **dst, struct page **src, unsigned int n,
 		      struct devmir_device *dst_dev);
 void devmir_batch_add(struct devmir_copy_batch *b, unsigned int i,
 		      struct page *spage, struct page *dpage, unsigned long flags);
+void devmir_batch_add_folio(struct devmir_copy_batch *b, unsigned int i,
+			    struct page *spage, struct folio *dfolio,
+			    unsigned long flags);
 unsigned int devmir_batch_copy(struct devmir_copy_batch *b,
 			       struct devmir_device *dst_dev, bool inject);
 void devmir_inflight_begin(struct devmir_inflight *f, const struct mm_struct *mm,
@@ -442,6 +461,8 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size);
 void devmir_devmem_destroy(struct devmir_device *dev);
 struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 				 u64 *evicted);
+struct page *devmir_devmem_alloc_huge(struct devmir_devmem *dm, bool evict,
+				      u64 *evicted);
 void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page);
 extern const struct dev_pagemap_ops devmir_devmem_ops;
 

@@ -39,6 +39,14 @@
  * device pages of the device and of its peers are selected; each source page
  * is copied by the device that owns it.
  *
+ * Device THP, where the kernel has it (MIGRATE_VMA_SELECT_COMPOUND): a
+ * window collects a THP, a 2 MiB device folio or a 2 MiB hole of anonymous
+ * memory as one entry, and its destination is one 2 MiB folio (from the
+ * pool, or a system THP) unless none is to be had or the caller asked for
+ * 4 KiB pages (%DEVMIR_MIGRATE_SMALL): then 512 small pages, the kernel
+ * splits the source, and %DEVMIR_STAT_THP_FALLBACKS counts it. A CPU fault
+ * on a device folio mapped by a PMD brings the whole 2 MiB back.
+ *
  * A page whose copy failed does not migrate: it keeps its data where they
  * were and counts as failed (%DEVMIR_MIGRATE_FAIL_NOMEM); the pages of the
  * batch that were copied before the failure migrate normally.
@@ -161,6 +169,83 @@ static u8 devmir_window_dst(struct devmir_mirror *mirror,
 	return DEVMIR_OUT_UNKNOWN;
 }
 
+/*
+ * Allocate the destination of the 2 MiB source at window page @i
+ * (MIGRATE_PFN_COMPOUND: a THP, a 2 MiB device folio, or a 2 MiB hole of
+ * anonymous memory) and queue it for the copy: one 2 MiB folio, or, when
+ * none is to be had, 4 KiB pages, and the kernel splits the source.
+ * Writes the outcome of each of its pages; returns how many that is.
+ */
+static unsigned long devmir_window_dst_huge(struct devmir_mirror *mirror,
+					    struct vm_area_struct *vma,
+					    struct migrate_vma *args,
+					    enum devmir_migrate_dir dir,
+					    unsigned long i, bool small,
+					    struct devmir_copy_batch *batch,
+					    u8 *outcome,
+					    struct devmir_migrate_result *res)
+{
+	struct devmir_device *dev = mirror->dev;
+	unsigned long src = args->src[i];
+	struct page *spage = migrate_pfn_to_page(src);
+	unsigned long flags = src & MIGRATE_PFN_WRITE;
+	unsigned long nr = min(DEVMIR_BLOCK_PAGES, args->npages - i), j;
+	u64 addr = args->start + (i << PAGE_SHIFT);
+	struct folio *dfolio = NULL;
+	struct page *dpage;
+
+	if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
+		if (spage && devmir_pfn_is_local(dev, page_to_pfn(spage))) {
+			memset(outcome + i, DEVMIR_OUT_ALREADY, nr);
+			return nr;
+		}
+		if (!spage && (vma->vm_flags & VM_WRITE))
+			flags |= MIGRATE_PFN_WRITE;
+		dpage = small ? NULL :
+			devmir_devmem_alloc_huge(dev->devmem, true, &res->evicted);
+		if (dpage)
+			dfolio = page_folio(dpage);
+	} else {
+		if (!spage) {
+			memset(outcome + i, DEVMIR_OUT_ABSENT, nr);
+			return nr;
+		}
+		dfolio = small ? NULL : devmir_vma_alloc_thp(vma, addr);
+		if (dfolio)
+			folio_lock(dfolio);
+	}
+	memset(outcome + i, DEVMIR_OUT_UNKNOWN, nr);
+	if (dfolio && folio_nr_pages(dfolio) == nr) {
+		devmir_batch_add_folio(batch, i, spage, dfolio, flags);
+		return nr;
+	}
+	if (dfolio) {
+		folio_unlock(dfolio);
+		folio_put(dfolio);
+	}
+
+	/* 4 KiB pages; the kernel splits the source (counted: thp_fallbacks). */
+	devmir_stat_add(mirror, DEVMIR_STAT_THP_FALLBACKS, 1);
+	for (j = 0; j < nr; j++) {
+		if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
+			dpage = devmir_devmem_alloc(dev->devmem, true, &res->evicted);
+		} else {
+			dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN,
+					       vma, addr + (j << PAGE_SHIFT));
+			if (dpage)
+				lock_page(dpage);
+		}
+		if (!dpage) {
+			memset(outcome + i + j,
+			       DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM, nr - j);
+			break;
+		}
+		devmir_batch_add(batch, i + j, spage ? spage + j : NULL, dpage,
+				 flags);
+	}
+	return nr;
+}
+
 /* Add a window's outcomes to @res and to the mirror's statistics. */
 static void devmir_window_account(struct devmir_mirror *mirror,
 				  enum devmir_migrate_dir dir, const u8 *outcome,
@@ -215,6 +300,7 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		.pgmap_owner = dev->owner,
 		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
 	};
+	bool small = buf->small || !DEVMIR_DEVICE_THP;
 	struct devmir_copy_batch batch = {
 		.src = buf->copy_src,
 		.dst = buf->copy_dst,
@@ -225,8 +311,15 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 	struct devmir_inflight inflight;
 	unsigned int done, k;
 	bool unknown = false;
+	unsigned long nr;
 	int ret;
 
+	/*
+	 * Whole 2 MiB folios where the kernel moves them: the window is one
+	 * aligned 2 MiB block or part of one, which the kernel then splits.
+	 */
+	if (!small)
+		args.flags |= DEVMIR_MIGRATE_VMA_SELECT_COMPOUND;
 	memset(buf->outcome, DEVMIR_OUT_UNKNOWN, npages);
 	if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
 		if (!dev->devmem) {
@@ -247,9 +340,15 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 	}
 	devmir_inject_stall(DEVMIR_STALL_MIGRATE, mirror->mm);
 
-	for (i = 0; i < args.npages; i++) {
-		buf->dst[i] = 0;
-		if (buf->src[i] & MIGRATE_PFN_MIGRATE)
+	memset(buf->dst, 0, args.npages * sizeof(buf->dst[0]));
+	for (i = 0; i < args.npages; i += nr) {
+		nr = 1;
+		if (!(buf->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		if (buf->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND)
+			nr = devmir_window_dst_huge(mirror, vma, &args, dir, i, small,
+						    &batch, buf->outcome, res);
+		else
 			buf->outcome[i] = devmir_window_dst(mirror, vma, &args, dir,
 							    i, &batch, res);
 	}
@@ -267,12 +366,20 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 
 	for (k = 0; k < done; k++) {
 		struct page *spage = batch.src[k];
+		struct folio *dfolio = page_folio(batch.dst[k]);
+		unsigned long head;
 
 		i = batch.idx[k];
-		if (buf->src[i] & MIGRATE_PFN_MIGRATE) {
+		/* The pages of a 2 MiB folio move with its first entry. */
+		head = i - (batch.dst[k] - &dfolio->page);
+		if (buf->src[head] & MIGRATE_PFN_MIGRATE) {
 			buf->outcome[i] = DEVMIR_OUT_MOVED;
 			if (spage)
 				bytes += PAGE_SIZE;
+			if (head != i)
+				continue;
+			if (folio_test_large(dfolio))
+				devmir_stat_add(mirror, DEVMIR_STAT_THP_MIGRATED, 1);
 			if (dir == DEVMIR_MIGRATE_TO_DEVICE)
 				devmir_devmem_commit(dev->devmem, batch.dst[k]);
 		} else if (spage && !is_zone_device_page(spage) && !PageAnon(spage)) {
@@ -317,8 +424,11 @@ account:
  */
 struct devmir_migrate_buf *devmir_migrate_buf_get(struct devmir_migrate_buf **bufp)
 {
-	if (!*bufp)
+	if (!*bufp) {
 		*bufp = kvmalloc(sizeof(**bufp), GFP_KERNEL);
+		if (*bufp)
+			(*bufp)->small = false;
+	}
 	return *bufp;
 }
 
@@ -426,6 +536,7 @@ int devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
 		ret = -ENOMEM;
 		goto out_mmput;
 	}
+	buf->small = flags & DEVMIR_MIGRATE_SMALL;
 	if (mmap_read_lock_killable(mm)) {
 		ret = -EINTR;
 		goto out_free;
@@ -518,8 +629,22 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	struct devmir_inflight inflight;
 	vm_fault_t ret = 0;
 
+	/*
+	 * A 2 MiB device folio mapped by a PMD comes back whole (into a system
+	 * THP, or as 4 KiB pages when there is none), whatever the window: the
+	 * kernel moves it only as one. Mapped by PTEs (partly unmapped or
+	 * protected), it is split and the window applies.
+	 */
+	if (DEVMIR_DEVICE_THP && !vmf->pte && folio_test_large(page_folio(vmf->page))) {
+		args.start = ALIGN_DOWN(vmf->address, PAGE_SIZE << DEVMIR_BLOCK_ORDER);
+		args.end = args.start + (PAGE_SIZE << DEVMIR_BLOCK_ORDER);
+		args.flags |= DEVMIR_MIGRATE_VMA_SELECT_COMPOUND;
+		if (!devmir_ram_buf_alloc(&rb, DEVMIR_BLOCK_PAGES))
+			return VM_FAULT_OOM;
+		allocated = true;
+	}
 	npages = (args.end - args.start) >> PAGE_SHIFT;
-	if (npages > 1)
+	if (npages > 1 && !allocated)
 		allocated = devmir_ram_buf_alloc(&rb, npages);
 	if (!allocated) {
 		args.start = vmf->address & PAGE_MASK;
@@ -538,26 +663,50 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
+	memset(rb.dst, 0, args.npages * sizeof(rb.dst[0]));
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(rb.src[i]);
+		unsigned long flags = rb.src[i] & MIGRATE_PFN_WRITE;
+		unsigned long j, nr = 1;
+		struct folio *dfolio;
 		struct page *dpage;
 
-		rb.dst[i] = 0;
 		if (!spage || !(rb.src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
-		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
-				       args.start + (i << PAGE_SHIFT));
-		if (!dpage) {
-			if (spage == vmf->page)
-				ret = VM_FAULT_OOM;
-			continue;
+		if (rb.src[i] & DEVMIR_MIGRATE_PFN_COMPOUND) {
+			nr = min(DEVMIR_BLOCK_PAGES, args.npages - i);
+			dfolio = devmir_vma_alloc_thp(vma, args.start + (i << PAGE_SHIFT));
+			if (dfolio && folio_nr_pages(dfolio) == nr) {
+				folio_lock(dfolio);
+				devmir_batch_add_folio(&batch, i, spage, dfolio, flags);
+				if (page_folio(vmf->page) == page_folio(spage)) {
+					fault_queued = true;
+					fault_i = i;
+				}
+				i += nr - 1;
+				continue;
+			}
+			if (dfolio)
+				folio_put(dfolio);
+			devmir_device_stat_add(dev, DEVMIR_STAT_THP_FALLBACKS, 1);
 		}
-		lock_page(dpage);
-		devmir_batch_add(&batch, i, spage, dpage, rb.src[i] & MIGRATE_PFN_WRITE);
-		if (spage == vmf->page) {
-			fault_queued = true;
-			fault_i = i;
+		/* 4 KiB pages (the kernel splits a 2 MiB source). */
+		for (j = 0; j < nr; j++) {
+			dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
+					       args.start + ((i + j) << PAGE_SHIFT));
+			if (!dpage) {
+				if (spage + j == vmf->page)
+					ret = VM_FAULT_OOM;
+				continue;
+			}
+			lock_page(dpage);
+			devmir_batch_add(&batch, i + j, spage + j, dpage, flags);
+			if (spage + j == vmf->page) {
+				fault_queued = true;
+				fault_i = i + j;
+			}
 		}
+		i += nr - 1;
 	}
 	/* A failed copy of the faulting page is the process's SIGBUS. */
 	devmir_batch_copy(&batch, NULL, false);
@@ -565,8 +714,14 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		ret = VM_FAULT_SIGBUS;
 	migrate_vma_pages(&args);
 	for (i = 0; i < args.npages; i++)
-		if (rb.dst[i] && (rb.src[i] & MIGRATE_PFN_MIGRATE))
-			moved++;
+		if (rb.dst[i] && (rb.src[i] & MIGRATE_PFN_MIGRATE)) {
+			if (!(rb.dst[i] & DEVMIR_MIGRATE_PFN_COMPOUND)) {
+				moved++;
+				continue;
+			}
+			moved += DEVMIR_BLOCK_PAGES;
+			devmir_device_stat_add(dev, DEVMIR_STAT_THP_MIGRATED, 1);
+		}
 	migrate_vma_finalize(&args);
 	devmir_ram_fault_account(dev, vma->vm_mm, moved);
 out:

@@ -41,6 +41,8 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_REMOTE_FAULTS] = "remote_faults",
 	[DEVMIR_STAT_EXCLUSIVE_GRANTS] = "exclusive_grants",
 	[DEVMIR_STAT_PAGES_DIRTIED] = "pages_dirtied",
+	[DEVMIR_STAT_THP_MIGRATED] = "thp_migrated",
+	[DEVMIR_STAT_THP_FALLBACKS] = "thp_fallbacks",
 };
 
 /*

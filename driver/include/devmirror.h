@@ -177,6 +177,11 @@ struct devmir_device_desc {
  * @DEVMIR_STAT_PAGES_DIRTIED: 4 KiB pages the device wrote whose dirty state
  *	the mirror handed to the page when it dropped or write-protected the
  *	entry.
+ * @DEVMIR_STAT_THP_MIGRATED: 2 MiB folios migrated whole (device THP: to
+ *	the device or back).
+ * @DEVMIR_STAT_THP_FALLBACKS: 2 MiB sources a migration moved as 4 KiB
+ *	pages because no 2 MiB destination was to be had (device memory
+ *	fragmented or full, no system THP, or %DEVMIR_MIGRATE_SMALL).
  * @DEVMIR_STAT_NR: Number of counters.
  *
  * Only events the core itself sees are here. A driver counts its own
@@ -219,6 +224,8 @@ enum devmir_stat {
 	DEVMIR_STAT_REMOTE_FAULTS,
 	DEVMIR_STAT_EXCLUSIVE_GRANTS,
 	DEVMIR_STAT_PAGES_DIRTIED,
+	DEVMIR_STAT_THP_MIGRATED,
+	DEVMIR_STAT_THP_FALLBACKS,
 	DEVMIR_STAT_NR
 };
 

@@ -81,24 +81,36 @@ static inline void devmir_zone_device_page_init(struct page *page,
 }
 
 /*
- * The free callback of &dev_pagemap_ops: page_free(struct page *) before,
- * folio_free(struct folio *) now. devmirror's device pages are order 0, so
- * the folio is the page. DEVMIR_DEFINE_PGMAP_FREE(fn) defines what the ops
- * need for a "void fn(struct page *)", DEVMIR_PGMAP_FREE(fn) initialises
- * the member with it.
+ * The free callbacks of &dev_pagemap_ops: page_free(struct page *) before,
+ * folio_free(struct folio *) now, and where device-private folios can be
+ * large (%DEVMIR_DEVICE_THP) folio_split, told of every folio a split
+ * makes. DEVMIR_DEFINE_PGMAP_FREE(fn) defines what the ops need for a
+ * "void fn(struct page *head, unsigned long nr)" that frees @nr pages from
+ * @head, DEVMIR_PGMAP_FREE(fn) initialises the member with it;
+ * DEVMIR_PGMAP_SPLIT(fn) sets folio_split to a "void fn(struct folio *head,
+ * struct folio *tail)" where the kernel has it, and nothing elsewhere.
  */
 #ifdef HAVE_PGMAP_FOLIO_FREE
 #define DEVMIR_DEFINE_PGMAP_FREE(fn)					\
 static void fn##_folio(struct folio *folio)				\
 {									\
-	VM_WARN_ON_ONCE_FOLIO(folio_test_large(folio), folio);		\
-	fn(&folio->page);						\
+	fn(&folio->page, folio_nr_pages(folio));			\
 }
 
 #define DEVMIR_PGMAP_FREE(fn)	.folio_free = fn##_folio
 #else
-#define DEVMIR_DEFINE_PGMAP_FREE(fn)
-#define DEVMIR_PGMAP_FREE(fn)	.page_free = fn
+#define DEVMIR_DEFINE_PGMAP_FREE(fn)					\
+static void fn##_page(struct page *page)				\
+{									\
+	fn(page, 1);							\
+}
+
+#define DEVMIR_PGMAP_FREE(fn)	.page_free = fn##_page
+#endif
+#ifdef HAVE_DEVICE_PRIVATE_THP
+#define DEVMIR_PGMAP_SPLIT(fn)	.folio_split = fn,
+#else
+#define DEVMIR_PGMAP_SPLIT(fn)
 #endif
 
 /*
@@ -141,6 +153,51 @@ static inline void devmir_zone_device_folio_init(struct folio *folio,
 #else
 	VM_WARN_ON_ONCE(order);
 	devmir_zone_device_page_init(&folio->page, pgmap);
+#endif
+}
+
+/**
+ * devmir_folio_split_inherit() - A split-off device folio takes over what
+ * the kernel leaves to &dev_pagemap_ops.folio_split.
+ * @head: The folio being split (what remains of it).
+ * @tail: A new folio split off @head.
+ *
+ * The pgmap and the mapping (anon_vma) of @head, which the kernel copies
+ * itself only for a pagemap without folio_split. No-op where device folios
+ * are never large.
+ *
+ * Context: Inside a folio split.
+ */
+static inline void devmir_folio_split_inherit(struct folio *head,
+					      struct folio *tail)
+{
+#ifdef HAVE_DEVICE_PRIVATE_THP
+	tail->pgmap = head->pgmap;
+	folio_page(tail, 0)->mapping = folio_page(head, 0)->mapping;
+#endif
+}
+
+/**
+ * devmir_vma_alloc_thp() - A 2 MiB system folio for a migration from device
+ * memory.
+ * @vma: The VMA it will be mapped in.
+ * @addr: The 2 MiB-aligned address it will be mapped at.
+ *
+ * Without stalling in reclaim or compaction: the caller falls back to 4 KiB
+ * pages.
+ *
+ * Context: Process context; may sleep.
+ * Return: The folio (one reference, unlocked), or NULL: none free, or the
+ * kernel has no device-private THP (no migration then needs one).
+ */
+static inline struct folio *devmir_vma_alloc_thp(struct vm_area_struct *vma,
+						 unsigned long addr)
+{
+#ifdef HAVE_DEVICE_PRIVATE_THP
+	return vma_alloc_folio(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN |
+			       __GFP_NORETRY, HPAGE_PMD_ORDER, vma, addr);
+#else
+	return NULL;
 #endif
 }
 

@@ -54,7 +54,7 @@ int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
 	u32 asid = devmir_mirror_asid(mirror);
 	unsigned int level = 0;
 	dmpt_entry_t entry;
-	u64 size, data_pfn;
+	u64 size, data_pfn, dev_pfn;
 
 	if (sim_tlb_lookup(&sdev->tlb, &sdev->format, asid, va, write, pfn, flags)) {
 		devmir_driver_stat_add(mirror, SIM_STAT_TLB_HITS, 1);
@@ -68,12 +68,19 @@ int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
 	    (write && !(*flags & DMPT_WRITE && *flags & DMPT_DIRTY)))
 		return -EAGAIN;
 	if (*flags & DMPT_DEVICE_PRIVATE) {
-		/* Device pages are 4 KiB leaves: cache where their data are. */
-		data_pfn = sim_devmem_backing_pfn(sdev, dmpt_entry_pfn(entry));
+		/*
+		 * Cache where the data of the 4 KiB device page are: each has
+		 * its own backing page, so a 2 MiB device leaf (device THP)
+		 * is cached 4 KiB at a time.
+		 */
+		size = dmpt_level_size(&sdev->format, level);
+		dev_pfn = dmpt_entry_pfn(entry) + ((va & (size - 1)) >> PAGE_SHIFT);
+		data_pfn = sim_devmem_backing_pfn(sdev, dev_pfn);
 		if (!data_pfn)
 			return -EFAULT;
-		devmir_devmem_mark_used(sdev->core, dmpt_entry_pfn(entry));
+		devmir_devmem_mark_used(sdev->core, dev_pfn);
 		entry = dmpt_entry_make(data_pfn, *flags);
+		level = 0;
 	}
 
 	sim_tlb_fill(&sdev->tlb, &sdev->format, asid, va, level, entry);

@@ -432,6 +432,201 @@ TEST_F(migrate, thp)
 	free(out);
 }
 
+/*
+ * Device THP (kernels whose migrate_vma moves device-private folios whole):
+ * SKIP elsewhere, with the reason. @size bytes, 2 MiB aligned, backed by
+ * THPs and filled with @seed; NULL (the test skipped) without THP.
+ */
+#define THP_SKIP_REASON "kernel without device-private THP (HAVE_DEVICE_PRIVATE_THP)"
+
+static uint8_t *thp_buf(size_t size, unsigned int seed)
+{
+	uint8_t *buf;
+
+	if (dm_devmem_field(0, "device_thp") != 1)
+		return NULL;
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (buf == MAP_FAILED)
+		return NULL;
+	buf_thp(buf, size, true);
+	buf_fill(buf, size, seed);
+	if (thp_kib(buf) < (long)(size >> 10)) {
+		munmap(buf, size);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * A THP to the device and back moves as one 2 MiB folio each way, mirrored
+ * as one huge device leaf; the data survive a device write in between.
+ */
+TEST_F(migrate, thp_device_round_trip)
+{
+	size_t size = HUGE_2M, n = NPAGES(size);
+	struct drm_devmir_migrate m;
+	uint8_t *buf, *out, *snap;
+
+	buf = thp_buf(size, 93);
+	if (!buf)
+		SKIP(return, THP_SKIP_REASON " or no THP");
+	out = malloc(size);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.migrated);
+	EXPECT_EQ(1ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
+	EXPECT_EQ(0ULL, dm_stat_named(self->fd, 0, "thp_fallbacks"));
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(n, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	EXPECT_EQ(1, DRM_DEVMIR_SNAP_LEVEL(snap[0])) TH_LOG("not one huge leaf");
+	free(snap);
+	ASSERT_EQ(0, dm_read_nofault(self->fd, buf, size, out));
+	ASSERT_EQ(-1, buf_check(out, size, 93));
+	buf_fill(out, size, 94);
+	ASSERT_EQ(0, dm_write(self->fd, buf, size, out));
+
+	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
+	EXPECT_EQ(n, m.migrated);
+	EXPECT_EQ(2ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
+	EXPECT_EQ(2048, thp_kib(buf)) TH_LOG("not back as one THP");
+	ASSERT_EQ(-1, buf_check(buf, size, 94));
+	munmap(buf, size);
+	free(out);
+}
+
+/* A CPU access to a device THP brings the whole 2 MiB back, as one folio. */
+TEST_F(migrate, thp_device_cpu_fault_whole)
+{
+	size_t size = HUGE_2M, n = NPAGES(size);
+	struct drm_devmir_stats st;
+	uint64_t thp0;
+	uint8_t *buf;
+
+	buf = thp_buf(size, 95);
+	if (!buf)
+		SKIP(return, THP_SKIP_REASON " or no THP");
+	/* The smallest ram window: a device THP still comes back whole. */
+	ASSERT_EQ(0, dm_set_ram_window(self->fd, PAGE));
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, NULL));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	/* A CPU fault counts on the device (the faulting process may have no mirror). */
+	thp0 = dm_stat_named(self->fd, DRM_DEVMIR_QUERY_DEVICE, "thp_migrated");
+	ASSERT_EQ(-1, buf_check_range(buf + 100, 100, 1, 95));
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(1ULL, st.ram_faults);
+	EXPECT_EQ(n, st.migrated_to_system);
+	EXPECT_EQ(thp0 + 1, dm_stat_named(self->fd, DRM_DEVMIR_QUERY_DEVICE,
+					  "thp_migrated"));
+	ASSERT_EQ(-1, buf_check(buf, size, 95));
+	munmap(buf, size);
+}
+
+/*
+ * Unmapping half of a device THP splits the device folio: the other half
+ * still reads back right and every device page returns to the pool.
+ */
+TEST_F(migrate, thp_device_partial_munmap_splits)
+{
+	size_t size = HUGE_2M, half = size / 2;
+	uint64_t used0 = dm_devmem_used(self->fd);
+	uint8_t *buf, *out;
+
+	buf = thp_buf(size, 97);
+	if (!buf)
+		SKIP(return, THP_SKIP_REASON " or no THP");
+	out = malloc(half);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, NULL));
+	EXPECT_EQ(used0 + NPAGES(size), dm_devmem_used(self->fd));
+	ASSERT_EQ(0, munmap(buf + half, half));
+	/* The device reads what is left, the CPU faults it back page by page. */
+	ASSERT_EQ(0, dm_read(self->fd, buf, half, out));
+	ASSERT_EQ(-1, buf_check(out, half, 97));
+	ASSERT_EQ(0, dm_set_ram_window(self->fd, PAGE));
+	ASSERT_EQ(-1, buf_check_range(buf + PAGE * 3, PAGE * 3, PAGE, 97));
+	/* That fault split the folio: each page is in the pool on its own. */
+	EXPECT_EQ(0, dm_devmem_field(0, "tail")) TH_LOG("split pages not in the pool");
+	ASSERT_EQ(-1, buf_check(buf, half, 97));
+	ASSERT_EQ(0, munmap(buf, half));
+	EXPECT_EQ(used0, dm_devmem_used(self->fd)) TH_LOG("device pages leaked");
+	free(out);
+}
+
+/*
+ * A pool with free pages but no free 2 MiB block: a THP moves as 4 KiB
+ * pages into the free ones (counted), never failing for that reason.
+ */
+TEST_F(migrate, thp_device_fragmented_pool_falls_back)
+{
+	size_t fill = self->devmem, size = HUGE_2M, i;
+	struct drm_devmir_migrate m;
+	uint8_t *small, *buf;
+
+	buf = thp_buf(size, 99);
+	if (!buf)
+		SKIP(return, THP_SKIP_REASON " or no THP");
+	/* Every device page in use, by 4 KiB pages. */
+	small = buf_map_aligned(fill, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, small);
+	buf_thp(small, fill, false);
+	buf_fill(small, fill, 98);
+	ASSERT_EQ(0, dm_to_device(self->fd, small, fill, &m));
+	ASSERT_EQ(NPAGES(fill), m.migrated);
+	ASSERT_EQ(0ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
+	/* Every other page of the first 8 MiB freed: 1024 free, no free block. */
+	for (i = 0; i < NPAGES(MIB(8)); i += 2)
+		ASSERT_EQ(0, munmap(small + i * PAGE, PAGE));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(NPAGES(size), m.migrated);
+	EXPECT_EQ(0ULL, dm_migrate_failed(&m));
+	EXPECT_EQ(1ULL, dm_stat_named(self->fd, 0, "thp_fallbacks"));
+	EXPECT_EQ(0ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
+	EXPECT_EQ(0ULL, m.evicted) TH_LOG("evicted although pages were free");
+	ASSERT_EQ(-1, buf_check(buf, size, 99));
+	for (i = 1; i < NPAGES(MIB(8)); i += 2)
+		ASSERT_EQ(-1, buf_check_range(small + i * PAGE, i * PAGE, PAGE, 98));
+	ASSERT_EQ(-1, buf_check_range(small + MIB(8), MIB(8), fill - MIB(8), 98));
+	munmap(buf, size);
+	munmap(small + MIB(8), fill - MIB(8));
+	for (i = 1; i < NPAGES(MIB(8)); i += 2)
+		munmap(small + i * PAGE, PAGE);
+}
+
+/*
+ * A pool full of device THPs: the next THP evicts one whole 2 MiB folio
+ * into a system THP; every byte survives.
+ */
+TEST_F(migrate, thp_device_eviction_moves_folios)
+{
+	size_t fill = self->devmem, size = HUGE_2M;
+	struct drm_devmir_migrate m;
+	uint8_t *full, *buf;
+
+	buf = thp_buf(size, 89);
+	if (!buf)
+		SKIP(return, THP_SKIP_REASON " or no THP");
+	full = thp_buf(fill, 88);
+	if (!full)
+		SKIP(munmap(buf, size); return, "no THP for the whole device memory");
+	ASSERT_EQ(0, dm_to_device(self->fd, full, fill, &m));
+	ASSERT_EQ(NPAGES(fill), m.migrated);
+	ASSERT_EQ(fill / HUGE_2M, dm_stat_named(self->fd, 0, "thp_migrated"));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	EXPECT_EQ(NPAGES(size), m.migrated);
+	EXPECT_EQ(NPAGES(HUGE_2M), m.evicted) TH_LOG("not one whole folio evicted");
+	EXPECT_EQ(1ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
+	EXPECT_EQ(0ULL, dm_stat_named(self->fd, 0, "thp_fallbacks"));
+	ASSERT_EQ(-1, buf_check(buf, size, 89));
+	ASSERT_EQ(-1, buf_check(full, fill, 88));
+	munmap(buf, size);
+	munmap(full, fill);
+}
+
 /* Many round trips, each side writing between them. */
 TEST_F(migrate, migrate_multiple)
 {

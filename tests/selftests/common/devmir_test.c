@@ -405,3 +405,52 @@ double dm_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+long dm_devmem_field(unsigned int index, const char *key)
+{
+	char text[512], *p;
+	size_t len = strlen(key);
+
+	if (dm_debugfs_read(index, "devmem", text, sizeof(text)) < 0)
+		return -1;
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, len) && p[len] == ' ')
+			return strtol(p + len + 1, NULL, 0);
+	return -1;
+}
+
+uint64_t dm_stat_named(int fd, uint32_t flags, const char *name)
+{
+	struct drm_devmir_query_stat_desc *desc = NULL;
+	struct drm_devmir_query_stat_values *vals = NULL;
+	struct drm_devmir_query q = { .query = DRM_DEVMIR_QUERY_STAT_DESC };
+	uint64_t value = UINT64_MAX;
+	uint32_t i;
+
+	if (dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q))
+		return value;
+	desc = calloc(1, q.size);
+	if (!desc)
+		return value;
+	q.data = (uintptr_t)desc;
+	if (dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q))
+		goto out;
+	memset(&q, 0, sizeof(q));
+	q.query = DRM_DEVMIR_QUERY_STAT_VALUES;
+	q.flags = flags;
+	if (dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q))
+		goto out;
+	vals = calloc(1, q.size);
+	if (!vals)
+		goto out;
+	q.data = (uintptr_t)vals;
+	if (dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q))
+		goto out;
+	for (i = 0; i < desc->count; i++)
+		if (!strcmp(desc->desc[i].name, name))
+			value = vals->values[i];
+out:
+	free(vals);
+	free(desc);
+	return value;
+}

@@ -87,5 +87,9 @@ size_t dm_snap_count(const uint8_t *snap, size_t npages, uint8_t want);
 long thp_kib(const void *addr);
 /* Contents of a debugfs file of device @index (e.g. "mirror-3/check"). */
 int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len);
+/* A "key value" line of device @index's debugfs devmem file; -1 if none. */
+long dm_devmem_field(unsigned int index, const char *key);
+/* Statistic @name through QUERY (@flags: DRM_DEVMIR_QUERY_DEVICE or 0); UINT64_MAX if none. */
+uint64_t dm_stat_named(int fd, uint32_t flags, const char *name);
 
 #endif /* _DEVMIR_TEST_H */

@@ -29,8 +29,7 @@ fi
 # each is reported as a skip with its reason (tests/expected-skips lists
 # them for that kernel). Only tests this hmm-tests has are named (hmm-tests
 # -l lists on stderr).
-unsupported="migrate_anon_huge_fault|device-private THP: a migrated THP is not mapped as one PMD
-userfaultfd_read|HMM_DMIRROR_READ_UNLOCKED not implemented by the front end
+unsupported="userfaultfd_read|HMM_DMIRROR_READ_UNLOCKED not implemented by the front end
 benchmark_thp_migration|a benchmark, not a test (make bench measures)"
 list=$(/tests/hmm-tests -l 2>&1)
 exclude= n=910
