@@ -368,8 +368,11 @@ TEST_F(td, exit_with_device_pages)
  * SIGKILL at a random 0-100 ms point of a child migrating 8 MiB to device
  * 0, device 1 and back in a loop (with the suite's small pool, migrations
  * to a device evict): every device page is returned, the devices work.
+ * @thp: THP-backed memory (device THP, 2 MiB folios evicted whole, where
+ * the kernel has it).
  */
-TEST_F_TIMEOUT(td, kill9_mid_migration, 300)
+static void kill_mid_migration(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(td) *self, bool thp)
 {
 	unsigned long rounds = dm_knob("DM_TEARDOWN_KILLS", 20, 20), i;
 	uint64_t before = tdh_devmem_used(self->ndev);
@@ -389,7 +392,7 @@ TEST_F_TIMEOUT(td, kill9_mid_migration, 300)
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
 			close(ready[0]);
-			tdh_migrate_forever(ready[1], self->ndev, MIB(8));
+			tdh_migrate_forever(ready[1], self->ndev, MIB(8), thp);
 		}
 		close(ready[1]);
 		ASSERT_EQ(1, read(ready[0], &c, 1));
@@ -407,6 +410,16 @@ TEST_F_TIMEOUT(td, kill9_mid_migration, 300)
 	close(fd);
 	EXPECT_EQ(before, tdh_wait_devmem_used(self->ndev, before, SETTLE_S));
 	ASSERT_CLEAN();
+}
+
+TEST_F_TIMEOUT(td, kill9_mid_migration, 300)
+{
+	kill_mid_migration(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(td, kill9_mid_thp_migration, 300)
+{
+	kill_mid_migration(_metadata, self, true);
 }
 
 /*

@@ -121,13 +121,17 @@ pid_t tdh_spawn_holder(unsigned int ndev, size_t size, int *cmd, int *rep)
 	return pid;
 }
 
-void tdh_migrate_forever(int ready, unsigned int ndev, size_t size)
+void tdh_migrate_forever(int ready, unsigned int ndev, size_t size, bool thp)
 {
 	int fd0 = dm_open(0), fd1 = ndev > 1 ? dm_open(1) : -1;
-	uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint8_t *buf = thp ? buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE,
+					     MAP_PRIVATE) :
+			     buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 
 	if (fd0 < 0 || buf == MAP_FAILED)
 		_exit(1);
+	if (thp)
+		buf_thp(buf, size, true);
 	buf_fill(buf, size, 67);
 	answer(ready, 'r');
 	close(ready);

@@ -8,6 +8,7 @@
 #ifndef _DEVMIR_TEARDOWN_HELPERS_H
 #define _DEVMIR_TEARDOWN_HELPERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -45,9 +46,11 @@ pid_t tdh_spawn_holder(unsigned int ndev, size_t size, int *cmd, int *rep);
  * In a child: open device 0 (and 1), fill @size bytes, answer 'r' on
  * @ready, then migrate them to device 0, device 1 (device to device) and
  * back to system memory forever, checking the data from the CPU after each
- * round (exit status 5 if wrong), until killed. Never returns.
+ * round (exit status 5 if wrong), until killed. @thp: the buffer is 2 MiB
+ * aligned and THP-advised (device THP where the kernel has it). Never
+ * returns.
  */
-void tdh_migrate_forever(int ready, unsigned int ndev, size_t size);
+void tdh_migrate_forever(int ready, unsigned int ndev, size_t size, bool thp);
 
 /* A READ/WRITE round trip on device @index through a fresh file; 1 if exact. */
 int tdh_device_works(unsigned int index);
