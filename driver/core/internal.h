@@ -255,6 +255,13 @@ struct devmir_devmem {
  *	lock.
  * @ram_window: Bytes a CPU fault on a device page migrates back, for this
  *	mm; READ_ONCE()/WRITE_ONCE().
+ * @thrash_rounds: Round trips within %DEVMIR_THRASH_WINDOW_MS that make a
+ *	region thrashing (0: not watched); READ_ONCE()/WRITE_ONCE().
+ * @thrash_hold_ms: How long a thrashing region is first held in system
+ *	memory (0: only counted); READ_ONCE()/WRITE_ONCE().
+ * @thrash: Per 2 MiB region migrated by the policy (index: address >> 21),
+ *	a &struct devmir_thrash; has its own lock. Entries live as long as
+ *	the mirror (a CPU fault reads them without a reference).
  * @exclusive: Pages the CPU maps device-exclusive for this mirror (index:
  *	address >> PAGE_SHIFT, value: xa_mk_value(1)): noted when
  *	make_device_exclusive_range() hands the page over, forgotten by every
@@ -283,6 +290,9 @@ struct devmir_mirror {
 	unsigned int threshold;
 	struct xarray region_faults;
 	u64 ram_window;
+	unsigned int thrash_rounds;
+	unsigned int thrash_hold_ms;
+	struct xarray thrash;
 	struct xarray exclusive;
 	struct dentry *debugfs;
 	u64 priv[] __aligned(8);
@@ -362,7 +372,21 @@ extern struct dentry *devmir_debugfs_root;
 void devmir_mirror_unlist(struct devmir_mirror *mirror);
 u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
 void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
-			      unsigned long moved);
+			      u64 addr, unsigned long moved);
+
+struct seq_file;
+
+/*
+ * The regions of the THRESHOLD policy and of thrashing: naturally aligned
+ * 2 MiB (index: address >> DEVMIR_REGION_SHIFT).
+ */
+#define DEVMIR_REGION_SHIFT	21
+
+/* thrash.c */
+bool devmir_thrash_hold(struct devmir_mirror *mirror, u64 addr);
+void devmir_thrash_returned(struct devmir_mirror *mirror, u64 addr);
+void devmir_thrash_free(struct devmir_mirror *mirror);
+void devmir_thrash_show(struct seq_file *m, struct devmir_mirror *mirror);
 
 /**
  * struct devmir_fault_block - The interval notifier one device fault reads

@@ -568,7 +568,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		if (rb.dst[i] && (rb.src[i] & MIGRATE_PFN_MIGRATE))
 			moved++;
 	migrate_vma_finalize(&args);
-	devmir_ram_fault_account(dev, vma->vm_mm, moved);
+	devmir_ram_fault_account(dev, vma->vm_mm, vmf->address, moved);
 out:
 	devmir_inflight_end(&inflight);
 	if (allocated)

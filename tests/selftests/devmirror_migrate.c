@@ -537,6 +537,139 @@ TEST_F(migrate, policy_first_fault)
 	free(out);
 }
 
+/*
+ * CPU/device ping-pong over @size bytes at @buf under FIRST_FAULT, one
+ * round trip per round: the device writes pattern @seed (its fault
+ * migrates the pages to the device unless their region is held), the CPU
+ * checks it (its fault takes them back) and writes @seed + 1, which the
+ * device then reads back.
+ */
+static int pingpong_round(int fd, uint8_t *buf, size_t size, uint8_t *tmp,
+			  unsigned int seed)
+{
+	buf_fill(tmp, size, seed);
+	if (dm_write(fd, buf, size, tmp))
+		return -1;
+	if (buf_check(buf, size, seed) != -1)
+		return -2;
+	buf_fill(buf, size, seed + 1);
+	memset(tmp, 0, size);
+	if (dm_read(fd, buf, size, tmp) || buf_check(tmp, size, seed + 1) != -1)
+		return -3;
+	return 0;
+}
+
+/* A 64 KiB ping-pong buffer under FIRST_FAULT with 64 KiB windows. */
+static uint8_t *pingpong_setup(int fd, size_t size, uint8_t **tmp)
+{
+	uint8_t *buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	*tmp = malloc(size);
+	if (!*tmp || madvise(buf, size, MADV_NOHUGEPAGE) ||
+	    dm_set_window(fd, size) || dm_set_ram_window(fd, size) ||
+	    dm_set_migrate_policy(fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0) ||
+	    dm_reset_stats(fd, 0)) {
+		free(*tmp);
+		munmap(buf, size);
+		return NULL;
+	}
+	buf_fill(buf, size, 1);
+	return buf;
+}
+
+static uint64_t stat_of(int fd, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	return dm_stat(fd, 0, name, &v) ? UINT64_MAX : v;
+}
+
+/*
+ * Thrashing (DOC: Thrashing): a region that makes three round trips within
+ * a second is held in system memory; the device mirrors it there, so
+ * neither side migrates or faults again while the hold lasts, and every
+ * value written still reads back on the other side. The hold is long (10
+ * s) so that it cannot end during the test; detection needs three round
+ * trips of 64 KiB inside one second, which 50 rounds leave ample time for.
+ */
+TEST_F(migrate, thrash_held)
+{
+	size_t size = KIB(64);
+	uint64_t migrations, ram_faults;
+	uint8_t *buf, *tmp, *snap;
+	unsigned int round;
+
+	ASSERT_EQ(0, dm_set_thrashing(self->fd, 3, 10000));
+	buf = pingpong_setup(self->fd, size, &tmp);
+	ASSERT_NE(NULL, buf);
+	for (round = 0; round < 50 && stat_of(self->fd, "thrash_detected") == 0; round++)
+		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
+	TH_LOG("detected after %u rounds: %llu round trips", round,
+	       (unsigned long long)stat_of(self->fd, "thrash_trips"));
+	ASSERT_EQ(1, stat_of(self->fd, "thrash_detected"));
+	EXPECT_LE(3, stat_of(self->fd, "thrash_trips"));
+	EXPECT_LE(1, stat_of(self->fd, "thrash_held"));
+
+	migrations = stat_of(self->fd, "policy_migrations");
+	ram_faults = stat_of(self->fd, "ram_faults");
+	for (round = 0; round < 8; round++)
+		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 200));
+	EXPECT_EQ(migrations, stat_of(self->fd, "policy_migrations"));
+	EXPECT_EQ(ram_faults, stat_of(self->fd, "ram_faults"));
+	EXPECT_EQ(1, stat_of(self->fd, "thrash_detected"));
+	snap = dm_snap(self->fd, buf, NPAGES(size));
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0, dm_snap_with(snap, NPAGES(size), DRM_DEVMIR_SNAP_DEV_LOCAL));
+	EXPECT_EQ(NPAGES(size), dm_snap_with(snap, NPAGES(size), DRM_DEVMIR_SNAP_WRITE));
+	free(snap);
+	free(tmp);
+	munmap(buf, size);
+}
+
+/* thrash_rounds 0: no watch; every round migrates both ways. */
+TEST_F(migrate, thrash_off)
+{
+	size_t size = KIB(64);
+	uint8_t *buf, *tmp;
+	unsigned int round;
+
+	ASSERT_EQ(0, dm_set_thrashing(self->fd, 0, 10000));
+	buf = pingpong_setup(self->fd, size, &tmp);
+	ASSERT_NE(NULL, buf);
+	for (round = 0; round < 8; round++)
+		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
+	EXPECT_EQ(0, stat_of(self->fd, "thrash_trips"));
+	EXPECT_EQ(0, stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(0, stat_of(self->fd, "thrash_held"));
+	EXPECT_LE(8, stat_of(self->fd, "policy_migrations"));
+	EXPECT_LE(8, stat_of(self->fd, "ram_faults"));
+	free(tmp);
+	munmap(buf, size);
+}
+
+/* thrash_hold_ms 0: thrashing is counted, nothing is held. */
+TEST_F(migrate, thrash_count_only)
+{
+	size_t size = KIB(64);
+	uint8_t *buf, *tmp;
+	unsigned int round;
+
+	ASSERT_EQ(0, dm_set_thrashing(self->fd, 2, 0));
+	buf = pingpong_setup(self->fd, size, &tmp);
+	ASSERT_NE(NULL, buf);
+	for (round = 0; round < 8; round++)
+		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
+	EXPECT_LE(1, stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(0, stat_of(self->fd, "thrash_held"));
+	EXPECT_LE(8, stat_of(self->fd, "policy_migrations"));
+	EXPECT_LE(8, stat_of(self->fd, "ram_faults"));
+	free(tmp);
+	munmap(buf, size);
+}
+
 /* Policy THRESHOLD: the Nth fault of a 2 MiB region starts migrating. */
 TEST_F(migrate, policy_threshold)
 {
@@ -691,6 +824,8 @@ TEST_F(migrate, uapi_policy_bad_input)
 	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGMODE_OFF, before.migrate_mode);
 	EXPECT_EQ(0ULL, before.migrate_threshold);
 	EXPECT_NE(0ULL, before.ram_window);
+	EXPECT_EQ(3U, before.thrash_rounds);
+	EXPECT_EQ(200U, before.thrash_hold_ms);
 
 	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, 3, 0));
 	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, ~0u, 0));
@@ -709,9 +844,15 @@ TEST_F(migrate, uapi_policy_bad_input)
 	set.migrate_mode = DRM_DEVMIR_MIGMODE_FIRST_FAULT;
 	set.ram_window = KIB(3);
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
-	/* Unknown flag bits beyond the four known ones. */
-	set.flags = 0x10;
+	/* Unknown flag bits beyond the five known ones. */
+	set.flags = 0x20;
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+	set.flags = DRM_DEVMIR_POLICY_FLAGS + 1;
+	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+	/* Thrashing settings out of range. */
+	EXPECT_EQ(-EINVAL, dm_set_thrashing(self->fd, DRM_DEVMIR_THRASH_ROUNDS_MAX + 1, 0));
+	EXPECT_EQ(-EINVAL, dm_set_thrashing(self->fd, 3, DRM_DEVMIR_THRASH_HOLD_MAX_MS + 1));
+	EXPECT_EQ(-EINVAL, dm_set_thrashing(self->fd, ~0u, ~0u));
 	/* Fields not selected by the flags are ignored. */
 	memset(&set, 0, sizeof(set));
 	set.flags = DRM_DEVMIR_POLICY_RAM_WINDOW;
@@ -725,6 +866,15 @@ TEST_F(migrate, uapi_policy_bad_input)
 	EXPECT_EQ(KIB(16), pol.ram_window);
 	EXPECT_EQ(before.fault_window, pol.fault_window);
 	EXPECT_EQ(before.fault_batch, pol.fault_batch);
+	EXPECT_EQ(before.thrash_rounds, pol.thrash_rounds);
+	EXPECT_EQ(before.thrash_hold_ms, pol.thrash_hold_ms);
+
+	/* The limits themselves are accepted and read back. */
+	EXPECT_EQ(0, dm_set_thrashing(self->fd, DRM_DEVMIR_THRASH_ROUNDS_MAX,
+				      DRM_DEVMIR_THRASH_HOLD_MAX_MS));
+	ASSERT_EQ(0, dm_policy(self->fd, &pol));
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_THRASH_ROUNDS_MAX, pol.thrash_rounds);
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_THRASH_HOLD_MAX_MS, pol.thrash_hold_ms);
 }
 
 /* Older programs pass the shorter v1 structures: still accepted. */

@@ -55,6 +55,10 @@ int dm_snapshot(int fd, const void *addr, size_t npages, uint8_t *out,
 		uint64_t *mapped);
 int dm_stats(int fd, uint32_t flags, struct drm_devmir_stats *st);
 int dm_reset_stats(int fd, uint32_t flags);
+/* One statistic by name through QUERY (@flags: DRM_DEVMIR_QUERY_DEVICE or 0). */
+int dm_stat(int fd, uint32_t flags, const char *name, uint64_t *value);
+/* SET_POLICY of the thrashing fields alone. */
+int dm_set_thrashing(int fd, uint32_t rounds, uint32_t hold_ms);
 
 /* MIGRATE: 0 or -errno; @out (may be NULL) receives the counts either way. */
 int dm_migrate(int fd, void *addr, size_t size, uint32_t direction,

@@ -191,6 +191,8 @@ static const struct field policy_fields[] = {
 	FIELD(struct drm_devmir_set_policy, flags),
 	FIELD(struct drm_devmir_set_policy, fault_batch),
 	FIELD(struct drm_devmir_set_policy, fault_window),
+	FIELD(struct drm_devmir_set_policy, thrash_rounds),
+	FIELD(struct drm_devmir_set_policy, thrash_hold_ms),
 };
 
 static const struct field snapshot_fields[] = {
@@ -297,6 +299,8 @@ static void fill_policy(struct dm_rng *rng, struct drm_devmir_set_policy *p,
 	p->flags = 1 + dm_rng_below(rng, DRM_DEVMIR_POLICY_FLAGS);
 	p->fault_batch = 1 + dm_rng_below(rng, dev->queue);
 	p->fault_window = DRM_DEVMIR_WINDOW_MIN << dm_rng_below(rng, 10);
+	p->thrash_rounds = dm_rng_below(rng, DRM_DEVMIR_THRASH_ROUNDS_MAX + 1);
+	p->thrash_hold_ms = dm_rng_below(rng, DRM_DEVMIR_THRASH_HOLD_MAX_MS + 1);
 	mutate(rng, p, policy_fields, ARRAY_SIZE(policy_fields));
 }
 
