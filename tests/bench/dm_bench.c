@@ -42,7 +42,8 @@
  * struct bench_opts - What to measure, from the command line.
  * @backend: Front end, NULL for the CPU-only baselines.
  * @label: Name of the rows (native, compat, test_hmm, cpu).
- * @groups: Comma-separated groups: fault, migrate, scale, window, mem, churn.
+ * @groups: Comma-separated groups: fault, migrate, scale, window, mem, churn,
+ *	pingpong.
  * @size: Buffer of the fault group.
  * @migrate_size: Buffer of the migrate group.
  * @window_size: Buffer of the window and churn groups.
@@ -55,6 +56,7 @@
  * @nscale: How many.
  * @windows: Windows of the window group.
  * @nwindows: How many.
+ * @pingpong: Rounds of one pingpong run.
  */
 struct bench_opts {
 	const struct bench_backend *backend;
@@ -67,6 +69,7 @@ struct bench_opts {
 	int nscale;
 	uint64_t windows[BENCH_MAX_LIST];
 	int nwindows;
+	int pingpong;
 };
 
 static double now(void)
@@ -718,6 +721,112 @@ static void group_churn(const struct bench_opts *o)
 	dm_tap(exact, "%s_churn_reads_exact", o->label);
 }
 
+/*
+ * One ping-pong run: @rounds times, the device writes the 2 MiB at @buf
+ * (word i of page p: i, but the first word of each page: round and p),
+ * then the CPU checks what it wrote and writes itself: all of it (@full,
+ * the first words inverted) or the first word of each page. Returns the
+ * seconds it took, or a negative errno; *@sum receives a checksum of the
+ * final contents and *@exact is cleared on a wrong value. @tmp holds the
+ * device's data between rounds, so only the first words change.
+ */
+static double pingpong_run(struct bench_dev *dev, uint64_t *buf, uint64_t *tmp,
+			   int rounds, bool full, uint64_t *sum, bool *exact)
+{
+	size_t i, n = HUGE_2M / 8, step = PAGE / 8;
+	double t0;
+	int r, ret;
+
+	for (i = 0; i < n; i++)
+		tmp[i] = i;
+	t0 = now();
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < n; i += step)
+			tmp[i] = (uint64_t)r << 32 | i;
+		ret = dm_write(dev->fd, buf, HUGE_2M, tmp);
+		if (ret)
+			return ret;
+		if (full) {
+			if (memcmp(buf, tmp, HUGE_2M))
+				*exact = false;
+			memcpy(buf, tmp, HUGE_2M);
+		}
+		for (i = 0; i < n; i += step) {
+			if (!full && buf[i] != tmp[i])
+				*exact = false;
+			buf[i] = ~tmp[i];
+		}
+	}
+	t0 = now() - t0;
+	*sum = 0;
+	for (i = 0; i < n; i++) {
+		if (buf[i] != (i % step ? i : ~tmp[i]))
+			*exact = false;
+		*sum = *sum * 31 + buf[i];
+	}
+	return t0;
+}
+
+/*
+ * CPU and device taking turns writing one 2 MiB region under the
+ * FIRST_FAULT policy (DOC: Thrashing), -P rounds: the device writes all of
+ * it in one command; the CPU checks and rewrites all of it (rows
+ * pingpong_{on,off}_full) or one word of each page (pingpong_{on,off}_page,
+ * which still moves every page both ways). "on" has the default thrashing
+ * settings, "off" the watch turned off; both must leave the same data.
+ */
+static void group_pingpong(const struct bench_opts *o)
+{
+	bool exact = true, calls_ok = true, same = true;
+	uint64_t *tmp = malloc(HUGE_2M);
+	char metric[32];
+	int rep, mode;
+
+	if (!tmp) {
+		dm_tap(false, "%s_pingpong_setup", o->label);
+		return;
+	}
+	for (rep = 0; rep < 2 * o->reps && calls_ok; rep++) {
+		bool full = !(rep % 2);
+		uint64_t sums[2];
+
+		for (mode = 0; mode < 2 && calls_ok; mode++) {
+			struct bench_dev dev;
+			uint64_t *buf;
+			double t;
+
+			buf = bench_buffer(HUGE_2M, false);
+			if (!buf || bench_open(o, &dev)) {
+				calls_ok = false;
+				if (buf)
+					munmap(buf, HUGE_2M);
+				break;
+			}
+			if (dm_set_ram_window(dev.fd, HUGE_2M) ||
+			    dm_set_migrate_policy(dev.fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0) ||
+			    (!mode && dm_set_thrashing(dev.fd, 0, 0)))
+				calls_ok = false;
+			t = calls_ok ? pingpong_run(&dev, buf, tmp, o->pingpong, full,
+						    &sums[mode], &exact) : -1;
+			snprintf(metric, sizeof(metric), "pingpong_%s_%s",
+				 mode ? "on" : "off", full ? "full" : "page");
+			if (t < 0)
+				calls_ok = false;
+			else
+				row(metric, o, HUGE_2M, rep / 2, t,
+				    (uint64_t)o->pingpong * 2 * HUGE_2M);
+			o->backend->close(&dev);
+			munmap(buf, HUGE_2M);
+		}
+		if (calls_ok && sums[0] != sums[1])
+			same = false;
+	}
+	free(tmp);
+	dm_tap(calls_ok, "%s_pingpong_calls_succeed", o->label);
+	dm_tap(exact, "%s_pingpong_values_exact", o->label);
+	dm_tap(same, "%s_pingpong_same_data_with_and_without", o->label);
+}
+
 static bool has_group(const struct bench_opts *o, const char *group)
 {
 	size_t len = strlen(group);
@@ -760,8 +869,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
-		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB]\n"
-		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn\n"
+		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB] [-P N]\n"
+		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn,pingpong\n"
 		"      (default fault,migrate)\n"
 		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
 		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
@@ -769,7 +878,8 @@ static void usage(void)
 		"  -S  scale-group sizes (default 16,64,256,1024)\n"
 		"  -W  window-group windows (default 4,16,64,256,1024,2048)\n"
 		"  -V  buffer of the window and churn groups (default 64)\n"
-		"  -G  mem-group buffer, THP, measured at it and twice it (default 1024)\n");
+		"  -G  mem-group buffer, THP, measured at it and twice it (default 1024)\n"
+		"  -P  rounds of a pingpong run (default 64)\n");
 	exit(2);
 }
 
@@ -782,6 +892,7 @@ int main(int argc, char **argv)
 		.window_size = MIB(64),
 		.mem_size = MIB(1024),
 		.reps = 5,
+		.pingpong = 64,
 	};
 	const char *backend = NULL, *scale = "16,64,256,1024",
 		   *windows = "4,16,64,256,1024,2048";
@@ -789,7 +900,7 @@ int main(int argc, char **argv)
 	int opt, i;
 
 	dm_tap_set_prefix("bench_");
-	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:P:")) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'l': o.label = optarg; break;
@@ -803,11 +914,12 @@ int main(int argc, char **argv)
 		case 'w': o.window = strtoull(optarg, NULL, 10) << 10; break;
 		case 'S': scale = optarg; break;
 		case 'W': windows = optarg; break;
+		case 'P': o.pingpong = atoi(optarg); break;
 		default: usage();
 		}
 	}
 	if (!backend || !o.label || !o.size || !o.migrate_size || !o.window_size ||
-	    !o.mem_size ||
+	    !o.mem_size || o.pingpong < 1 || o.pingpong > 100000 ||
 	    o.reps < 1 || o.reps > 100 || o.first_rep < 0 || optind != argc)
 		usage();
 	if (!strcmp(backend, "native"))
@@ -841,6 +953,8 @@ int main(int argc, char **argv)
 		group_window(&o);
 	if (o.backend && has_group(&o, "churn"))
 		group_churn(&o);
+	if (o.backend == &bench_native && has_group(&o, "pingpong"))
+		group_pingpong(&o);
 	if (o.backend && o.backend->set_window && has_group(&o, "mem"))
 		group_mem_thp(&o);
 	dm_tap(timings_sane, "%s_timings_positive_and_finite", o.label);

@@ -11,27 +11,27 @@
 # usage: bench.sh [smoke] [KEY=VALUE...]
 #   smoke      tiny sizes, 2 repetitions: does it run, are the numbers sane
 #   SIZE=MiB MIGRATE=MiB REPS=N WINDOW=KiB SCALE=MiB:... WINDOWS=KiB:...
-#   WSIZE=MiB MEM=MiB  (defaults: see below)
+#   WSIZE=MiB MEM=MiB PINGPONG=N  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
 #   ONLY=g:g   only these dm_bench groups (fault, migrate, scale, window, mem,
-#              churn) in every round; the report leaves the rest n/a
+#              churn, pingpong) in every round; the report leaves the rest n/a
 #   PROFILE=LABEL:GROUP  instead of the rounds: run one dm_bench group
 #              (fault, migrate, ...) of one front end (native or test_hmm)
 #              under the kernel's function profiler and print the functions
 #              that took the most time (self time, both CPUs)
 
 SIM= PROFILE= ONLY= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
-WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024
+WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024 PINGPONG=128
 smoke=0
 if [ "$1" = smoke ]; then
 	smoke=1
-	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4 MEM=4
+	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4 MEM=4 PINGPONG=8
 	shift
 fi
 for kv in "$@"; do
 	case $kv in
 	# Lists may use ':' (the VM runner's -a cannot carry commas).
-	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*|MEM=*)
+	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*|MEM=*|PINGPONG=*)
 		eval "$(echo "$kv" | tr : ,)" ;;
 	SIM=*) SIM=$(echo "${kv#SIM=}" | tr + ' ') ;;
 	PROFILE=*) PROFILE=${kv#PROFILE=} ;;
@@ -52,7 +52,7 @@ info cpus "$(grep -c ^processor /proc/cpuinfo)"
 info memory_kib "$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
 info nodes "$(ls -d /sys/devices/system/node/node* | wc -l)"
 info thp "$(cat /sys/kernel/mm/transparent_hugepage/enabled)"
-info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M mem=${MEM}M sim='$SIM'"
+info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M mem=${MEM}M pingpong=$PINGPONG sim='$SIM'"
 
 # profile LABEL GROUP: one dm_bench run under the function profiler.
 profile() {
@@ -141,8 +141,9 @@ fi
 r=0
 while [ $r -lt $rounds ]; do
 	rep=$((r * per))
-	bench -b native -l native -g "$(groups fault,migrate,scale,window,mem,churn)" -w "$WINDOW" \
-		-S "$SCALE" -W "$WINDOWS" -V "$WSIZE" -G "$MEM" $sizes -R $rep
+	bench -b native -l native -g "$(groups fault,migrate,scale,window,mem,churn,pingpong)" \
+		-w "$WINDOW" -S "$SCALE" -W "$WINDOWS" -V "$WSIZE" -G "$MEM" -P "$PINGPONG" \
+		$sizes -R $rep
 	# The same churn rows with faults under the mirror's notifier, as
 	# before the fault blocks (DOC: Fault blocks).
 	p=/sys/module/devmirror/parameters/fault_blocks
