@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,13 +38,14 @@
 #include "tap.h"
 
 #define BENCH_MAX_LIST 16
+#define BENCH_MAX_PROCS 256
 
 /**
  * struct bench_opts - What to measure, from the command line.
  * @backend: Front end, NULL for the CPU-only baselines.
  * @label: Name of the rows (native, compat, test_hmm, cpu).
  * @groups: Comma-separated groups: fault, migrate, scale, window, mem, churn,
- *	pingpong.
+ *	pingpong, mirrors.
  * @size: Buffer of the fault group.
  * @migrate_size: Buffer of the migrate group.
  * @window_size: Buffer of the window and churn groups.
@@ -57,6 +59,8 @@
  * @windows: Windows of the window group.
  * @nwindows: How many.
  * @pingpong: Rounds of one pingpong run.
+ * @procs: Process counts of the mirrors group.
+ * @nprocs: How many.
  */
 struct bench_opts {
 	const struct bench_backend *backend;
@@ -70,6 +74,8 @@ struct bench_opts {
 	uint64_t windows[BENCH_MAX_LIST];
 	int nwindows;
 	int pingpong;
+	int procs[BENCH_MAX_LIST];
+	int nprocs;
 };
 
 static double now(void)
@@ -827,6 +833,162 @@ static void group_pingpong(const struct bench_opts *o)
 	dm_tap(same, "%s_pingpong_same_data_with_and_without", o->label);
 }
 
+#define MIRRORS_DEVICES	4	/* devices each process opens, at most */
+#define MIRRORS_REGIONS	128	/* scattered 2 MiB regions each process touches */
+#define MIRRORS_RESERVE	(1ULL << 40)	/* each process's reservation */
+
+/**
+ * struct mirrors_shared - What the processes of one mirrors run report,
+ * in shared memory.
+ * @start: Each process's start time.
+ * @end: Each process's end time.
+ * @table: Each process's mirror-table bytes, all devices together.
+ * @bad: Set by a process whose call failed or read a wrong value.
+ */
+struct mirrors_shared {
+	double start[BENCH_MAX_PROCS];
+	double end[BENCH_MAX_PROCS];
+	long long table[BENCH_MAX_PROCS];
+	int bad[BENCH_MAX_PROCS];
+};
+
+/*
+ * One process of a mirrors run: open @ndev devices, reserve 1 TiB, write a
+ * word in each of MIRRORS_REGIONS scattered 2 MiB regions of it (once
+ * @go closes), read that page from every device, report its time and
+ * mirror memory. Exits; never returns.
+ */
+static void mirrors_child(struct mirrors_shared *sh, int me, unsigned int ndev,
+			  int go, unsigned int seed)
+{
+	struct bench_dev dev[MIRRORS_DEVICES];
+	uint64_t out[PAGE / 8];
+	unsigned int d, k;
+	long long table = 0;
+	char *base;
+	char c;
+
+	for (d = 0; d < ndev; d++)
+		if (bench_native.open(&dev[d], d))
+			_exit(1);
+	base = mmap(NULL, MIRRORS_RESERVE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED || read(go, &c, 1) < 0)
+		_exit(1);
+	sh->start[me] = now();
+	for (k = 0; k < MIRRORS_REGIONS; k++) {
+		uint64_t region = (seed * 2654435761u + k * 40503u) %
+				  (MIRRORS_RESERVE / HUGE_2M);
+		uint64_t *word = (uint64_t *)(base + region * HUGE_2M +
+					      (k % 512) * PAGE);
+
+		*word = (uintptr_t)word;
+		for (d = 0; d < ndev; d++) {
+			if (dm_read(dev[d].fd, word, PAGE, out) ||
+			    out[0] != (uintptr_t)word || out[1])
+				sh->bad[me] = 1;
+		}
+	}
+	sh->end[me] = now();
+	for (d = 0; d < ndev; d++) {
+		long long b = bench_native.table_bytes(&dev[d]);
+
+		if (b < 0)
+			sh->bad[me] = 1;
+		table += b;
+	}
+	sh->table[me] = table;
+	_exit(0);
+}
+
+/*
+ * Many mirrors: for each process count of -M, that many processes each
+ * open up to MIRRORS_DEVICES devices and fault MIRRORS_REGIONS scattered
+ * pages of a sparse 1 TiB reservation on each, all at once. Rows
+ * mirrors_fault (seconds from the first start to the last end; bytes: the
+ * pages faulted), mirrors_mem (mirror-table bytes per process). After the
+ * processes exit, the device must hold no mirror of theirs.
+ */
+static void group_mirrors(const struct bench_opts *o)
+{
+	bool calls_ok = true, exact = true, torn_down = true;
+	unsigned int ndev = dm_count();
+	struct mirrors_shared *sh;
+	int i, rep;
+
+	if (ndev > MIRRORS_DEVICES)
+		ndev = MIRRORS_DEVICES;
+	printf("# %s: mirrors group with %u devices per process\n", o->label, ndev);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED || !ndev) {
+		dm_tap(false, "%s_mirrors_setup", o->label);
+		return;
+	}
+	for (i = 0; i < o->nprocs && calls_ok; i++) {
+		int nproc = o->procs[i];
+
+		for (rep = 0; rep < o->reps && calls_ok; rep++) {
+			double first = 0, last = 0;
+			long long table = 0;
+			struct bench_dev probe;
+			struct drm_devmir_stats st;
+			int p, go[2], status;
+
+			memset(sh, 0, sizeof(*sh));
+			if (pipe(go)) {
+				calls_ok = false;
+				break;
+			}
+			for (p = 0; p < nproc; p++) {
+				pid_t pid = fork();
+
+				if (pid == 0) {
+					close(go[1]);
+					mirrors_child(sh, p, ndev, go[0],
+						      (unsigned int)(rep * 1000 + p + 1));
+				}
+				if (pid < 0)
+					calls_ok = false;
+			}
+			close(go[0]);
+			close(go[1]);	/* everyone starts */
+			while (wait(&status) > 0)
+				if (!WIFEXITED(status) || WEXITSTATUS(status))
+					calls_ok = false;
+			for (p = 0; p < nproc; p++) {
+				if (sh->bad[p])
+					exact = false;
+				if (!first || sh->start[p] < first)
+					first = sh->start[p];
+				if (sh->end[p] > last)
+					last = sh->end[p];
+				table += sh->table[p];
+			}
+			if (!calls_ok)
+				break;
+			row("mirrors_fault", o, nproc, rep, last - first,
+			    (uint64_t)nproc * ndev * MIRRORS_REGIONS * PAGE);
+			row_bytes("mirrors_mem", o, nproc, rep, table / nproc);
+
+			/*
+			 * Every mirror went with its process: only ours is
+			 * left, empty, and no device page is in use.
+			 */
+			if (bench_native.open(&probe, 0) ||
+			    dm_stats(probe.fd, DRM_DEVMIR_STATS_DEVICE, &st) ||
+			    st.mirrors != 1 || dm_entries(&st) || st.devmem_used)
+				torn_down = false;
+			else
+				bench_native.close(&probe);
+		}
+	}
+	munmap(sh, sizeof(*sh));
+	dm_tap(calls_ok, "%s_mirrors_calls_succeed", o->label);
+	dm_tap(exact, "%s_mirrors_reads_exact", o->label);
+	dm_tap(torn_down, "%s_mirrors_none_left_after_exit", o->label);
+}
+
 static bool has_group(const struct bench_opts *o, const char *group)
 {
 	size_t len = strlen(group);
@@ -869,8 +1031,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
-		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB] [-P N]\n"
-		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn,pingpong\n"
+		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB] [-P N] [-M N,...]\n"
+		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn,pingpong,\n"
+		"      mirrors\n"
 		"      (default fault,migrate)\n"
 		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
 		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
@@ -879,7 +1042,8 @@ static void usage(void)
 		"  -W  window-group windows (default 4,16,64,256,1024,2048)\n"
 		"  -V  buffer of the window and churn groups (default 64)\n"
 		"  -G  mem-group buffer, THP, measured at it and twice it (default 1024)\n"
-		"  -P  rounds of a pingpong run (default 64)\n");
+		"  -P  rounds of a pingpong run (default 64)\n"
+		"  -M  process counts of the mirrors group (default 1,2,4,16,64)\n");
 	exit(2);
 }
 
@@ -895,12 +1059,12 @@ int main(int argc, char **argv)
 		.pingpong = 64,
 	};
 	const char *backend = NULL, *scale = "16,64,256,1024",
-		   *windows = "4,16,64,256,1024,2048";
+		   *windows = "4,16,64,256,1024,2048", *procs = "1,2,4,16,64";
 	uint64_t list[BENCH_MAX_LIST];
 	int opt, i;
 
 	dm_tap_set_prefix("bench_");
-	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:P:M:")) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'l': o.label = optarg; break;
@@ -915,6 +1079,7 @@ int main(int argc, char **argv)
 		case 'S': scale = optarg; break;
 		case 'W': windows = optarg; break;
 		case 'P': o.pingpong = atoi(optarg); break;
+		case 'M': procs = optarg; break;
 		default: usage();
 		}
 	}
@@ -932,7 +1097,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.nscale; i++)
 		o.scale[i] = list[i];
 	o.nwindows = parse_list(windows, KIB(1), o.windows);
-	if (o.nscale < 0 || o.nwindows < 0)
+	/* Process counts: a list in units of one page, read back in pages. */
+	o.nprocs = parse_list(procs, PAGE, list);
+	for (i = 0; i < o.nprocs; i++) {
+		o.procs[i] = list[i] / PAGE;
+		if (o.procs[i] > BENCH_MAX_PROCS)
+			usage();
+	}
+	if (o.nscale < 0 || o.nwindows < 0 || o.nprocs < 0)
 		usage();
 
 	printf("# dm_bench %s (%s): groups %s, %d repetitions\n", o.label, backend,
@@ -955,6 +1127,8 @@ int main(int argc, char **argv)
 		group_churn(&o);
 	if (o.backend == &bench_native && has_group(&o, "pingpong"))
 		group_pingpong(&o);
+	if (o.backend == &bench_native && has_group(&o, "mirrors"))
+		group_mirrors(&o);
 	if (o.backend && o.backend->set_window && has_group(&o, "mem"))
 		group_mem_thp(&o);
 	dm_tap(timings_sane, "%s_timings_positive_and_finite", o.label);

@@ -11,27 +11,28 @@
 # usage: bench.sh [smoke] [KEY=VALUE...]
 #   smoke      tiny sizes, 2 repetitions: does it run, are the numbers sane
 #   SIZE=MiB MIGRATE=MiB REPS=N WINDOW=KiB SCALE=MiB:... WINDOWS=KiB:...
-#   WSIZE=MiB MEM=MiB PINGPONG=N  (defaults: see below)
+#   WSIZE=MiB MEM=MiB PINGPONG=N PROCS=N:...  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
 #   ONLY=g:g   only these dm_bench groups (fault, migrate, scale, window, mem,
-#              churn, pingpong) in every round; the report leaves the rest n/a
+#              churn, pingpong, mirrors) in every round; the report leaves
+#              the rest n/a
 #   PROFILE=LABEL:GROUP  instead of the rounds: run one dm_bench group
 #              (fault, migrate, ...) of one front end (native or test_hmm)
 #              under the kernel's function profiler and print the functions
 #              that took the most time (self time, both CPUs)
 
 SIM= PROFILE= ONLY= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
-WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024 PINGPONG=128
+WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024 PINGPONG=128 PROCS=1,2,4,16,64
 smoke=0
 if [ "$1" = smoke ]; then
 	smoke=1
-	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4 MEM=4 PINGPONG=8
+	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4 MEM=4 PINGPONG=8 PROCS=1,2,4
 	shift
 fi
 for kv in "$@"; do
 	case $kv in
 	# Lists may use ':' (the VM runner's -a cannot carry commas).
-	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*|MEM=*|PINGPONG=*)
+	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*|MEM=*|PINGPONG=*|PROCS=*)
 		eval "$(echo "$kv" | tr : ,)" ;;
 	SIM=*) SIM=$(echo "${kv#SIM=}" | tr + ' ') ;;
 	PROFILE=*) PROFILE=${kv#PROFILE=} ;;
@@ -52,7 +53,7 @@ info cpus "$(grep -c ^processor /proc/cpuinfo)"
 info memory_kib "$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
 info nodes "$(ls -d /sys/devices/system/node/node* | wc -l)"
 info thp "$(cat /sys/kernel/mm/transparent_hugepage/enabled)"
-info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M mem=${MEM}M pingpong=$PINGPONG sim='$SIM'"
+info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M mem=${MEM}M pingpong=$PINGPONG procs=$PROCS sim='$SIM'"
 
 # profile LABEL GROUP: one dm_bench run under the function profiler.
 profile() {
@@ -177,4 +178,18 @@ while [ $r -lt $rounds ]; do
 done
 rmmod devmirror_sim && rmmod devmirror
 tap $? bench_unload_devmirror_compat
+
+# 3. Many mirrors: 1..64 processes, each on four devices with a sparse
+#    1 TiB reservation (small device memory: nothing migrates).
+if [ "$(groups mirrors)" = mirrors ]; then
+	insmod /modules/devmirror.ko && insmod /modules/devmirror_sim.ko ndevices=4 devmem_mb=16 $SIM
+	tap $? bench_load_devmirror_mirrors
+	r=0
+	while [ $r -lt $rounds ]; do
+		bench -b native -l native -g mirrors -M "$PROCS" -r $per -R $((r * per))
+		r=$((r + 1))
+	done
+	rmmod devmirror_sim && rmmod devmirror
+	tap $? bench_unload_devmirror_mirrors
+fi
 exit $rc
