@@ -37,9 +37,14 @@
  * walk and no allocation. So a device streaming through memory the CPU
  * wrote takes one fault per 2 MiB; streaming through untouched memory
  * takes a logarithmic number of faults per 2 MiB; scattered accesses
- * allocate nothing the program did not touch. The run's state is per
- * mirror and updated without a lock: concurrent faults of one mirror may
- * each see the other's update, which only makes a run shorter or longer.
+ * allocate nothing the program did not touch. Reading the block costs a
+ * walk of its page table, which scattered faults would pay for one page
+ * each: once two faults in a row were neither sequential nor in the block
+ * of (or after) the previous fault's, a fault reads its page alone, as the
+ * 4 KiB window does, until one is again. The run's state is per mirror and
+ * updated without a lock: concurrent faults of one mirror may each see
+ * the other's update, which only makes a run shorter or longer, or reads
+ * a block that need not have been read.
  */
 
 /**
@@ -76,17 +81,37 @@ module_param(fault_blocks, bool, 0644);
 MODULE_PARM_DESC(fault_blocks,
 		 "Faults read under a notifier of their own 2 MiB block (default Y; N: under the mirror's, for comparison)");
 
-/* The adaptive window's fault-ahead run at @addr, and the state it leaves. */
-static u64 devmir_fault_ahead(struct devmir_mirror *mirror, u64 addr)
-{
-	u64 ahead = READ_ONCE(mirror->ahead);
+/* Scattered faults in a row after which the block is no longer read. */
+#define DEVMIR_SCATTERED_MAX	2
 
-	if (addr == READ_ONCE(mirror->ahead_next))
+/*
+ * The adaptive window's fault-ahead run at @addr, and the state it leaves;
+ * *@snapshot says whether the fault reads its whole block (DOC: Device
+ * faults): not once DEVMIR_SCATTERED_MAX faults in a row were neither
+ * sequential nor in the block after the previous fault's.
+ */
+static u64 devmir_fault_ahead(struct devmir_mirror *mirror, u64 addr,
+			      bool *snapshot)
+{
+	u64 ahead = READ_ONCE(mirror->ahead), block = addr / DEVMIR_WINDOW_MAX;
+	u64 last = READ_ONCE(mirror->last_block);
+	unsigned int scattered = READ_ONCE(mirror->scattered);
+	bool seq = addr == READ_ONCE(mirror->ahead_next);
+
+	if (seq)
 		ahead = min_t(u64, ahead * 2, DEVMIR_WINDOW_MAX);
 	else
 		ahead = DEVMIR_WINDOW_MIN;
+	*snapshot = seq || block == last || block == last + 1 ||
+		    scattered < DEVMIR_SCATTERED_MAX;
+	if (seq || block == last || block == last + 1)
+		scattered = 0;
+	else if (scattered < DEVMIR_SCATTERED_MAX)
+		scattered++;
 	WRITE_ONCE(mirror->ahead, ahead);
 	WRITE_ONCE(mirror->ahead_next, addr + ahead);
+	WRITE_ONCE(mirror->last_block, block);
+	WRITE_ONCE(mirror->scattered, scattered);
 	return ahead;
 }
 
@@ -224,8 +249,16 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		devmir_stat_add(mirror, DEVMIR_STAT_FAULTS_RESOLVED, 1);
 		return 0;
 	}
-	if (window == DEVMIR_WINDOW_ADAPTIVE)
-		ahead = devmir_fault_ahead(mirror, addr);
+	if (window == DEVMIR_WINDOW_ADAPTIVE) {
+		bool snapshot;
+
+		ahead = devmir_fault_ahead(mirror, addr, &snapshot);
+		/* Scattered: the page alone, as a 4 KiB window would. */
+		if (!snapshot) {
+			window = PAGE_SIZE;
+			ahead = 0;
+		}
+	}
 
 	if (own_block) {
 		ret = devmir_fault_block_watch(mirror, &block, addr);

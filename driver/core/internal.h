@@ -244,6 +244,10 @@ struct devmir_devmem {
  *	(%DEVMIR_WINDOW_MIN..%DEVMIR_WINDOW_MAX); READ_ONCE()/WRITE_ONCE().
  * @ahead_next: Adaptive window: where a sequential fault would land (the
  *	end of the last fault-ahead block); READ_ONCE()/WRITE_ONCE().
+ * @last_block: Adaptive window: the 2 MiB block of the last fault;
+ *	READ_ONCE()/WRITE_ONCE().
+ * @scattered: Adaptive window: faults in a row that were neither
+ *	sequential nor near the previous one (capped); READ_ONCE()/WRITE_ONCE().
  * @counters: The mirror's counters.
  * @table_base: dirs_pruned and splits of @pt at the last reset, under
  *	@update_lock.
@@ -284,6 +288,8 @@ struct devmir_mirror {
 	u64 fault_window;
 	u64 ahead;
 	u64 ahead_next;
+	u64 last_block;
+	unsigned int scattered;
 	struct devmir_counters counters;
 	struct dmpt_stats table_base;
 	unsigned int policy;

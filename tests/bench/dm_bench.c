@@ -45,7 +45,7 @@
  * @backend: Front end, NULL for the CPU-only baselines.
  * @label: Name of the rows (native, compat, test_hmm, cpu).
  * @groups: Comma-separated groups: fault, migrate, scale, window, mem, churn,
- *	pingpong, mirrors.
+ *	pingpong, mirrors, sparse.
  * @size: Buffer of the fault group.
  * @migrate_size: Buffer of the migrate group.
  * @window_size: Buffer of the window and churn groups.
@@ -833,6 +833,105 @@ static void group_pingpong(const struct bench_opts *o)
 	dm_tap(same, "%s_pingpong_same_data_with_and_without", o->label);
 }
 
+#define SPARSE_RESERVE	(8ULL << 30)	/* the sparse group's mapping */
+#define SPARSE_REGIONS	4096		/* 2 MiB regions it reads a page of */
+
+/* Resident pages of [@p, @p + @size) (mincore). -1 on error. */
+static long resident_pages(void *p, size_t size)
+{
+	size_t i, n = size / PAGE;
+	unsigned char *vec = malloc(n);
+	long count = 0;
+
+	if (!vec || mincore(p, size, vec)) {
+		free(vec);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		count += vec[i] & 1;
+	free(vec);
+	return count;
+}
+
+/*
+ * Sparse access (issue 18): an 8 GiB mapping of which the CPU wrote one
+ * word in each of 4096 random 2 MiB regions, each such page then read by
+ * the device, with the adaptive window (rows sparse_adaptive, sparse_mem_
+ * adaptive) and the fixed 4 KiB one (sparse_4k, sparse_mem_4k). Afterwards
+ * exactly the 4096 written pages may be resident: the window must not
+ * allocate what the program never touched.
+ */
+static void group_sparse(const struct bench_opts *o)
+{
+	bool calls_ok = true, exact = true, untouched_stay = true;
+	uint64_t out[PAGE / 8];
+	int rep, mode, k;
+
+	for (rep = 0; rep < o->reps && calls_ok; rep++) {
+		for (mode = 0; mode < 2 && calls_ok; mode++) {
+			struct bench_opts with = *o;
+			struct bench_dev dev;
+			char *base;
+			double t0, t;
+			long res;
+
+			base = mmap(NULL, SPARSE_RESERVE, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			if (base == MAP_FAILED) {
+				calls_ok = false;
+				break;
+			}
+			madvise(base, SPARSE_RESERVE, MADV_NOHUGEPAGE);
+			with.window = mode ? KIB(4) : 0;
+			if (bench_open(&with, &dev) ||
+			    (!mode && dm_set_window(dev.fd, DRM_DEVMIR_WINDOW_ADAPTIVE))) {
+				calls_ok = false;
+				munmap(base, SPARSE_RESERVE);
+				break;
+			}
+			for (k = 0; k < SPARSE_REGIONS; k++) {
+				uint64_t region = ((uint64_t)(rep + 1) * 2654435761u +
+						   (uint64_t)k * 4099) %
+						  (SPARSE_RESERVE / HUGE_2M);
+				uint64_t *word = (uint64_t *)(base + region * HUGE_2M +
+							      (k % 512) * PAGE);
+
+				*word = (uintptr_t)word;
+			}
+			t0 = now();
+			for (k = 0; k < SPARSE_REGIONS; k++) {
+				uint64_t region = ((uint64_t)(rep + 1) * 2654435761u +
+						   (uint64_t)k * 4099) %
+						  (SPARSE_RESERVE / HUGE_2M);
+				uint64_t *word = (uint64_t *)(base + region * HUGE_2M +
+							      (k % 512) * PAGE);
+
+				if (dm_read(dev.fd, word, PAGE, out)) {
+					calls_ok = false;
+					break;
+				}
+				if (out[0] != (uintptr_t)word || out[1])
+					exact = false;
+			}
+			t = now() - t0;
+			if (calls_ok) {
+				row(mode ? "sparse_4k" : "sparse_adaptive", o, SPARSE_REGIONS,
+				    rep, t, (uint64_t)SPARSE_REGIONS * PAGE);
+				row_bytes(mode ? "sparse_mem_4k" : "sparse_mem_adaptive", o,
+					  SPARSE_REGIONS, rep, o->backend->table_bytes(&dev));
+			}
+			res = resident_pages(base, SPARSE_RESERVE);
+			if (res != SPARSE_REGIONS)
+				untouched_stay = false;
+			o->backend->close(&dev);
+			munmap(base, SPARSE_RESERVE);
+		}
+	}
+	dm_tap(calls_ok, "%s_sparse_calls_succeed", o->label);
+	dm_tap(exact, "%s_sparse_reads_exact", o->label);
+	dm_tap(untouched_stay, "%s_sparse_only_touched_pages_resident", o->label);
+}
+
 #define MIRRORS_DEVICES	4	/* devices each process opens, at most */
 #define MIRRORS_REGIONS	128	/* scattered 2 MiB regions each process touches */
 #define MIRRORS_RESERVE	(1ULL << 40)	/* each process's reservation */
@@ -1033,7 +1132,7 @@ static void usage(void)
 		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
 		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB] [-P N] [-M N,...]\n"
 		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn,pingpong,\n"
-		"      mirrors\n"
+		"      mirrors,sparse\n"
 		"      (default fault,migrate)\n"
 		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
 		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
@@ -1129,6 +1228,8 @@ int main(int argc, char **argv)
 		group_pingpong(&o);
 	if (o.backend == &bench_native && has_group(&o, "mirrors"))
 		group_mirrors(&o);
+	if (o.backend == &bench_native && has_group(&o, "sparse"))
+		group_sparse(&o);
 	if (o.backend && o.backend->set_window && has_group(&o, "mem"))
 		group_mem_thp(&o);
 	dm_tap(timings_sane, "%s_timings_positive_and_finite", o.label);

@@ -14,8 +14,8 @@
 #   WSIZE=MiB MEM=MiB PINGPONG=N PROCS=N:...  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
 #   ONLY=g:g   only these dm_bench groups (fault, migrate, scale, window, mem,
-#              churn, pingpong, mirrors) in every round; the report leaves
-#              the rest n/a
+#              churn, pingpong, mirrors, sparse) in every round; the report
+#              leaves the rest n/a
 #   PROFILE=LABEL:GROUP  instead of the rounds: run one dm_bench group
 #              (fault, migrate, ...) of one front end (native or test_hmm)
 #              under the kernel's function profiler and print the functions
@@ -142,7 +142,7 @@ fi
 r=0
 while [ $r -lt $rounds ]; do
 	rep=$((r * per))
-	bench -b native -l native -g "$(groups fault,migrate,scale,window,mem,churn,pingpong)" \
+	bench -b native -l native -g "$(groups fault,migrate,scale,window,mem,churn,pingpong,sparse)" \
 		-w "$WINDOW" -S "$SCALE" -W "$WINDOWS" -V "$WSIZE" -G "$MEM" -P "$PINGPONG" \
 		$sizes -R $rep
 	# The same churn rows with faults under the mirror's notifier, as
