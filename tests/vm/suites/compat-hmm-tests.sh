@@ -24,16 +24,14 @@ if ! insmod /modules/devmirror_sim.ko hmm_compat=1; then
 fi
 
 # Tests of newer hmm-tests (7.x) that need what devmirror's front end does
-# not offer yet: test_hmm's HMM_DMIRROR_FLAGS (forced allocation failures),
-# HMM_DMIRROR_READ_UNLOCKED (reads of userfaultfd-backed memory) and
-# device-private THP (a migrated THP mapped as one PMD). They are not run;
+# not offer yet: test_hmm's HMM_DMIRROR_FLAGS (forced allocation failures)
+# and device-private THP (a migrated THP mapped as one PMD). They are not run;
 # each is reported as a skip with its reason (tests/expected-skips lists
 # them for that kernel). Only tests this hmm-tests has are named (hmm-tests
 # -l lists on stderr).
 unsupported="migrate_anon_huge_fault|device-private THP: a migrated THP is not mapped as one PMD
 migrate_anon_huge_err|HMM_DMIRROR_FLAGS not implemented by the front end
 migrate_anon_huge_zero_err|HMM_DMIRROR_FLAGS not implemented by the front end
-userfaultfd_read|HMM_DMIRROR_READ_UNLOCKED not implemented by the front end
 benchmark_thp_migration|a benchmark, not a test (make bench measures)"
 list=$(/tests/hmm-tests -l 2>&1)
 exclude= n=910
