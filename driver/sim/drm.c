@@ -220,6 +220,9 @@ static int sim_ioctl_access(struct drm_device *drm, void *data,
 		ret = devmir_fault_range_unlocked(mirror, args->addr & PAGE_MASK,
 						  PAGE_ALIGN(args->addr + args->size),
 						  cmd.write);
+		/* Made read-only since the check: the render node's -EFAULT. */
+		if (ret == -EPERM)
+			ret = -EFAULT;
 		if (ret)
 			return ret;
 	}
