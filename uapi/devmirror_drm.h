@@ -115,7 +115,8 @@ struct drm_devmir_get_info {
 
 /* &drm_devmir_access.flags values. */
 #define DRM_DEVMIR_ACCESS_NOFAULT	0x1U	/* probe: a miss fails with -EFAULT */
-#define DRM_DEVMIR_ACCESS_FLAGS		DRM_DEVMIR_ACCESS_NOFAULT
+#define DRM_DEVMIR_ACCESS_UNLOCKED	0x2U	/* fault in first, the mmap lock may drop */
+#define DRM_DEVMIR_ACCESS_FLAGS		(DRM_DEVMIR_ACCESS_NOFAULT | DRM_DEVMIR_ACCESS_UNLOCKED)
 
 /**
  * struct drm_devmir_access - Argument of DRM_IOCTL_DEVMIR_ACCESS.

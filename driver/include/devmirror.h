@@ -420,6 +420,8 @@ dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
 /* Device faults: driver/core/fault.c (through driver/core/range.c) */
 int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults,
 		       unsigned int nfaults);
+int devmir_fault_range_unlocked(struct devmir_mirror *mirror, u64 start,
+				u64 end, bool write);
 
 /* Device memory: driver/core/devmem.c */
 u64 devmir_device_devmem_size(struct devmir_device *dev);

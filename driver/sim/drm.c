@@ -139,6 +139,10 @@ static int sim_access_validate(struct sim_device *sdev,
 
 	if (args->flags & ~DRM_DEVMIR_ACCESS_FLAGS || args->pad)
 		return -EINVAL;
+	/* A probe that must not fault cannot fault in first. */
+	if ((args->flags & DRM_DEVMIR_ACCESS_NOFAULT) &&
+	    (args->flags & DRM_DEVMIR_ACCESS_UNLOCKED))
+		return -EINVAL;
 	if (args->engine >= sdev->nengines)
 		return -EINVAL;
 
@@ -211,6 +215,20 @@ static int sim_ioctl_access(struct drm_device *drm, void *data,
 				 cmd.write);
 	if (ret)
 		return ret;
+	/*
+	 * Memory whose CPU fault must drop the mmap lock (userfaultfd) cannot
+	 * be faulted by the device's fault path: map the range first.
+	 */
+	if (args->flags & DRM_DEVMIR_ACCESS_UNLOCKED) {
+		ret = devmir_fault_range_unlocked(mirror, args->addr & PAGE_MASK,
+						  PAGE_ALIGN(args->addr + args->size),
+						  cmd.write);
+		/* Made read-only since the check: the render node's -EFAULT. */
+		if (ret == -EPERM)
+			ret = -EFAULT;
+		if (ret)
+			return ret;
+	}
 
 	ret = sim_engine_run(sdev, args->engine, &cmd);
 	args->result = cmd.result;

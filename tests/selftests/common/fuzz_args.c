@@ -274,7 +274,8 @@ static void fill_access(struct dm_rng *rng, struct drm_devmir_access *a,
 
 	a->op = dm_rng_below(rng, 4);
 	a->engine = dm_rng_below(rng, dev->engines);
-	a->flags = dm_rng_percent(rng, 10) ? DRM_DEVMIR_ACCESS_NOFAULT : 0;
+	a->flags = dm_rng_percent(rng, 10) ? DRM_DEVMIR_ACCESS_NOFAULT :
+		   dm_rng_percent(rng, 5) ? DRM_DEVMIR_ACCESS_UNLOCKED : 0;
 	if (a->op <= DRM_DEVMIR_OP_WRITE) {
 		pick_range(rng, pick_region(rng), 1, &addr, &len);
 		pick_range(rng, pick_region(rng), 1, &buf, &blen);
