@@ -59,6 +59,31 @@ static void __devmir_invalidate(struct devmir_mirror *mirror,
 		mirror->dev->ops->invalidate(mirror, start, end, blockable);
 }
 
+/*
+ * The start of every invalidate callback: whether @range is to be applied,
+ * and if so the update lock, taken. -EAGAIN: the lock is busy and the
+ * invalidation may not block (the callback returns false); 1: skip it.
+ *
+ * make_device_exclusive_range() on behalf of @mirror is skipped: the page
+ * stays the one the mirror maps (devmir_exclusive_begin() installs the
+ * exclusive entry itself). Migrations are never skipped, not even the
+ * device's own: their invalidation is what keeps the device off a page
+ * while it is copied.
+ */
+static int devmir_invalidate_begin(struct devmir_mirror *mirror,
+				   const struct mmu_notifier_range *range)
+{
+	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == mirror)
+		return 1;
+	if (mmu_notifier_range_blockable(range)) {
+		mutex_lock(&mirror->update_lock);
+	} else if (!mutex_trylock(&mirror->update_lock)) {
+		devmir_stat_add(mirror, DEVMIR_STAT_INV_RETRY, 1);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 static bool devmir_invalidate(struct mmu_interval_notifier *mni,
 			      const struct mmu_notifier_range *range,
 			      unsigned long cur_seq)
@@ -66,25 +91,12 @@ static bool devmir_invalidate(struct mmu_interval_notifier *mni,
 	struct devmir_mirror *mirror =
 		container_of(mni, struct devmir_mirror, notifier);
 	bool release = range->event == MMU_NOTIFY_RELEASE;
+	int ret = devmir_invalidate_begin(mirror, range);
 
-	/*
-	 * make_device_exclusive_range() on behalf of this mirror: the page
-	 * stays the one the mirror maps (devmir_exclusive_begin() installs
-	 * the exclusive entry itself). Migrations are never skipped, not even
-	 * the device's own: their invalidation is what keeps the device off a
-	 * page while it is copied.
-	 */
-	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == mirror) {
+	if (ret == 1)
 		devmir_stat_add(mirror, DEVMIR_STAT_INV_SKIPPED, 1);
-		return true;
-	}
-
-	if (mmu_notifier_range_blockable(range)) {
-		mutex_lock(&mirror->update_lock);
-	} else if (!mutex_trylock(&mirror->update_lock)) {
-		devmir_stat_add(mirror, DEVMIR_STAT_INV_RETRY, 1);
-		return false;
-	}
+	if (ret)
+		return ret != -EAGAIN;
 
 	mmu_interval_set_seq(mni, cur_seq);
 	/* migrate_vma_setup() leaves device-exclusive entries in place. */
@@ -125,17 +137,10 @@ static bool devmir_block_invalidate(struct mmu_interval_notifier *mni,
 	struct devmir_fault_block *block =
 		container_of(mni, struct devmir_fault_block, notifier);
 	struct devmir_mirror *mirror = block->mirror;
+	int ret = devmir_invalidate_begin(mirror, range);
 
-	/* As the mirror's callback: the grant installs its own entry. */
-	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == mirror)
-		return true;
-
-	if (mmu_notifier_range_blockable(range)) {
-		mutex_lock(&mirror->update_lock);
-	} else if (!mutex_trylock(&mirror->update_lock)) {
-		devmir_stat_add(mirror, DEVMIR_STAT_INV_RETRY, 1);
-		return false;
-	}
+	if (ret)
+		return ret != -EAGAIN;
 	mmu_interval_set_seq(mni, cur_seq);
 	__devmir_invalidate(mirror, range, range->start, range->end);
 	mutex_unlock(&mirror->update_lock);

@@ -641,50 +641,9 @@ static void group_window(const struct bench_opts *o)
 	dm_tap(exact, "%s_window_reads_exact", o->label);
 }
 
-struct churn {
-	int stop;		/* __atomic accesses: shared with the thread */
-	int failed;
-	unsigned long cycles;
-};
-
-/*
- * Another thread of the process mapping, touching and unmapping a 64 KiB
- * buffer wherever the kernel puts it, paced to one cycle per 200 us
- * (5,000 munmaps a second) where the machine is fast enough.
- */
-static void *churn_thread(void *arg)
-{
-	struct churn *c = arg;
-	double next = now();
-
-	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
-		char *p = mmap(NULL, KIB(64), PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		double wait;
-
-		if (p == MAP_FAILED) {
-			__atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED);
-			break;
-		}
-		p[0] = 1;
-		munmap(p, KIB(64));
-		__atomic_add_fetch(&c->cycles, 1, __ATOMIC_RELAXED);
-		next += 200e-6;
-		wait = next - now();
-		if (wait > 0) {
-			struct timespec ts = { 0, (long)(wait * 1e9) };
-
-			nanosleep(&ts, NULL);
-		} else {
-			next = now();
-		}
-	}
-	return NULL;
-}
-
 /*
  * Cold reads of -V (4 KiB pages) with the process quiet, and with a thread
- * unmapping small buffers elsewhere in it (churn_thread()): rows
+ * unmapping small buffers elsewhere in it (struct dm_churn): rows
  * churn_quiet_4k and churn_busy_4k (seconds), churn_rate (munmaps per
  * second during the busy read).
  */
@@ -695,8 +654,7 @@ static void group_churn(const struct bench_opts *o)
 	int rep;
 
 	for (rep = 0; rep < o->reps; rep++) {
-		struct churn c = { 0 };
-		pthread_t thread;
+		struct dm_churn c;
 		double t, t0;
 
 		t = bench_cold_read(o, o->window_size, false, 0, &exact, &table);
@@ -706,22 +664,21 @@ static void group_churn(const struct bench_opts *o)
 		}
 		row("churn_quiet_4k", o, o->window_size, rep, t, o->window_size);
 
-		if (pthread_create(&thread, NULL, churn_thread, &c)) {
+		/* 5,000 munmaps a second where the machine allows. */
+		if (dm_churn_start(&c, 200)) {
 			calls_ok = false;
 			break;
 		}
 		t0 = now();
 		t = bench_cold_read(o, o->window_size, false, 0, &exact, &table);
 		t0 = now() - t0;
-		__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
-		pthread_join(thread, NULL);
-		if (t < 0 || c.failed) {
+		if (dm_churn_stop(&c) || t < 0) {
 			calls_ok = false;
 			break;
 		}
 		row("churn_busy_4k", o, o->window_size, rep, t, o->window_size);
 		row_bytes("churn_rate", o, o->window_size, rep,
-			  (long long)(c.cycles / t0));
+			  (long long)(dm_churn_cycles(&c) / t0));
 	}
 	dm_tap(calls_ok, "%s_churn_calls_succeed", o->label);
 	dm_tap(exact, "%s_churn_reads_exact", o->label);
@@ -853,6 +810,15 @@ static long resident_pages(void *p, size_t size)
 	return count;
 }
 
+/* The page the sparse group uses in region @k of repetition @rep. */
+static uint64_t *sparse_word(char *base, int rep, int k)
+{
+	uint64_t region = ((uint64_t)(rep + 1) * 2654435761u + (uint64_t)k * 4099) %
+			  (SPARSE_RESERVE / HUGE_2M);
+
+	return (uint64_t *)(base + region * HUGE_2M + (k % 512) * PAGE);
+}
+
 /*
  * Sparse access (issue 18): an 8 GiB mapping of which the CPU wrote one
  * word in each of 4096 random 2 MiB regions, each such page then read by
@@ -889,22 +855,11 @@ static void group_sparse(const struct bench_opts *o)
 				munmap(base, SPARSE_RESERVE);
 				break;
 			}
-			for (k = 0; k < SPARSE_REGIONS; k++) {
-				uint64_t region = ((uint64_t)(rep + 1) * 2654435761u +
-						   (uint64_t)k * 4099) %
-						  (SPARSE_RESERVE / HUGE_2M);
-				uint64_t *word = (uint64_t *)(base + region * HUGE_2M +
-							      (k % 512) * PAGE);
-
-				*word = (uintptr_t)word;
-			}
+			for (k = 0; k < SPARSE_REGIONS; k++)
+				*sparse_word(base, rep, k) = (uintptr_t)sparse_word(base, rep, k);
 			t0 = now();
 			for (k = 0; k < SPARSE_REGIONS; k++) {
-				uint64_t region = ((uint64_t)(rep + 1) * 2654435761u +
-						   (uint64_t)k * 4099) %
-						  (SPARSE_RESERVE / HUGE_2M);
-				uint64_t *word = (uint64_t *)(base + region * HUGE_2M +
-							      (k % 512) * PAGE);
+				uint64_t *word = sparse_word(base, rep, k);
 
 				if (dm_read(dev.fd, word, PAGE, out)) {
 					calls_ok = false;

@@ -220,8 +220,7 @@ int dm_stats(int fd, uint32_t flags, struct drm_devmir_stats *st)
 	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_STATS, st);
 }
 
-static int dm_query(int fd, uint32_t query, uint32_t flags, void *data,
-		    uint32_t *size)
+int dm_query(int fd, uint32_t query, uint32_t flags, void *data, uint32_t *size)
 {
 	struct drm_devmir_query q = {
 		.query = query,

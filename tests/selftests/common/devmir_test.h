@@ -55,6 +55,8 @@ int dm_snapshot(int fd, const void *addr, size_t npages, uint8_t *out,
 		uint64_t *mapped);
 int dm_stats(int fd, uint32_t flags, struct drm_devmir_stats *st);
 int dm_reset_stats(int fd, uint32_t flags);
+/* QUERY @query into @data of *@size bytes (0: ask the size); *@size: written. */
+int dm_query(int fd, uint32_t query, uint32_t flags, void *data, uint32_t *size);
 /* One statistic by name through QUERY (@flags: DRM_DEVMIR_QUERY_DEVICE or 0). */
 int dm_stat(int fd, uint32_t flags, const char *name, uint64_t *value);
 /* SET_POLICY of the thrashing fields alone. */
