@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * cli.h - the devmirror command-line tool: commands, the shared options,
  * JSON and human output, progress display.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_bench.c - devmirror bench: device access rates through the mirror,
  * and the CPU-only NUMA page migration baseline (move_pages).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_demo.c - devmirror demo: the mirror and migration at work, step by
  * step, on a buffer of this process: device faults fill the mirror, the

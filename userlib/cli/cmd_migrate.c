@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_migrate.c - devmirror migrate: a migration round trip of a buffer of
  * this process through a device's memory, with the per-page results of

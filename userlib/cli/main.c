@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * main.c - the devmirror command: global options, command dispatch, and the
  * error reporting every command shares.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * output.c - the CLI's output: a JSON writer, statistics for humans and for
  * scripts, byte counts, progress lines.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * libdevmirror.h - libdevmirror: user-space access to devmirror devices.
  * libdevmirror_migrate.h (included at the end) adds migration between system

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * libdevmirror_migrate.h - libdevmirror: migration of process memory between
  * system memory and a device's private memory. Included by libdevmirror.h.

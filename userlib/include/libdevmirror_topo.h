@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * libdevmirror_topo.h - libdevmirror: machine topology (hwloc), device
  * locality and NUMA placement (libnuma).

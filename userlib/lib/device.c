@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * device.c - the ioctl wrapper and the device calls: info, accesses and the
  * fault policy.

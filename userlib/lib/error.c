@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * error.c - error messages: devmir_strerror() and the per-thread details
  * of the last failure.

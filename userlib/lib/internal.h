@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * internal.h - libdevmirror's private header: the handle, the one ioctl
  * wrapper and the per-thread error message. Never installed.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * migrate.c - explicit migration of process memory between system memory
  * and a device's private memory: devmir_migrate_range() and devmir_prefetch().

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * numa.c - NUMA placement through libnuma: buffers on a node, where pages
  * are, and move_pages(2), the CPU-only migration baseline.

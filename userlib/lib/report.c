@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * report.c - what the mirror reports: snapshots decoded per page, and
  * statistics read by name through the device's self-describing query.

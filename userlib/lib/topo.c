@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * topo.c - machine topology through hwloc, device locality and thread
  * binding.
