@@ -86,7 +86,7 @@ static int cli_list(struct cli_ctx *ctx, int argc, char **argv)
 	ret = cli_parse_plain(ctx, &cli_cmd_list, argc, argv, 0, &operand);
 	if (ret >= 0)
 		return ret;
-	n = devmir_enumerate(devs, CLI_MAX_DEVICES);
+	n = devmir_enumerate(devs, CLI_MAX_DEVICES, sizeof(devs[0]));
 	if (n < 0)
 		return cli_fail(ctx, n, "list devices");
 	if (n > CLI_MAX_DEVICES)
@@ -236,8 +236,8 @@ static void cli_info_text(struct devmir_dev *dev, const struct devmir_info *in,
 
 static int cli_info(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct devmir_policy pol;
-	struct devmir_info info;
+	struct devmir_policy pol = DEVMIR_INIT(pol);
+	struct devmir_info info = DEVMIR_INIT(info);
 	struct devmir_dev *dev;
 	const char *operand;
 	int ret, node;
@@ -273,7 +273,7 @@ out:
 static uint64_t cli_device_memory(const struct devmir_enum_entry *d)
 {
 	struct devmir_dev *dev;
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	uint64_t bytes = 0;
 
 	if (!d->usable || devmir_open_path(d->path, &dev))
@@ -287,8 +287,8 @@ static uint64_t cli_device_memory(const struct devmir_enum_entry *d)
 static int cli_topo(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct devmir_enum_entry devs[CLI_MAX_DEVICES];
-	struct devmir_topo_summary sum;
-	struct devmir_numa_node node;
+	struct devmir_topo_summary sum = DEVMIR_INIT(sum);
+	struct devmir_numa_node node = DEVMIR_INIT(node);
 	struct devmir_topo *topo;
 	const char *operand;
 	struct cli_json j;
@@ -303,7 +303,7 @@ static int cli_topo(struct cli_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return cli_fail(ctx, ret, "load topology");
 	devmir_topo_summary(topo, &sum);
-	ndevs = devmir_enumerate(devs, CLI_MAX_DEVICES);
+	ndevs = devmir_enumerate(devs, CLI_MAX_DEVICES, sizeof(devs[0]));
 	if (ndevs < 0)
 		ndevs = 0;
 	if (ndevs > CLI_MAX_DEVICES)

@@ -161,7 +161,7 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 	double interval = 0;
 	bool reset = false;
 	struct cli_stats st = { 0 };
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	struct devmir_dev *dev;
 	long count = -1;
 	const char *name;

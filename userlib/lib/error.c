@@ -69,3 +69,8 @@ const char *devmir_version(void)
 {
 	return DEVMIR_MAJOR_TEXT "." DEVMIR_MINOR_TEXT "." DEVMIR_PATCH_TEXT;
 }
+
+unsigned int devmir_version_number(void)
+{
+	return DEVMIR_VERSION;
+}

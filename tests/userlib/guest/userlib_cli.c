@@ -74,7 +74,7 @@ TEST(cli_list_json_matches_library)
 	char path[32];
 	int n, i;
 
-	n = devmir_enumerate(devs, MAX_DEVS);
+	n = devmir_enumerate(devs, MAX_DEVS, sizeof(devs[0]));
 	ASSERT_LE(1, n);
 	ASSERT_EQ(0, cli(&r, &j, "list", "--json", NULL));
 	ASSERT_EQ(0, r.status);
@@ -98,7 +98,7 @@ TEST(cli_list_json_matches_library)
 
 TEST(cli_info_json_matches_library)
 {
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	struct devmir_dev *dev;
 	struct run_result r;
 	struct json *j;

@@ -136,7 +136,7 @@ static void test_no_device(void)
 	unsigned int i;
 	bool ok = true;
 
-	if (devmir_enumerate(NULL, 0) > 0) {
+	if (devmir_enumerate(NULL, 0, 0) > 0) {
 		tap_skip("cli_nodev_exit_69", "a devmirror device is present");
 		tap_skip("cli_nodev_json_error",
 			 "a devmirror device is present");
@@ -176,7 +176,7 @@ static void test_no_device(void)
 
 static void test_topo(void)
 {
-	struct devmir_topo_summary sum = { 0 };
+	struct devmir_topo_summary sum = DEVMIR_INIT(sum);
 	struct devmir_topo *topo;
 	uint64_t nodes = 0, knodes = 0, cores = 0, pus = 0;
 	struct run_result r;
