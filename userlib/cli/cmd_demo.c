@@ -564,8 +564,7 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 	}
 
 	if (ctx->json) {
-		cli_json_begin(&d.j, stdout);
-		cli_json_object(&d.j, NULL);
+		cli_json_begin(&d.j, ctx);
 		cli_json_u64(&d.j, "index", d.info.index);
 		cli_json_str(&d.j, "path", devmir_path(d.dev));
 		cli_json_u64(&d.j, "size", d.size);
@@ -608,7 +607,6 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 		if (!ret)
 			cli_json_stats(&d.j, "stats", &d.after);
 		cli_json_bool(&d.j, "ok", d.ok && !ret);
-		cli_json_close_object(&d.j);
 		cli_json_end(&d.j);
 	} else if (!ret) {
 		printf("\nstatistics of this process's mirror on device %u:\n",

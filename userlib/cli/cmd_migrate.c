@@ -336,8 +336,7 @@ static int cli_migrate(struct cli_ctx *ctx, int argc, char **argv)
 	ok = !to_dev.ret && !to_sys.ret && m.device_bad < 0 && m.cpu_bad < 0;
 
 	if (ctx->json) {
-		cli_json_begin(&j, stdout);
-		cli_json_object(&j, NULL);
+		cli_json_begin(&j, ctx);
 		cli_json_u64(&j, "index", info.index);
 		cli_json_str(&j, "path", devmir_path(dev));
 		cli_json_u64(&j, "size", m.size);
@@ -353,7 +352,6 @@ static int cli_migrate(struct cli_ctx *ctx, int argc, char **argv)
 		mig_json(&j, &to_sys);
 		cli_json_bool(&j, "data_ok", m.cpu_bad < 0);
 		cli_json_bool(&j, "ok", ok);
-		cli_json_close_object(&j);
 		cli_json_end(&j);
 	} else {
 		mig_print(&to_dev);
