@@ -145,8 +145,7 @@ static double bench_mib_s(uint64_t bytes, double seconds)
 
 static void bench_csv_header(void)
 {
-	printf("name,rep,bytes,seconds,mib_per_s,event,events,median_seconds,"
-	       "stddev_seconds,spread_pct,status\n");
+	printf("name,rep,bytes,seconds,mib_per_s,event,events,median_seconds,stddev_seconds,spread_pct,status\n");
 }
 
 static void bench_report(const struct cli_ctx *ctx,
@@ -212,8 +211,7 @@ static void bench_report(const struct cli_ctx *ctx,
 		printf("%-32s skipped: %s\n", b->title, b->skipped);
 		return;
 	}
-	printf("%-32s %9.1f MiB/s  median %8.3f ms  min %8.3f  max %8.3f  "
-	       "sd %5.1f%%\n",
+	printf("%-32s %9.1f MiB/s  median %8.3f ms  min %8.3f  max %8.3f  sd %5.1f%%\n",
 	       b->title, bench_mib_s(p->size, s.median), s.median * 1e3,
 	       s.min * 1e3, s.max * 1e3, s.spread);
 	printf("%-32s", "  samples (ms)");
@@ -405,8 +403,8 @@ static int bench_policy(struct cli_ctx *ctx, struct devmir_dev *dev,
 		return 0;
 	ret = devmir_set_policy(dev, fields, &pol);
 	if (ret == -EINVAL)
-		return cli_usage_error(ctx, "the device refuses this "
-					    "--window or --batch");
+		return cli_usage_error(ctx,
+				       "the device refuses this --window or --batch");
 	return ret ? cli_fail(ctx, ret, "set policy") : 0;
 }
 
@@ -468,8 +466,8 @@ static int bench_parse(struct cli_ctx *ctx, int argc, char **argv,
 	if (p->csv && ctx->json)
 		return cli_usage_error(ctx, "--csv and --json exclude each other");
 	if (p->thp && p->size % BENCH_HUGE)
-		return cli_usage_error(ctx, "--thp needs a --size of whole 2M "
-					    "pages");
+		return cli_usage_error(ctx,
+				       "--thp needs a --size of whole 2M pages");
 	if (argc - optind > 1)
 		return cli_usage_error(ctx, "unexpected argument '%s'",
 				       argv[optind + 1]);
@@ -529,8 +527,7 @@ static int cli_bench(struct cli_ctx *ctx, int argc, char **argv)
 	} else if (p.csv) {
 		bench_csv_header();
 	} else {
-		printf("devmirror bench: device %u (%s), %s per access, %d "
-		       "repetitions, window %s, %s pages%s\n",
+		printf("devmirror bench: device %u (%s), %s per access, %d repetitions, window %s, %s pages%s\n",
 		       devmir_index(dev), devmir_path(dev),
 		       cli_human_bytes(a, sizeof(a), p.size), p.reps,
 		       p.window < 0 ? "as set" :

@@ -64,8 +64,9 @@ int cli_common_opt(struct cli_ctx *ctx, const struct cli_command *cmd, int opt)
 		return CLI_EXIT_OK;
 	case '?':
 		/* getopt_long() is silent (opterr = 0): one message style. */
-		cli_usage_error(ctx, "unknown option, or option without its "
-				     "argument: '%s'", cli_bad_option(ctx));
+		cli_usage_error(ctx,
+				"unknown option, or option without its argument: '%s'",
+				cli_bad_option(ctx));
 		fprintf(stderr, "usage: devmirror %s %s\n", cmd->name,
 			cmd->args);
 		return CLI_EXIT_USAGE;
@@ -184,8 +185,7 @@ int cli_open(struct cli_ctx *ctx, const char *arg, struct devmir_dev **devp)
 		arg = NULL;
 	} else if (arg && !strchr(arg, '/')) {
 		return cli_usage_error(ctx,
-				       "unexpected argument '%s' (DEV is a "
-				       "device index or a render-node path)",
+				       "unexpected argument '%s' (DEV is a device index or a render-node path)",
 				       arg);
 	}
 	if (arg) {

@@ -45,10 +45,14 @@
 	"no devmirror device %u (%d device(s), indexes %u..%u)"
 #define DEVMIR_MSG_INDEX_ABI \
 	"devmirror device %u (%s) speaks ABI %u, this library speaks %d"
-#define DEVMIR_MSG_DENIED                                                    \
-	"%s: permission denied, and no other render node is a devmirror "    \
-	"device (render nodes belong to the \"render\" group: add the user " \
-	"to it)"
+/* clang-format off */
+#define DEVMIR_MSG_RENDER_GROUP \
+	"render nodes belong to the \"render\" group: add the user to it"
+#define DEVMIR_MSG_DENIED \
+	"%s: permission denied, and no other render node is a devmirror device (" \
+	DEVMIR_MSG_RENDER_GROUP ")"
+#define DEVMIR_MSG_OPEN_DENIED "%s: %s (" DEVMIR_MSG_RENDER_GROUP ")"
+/* clang-format on */
 #define DEVMIR_MSG_PATH_ABI "%s speaks devmirror ABI %u, this library speaks %d"
 
 /* What one render node turned out to be. */
@@ -138,11 +142,8 @@ static int devmir_open_node(const char *path)
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0 && errno == EACCES)
-		return devmir_set_error(-EACCES,
-					"%s: %s (render nodes belong "
-					"to the \"render\" group: add the "
-					"user to it)",
-					path, strerror(EACCES));
+		return devmir_set_error(-EACCES, DEVMIR_MSG_OPEN_DENIED, path,
+					strerror(EACCES));
 	if (fd < 0)
 		return devmir_set_error(-errno, "%s: %s", path,
 					strerror(errno));

@@ -25,20 +25,36 @@
 static const char *cli_path;
 static char preload[4200];
 
+/*
+ * Run @prefix (NULL-terminated; may be empty), the CLI, then the arguments
+ * in @ap (NULL-terminated).
+ */
+static int cli_run(struct run_result *res, char *const env[],
+		   const char *const *prefix, va_list ap)
+{
+	char *argv[24];
+	int n = 0;
+
+	while (*prefix)
+		argv[n++] = (char *)*prefix++;
+	argv[n++] = (char *)cli_path;
+	while (n < 23 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	argv[n] = NULL;
+	return run_capture(res, env, argv);
+}
+
 /* Run the CLI with the arguments that follow (NULL-terminated). */
 static int cli(struct run_result *res, char *const env[], ...)
 {
-	char *argv[16];
+	static const char *const none[] = { NULL };
 	va_list ap;
-	int n = 0;
+	int ret;
 
-	argv[n++] = (char *)cli_path;
 	va_start(ap, env);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	ret = cli_run(res, env, none, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return run_capture(res, env, argv);
+	return ret;
 }
 
 /* Parse stdout as one JSON document; NULL (and a note) if it is not. */
@@ -597,22 +613,17 @@ static void test_list_empty_reason(void)
  */
 static int cli_full(char *const env[], struct run_result *r, ...)
 {
-	char *argv[24];
+	static const char *const full[] = {
+		"/usr/bin/timeout", "20", "/bin/sh", "-c",
+		"exec \"$0\" \"$@\" >/dev/full", NULL
+	};
 	va_list ap;
-	int n = 0;
+	int ret;
 
-	argv[n++] = "/usr/bin/timeout";
-	argv[n++] = "20";
-	argv[n++] = "/bin/sh";
-	argv[n++] = "-c";
-	argv[n++] = "exec \"$0\" \"$@\" >/dev/full";
-	argv[n++] = (char *)cli_path;
 	va_start(ap, r);
-	while (n < 23 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	ret = cli_run(r, env, full, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return run_capture(r, env, argv);
+	return ret;
 }
 
 static void test_write_errors(void)
