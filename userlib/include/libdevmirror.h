@@ -745,6 +745,9 @@ int devmir_get_policy(struct devmir_dev *dev, struct devmir_policy *policy);
  * -EINVAL: @policy->struct_size is smaller than the first version of the
  * structure or larger than any structure could be (not initialised: use
  * DEVMIR_INIT()).
+ * -E2BIG: @policy->struct_size is larger than this library's structure and
+ * a member this library does not know is set (the program needs a newer
+ * library).
  * -EBADF: The handle was opened by another process (the child of a
  * fork(), a descriptor passed over a socket): open one of its own.
  * -ENODEV: The device is gone (module unloaded, device removed) or the

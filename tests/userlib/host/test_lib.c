@@ -191,6 +191,10 @@ static void test_struct_size(void)
 		struct devmir_access acc;
 		unsigned char newer[16];
 	} bigacc;
+	struct {
+		struct devmir_policy pol;
+		unsigned char newer[8];
+	} bigpol;
 	struct devmir_info info = { 0 };
 	struct devmir_policy pol = { 0 };
 	struct devmir_migrate_report res = { 0 };
@@ -248,6 +252,13 @@ static void test_struct_size(void)
 	ok = !devmir_access(dev, &bigacc.acc) && word == 5;
 	bigacc.newer[3] = 1;
 	ok &= devmir_access(dev, &bigacc.acc) == -E2BIG && word == 5;
+	memset(&bigpol, 0, sizeof(bigpol));
+	bigpol.pol.struct_size = sizeof(bigpol);
+	bigpol.pol.fault_batch = 8;
+	ok &= !devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &bigpol.pol);
+	bigpol.newer[0] = 1;
+	ok &= devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &bigpol.pol) ==
+	      -E2BIG;
 	tap_check(ok, "struct_size_unknown_member_e2big", "word %llu",
 		  (unsigned long long)word);
 	devmir_close(dev);
