@@ -364,8 +364,24 @@ u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
 void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
 			      unsigned long moved);
 
+/**
+ * struct devmir_fault_block - The interval notifier one device fault reads
+ * and commits under (DOC: Fault blocks in fault.c).
+ * @notifier: Subscribed to the block: the %DEVMIR_WINDOW_MAX-aligned range
+ *	around the faulting address, which holds every window the fault may
+ *	read.
+ * @mirror: The mirror whose fault it is.
+ */
+struct devmir_fault_block {
+	struct mmu_interval_notifier notifier;
+	struct devmir_mirror *mirror;
+};
+
 /* notifier.c */
 extern const struct mmu_interval_notifier_ops devmir_notifier_ops;
+int devmir_fault_block_watch(struct devmir_mirror *mirror,
+			     struct devmir_fault_block *block, u64 addr);
+void devmir_fault_block_unwatch(struct devmir_fault_block *block);
 
 /*
  * At the entry of an exported function that may sleep and take the update

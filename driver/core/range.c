@@ -92,8 +92,10 @@ static int devmir_map_run(struct devmir_mirror *mirror, struct hmm_range *range,
  *
  * A page that the CPU maps at 2 MiB or more becomes one huge leaf covering
  * the CPU mapping, even where it extends past the faulted range: the
- * interval notifier covers the whole address space, so any change of that
- * CPU mapping invalidates the leaf. A device page of this device becomes a
+ * mirror's interval notifier covers the whole address space, so any change
+ * of that CPU mapping invalidates the leaf (and the change covers the
+ * faulted range too, which a fault's block notifier needs: DOC: Fault
+ * blocks in fault.c). A device page of this device becomes a
  * %DMPT_DEVICE_PRIVATE leaf; a device page of a peer is not mapped (the
  * device cannot reach it: its access faults and migrates the page).
  *

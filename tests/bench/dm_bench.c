@@ -5,7 +5,8 @@
  *
  *   @@DM-BENCH,<metric>,<label>,<x>,<rep>,<value>,<bytes>
  *
- * <value> is seconds for timed metrics and bytes for memory metrics; <x> is
+ * <value> is seconds for timed metrics, bytes for memory metrics and
+ * munmaps per second for churn_rate; <x> is
  * the size (or fault-ahead window) the row belongs to; <bytes> is how much
  * the repetition moved or mirrored. tests/bench/report turns the rows of
  * one VM boot into medians, ratios, CSV, JSON and plots.
@@ -21,6 +22,7 @@
 #include <math.h>
 #include <numa.h>
 #include <numaif.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +42,10 @@
  * struct bench_opts - What to measure, from the command line.
  * @backend: Front end, NULL for the CPU-only baselines.
  * @label: Name of the rows (native, compat, test_hmm, cpu).
- * @groups: Comma-separated groups: fault, migrate, scale, window.
+ * @groups: Comma-separated groups: fault, migrate, scale, window, mem, churn.
  * @size: Buffer of the fault group.
  * @migrate_size: Buffer of the migrate group.
- * @window_size: Buffer of the window group.
+ * @window_size: Buffer of the window and churn groups.
  * @mem_size: The smaller buffer of the mem group (the other is twice it).
  * @reps: Repetitions of each measurement.
  * @first_rep: Number of the first repetition in the rows (-R), so that
@@ -630,6 +632,92 @@ static void group_window(const struct bench_opts *o)
 	dm_tap(exact, "%s_window_reads_exact", o->label);
 }
 
+struct churn {
+	int stop;		/* __atomic accesses: shared with the thread */
+	int failed;
+	unsigned long cycles;
+};
+
+/*
+ * Another thread of the process mapping, touching and unmapping a 64 KiB
+ * buffer wherever the kernel puts it, paced to one cycle per 200 us
+ * (5,000 munmaps a second) where the machine is fast enough.
+ */
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	double next = now();
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		char *p = mmap(NULL, KIB(64), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		double wait;
+
+		if (p == MAP_FAILED) {
+			__atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		p[0] = 1;
+		munmap(p, KIB(64));
+		__atomic_add_fetch(&c->cycles, 1, __ATOMIC_RELAXED);
+		next += 200e-6;
+		wait = next - now();
+		if (wait > 0) {
+			struct timespec ts = { 0, (long)(wait * 1e9) };
+
+			nanosleep(&ts, NULL);
+		} else {
+			next = now();
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Cold reads of -V (4 KiB pages) with the process quiet, and with a thread
+ * unmapping small buffers elsewhere in it (churn_thread()): rows
+ * churn_quiet_4k and churn_busy_4k (seconds), churn_rate (munmaps per
+ * second during the busy read).
+ */
+static void group_churn(const struct bench_opts *o)
+{
+	bool exact = true, calls_ok = true;
+	long long table;
+	int rep;
+
+	for (rep = 0; rep < o->reps; rep++) {
+		struct churn c = { 0 };
+		pthread_t thread;
+		double t, t0;
+
+		t = bench_cold_read(o, o->window_size, false, 0, &exact, &table);
+		if (t < 0) {
+			calls_ok = false;
+			break;
+		}
+		row("churn_quiet_4k", o, o->window_size, rep, t, o->window_size);
+
+		if (pthread_create(&thread, NULL, churn_thread, &c)) {
+			calls_ok = false;
+			break;
+		}
+		t0 = now();
+		t = bench_cold_read(o, o->window_size, false, 0, &exact, &table);
+		t0 = now() - t0;
+		__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
+		pthread_join(thread, NULL);
+		if (t < 0 || c.failed) {
+			calls_ok = false;
+			break;
+		}
+		row("churn_busy_4k", o, o->window_size, rep, t, o->window_size);
+		row_bytes("churn_rate", o, o->window_size, rep,
+			  (long long)(c.cycles / t0));
+	}
+	dm_tap(calls_ok, "%s_churn_calls_succeed", o->label);
+	dm_tap(exact, "%s_churn_reads_exact", o->label);
+}
+
 static bool has_group(const struct bench_opts *o, const char *group)
 {
 	size_t len = strlen(group);
@@ -673,12 +761,14 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
 		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB]\n"
-		"  -g  groups, comma-separated: fault,migrate,scale,window,mem (default fault,migrate)\n"
+		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn\n"
+		"      (default fault,migrate)\n"
 		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
 		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
 		"  -w  fault-ahead window on native devices (default: the device's)\n"
 		"  -S  scale-group sizes (default 16,64,256,1024)\n"
-		"  -W  window-group windows (default 4,16,64,256,1024,2048)  -V  its buffer (default 64)\n"
+		"  -W  window-group windows (default 4,16,64,256,1024,2048)\n"
+		"  -V  buffer of the window and churn groups (default 64)\n"
 		"  -G  mem-group buffer, THP, measured at it and twice it (default 1024)\n");
 	exit(2);
 }
@@ -749,6 +839,8 @@ int main(int argc, char **argv)
 		group_scale(&o);
 	if (o.backend && has_group(&o, "window"))
 		group_window(&o);
+	if (o.backend && has_group(&o, "churn"))
+		group_churn(&o);
 	if (o.backend && o.backend->set_window && has_group(&o, "mem"))
 		group_mem_thp(&o);
 	dm_tap(timings_sane, "%s_timings_positive_and_finite", o.label);

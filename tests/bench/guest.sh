@@ -13,12 +13,14 @@
 #   SIZE=MiB MIGRATE=MiB REPS=N WINDOW=KiB SCALE=MiB:... WINDOWS=KiB:...
 #   WSIZE=MiB MEM=MiB  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
+#   ONLY=g:g   only these dm_bench groups (fault, migrate, scale, window, mem,
+#              churn) in every round; the report leaves the rest n/a
 #   PROFILE=LABEL:GROUP  instead of the rounds: run one dm_bench group
 #              (fault, migrate, ...) of one front end (native or test_hmm)
 #              under the kernel's function profiler and print the functions
 #              that took the most time (self time, both CPUs)
 
-SIM= PROFILE= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
+SIM= PROFILE= ONLY= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
 WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024
 smoke=0
 if [ "$1" = smoke ]; then
@@ -33,6 +35,7 @@ for kv in "$@"; do
 		eval "$(echo "$kv" | tr : ,)" ;;
 	SIM=*) SIM=$(echo "${kv#SIM=}" | tr + ' ') ;;
 	PROFILE=*) PROFILE=${kv#PROFILE=} ;;
+	ONLY=*) ONLY=$(echo "${kv#ONLY=}" | tr : ,) ;;
 	*) echo "not ok 1 bench_arguments (unknown '$kv')"; exit 1 ;;
 	esac
 done
@@ -84,7 +87,17 @@ profile() {
 rounds=$REPS per=1
 [ "$smoke" = 1 ] && rounds=1 per=$REPS
 sizes="-s $SIZE -m $MIGRATE -r $per"
+# groups LIST: LIST, or its part that ONLY names.
+groups() {
+	[ -z "$ONLY" ] && { echo "$1"; return; }
+	local g out=
+	for g in $(echo "$1" | tr , ' '); do
+		case ",$ONLY," in *",$g,"*) out=${out:+$out,}$g ;; esac
+	done
+	echo "${out:-none}"
+}
 bench() {
+	case " $* " in *" -g none "*) return ;; esac
 	/tests/dm_bench "$@" || rc=1
 }
 
@@ -128,13 +141,21 @@ fi
 r=0
 while [ $r -lt $rounds ]; do
 	rep=$((r * per))
-	bench -b native -l native -g fault,migrate,scale,window,mem -w "$WINDOW" \
+	bench -b native -l native -g "$(groups fault,migrate,scale,window,mem,churn)" -w "$WINDOW" \
 		-S "$SCALE" -W "$WINDOWS" -V "$WSIZE" -G "$MEM" $sizes -R $rep
-	[ $peer = 1 ] && bench -b hmm -l test_hmm -g fault,migrate,scale \
-		-S "$SCALE" $sizes -R $rep
+	# The same churn rows with faults under the mirror's notifier, as
+	# before the fault blocks (DOC: Fault blocks).
+	p=/sys/module/devmirror/parameters/fault_blocks
+	if [ "$(groups churn)" = churn ] && [ -w $p ]; then
+		echo N >$p
+		bench -b native -l native_noblock -g churn -w "$WINDOW" -V "$WSIZE" $sizes -R $rep
+		echo Y >$p
+	fi
+	[ $peer = 1 ] && bench -b hmm -l test_hmm -g "$(groups fault,migrate,scale,churn)" \
+		-S "$SCALE" -V "$WSIZE" $sizes -R $rep
 	# The CPU alone: memcpy, move_pages between the two NUMA nodes, and
 	# what mprotect/munmap cost with no device attached.
-	bench -b cpu -l cpu -g fault,migrate $sizes -R $rep
+	bench -b cpu -l cpu -g "$(groups fault,migrate)" $sizes -R $rep
 	r=$((r + 1))
 done
 if [ $peer = 1 ]; then
@@ -150,7 +171,7 @@ insmod /modules/devmirror.ko && insmod /modules/devmirror_sim.ko hmm_compat=1 $S
 tap $? bench_load_devmirror_compat
 r=0
 while [ $r -lt $rounds ]; do
-	bench -b hmm -l compat -g fault,migrate $sizes -R $((r * per))
+	bench -b hmm -l compat -g "$(groups fault,migrate,churn)" -V "$WSIZE" $sizes -R $((r * per))
 	r=$((r + 1))
 done
 rmmod devmirror_sim && rmmod devmirror

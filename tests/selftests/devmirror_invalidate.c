@@ -2,7 +2,8 @@
 /*
  * devmirror_invalidate - CPU-side changes reach the mirror: munmap, mprotect,
  * madvise(DONTNEED), THP splits, fork/COW, a thread unmapping while the
- * device reads. Entries go, directories are pruned, data stays right.
+ * device reads. Entries go, directories are pruned, data stays right; and
+ * unmaps elsewhere in the process make no fault retry.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -472,6 +473,84 @@ TEST_F_TIMEOUT(inval, thread_munmap_race, 300)
 	EXPECT_EQ(reads, ok + failed);
 	EXPECT_TRUE(mirror_check_ok(&self->info));
 	munmap(u.buf, u.size);
+	free(out);
+}
+
+struct churner {
+	int stop;		/* __atomic accesses: shared with the thread */
+	int failed;
+	unsigned long cycles;
+};
+
+/* Map, touch and unmap a small buffer wherever the kernel puts it. */
+static void *churner_thread(void *arg)
+{
+	struct churner *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		uint8_t *p = mmap(NULL, KIB(64), PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			__atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		p[0] = 1;
+		munmap(p, KIB(64));
+		__atomic_add_fetch(&c->cycles, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * Faults read under a notifier of their own 2 MiB block (DOC: Fault
+ * blocks): another thread mapping and unmapping small buffers elsewhere in
+ * the process makes none of them wait or read again. The buffer is whole
+ * 2 MiB blocks without THP (no khugepaged collapse in it), so no
+ * invalidation the test does not make itself overlaps a block it faults.
+ */
+TEST_F_TIMEOUT(inval, unrelated_munmap_no_retry, 300)
+{
+	size_t size = MIB(8);
+	struct churner c = { 0 };
+	struct drm_devmir_stats st;
+	unsigned long before, during = 0;
+	uint8_t *buf, *out = malloc(size);
+	pthread_t thread;
+	int round;
+
+	ASSERT_NE(NULL, out);
+	buf = buf_map_aligned(size, MIB(2), PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, madvise(buf, size, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, churner_thread, &c));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+
+	for (round = 0; round < 20; round++) {
+		/* Fresh pages: the table drops them, the next read faults. */
+		ASSERT_EQ(0, madvise(buf, size, MADV_DONTNEED));
+		buf_fill(buf, size, round);
+		before = __atomic_load_n(&c.cycles, __ATOMIC_RELAXED);
+		ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+		during += __atomic_load_n(&c.cycles, __ATOMIC_RELAXED) - before;
+		ASSERT_EQ(-1, buf_check(out, size, round));
+	}
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(thread, NULL);
+
+	TH_LOG("%llu faults, %lu munmaps elsewhere during the reads, "
+	       "%llu retried, %llu hmm -EBUSY", (unsigned long long)st.faults,
+	       during, (unsigned long long)st.hmm_retries,
+	       (unsigned long long)st.hmm_busy);
+	ASSERT_EQ(0, c.failed);
+	/* The churn really ran beside the faults. */
+	EXPECT_LE(20UL, during);
+	EXPECT_LE(20 * size / KIB(64), st.faults);
+	EXPECT_EQ(0, st.hmm_retries);
+	EXPECT_EQ(0, st.hmm_busy);
+	EXPECT_TRUE(mirror_check_ok(&self->info));
+	munmap(buf, size);
 	free(out);
 }
 
