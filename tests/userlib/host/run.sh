@@ -79,6 +79,13 @@ done
 [ -z "$missing" ]
 ok $? lib_map_matches_headers "not declared:$missing"
 
+# Every errno a function's code can return is in its kernel-doc, hence in
+# the ERRORS of its man page (the kernel's answers are listed by hand).
+errnos=$("$src/../tests/userlib/host/errno-check" "$src" 2>&1)
+rc=$?
+echo "$errnos" | grep '^# .*can return\|^# .*no definition'
+ok $rc lib_errors_cover_code_paths "$(echo "$errnos" | tail -1 | sed 's/^# //')"
+
 # No name means one thing in the kernel API and another in the library.
 names=$("$src/../tests/check-api-names" "$src/.." 2>&1)
 rc=$?
