@@ -51,7 +51,8 @@ KSFT = $(eval KSFT := $(shell DEVMIRROR_KERNEL=6.12 bash -c \
 
 .PHONY: all deps kernel modules selftests check check-unit check-vm check-debug check-kcsan \
 	check-matrix run \
-	bench bench-mirror clean clean-cache help userlib userlib-guest userlib-check install
+	bench bench-mirror clean clean-cache help userlib userlib-guest userlib-check install \
+	uninstall
 
 all: modules selftests userlib
 
@@ -85,8 +86,10 @@ help:
 	@echo "make bench        devmirror vs test_hmm vs memcpy/move_pages in one VM boot; report,"
 	@echo "                  CSV/JSON and plots in build/bench/<time>/ (BENCH_ARGS='REPS=7 ...')"
 	@echo "make bench-mirror mirror-table micro-benchmark (host)"
-	@echo "make userlib      libdevmirror (.so/.a) and the devmirror CLI (host)"
-	@echo "make install      libdevmirror, headers, devmirror.pc, CLI, man pages (PREFIX=, DESTDIR=)"
+	@echo "make userlib      libdevmirror and libdevmirror-topo (.so/.a), the devmirror CLI,"
+	@echo "                  man pages, examples/ (host)"
+	@echo "make install      libdevmirror(-topo), headers, pkg-config and CMake files, CLI, man pages"
+	@echo "                  (PREFIX=, DESTDIR=); make uninstall removes them"
 	@echo "make clean        remove build/; make clean-cache drops the kernel cache"
 
 kernel: deps
@@ -148,8 +151,14 @@ userlib-guest: deps
 userlib-check: deps
 	@$(USERLIB) check
 
+# A relative DESTDIR is relative to where make runs, not to userlib/.
+USERLIB_DESTDIR = $(if $(DESTDIR),DESTDIR=$(abspath $(DESTDIR)))
+
 install: deps
-	@$(USERLIB) install
+	@$(USERLIB) install $(USERLIB_DESTDIR)
+
+uninstall: deps
+	@$(USERLIB) uninstall $(USERLIB_DESTDIR)
 
 # make check runs the guest suites on each of CHECK_VARIANTS of KERNEL in
 # turn and prints one summary line for all. In CI (CI=true, as .ci/run sets)

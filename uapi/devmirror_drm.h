@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
  * devmirror_drm.h - ioctl ABI of the devmirror simulated device's DRM render
  * node (driver name "devmirror").
