@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
  * devmirror_drm.h - ioctl ABI of the devmirror simulated device's DRM render
  * node (driver name "devmirror").
@@ -115,7 +115,8 @@ struct drm_devmir_get_info {
 
 /* &drm_devmir_access.flags values. */
 #define DRM_DEVMIR_ACCESS_NOFAULT	0x1U	/* probe: a miss fails with -EFAULT */
-#define DRM_DEVMIR_ACCESS_FLAGS		DRM_DEVMIR_ACCESS_NOFAULT
+#define DRM_DEVMIR_ACCESS_UNLOCKED	0x2U	/* fault in first, the mmap lock may drop */
+#define DRM_DEVMIR_ACCESS_FLAGS		(DRM_DEVMIR_ACCESS_NOFAULT | DRM_DEVMIR_ACCESS_UNLOCKED)
 
 /**
  * struct drm_devmir_access - Argument of DRM_IOCTL_DEVMIR_ACCESS.
@@ -155,8 +156,16 @@ struct drm_devmir_access {
 #define DRM_DEVMIR_POLICY_BATCH		0x2U	/* @fault_batch */
 #define DRM_DEVMIR_POLICY_MIGRATE	0x4U	/* @migrate_mode, @migrate_threshold */
 #define DRM_DEVMIR_POLICY_RAM_WINDOW	0x8U	/* @ram_window */
+#define DRM_DEVMIR_POLICY_THRASH	0x10U	/* @thrash_rounds, @thrash_hold_ms */
 #define DRM_DEVMIR_POLICY_FLAGS		(DRM_DEVMIR_POLICY_WINDOW | DRM_DEVMIR_POLICY_BATCH | \
-					 DRM_DEVMIR_POLICY_MIGRATE | DRM_DEVMIR_POLICY_RAM_WINDOW)
+					 DRM_DEVMIR_POLICY_MIGRATE | \
+					 DRM_DEVMIR_POLICY_RAM_WINDOW | \
+					 DRM_DEVMIR_POLICY_THRASH)
+
+/* Thrashing (&drm_devmir_set_policy.thrash_rounds, .thrash_hold_ms). */
+#define DRM_DEVMIR_THRASH_ROUNDS_MAX	64
+#define DRM_DEVMIR_THRASH_HOLD_MAX_MS	10000
+#define DRM_DEVMIR_THRASH_WINDOW_MS	1000	/* the round trips' time window */
 
 /* &drm_devmir_set_policy.migrate_mode: fault-driven migration to the device. */
 #define DRM_DEVMIR_MIGMODE_OFF		0	/* mirror only (default) */
@@ -186,10 +195,19 @@ struct drm_devmir_access {
  *	system memory (migrate_to_ram): the aligned window around the faulting
  *	page, clipped to its VMA; a power of two from %DRM_DEVMIR_WINDOW_MIN
  *	(the page alone) to %DRM_DEVMIR_WINDOW_MAX.
+ * @thrash_rounds: (in) Round trips (migrated to the device by the fault-
+ *	driven policy, taken back by a CPU fault) of one 2 MiB region within
+ *	%DRM_DEVMIR_THRASH_WINDOW_MS that make it thrashing,
+ *	0..%DRM_DEVMIR_THRASH_ROUNDS_MAX; 0 stops watching (default 3).
+ * @thrash_hold_ms: (in) How long a thrashing region then stays in system
+ *	memory, mirrored there instead of migrated, 0..
+ *	%DRM_DEVMIR_THRASH_HOLD_MAX_MS; doubles when it thrashes again right
+ *	after, up to 8 times; 0 only counts (default 200).
  *
  * The policy belongs to the caller's mirror: every open of the device by the
  * same process shares it. @migrate_mode and later fields were appended in
- * ABI 1 (see the extension rule above).
+ * ABI 1, @thrash_rounds and @thrash_hold_ms in ABI 2 (see the extension rule
+ * above).
  */
 struct drm_devmir_set_policy {
 	__u32 flags;
@@ -198,6 +216,8 @@ struct drm_devmir_set_policy {
 	__u32 migrate_mode;
 	__u32 migrate_threshold;
 	__u64 ram_window;
+	__u32 thrash_rounds;
+	__u32 thrash_hold_ms;
 };
 
 /**
@@ -210,6 +230,8 @@ struct drm_devmir_set_policy {
  *	``_THRESHOLD``.
  * @migrate_threshold: (out) Faults per 2 MiB region (THRESHOLD), else 0.
  * @ram_window: (out) Bytes a CPU fault on a device page migrates back.
+ * @thrash_rounds: (out) Round trips that make a region thrashing (0: off).
+ * @thrash_hold_ms: (out) First hold of a thrashing region (0: count only).
  */
 struct drm_devmir_get_policy {
 	__u32 flags;
@@ -218,6 +240,8 @@ struct drm_devmir_get_policy {
 	__u32 migrate_mode;
 	__u32 migrate_threshold;
 	__u64 ram_window;
+	__u32 thrash_rounds;
+	__u32 thrash_hold_ms;
 };
 
 /*

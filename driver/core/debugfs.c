@@ -145,6 +145,13 @@ static int devmir_table_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(devmir_table);
 
+static int devmir_thrashing_show(struct seq_file *m, void *unused)
+{
+	devmir_thrash_show(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_thrashing);
+
 static int devmir_check_show(struct seq_file *m, void *unused)
 {
 	seq_puts(m, devmir_mirror_check(m->private) ? "corrupt\n" : "ok\n");
@@ -208,6 +215,7 @@ void devmir_debugfs_mirror_init(struct devmir_mirror *mirror)
 	debugfs_create_file("stats", 0444, dir, mirror, &devmir_mirror_stats_fops);
 	debugfs_create_file("table", 0444, dir, mirror, &devmir_table_fops);
 	debugfs_create_file("check", 0444, dir, mirror, &devmir_check_fops);
+	debugfs_create_file("thrashing", 0444, dir, mirror, &devmir_thrashing_fops);
 }
 
 /**

@@ -8,6 +8,7 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -36,22 +37,81 @@
  * walk and no allocation. So a device streaming through memory the CPU
  * wrote takes one fault per 2 MiB; streaming through untouched memory
  * takes a logarithmic number of faults per 2 MiB; scattered accesses
- * allocate nothing the program did not touch. The run's state is per
- * mirror and updated without a lock: concurrent faults of one mirror may
- * each see the other's update, which only makes a run shorter or longer.
+ * allocate nothing the program did not touch. Reading the block costs a
+ * walk of its page table, which scattered faults would pay for one page
+ * each: once two faults in a row were neither sequential nor in the block
+ * of (or after) the previous fault's, a fault reads its page alone, as the
+ * 4 KiB window does, until one is again. The run's state is per mirror and
+ * updated without a lock: concurrent faults of one mirror may each see
+ * the other's update, which only makes a run shorter or longer, or reads
+ * a block that need not have been read.
  */
 
-/* The adaptive window's fault-ahead run at @addr, and the state it leaves. */
-static u64 devmir_fault_ahead(struct devmir_mirror *mirror, u64 addr)
-{
-	u64 ahead = READ_ONCE(mirror->ahead);
+/**
+ * DOC: Fault blocks
+ *
+ * The mirror's own interval notifier covers the whole address space: it
+ * keeps the table right, whatever changes. A fault does not read under it,
+ * or every munmap anywhere in the process (a malloc() arena, another
+ * thread's buffer) would make the fault wait for it and read again. Each
+ * fault instead subscribes a notifier of its own to its block, the
+ * %DEVMIR_WINDOW_MAX-aligned range around the faulting address, which
+ * holds every window it may read, for as long as it runs (nouveau does the
+ * same per fault; UVM subscribes per 2 MiB block for good), and reads and
+ * commits under that notifier's sequence. Only invalidations that overlap
+ * the block make it wait or retry.
+ *
+ * Both notifiers' callbacks clear what an invalidation covers, under the
+ * update lock, and the kernel calls them in no set order. If the mirror's
+ * ran first and the commit slipped in before the block's, the block's
+ * clears what the commit installed, before the CPU page table changes; if
+ * the block's ran first, the commit sees its sequence and retries. A huge
+ * leaf may reach past the block: whatever changes a huge CPU mapping
+ * invalidates all of it, so the block's callback clears the whole
+ * invalidated range, not just its overlap.
+ *
+ * The module parameter fault_blocks=N makes faults read under the mirror's
+ * notifier instead, as before the block notifiers: the benchmark's churn
+ * rows compare both in one boot (it can be switched at any time through
+ * /sys/module/devmirror/parameters/; each fault reads it once).
+ */
 
-	if (addr == READ_ONCE(mirror->ahead_next))
+static bool fault_blocks = true;
+module_param(fault_blocks, bool, 0644);
+MODULE_PARM_DESC(fault_blocks,
+		 "Faults read under a notifier of their own 2 MiB block (default Y; N: under the mirror's, for comparison)");
+
+/* Scattered faults in a row after which the block is no longer read. */
+#define DEVMIR_SCATTERED_MAX	2
+
+/*
+ * The adaptive window's fault-ahead run at @addr, and the state it leaves;
+ * *@snapshot says whether the fault reads its whole block (DOC: Device
+ * faults): not once DEVMIR_SCATTERED_MAX faults in a row were neither
+ * sequential nor in the block after the previous fault's.
+ */
+static u64 devmir_fault_ahead(struct devmir_mirror *mirror, u64 addr,
+			      bool *snapshot)
+{
+	u64 ahead = READ_ONCE(mirror->ahead), block = addr / DEVMIR_WINDOW_MAX;
+	u64 last = READ_ONCE(mirror->last_block);
+	unsigned int scattered = READ_ONCE(mirror->scattered);
+	bool seq = addr == READ_ONCE(mirror->ahead_next);
+
+	if (seq)
 		ahead = min_t(u64, ahead * 2, DEVMIR_WINDOW_MAX);
 	else
 		ahead = DEVMIR_WINDOW_MIN;
+	*snapshot = seq || block == last || block == last + 1 ||
+		    scattered < DEVMIR_SCATTERED_MAX;
+	if (seq || block == last || block == last + 1)
+		scattered = 0;
+	else if (scattered < DEVMIR_SCATTERED_MAX)
+		scattered++;
 	WRITE_ONCE(mirror->ahead, ahead);
 	WRITE_ONCE(mirror->ahead_next, addr + ahead);
+	WRITE_ONCE(mirror->last_block, block);
+	WRITE_ONCE(mirror->scattered, scattered);
 	return ahead;
 }
 
@@ -164,8 +224,10 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 			    u64 addr, bool write, struct devmir_fault_buf *buf,
 			    struct devmir_migrate_buf **mbuf)
 {
+	bool own_block = READ_ONCE(fault_blocks);
+	struct devmir_fault_block block;
 	struct hmm_range range = {
-		.notifier = &mirror->notifier,
+		.notifier = own_block ? &block.notifier : &mirror->notifier,
 		.hmm_pfns = buf->pfns,
 		.dev_private_owner = mirror->dev->owner,
 	};
@@ -187,23 +249,39 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		devmir_stat_add(mirror, DEVMIR_STAT_FAULTS_RESOLVED, 1);
 		return 0;
 	}
-	if (window == DEVMIR_WINDOW_ADAPTIVE)
-		ahead = devmir_fault_ahead(mirror, addr);
+	if (window == DEVMIR_WINDOW_ADAPTIVE) {
+		bool snapshot;
 
+		ahead = devmir_fault_ahead(mirror, addr, &snapshot);
+		/* Scattered: the page alone, as a 4 KiB window would. */
+		if (!snapshot) {
+			window = PAGE_SIZE;
+			ahead = 0;
+		}
+	}
+
+	if (own_block) {
+		ret = devmir_fault_block_watch(mirror, &block, addr);
+		if (ret)
+			return ret;
+	}
 	devmir_retry_init(&retry);
 	for (;;) {
+		ret = -EINTR;
 		if (fatal_signal_pending(current))
-			return -EINTR;
+			break;
+		ret = -EBUSY;
 		if (devmir_retry_expired(&retry))
-			return -EBUSY;
+			break;
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		ret = -EINTR;
 		if (mmap_read_lock_killable(mm))
-			return -EINTR;
+			break;
 		/* A CPU fault that blocks, e.g. on a file system, as a test point. */
 		if (devmir_inject_stall(DEVMIR_STALL_FAULT, mm)) {
 			mmap_read_unlock(mm);
-			return -EINTR;
+			break;
 		}
 		ret = devmir_fault_prepare(mirror, &range, addr, write, window);
 		moved = 0;
@@ -226,8 +304,9 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 
 		if (moved) {
 			migrations++;
+			ret = moved;
 			if (moved < 0)
-				return moved;
+				break;
 			continue;
 		}
 		if (ret == -EBUSY) {
@@ -241,15 +320,18 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 			continue;
 		}
 		if (ret)
-			return ret;
+			break;
 
 		ret = devmir_range_commit(mirror, &range, buf, &retry);
 		if (ret == -EAGAIN)
 			continue;
 		if (!ret)
 			devmir_stat_add(mirror, DEVMIR_STAT_FAULTS, 1);
-		return ret;
+		break;
 	}
+	if (own_block)
+		devmir_fault_block_unwatch(&block);
+	return ret;
 }
 
 /**
@@ -260,7 +342,8 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
  *
  * For each fault in order: if the mirror already maps the page with the
  * requested access (an earlier fault's fault-ahead window covered it), it
- * is resolved at once. Otherwise mmu_interval_read_begin(),
+ * is resolved at once. Otherwise, under the fault's own block notifier
+ * (DOC: Fault blocks), mmu_interval_read_begin(),
  * hmm_range_fault() over the fault-ahead window under the mmap read lock
  * (-EBUSY: again), the update lock, mmu_interval_read_retry() (again if an
  * invalidation raced), then the mirror entries are installed. A write fault

@@ -257,6 +257,10 @@ struct devmir_devmem {
  *	(%DEVMIR_WINDOW_MIN..%DEVMIR_WINDOW_MAX); READ_ONCE()/WRITE_ONCE().
  * @ahead_next: Adaptive window: where a sequential fault would land (the
  *	end of the last fault-ahead block); READ_ONCE()/WRITE_ONCE().
+ * @last_block: Adaptive window: the 2 MiB block of the last fault;
+ *	READ_ONCE()/WRITE_ONCE().
+ * @scattered: Adaptive window: faults in a row that were neither
+ *	sequential nor near the previous one (capped); READ_ONCE()/WRITE_ONCE().
  * @counters: The mirror's counters.
  * @table_base: dirs_pruned and splits of @pt at the last reset, under
  *	@update_lock.
@@ -268,6 +272,13 @@ struct devmir_devmem {
  *	lock.
  * @ram_window: Bytes a CPU fault on a device page migrates back, for this
  *	mm; READ_ONCE()/WRITE_ONCE().
+ * @thrash_rounds: Round trips within %DEVMIR_THRASH_WINDOW_MS that make a
+ *	region thrashing (0: not watched); READ_ONCE()/WRITE_ONCE().
+ * @thrash_hold_ms: How long a thrashing region is first held in system
+ *	memory (0: only counted); READ_ONCE()/WRITE_ONCE().
+ * @thrash: Per 2 MiB region migrated by the policy (index: address >> 21),
+ *	a &struct devmir_thrash; has its own lock. Entries live as long as
+ *	the mirror (a CPU fault reads them without a reference).
  * @exclusive: Pages the CPU maps device-exclusive for this mirror (index:
  *	address >> PAGE_SHIFT, value: xa_mk_value(1)): noted when
  *	make_device_exclusive_range() hands the page over, forgotten by every
@@ -290,12 +301,17 @@ struct devmir_mirror {
 	u64 fault_window;
 	u64 ahead;
 	u64 ahead_next;
+	u64 last_block;
+	unsigned int scattered;
 	struct devmir_counters counters;
 	struct dmpt_stats table_base;
 	unsigned int policy;
 	unsigned int threshold;
 	struct xarray region_faults;
 	u64 ram_window;
+	unsigned int thrash_rounds;
+	unsigned int thrash_hold_ms;
+	struct xarray thrash;
 	struct xarray exclusive;
 	struct dentry *debugfs;
 	u64 priv[] __aligned(8);
@@ -378,10 +394,40 @@ extern struct dentry *devmir_debugfs_root;
 void devmir_mirror_unlist(struct devmir_mirror *mirror);
 u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
 void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
-			      unsigned long moved);
+			      u64 addr, unsigned long moved);
+
+struct seq_file;
+
+/*
+ * The regions of the THRESHOLD policy and of thrashing: naturally aligned
+ * 2 MiB (index: address >> DEVMIR_REGION_SHIFT).
+ */
+#define DEVMIR_REGION_SHIFT	21
+
+/* thrash.c */
+bool devmir_thrash_hold(struct devmir_mirror *mirror, u64 addr);
+void devmir_thrash_returned(struct devmir_mirror *mirror, u64 addr);
+void devmir_thrash_free(struct devmir_mirror *mirror);
+void devmir_thrash_show(struct seq_file *m, struct devmir_mirror *mirror);
+
+/**
+ * struct devmir_fault_block - The interval notifier one device fault reads
+ * and commits under (DOC: Fault blocks in fault.c).
+ * @notifier: Subscribed to the block: the %DEVMIR_WINDOW_MAX-aligned range
+ *	around the faulting address, which holds every window the fault may
+ *	read.
+ * @mirror: The mirror whose fault it is.
+ */
+struct devmir_fault_block {
+	struct mmu_interval_notifier notifier;
+	struct devmir_mirror *mirror;
+};
 
 /* notifier.c */
 extern const struct mmu_interval_notifier_ops devmir_notifier_ops;
+int devmir_fault_block_watch(struct devmir_mirror *mirror,
+			     struct devmir_fault_block *block, u64 addr);
+void devmir_fault_block_unwatch(struct devmir_fault_block *block);
 
 /*
  * At the entry of an exported function that may sleep and take the update

@@ -45,9 +45,11 @@
  * MMU_NOTIFY_PROTECTION_PAGE and MMU_NOTIFY_SOFT_DIRTY, write-protects) the
  * mirror entries of the range, prunes directories that became empty and has
  * the driver shoot down its TLB. One notifier makes the bookkeeping trivial
- * and lets a huge leaf outlive the faulted range it came from; the price is
- * that any invalidation of the process makes a concurrent fault retry,
- * which the retry loop absorbs. Only the MMU_NOTIFY_EXCLUSIVE invalidation
+ * and lets a huge leaf outlive the faulted range it came from. Faults do
+ * not read under it: each subscribes a short-lived notifier to its own
+ * 2 MiB block (DOC: Fault blocks in fault.c), so that only invalidations
+ * overlapping the block make it retry, not every munmap of the process.
+ * Only the MMU_NOTIFY_EXCLUSIVE invalidation
  * that make_device_exclusive_range() sends on the mirror's own behalf is
  * skipped; migrations, the device's own included, invalidate like any
  * other change (they fence the device off the pages being copied).
@@ -91,8 +93,9 @@
  *   races an invalidation of the same range.
  * - The fault path holds no lock while hmm_range_fault() runs except the
  *   mmap read lock; it takes the update lock afterwards and checks
- *   mmu_interval_read_retry() under it. The invalidate callback bumps the
- *   notifier sequence (mmu_interval_set_seq()) under the same lock, so a
+ *   mmu_interval_read_retry() of its block notifier under it. Every
+ *   invalidate callback bumps its notifier's sequence
+ *   (mmu_interval_set_seq()) under the same lock, so a
  *   populate either completes before the invalidation clears the range or
  *   sees the new sequence and retries (within HMM_RANGE_DEFAULT_TIMEOUT).
  * - The invalidate callback takes the update lock with mutex_trylock() when

@@ -723,7 +723,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 			devmir_device_stat_add(dev, DEVMIR_STAT_THP_MIGRATED, 1);
 		}
 	migrate_vma_finalize(&args);
-	devmir_ram_fault_account(dev, vma->vm_mm, moved);
+	devmir_ram_fault_account(dev, vma->vm_mm, vmf->address, moved);
 out:
 	devmir_inflight_end(&inflight);
 	if (allocated)

@@ -94,18 +94,22 @@ u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm)
  * devmir_ram_fault_account() - Count one CPU fault on a device page.
  * @dev: The device owning the faulting page.
  * @mm: The faulting mm; its mirror on @dev (if any) counts it too.
+ * @addr: The faulting address: its region has made half a round trip
+ *	(DOC: Thrashing in thrash.c).
  * @moved: Pages migrated back to system memory.
  *
  * Context: Any context that may take a spinlock.
  */
 void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
-			      unsigned long moved)
+			      u64 addr, unsigned long moved)
 {
 	struct devmir_mirror *mirror;
 
 	spin_lock(&dev->mirrors_lock);
 	mirror = devmir_mirror_of_mm(dev, mm);
 	if (mirror) {
+		if (moved)
+			devmir_thrash_returned(mirror, addr);
 		devmir_stat_add(mirror, DEVMIR_STAT_RAM_FAULTS, 1);
 		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATED_TO_SYSTEM, moved);
 		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_BYTES,
@@ -189,6 +193,7 @@ static void devmir_mirror_free(struct devmir_mirror *mirror, bool initialised)
 
 	ida_free(&dev->asids, mirror->asid);
 	xa_destroy(&mirror->region_faults);
+	devmir_thrash_free(mirror);
 	xa_destroy(&mirror->exclusive);
 	mutex_destroy(&mirror->update_lock);
 	kfree(mirror);
@@ -240,7 +245,10 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	mirror->ahead = DEVMIR_WINDOW_MIN;
 	mirror->ram_window = dev->default_ram_window;
 	mirror->policy = DEVMIR_POLICY_OFF;
+	mirror->thrash_rounds = DEVMIR_THRASH_ROUNDS_DEFAULT;
+	mirror->thrash_hold_ms = DEVMIR_THRASH_HOLD_DEFAULT_MS;
 	xa_init(&mirror->region_faults);
+	xa_init(&mirror->thrash);
 	xa_init(&mirror->exclusive);
 	INIT_LIST_HEAD(&mirror->node);
 	mutex_init(&mirror->update_lock);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devmirror - migration policy: when a device fault migrates its window to
- * the device first, and the per-mirror knobs (policy, threshold, the
- * migrate_to_ram window).
+ * the device first, thrashing, and the per-mirror knobs (policy, threshold,
+ * the migrate_to_ram window, thrashing).
  */
 #include <linux/hmm.h>
 #include <linux/log2.h>
@@ -12,9 +12,6 @@
 #include <linux/xarray.h>
 
 #include "internal.h"
-
-/* A threshold counts device faults per naturally aligned 2 MiB region. */
-#define DEVMIR_REGION_SHIFT	21
 
 /**
  * DOC: Migration policy
@@ -130,6 +127,48 @@ u64 devmir_mirror_ram_window(struct devmir_mirror *mirror)
 }
 EXPORT_SYMBOL_GPL(devmir_mirror_ram_window);
 
+/**
+ * devmir_mirror_set_thrashing() - Set how a mirror contains thrashing.
+ * @mirror: The mirror.
+ * @rounds: Round trips of a 2 MiB region within %DEVMIR_THRASH_WINDOW_MS
+ *	that make it thrashing, 0..%DEVMIR_THRASH_ROUNDS_MAX; 0 stops the
+ *	watch.
+ * @hold_ms: How long a thrashing region is first kept in system memory,
+ *	0..%DEVMIR_THRASH_HOLD_MAX_MS; 0 only counts.
+ *
+ * See DOC: Thrashing in thrash.c. Regions held now stay held until their
+ * hold ends.
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL if a value is out of range.
+ */
+int devmir_mirror_set_thrashing(struct devmir_mirror *mirror,
+				unsigned int rounds, unsigned int hold_ms)
+{
+	if (rounds > DEVMIR_THRASH_ROUNDS_MAX || hold_ms > DEVMIR_THRASH_HOLD_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(mirror->thrash_rounds, rounds);
+	WRITE_ONCE(mirror->thrash_hold_ms, hold_ms);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_set_thrashing);
+
+/**
+ * devmir_mirror_thrashing() - How a mirror contains thrashing.
+ * @mirror: The mirror.
+ * @rounds: Receives the round trips that make a region thrashing.
+ * @hold_ms: Receives the first hold in milliseconds.
+ *
+ * Context: Any context.
+ */
+void devmir_mirror_thrashing(struct devmir_mirror *mirror,
+			     unsigned int *rounds, unsigned int *hold_ms)
+{
+	*rounds = READ_ONCE(mirror->thrash_rounds);
+	*hold_ms = READ_ONCE(mirror->thrash_hold_ms);
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_thrashing);
+
 /*
  * Whether the policy wants a device fault at @addr (on a page not in the
  * device's memory) to migrate; counts it for THRESHOLD. Faults of one
@@ -173,7 +212,8 @@ static bool devmir_policy_wants(struct devmir_mirror *mirror, u64 addr)
  *
  * See DOC: Migration policy. A page already in this device's memory does
  * not count towards the policy; a page in a peer's memory is pulled over
- * with the window (counted as a remote fault).
+ * with the window (counted as a remote fault); a thrashing region stays
+ * where it is (DOC: Thrashing in thrash.c).
  *
  * Context: Process context; the caller holds the mmap lock (read) of the
  * mirror's mm, and no mirror lock.
@@ -203,7 +243,7 @@ int devmir_policy_migrate(struct devmir_mirror *mirror, u64 addr, u64 start,
 	page = (hp & HMM_PFN_VALID) ? hmm_pfn_to_page(hp) : NULL;
 	if (page && devmir_pfn_is_local(dev, page_to_pfn(page)))
 		return 0;
-	if (!devmir_policy_wants(mirror, addr))
+	if (!devmir_policy_wants(mirror, addr) || devmir_thrash_hold(mirror, addr))
 		return 0;
 	devmir_stat_add(mirror, DEVMIR_STAT_POLICY_MIGRATIONS, 1);
 	if (page && is_device_private_page(page))

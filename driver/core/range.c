@@ -12,6 +12,9 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 
 #include "internal.h"
 
@@ -92,8 +95,10 @@ static int devmir_map_run(struct devmir_mirror *mirror, struct hmm_range *range,
  *
  * A page that the CPU maps at 2 MiB or more becomes one huge leaf covering
  * the CPU mapping, even where it extends past the faulted range: the
- * interval notifier covers the whole address space, so any change of that
- * CPU mapping invalidates the leaf. A device page of this device becomes a
+ * mirror's interval notifier covers the whole address space, so any change
+ * of that CPU mapping invalidates the leaf (and the change covers the
+ * faulted range too, which a fault's block notifier needs: DOC: Fault
+ * blocks in fault.c). A device page of this device becomes a
  * %DMPT_DEVICE_PRIVATE leaf; a device page of a peer is not mapped (the
  * device cannot reach it: its access faults and migrates the page).
  *
@@ -263,3 +268,92 @@ int devmir_probe_range(struct devmir_mirror *mirror, u64 start, u64 end,
 			return ret;
 	}
 }
+
+/**
+ * devmir_fault_range_unlocked() - Mirror a range whose CPU faults may need
+ * to drop the mmap lock.
+ * @mirror: The mirror.
+ * @start: Page-aligned start.
+ * @end: Page-aligned end, above @start.
+ * @write: Fault for write (break copy-on-write) rather than read.
+ *
+ * Faults every page of [@start, @end) in and mirrors it, as a device fault
+ * on each page would, but through hmm_range_fault_unlocked_timeout(): the
+ * CPU fault may drop the mmap lock and wait, so memory a fault handler
+ * resolves in user space (userfaultfd) or that needs the lock dropped to
+ * make progress can be mirrored. devmir_fault_batch() cannot fault such
+ * memory (-EFAULT). One window of %DEVMIR_WINDOW_MAX at a time, each under
+ * the notifier retry protocol (devmir_range_commit()); no fault-ahead, no
+ * migration policy.
+ *
+ * Context: Process context; may sleep for as long as the CPU faults do
+ * (a userfaultfd handler that never answers blocks until a fatal signal).
+ * The caller holds neither the mmap lock nor the update lock.
+ * Return: 0; -EINVAL for a bad range; -EOPNOTSUPP if the kernel has no
+ * hmm_range_fault_unlocked_timeout(); -EFAULT if a page cannot be mirrored
+ * (unmapped, PROT_NONE, VM_IO/VM_PFNMAP, or its CPU fault failed);
+ * -EPERM for a write to read-only memory; -EBUSY if invalidations kept
+ * winning; -EINTR on a fatal signal; -ENOMEM; -ENODEV once the mm is gone.
+ */
+int devmir_fault_range_unlocked(struct devmir_mirror *mirror, u64 start,
+				u64 end, bool write)
+{
+	struct hmm_range range = {
+		.notifier = &mirror->notifier,
+		.default_flags = HMM_PFN_REQ_FAULT |
+				 (write ? HMM_PFN_REQ_WRITE : 0),
+		.dev_private_owner = mirror->dev->owner,
+	};
+	struct devmir_fault_buf *buf;
+	unsigned long timeout = msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct devmir_retry retry;
+	u64 addr;
+	int ret = 0;
+
+	if (start >= end || (start | end) & ~PAGE_MASK ||
+	    end > devmir_va_end(mirror->dev))
+		return -EINVAL;
+	if (!devmir_hmm_fault_unlocked_supported())
+		return -EOPNOTSUPP;
+	devmir_might_lock_update(mirror);
+	if (!mmget_not_zero(mirror->mm))
+		return -ENODEV;
+	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_mmput;
+	}
+	range.hmm_pfns = buf->pfns;
+
+	for (addr = start; addr < end && !ret; addr = range.end) {
+		range.start = addr;
+		range.end = min_t(u64, addr + DEVMIR_WINDOW_MAX, end);
+		devmir_retry_init(&retry);
+		for (;;) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			if (devmir_retry_expired(&retry)) {
+				ret = -EBUSY;
+				break;
+			}
+			devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
+			ret = devmir_hmm_range_fault_unlocked(&range, timeout);
+			if (ret == -EBUSY) {
+				devmir_stat_add(mirror, DEVMIR_STAT_HMM_BUSY, 1);
+				continue;
+			}
+			if (ret)
+				break;
+			ret = devmir_range_commit(mirror, &range, buf, &retry);
+			if (ret != -EAGAIN)
+				break;
+		}
+	}
+	kfree(buf);
+out_mmput:
+	mmput(mirror->mm);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(devmir_fault_range_unlocked);

@@ -41,6 +41,9 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_REMOTE_FAULTS] = "remote_faults",
 	[DEVMIR_STAT_EXCLUSIVE_GRANTS] = "exclusive_grants",
 	[DEVMIR_STAT_PAGES_DIRTIED] = "pages_dirtied",
+	[DEVMIR_STAT_THRASH_TRIPS] = "thrash_trips",
+	[DEVMIR_STAT_THRASH_DETECTED] = "thrash_detected",
+	[DEVMIR_STAT_THRASH_HELD] = "thrash_held",
 	[DEVMIR_STAT_THP_MIGRATED] = "thp_migrated",
 	[DEVMIR_STAT_THP_FALLBACKS] = "thp_fallbacks",
 };

@@ -138,6 +138,17 @@ struct devmir_device_desc {
 /* Largest fault count of the THRESHOLD migration policy. */
 #define DEVMIR_THRESHOLD_MAX	1024
 
+/*
+ * Thrashing (devmir_mirror_set_thrashing()): round trips of a 2 MiB region
+ * within DEVMIR_THRASH_WINDOW_MS that make it thrashing, and how long it is
+ * then held in system memory; the defaults every mirror starts with.
+ */
+#define DEVMIR_THRASH_ROUNDS_DEFAULT	3
+#define DEVMIR_THRASH_ROUNDS_MAX	64
+#define DEVMIR_THRASH_HOLD_DEFAULT_MS	200
+#define DEVMIR_THRASH_HOLD_MAX_MS	10000
+#define DEVMIR_THRASH_WINDOW_MS		1000
+
 /**
  * enum devmir_stat - Framework counters, kept per mirror and per device.
  * @DEVMIR_STAT_FAULTS: Faults serviced through hmm_range_fault().
@@ -177,6 +188,11 @@ struct devmir_device_desc {
  * @DEVMIR_STAT_PAGES_DIRTIED: 4 KiB pages the device wrote whose dirty state
  *	the mirror handed to the page when it dropped or write-protected the
  *	entry.
+ * @DEVMIR_STAT_THRASH_TRIPS: Round trips of a region under a fault-driven
+ *	policy: migrated to the device again after a CPU fault took it back.
+ * @DEVMIR_STAT_THRASH_DETECTED: Times a region was found thrashing.
+ * @DEVMIR_STAT_THRASH_HELD: Device faults that mirrored system memory
+ *	instead of migrating because their region was held.
  * @DEVMIR_STAT_THP_MIGRATED: 2 MiB folios migrated whole (device THP: to
  *	the device or back).
  * @DEVMIR_STAT_THP_FALLBACKS: 2 MiB sources a migration moved as 4 KiB
@@ -224,6 +240,9 @@ enum devmir_stat {
 	DEVMIR_STAT_REMOTE_FAULTS,
 	DEVMIR_STAT_EXCLUSIVE_GRANTS,
 	DEVMIR_STAT_PAGES_DIRTIED,
+	DEVMIR_STAT_THRASH_TRIPS,
+	DEVMIR_STAT_THRASH_DETECTED,
+	DEVMIR_STAT_THRASH_HELD,
 	DEVMIR_STAT_THP_MIGRATED,
 	DEVMIR_STAT_THP_FALLBACKS,
 	DEVMIR_STAT_NR
@@ -415,6 +434,8 @@ dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
 /* Device faults: driver/core/fault.c (through driver/core/range.c) */
 int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults,
 		       unsigned int nfaults);
+int devmir_fault_range_unlocked(struct devmir_mirror *mirror, u64 start,
+				u64 end, bool write);
 
 /* Device memory: driver/core/devmem.c */
 u64 devmir_device_devmem_size(struct devmir_device *dev);
@@ -434,6 +455,10 @@ enum devmir_migrate_policy devmir_mirror_migrate_policy(struct devmir_mirror *mi
 							unsigned int *threshold);
 int devmir_mirror_set_ram_window(struct devmir_mirror *mirror, u64 bytes);
 u64 devmir_mirror_ram_window(struct devmir_mirror *mirror);
+int devmir_mirror_set_thrashing(struct devmir_mirror *mirror,
+				unsigned int rounds, unsigned int hold_ms);
+void devmir_mirror_thrashing(struct devmir_mirror *mirror,
+			     unsigned int *rounds, unsigned int *hold_ms);
 
 /* Exclusive access: driver/core/exclusive.c */
 int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,

@@ -15,6 +15,7 @@
 #define _DEVMIRROR_COMPAT_H
 
 #include <linux/err.h>
+#include <linux/hmm.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
@@ -266,6 +267,40 @@ static inline int devmir_make_device_exclusive(struct mm_struct *mm,
 #else
 	return make_device_exclusive_range(mm, addr, addr + PAGE_SIZE, pagep,
 					   owner);
+#endif
+}
+
+/* Whether devmir_hmm_range_fault_unlocked() can do anything but fail. */
+static inline bool devmir_hmm_fault_unlocked_supported(void)
+{
+#ifdef HAVE_HMM_RANGE_FAULT_UNLOCKED
+	return true;
+#else
+	return false;
+#endif
+}
+
+/**
+ * devmir_hmm_range_fault_unlocked() - hmm_range_fault() that may drop the
+ * mmap lock.
+ * @range: The range; its notifier_seq is set here, on every attempt.
+ * @timeout: jiffies of -EBUSY retries before giving up, 0 for no limit.
+ *
+ * hmm_range_fault_unlocked_timeout() where the kernel has it: it takes the
+ * mmap read lock itself and lets handle_mm_fault() drop it, so memory
+ * whose CPU fault waits for user space (userfaultfd) can be faulted in.
+ * Older kernels have no such call: -EOPNOTSUPP.
+ *
+ * Context: Process context; the caller does not hold the mmap lock.
+ * Return: 0, an hmm_range_fault() error, -EINTR, or -EOPNOTSUPP.
+ */
+static inline int devmir_hmm_range_fault_unlocked(struct hmm_range *range,
+						  unsigned long timeout)
+{
+#ifdef HAVE_HMM_RANGE_FAULT_UNLOCKED
+	return hmm_range_fault_unlocked_timeout(range, timeout);
+#else
+	return -EOPNOTSUPP;
 #endif
 }
 

@@ -24,7 +24,8 @@
  * With ``hmm_compat=1`` devmirror_sim.ko exposes its devices 0 and 1 also as
  * ``/dev/hmm_dmirror0`` and ``/dev/hmm_dmirror1``, misc character devices
  * that accept the ioctls of the kernel's lib/test_hmm_uapi.h (the eight of
- * every kernel, and HMM_DMIRROR_FLAGS where the header has it) with
+ * every kernel; HMM_DMIRROR_READ_UNLOCKED and HMM_DMIRROR_FLAGS where the
+ * header has them) with
  * test_hmm's semantics, so that programs written for test_hmm.ko (the
  * kernel's own hmm-tests among them) run unchanged. Devices 2 and 3, which
  * are device-coherent in test_hmm, do not exist: opening them fails with
@@ -37,7 +38,11 @@
  * TLB and page walker; before the access the front end checks the mirror
  * table and, if any page is missing (or read-only for a WRITE), faults the
  * whole range through the core in one round, which is what test_hmm counts
- * in ``faults``. SNAPSHOT reports the CPU page tables as the device sees
+ * in ``faults``. READ_UNLOCKED (where the kernel's header has it) is READ
+ * with that round made by devmir_fault_range_unlocked(), whose CPU faults
+ * may drop the mmap lock, so userfaultfd-backed memory can be read; on a
+ * kernel without hmm_range_fault_unlocked_timeout() it fails with
+ * -EOPNOTSUPP. SNAPSHOT reports the CPU page tables as the device sees
  * them (devmir_cpu_snapshot()), with test_hmm's PROT byte values. Like
  * test_hmm's, the file can be mapped: each page is a zeroed kernel page.
  */
@@ -186,9 +191,20 @@ static int sim_compat_range_check(struct mm_struct *mm, u64 start, u64 end,
 	return ret;
 }
 
+/*
+ * How a READ or WRITE faults a range in: through the device's fault path,
+ * or (READ_UNLOCKED) with the core's unlocked fault, whose CPU faults may
+ * drop the mmap lock (userfaultfd-backed memory).
+ */
+enum sim_compat_faults {
+	SIM_COMPAT_NO_FAULT,
+	SIM_COMPAT_FAULT,
+	SIM_COMPAT_FAULT_UNLOCKED,
+};
+
 /* A device access through engine 0: the READ, WRITE and verify paths. */
 static int sim_compat_access(struct sim_compat_file *cf, struct hmm_dmirror_cmd *cmd,
-			     bool write, bool count_faults)
+			     bool write, enum sim_compat_faults faults)
 {
 	u64 start = cmd->addr, end = start + (cmd->npages << PAGE_SHIFT);
 	struct sim_cmd sc = { };
@@ -199,9 +215,14 @@ static int sim_compat_access(struct sim_compat_file *cf, struct hmm_dmirror_cmd 
 		return ret;
 	if (!access_ok(u64_to_user_ptr(cmd->ptr), end - start))
 		return -EFAULT;
-	if (count_faults && !sim_compat_mapped(cf->mirror, start, end, write)) {
+	if (faults != SIM_COMPAT_NO_FAULT &&
+	    !sim_compat_mapped(cf->mirror, start, end, write)) {
 		cmd->faults++;
-		ret = sim_compat_fault(cf->mirror, start, end, write);
+		if (faults == SIM_COMPAT_FAULT_UNLOCKED)
+			ret = devmir_fault_range_unlocked(cf->mirror, start, end,
+							  write);
+		else
+			ret = sim_compat_fault(cf->mirror, start, end, write);
 		if (ret)
 			return ret;
 	}
@@ -269,7 +290,7 @@ static int sim_compat_migrate_to_dev(struct sim_compat_file *cf,
 	if (ret)
 		return ret;
 	/* Like test_hmm, return the data through the device for verification. */
-	ret = sim_compat_access(cf, cmd, false, false);
+	ret = sim_compat_access(cf, cmd, false, SIM_COMPAT_NO_FAULT);
 	if (ret)
 		return ret;
 	/* Pages that did not land in this device's memory: -ENOENT. */
@@ -315,7 +336,7 @@ static int sim_compat_exclusive(struct sim_compat_file *cf,
 		devmir_exclusive_end(&ex);
 	}
 	/* Return the data through the device for verification. */
-	return sim_compat_access(cf, cmd, false, false);
+	return sim_compat_access(cf, cmd, false, SIM_COMPAT_NO_FAULT);
 }
 
 static int sim_compat_check_exclusive(struct sim_compat_file *cf,
@@ -432,6 +453,9 @@ static long sim_compat_ioctl(struct file *filp, unsigned int op,
 	case HMM_DMIRROR_EXCLUSIVE:
 	case HMM_DMIRROR_CHECK_EXCLUSIVE:
 	case HMM_DMIRROR_RELEASE:
+#ifdef HMM_DMIRROR_READ_UNLOCKED
+	case HMM_DMIRROR_READ_UNLOCKED:
+#endif
 #ifdef HMM_DMIRROR_FLAGS
 	case HMM_DMIRROR_FLAGS:
 #endif
@@ -451,10 +475,16 @@ static long sim_compat_ioctl(struct file *filp, unsigned int op,
 
 	switch (op) {
 	case HMM_DMIRROR_READ:
-		ret = sim_compat_access(cf, &cmd, false, true);
+		ret = sim_compat_access(cf, &cmd, false, SIM_COMPAT_FAULT);
 		break;
+#ifdef HMM_DMIRROR_READ_UNLOCKED
+	case HMM_DMIRROR_READ_UNLOCKED:
+		ret = sim_compat_access(cf, &cmd, false,
+					SIM_COMPAT_FAULT_UNLOCKED);
+		break;
+#endif
 	case HMM_DMIRROR_WRITE:
-		ret = sim_compat_access(cf, &cmd, true, true);
+		ret = sim_compat_access(cf, &cmd, true, SIM_COMPAT_FAULT);
 		break;
 	case HMM_DMIRROR_MIGRATE_TO_DEV:
 		ret = sim_compat_migrate_to_dev(cf, &cmd);

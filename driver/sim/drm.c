@@ -39,6 +39,9 @@ static_assert(DRM_DEVMIR_MAX_LEVELS >= DMPT_MAX_LEVELS);
 static_assert(DRM_DEVMIR_WINDOW_MIN == DEVMIR_WINDOW_MIN);
 static_assert(DRM_DEVMIR_WINDOW_MAX == DEVMIR_WINDOW_MAX);
 static_assert(DRM_DEVMIR_WINDOW_ADAPTIVE == DEVMIR_WINDOW_ADAPTIVE);
+static_assert(DRM_DEVMIR_THRASH_ROUNDS_MAX == DEVMIR_THRASH_ROUNDS_MAX);
+static_assert(DRM_DEVMIR_THRASH_HOLD_MAX_MS == DEVMIR_THRASH_HOLD_MAX_MS);
+static_assert(DRM_DEVMIR_THRASH_WINDOW_MS == DEVMIR_THRASH_WINDOW_MS);
 static_assert(DRM_DEVMIR_THRESHOLD_MAX == DEVMIR_THRESHOLD_MAX);
 static_assert(DRM_DEVMIR_MIGMODE_OFF == DEVMIR_POLICY_OFF);
 static_assert(DRM_DEVMIR_MIGMODE_FIRST_FAULT == DEVMIR_POLICY_FIRST_FAULT);
@@ -136,6 +139,10 @@ static int sim_access_validate(struct sim_device *sdev,
 
 	if (args->flags & ~DRM_DEVMIR_ACCESS_FLAGS || args->pad)
 		return -EINVAL;
+	/* A probe that must not fault cannot fault in first. */
+	if ((args->flags & DRM_DEVMIR_ACCESS_NOFAULT) &&
+	    (args->flags & DRM_DEVMIR_ACCESS_UNLOCKED))
+		return -EINVAL;
 	if (args->engine >= sdev->nengines)
 		return -EINVAL;
 
@@ -208,6 +215,20 @@ static int sim_ioctl_access(struct drm_device *drm, void *data,
 				 cmd.write);
 	if (ret)
 		return ret;
+	/*
+	 * Memory whose CPU fault must drop the mmap lock (userfaultfd) cannot
+	 * be faulted by the device's fault path: map the range first.
+	 */
+	if (args->flags & DRM_DEVMIR_ACCESS_UNLOCKED) {
+		ret = devmir_fault_range_unlocked(mirror, args->addr & PAGE_MASK,
+						  PAGE_ALIGN(args->addr + args->size),
+						  cmd.write);
+		/* Made read-only since the check: the render node's -EFAULT. */
+		if (ret == -EPERM)
+			ret = -EFAULT;
+		if (ret)
+			return ret;
+	}
 
 	ret = sim_engine_run(sdev, args->engine, &cmd);
 	args->result = cmd.result;
@@ -254,6 +275,10 @@ static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
 	     args->ram_window < DRM_DEVMIR_WINDOW_MIN ||
 	     args->ram_window > DRM_DEVMIR_WINDOW_MAX))
 		return -EINVAL;
+	if (args->flags & DRM_DEVMIR_POLICY_THRASH &&
+	    (args->thrash_rounds > DRM_DEVMIR_THRASH_ROUNDS_MAX ||
+	     args->thrash_hold_ms > DRM_DEVMIR_THRASH_HOLD_MAX_MS))
+		return -EINVAL;
 	mirror = sim_file_mirror(file);
 	if (IS_ERR(mirror))
 		return PTR_ERR(mirror);
@@ -268,6 +293,9 @@ static int sim_ioctl_set_policy(struct drm_device *drm, void *data,
 						 args->migrate_threshold);
 	if (args->flags & DRM_DEVMIR_POLICY_RAM_WINDOW)
 		devmir_mirror_set_ram_window(mirror, args->ram_window);
+	if (args->flags & DRM_DEVMIR_POLICY_THRASH)
+		devmir_mirror_set_thrashing(mirror, args->thrash_rounds,
+					    args->thrash_hold_ms);
 	return 0;
 }
 
@@ -290,6 +318,7 @@ static int sim_ioctl_get_policy(struct drm_device *drm, void *data,
 	args->migrate_mode = devmir_mirror_migrate_policy(mirror,
 							  &args->migrate_threshold);
 	args->ram_window = devmir_mirror_ram_window(mirror);
+	devmir_mirror_thrashing(mirror, &args->thrash_rounds, &args->thrash_hold_ms);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  *
  *   @@DM-BENCH,<metric>,<label>,<x>,<rep>,<value>,<bytes>
  *
- * <value> is seconds for timed metrics and bytes for memory metrics; <x> is
+ * <value> is seconds for timed metrics, bytes for memory metrics and
+ * munmaps per second for churn_rate; <x> is
  * the size (or fault-ahead window) the row belongs to; <bytes> is how much
  * the repetition moved or mirrored. tests/bench/report turns the rows of
  * one VM boot into medians, ratios, CSV, JSON and plots.
@@ -21,11 +22,13 @@
 #include <math.h>
 #include <numa.h>
 #include <numaif.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,15 +38,17 @@
 #include "tap.h"
 
 #define BENCH_MAX_LIST 16
+#define BENCH_MAX_PROCS 256
 
 /**
  * struct bench_opts - What to measure, from the command line.
  * @backend: Front end, NULL for the CPU-only baselines.
  * @label: Name of the rows (native, compat, test_hmm, cpu).
- * @groups: Comma-separated groups: fault, migrate, scale, window.
+ * @groups: Comma-separated groups: fault, migrate, scale, window, mem, churn,
+ *	pingpong, mirrors, sparse.
  * @size: Buffer of the fault group.
  * @migrate_size: Buffer of the migrate group.
- * @window_size: Buffer of the window group.
+ * @window_size: Buffer of the window and churn groups.
  * @mem_size: The smaller buffer of the mem group (the other is twice it).
  * @reps: Repetitions of each measurement.
  * @first_rep: Number of the first repetition in the rows (-R), so that
@@ -53,6 +58,9 @@
  * @nscale: How many.
  * @windows: Windows of the window group.
  * @nwindows: How many.
+ * @pingpong: Rounds of one pingpong run.
+ * @procs: Process counts of the mirrors group.
+ * @nprocs: How many.
  */
 struct bench_opts {
 	const struct bench_backend *backend;
@@ -65,6 +73,9 @@ struct bench_opts {
 	int nscale;
 	uint64_t windows[BENCH_MAX_LIST];
 	int nwindows;
+	int pingpong;
+	int procs[BENCH_MAX_LIST];
+	int nprocs;
 };
 
 static double now(void)
@@ -630,6 +641,408 @@ static void group_window(const struct bench_opts *o)
 	dm_tap(exact, "%s_window_reads_exact", o->label);
 }
 
+/*
+ * Cold reads of -V (4 KiB pages) with the process quiet, and with a thread
+ * unmapping small buffers elsewhere in it (struct dm_churn): rows
+ * churn_quiet_4k and churn_busy_4k (seconds), churn_rate (munmaps per
+ * second during the busy read).
+ */
+static void group_churn(const struct bench_opts *o)
+{
+	bool exact = true, calls_ok = true;
+	long long table;
+	int rep;
+
+	for (rep = 0; rep < o->reps; rep++) {
+		struct dm_churn c;
+		double t, t0;
+
+		t = bench_cold_read(o, o->window_size, false, 0, &exact, &table);
+		if (t < 0) {
+			calls_ok = false;
+			break;
+		}
+		row("churn_quiet_4k", o, o->window_size, rep, t, o->window_size);
+
+		/* 5,000 munmaps a second where the machine allows. */
+		if (dm_churn_start(&c, 200)) {
+			calls_ok = false;
+			break;
+		}
+		t0 = now();
+		t = bench_cold_read(o, o->window_size, false, 0, &exact, &table);
+		t0 = now() - t0;
+		if (dm_churn_stop(&c) || t < 0) {
+			calls_ok = false;
+			break;
+		}
+		row("churn_busy_4k", o, o->window_size, rep, t, o->window_size);
+		row_bytes("churn_rate", o, o->window_size, rep,
+			  (long long)(dm_churn_cycles(&c) / t0));
+	}
+	dm_tap(calls_ok, "%s_churn_calls_succeed", o->label);
+	dm_tap(exact, "%s_churn_reads_exact", o->label);
+}
+
+/*
+ * One ping-pong run: @rounds times, the device writes the 2 MiB at @buf
+ * (word i of page p: i, but the first word of each page: round and p),
+ * then the CPU checks what it wrote and writes itself: all of it (@full,
+ * the first words inverted) or the first word of each page. Returns the
+ * seconds it took, or a negative errno; *@sum receives a checksum of the
+ * final contents and *@exact is cleared on a wrong value. @tmp holds the
+ * device's data between rounds, so only the first words change.
+ */
+static double pingpong_run(struct bench_dev *dev, uint64_t *buf, uint64_t *tmp,
+			   int rounds, bool full, uint64_t *sum, bool *exact)
+{
+	size_t i, n = HUGE_2M / 8, step = PAGE / 8;
+	double t0;
+	int r, ret;
+
+	for (i = 0; i < n; i++)
+		tmp[i] = i;
+	t0 = now();
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < n; i += step)
+			tmp[i] = (uint64_t)r << 32 | i;
+		ret = dm_write(dev->fd, buf, HUGE_2M, tmp);
+		if (ret)
+			return ret;
+		if (full) {
+			if (memcmp(buf, tmp, HUGE_2M))
+				*exact = false;
+			memcpy(buf, tmp, HUGE_2M);
+		}
+		for (i = 0; i < n; i += step) {
+			if (!full && buf[i] != tmp[i])
+				*exact = false;
+			buf[i] = ~tmp[i];
+		}
+	}
+	t0 = now() - t0;
+	*sum = 0;
+	for (i = 0; i < n; i++) {
+		if (buf[i] != (i % step ? i : ~tmp[i]))
+			*exact = false;
+		*sum = *sum * 31 + buf[i];
+	}
+	return t0;
+}
+
+/*
+ * CPU and device taking turns writing one 2 MiB region under the
+ * FIRST_FAULT policy (DOC: Thrashing), -P rounds: the device writes all of
+ * it in one command; the CPU checks and rewrites all of it (rows
+ * pingpong_{on,off}_full) or one word of each page (pingpong_{on,off}_page,
+ * which still moves every page both ways). "on" has the default thrashing
+ * settings, "off" the watch turned off; both must leave the same data.
+ */
+static void group_pingpong(const struct bench_opts *o)
+{
+	bool exact = true, calls_ok = true, same = true;
+	uint64_t *tmp = malloc(HUGE_2M);
+	char metric[32];
+	int rep, mode;
+
+	if (!tmp) {
+		dm_tap(false, "%s_pingpong_setup", o->label);
+		return;
+	}
+	for (rep = 0; rep < 2 * o->reps && calls_ok; rep++) {
+		bool full = !(rep % 2);
+		uint64_t sums[2];
+
+		for (mode = 0; mode < 2 && calls_ok; mode++) {
+			struct bench_dev dev;
+			uint64_t *buf;
+			double t;
+
+			buf = bench_buffer(HUGE_2M, false);
+			if (!buf || bench_open(o, &dev)) {
+				calls_ok = false;
+				if (buf)
+					munmap(buf, HUGE_2M);
+				break;
+			}
+			if (dm_set_ram_window(dev.fd, HUGE_2M) ||
+			    dm_set_migrate_policy(dev.fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0) ||
+			    (!mode && dm_set_thrashing(dev.fd, 0, 0)))
+				calls_ok = false;
+			t = calls_ok ? pingpong_run(&dev, buf, tmp, o->pingpong, full,
+						    &sums[mode], &exact) : -1;
+			snprintf(metric, sizeof(metric), "pingpong_%s_%s",
+				 mode ? "on" : "off", full ? "full" : "page");
+			if (t < 0)
+				calls_ok = false;
+			else
+				row(metric, o, HUGE_2M, rep / 2, t,
+				    (uint64_t)o->pingpong * 2 * HUGE_2M);
+			o->backend->close(&dev);
+			munmap(buf, HUGE_2M);
+		}
+		if (calls_ok && sums[0] != sums[1])
+			same = false;
+	}
+	free(tmp);
+	dm_tap(calls_ok, "%s_pingpong_calls_succeed", o->label);
+	dm_tap(exact, "%s_pingpong_values_exact", o->label);
+	dm_tap(same, "%s_pingpong_same_data_with_and_without", o->label);
+}
+
+#define SPARSE_RESERVE	(8ULL << 30)	/* the sparse group's mapping */
+#define SPARSE_REGIONS	4096		/* 2 MiB regions it reads a page of */
+
+/* Resident pages of [@p, @p + @size) (mincore). -1 on error. */
+static long resident_pages(void *p, size_t size)
+{
+	size_t i, n = size / PAGE;
+	unsigned char *vec = malloc(n);
+	long count = 0;
+
+	if (!vec || mincore(p, size, vec)) {
+		free(vec);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		count += vec[i] & 1;
+	free(vec);
+	return count;
+}
+
+/* The page the sparse group uses in region @k of repetition @rep. */
+static uint64_t *sparse_word(char *base, int rep, int k)
+{
+	uint64_t region = ((uint64_t)(rep + 1) * 2654435761u + (uint64_t)k * 4099) %
+			  (SPARSE_RESERVE / HUGE_2M);
+
+	return (uint64_t *)(base + region * HUGE_2M + (k % 512) * PAGE);
+}
+
+/*
+ * Sparse access (issue 18): an 8 GiB mapping of which the CPU wrote one
+ * word in each of 4096 random 2 MiB regions, each such page then read by
+ * the device, with the adaptive window (rows sparse_adaptive, sparse_mem_
+ * adaptive) and the fixed 4 KiB one (sparse_4k, sparse_mem_4k). Afterwards
+ * exactly the 4096 written pages may be resident: the window must not
+ * allocate what the program never touched.
+ */
+static void group_sparse(const struct bench_opts *o)
+{
+	bool calls_ok = true, exact = true, untouched_stay = true;
+	uint64_t out[PAGE / 8];
+	int rep, mode, k;
+
+	for (rep = 0; rep < o->reps && calls_ok; rep++) {
+		for (mode = 0; mode < 2 && calls_ok; mode++) {
+			struct bench_opts with = *o;
+			struct bench_dev dev;
+			char *base;
+			double t0, t;
+			long res;
+
+			base = mmap(NULL, SPARSE_RESERVE, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			if (base == MAP_FAILED) {
+				calls_ok = false;
+				break;
+			}
+			madvise(base, SPARSE_RESERVE, MADV_NOHUGEPAGE);
+			with.window = mode ? KIB(4) : 0;
+			if (bench_open(&with, &dev) ||
+			    (!mode && dm_set_window(dev.fd, DRM_DEVMIR_WINDOW_ADAPTIVE))) {
+				calls_ok = false;
+				munmap(base, SPARSE_RESERVE);
+				break;
+			}
+			for (k = 0; k < SPARSE_REGIONS; k++)
+				*sparse_word(base, rep, k) = (uintptr_t)sparse_word(base, rep, k);
+			t0 = now();
+			for (k = 0; k < SPARSE_REGIONS; k++) {
+				uint64_t *word = sparse_word(base, rep, k);
+
+				if (dm_read(dev.fd, word, PAGE, out)) {
+					calls_ok = false;
+					break;
+				}
+				if (out[0] != (uintptr_t)word || out[1])
+					exact = false;
+			}
+			t = now() - t0;
+			if (calls_ok) {
+				row(mode ? "sparse_4k" : "sparse_adaptive", o, SPARSE_REGIONS,
+				    rep, t, (uint64_t)SPARSE_REGIONS * PAGE);
+				row_bytes(mode ? "sparse_mem_4k" : "sparse_mem_adaptive", o,
+					  SPARSE_REGIONS, rep, o->backend->table_bytes(&dev));
+			}
+			res = resident_pages(base, SPARSE_RESERVE);
+			if (res != SPARSE_REGIONS)
+				untouched_stay = false;
+			o->backend->close(&dev);
+			munmap(base, SPARSE_RESERVE);
+		}
+	}
+	dm_tap(calls_ok, "%s_sparse_calls_succeed", o->label);
+	dm_tap(exact, "%s_sparse_reads_exact", o->label);
+	dm_tap(untouched_stay, "%s_sparse_only_touched_pages_resident", o->label);
+}
+
+#define MIRRORS_DEVICES	4	/* devices each process opens, at most */
+#define MIRRORS_REGIONS	128	/* scattered 2 MiB regions each process touches */
+#define MIRRORS_RESERVE	(1ULL << 40)	/* each process's reservation */
+
+/**
+ * struct mirrors_shared - What the processes of one mirrors run report,
+ * in shared memory.
+ * @start: Each process's start time.
+ * @end: Each process's end time.
+ * @table: Each process's mirror-table bytes, all devices together.
+ * @bad: Set by a process whose call failed or read a wrong value.
+ */
+struct mirrors_shared {
+	double start[BENCH_MAX_PROCS];
+	double end[BENCH_MAX_PROCS];
+	long long table[BENCH_MAX_PROCS];
+	int bad[BENCH_MAX_PROCS];
+};
+
+/*
+ * One process of a mirrors run: open @ndev devices, reserve 1 TiB, write a
+ * word in each of MIRRORS_REGIONS scattered 2 MiB regions of it (once
+ * @go closes), read that page from every device, report its time and
+ * mirror memory. Exits; never returns.
+ */
+static void mirrors_child(struct mirrors_shared *sh, int me, unsigned int ndev,
+			  int go, unsigned int seed)
+{
+	struct bench_dev dev[MIRRORS_DEVICES];
+	uint64_t out[PAGE / 8];
+	unsigned int d, k;
+	long long table = 0;
+	char *base;
+	char c;
+
+	for (d = 0; d < ndev; d++)
+		if (bench_native.open(&dev[d], d))
+			_exit(1);
+	base = mmap(NULL, MIRRORS_RESERVE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED || read(go, &c, 1) < 0)
+		_exit(1);
+	sh->start[me] = now();
+	for (k = 0; k < MIRRORS_REGIONS; k++) {
+		uint64_t region = (seed * 2654435761u + k * 40503u) %
+				  (MIRRORS_RESERVE / HUGE_2M);
+		uint64_t *word = (uint64_t *)(base + region * HUGE_2M +
+					      (k % 512) * PAGE);
+
+		*word = (uintptr_t)word;
+		for (d = 0; d < ndev; d++) {
+			if (dm_read(dev[d].fd, word, PAGE, out) ||
+			    out[0] != (uintptr_t)word || out[1])
+				sh->bad[me] = 1;
+		}
+	}
+	sh->end[me] = now();
+	for (d = 0; d < ndev; d++) {
+		long long b = bench_native.table_bytes(&dev[d]);
+
+		if (b < 0)
+			sh->bad[me] = 1;
+		table += b;
+	}
+	sh->table[me] = table;
+	_exit(0);
+}
+
+/*
+ * Many mirrors: for each process count of -M, that many processes each
+ * open up to MIRRORS_DEVICES devices and fault MIRRORS_REGIONS scattered
+ * pages of a sparse 1 TiB reservation on each, all at once. Rows
+ * mirrors_fault (seconds from the first start to the last end; bytes: the
+ * pages faulted), mirrors_mem (mirror-table bytes per process). After the
+ * processes exit, the device must hold no mirror of theirs.
+ */
+static void group_mirrors(const struct bench_opts *o)
+{
+	bool calls_ok = true, exact = true, torn_down = true;
+	unsigned int ndev = dm_count();
+	struct mirrors_shared *sh;
+	int i, rep;
+
+	if (ndev > MIRRORS_DEVICES)
+		ndev = MIRRORS_DEVICES;
+	printf("# %s: mirrors group with %u devices per process\n", o->label, ndev);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED || !ndev) {
+		dm_tap(false, "%s_mirrors_setup", o->label);
+		return;
+	}
+	for (i = 0; i < o->nprocs && calls_ok; i++) {
+		int nproc = o->procs[i];
+
+		for (rep = 0; rep < o->reps && calls_ok; rep++) {
+			double first = 0, last = 0;
+			long long table = 0;
+			struct bench_dev probe;
+			struct drm_devmir_stats st;
+			int p, go[2], status;
+
+			memset(sh, 0, sizeof(*sh));
+			if (pipe(go)) {
+				calls_ok = false;
+				break;
+			}
+			for (p = 0; p < nproc; p++) {
+				pid_t pid = fork();
+
+				if (pid == 0) {
+					close(go[1]);
+					mirrors_child(sh, p, ndev, go[0],
+						      (unsigned int)(rep * 1000 + p + 1));
+				}
+				if (pid < 0)
+					calls_ok = false;
+			}
+			close(go[0]);
+			close(go[1]);	/* everyone starts */
+			while (wait(&status) > 0)
+				if (!WIFEXITED(status) || WEXITSTATUS(status))
+					calls_ok = false;
+			for (p = 0; p < nproc; p++) {
+				if (sh->bad[p])
+					exact = false;
+				if (!first || sh->start[p] < first)
+					first = sh->start[p];
+				if (sh->end[p] > last)
+					last = sh->end[p];
+				table += sh->table[p];
+			}
+			if (!calls_ok)
+				break;
+			row("mirrors_fault", o, nproc, rep, last - first,
+			    (uint64_t)nproc * ndev * MIRRORS_REGIONS * PAGE);
+			row_bytes("mirrors_mem", o, nproc, rep, table / nproc);
+
+			/*
+			 * Every mirror went with its process: only ours is
+			 * left, empty, and no device page is in use.
+			 */
+			if (bench_native.open(&probe, 0) ||
+			    dm_stats(probe.fd, DRM_DEVMIR_STATS_DEVICE, &st) ||
+			    st.mirrors != 1 || dm_entries(&st) || st.devmem_used)
+				torn_down = false;
+			else
+				bench_native.close(&probe);
+		}
+	}
+	munmap(sh, sizeof(*sh));
+	dm_tap(calls_ok, "%s_mirrors_calls_succeed", o->label);
+	dm_tap(exact, "%s_mirrors_reads_exact", o->label);
+	dm_tap(torn_down, "%s_mirrors_none_left_after_exit", o->label);
+}
+
 static bool has_group(const struct bench_opts *o, const char *group)
 {
 	size_t len = strlen(group);
@@ -672,14 +1085,19 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
-		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB]\n"
-		"  -g  groups, comma-separated: fault,migrate,scale,window,mem (default fault,migrate)\n"
+		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB] [-P N] [-M N,...]\n"
+		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn,pingpong,\n"
+		"      mirrors,sparse\n"
+		"      (default fault,migrate)\n"
 		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
 		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
 		"  -w  fault-ahead window on native devices (default: the device's)\n"
 		"  -S  scale-group sizes (default 16,64,256,1024)\n"
-		"  -W  window-group windows (default 4,16,64,256,1024,2048)  -V  its buffer (default 64)\n"
-		"  -G  mem-group buffer, THP, measured at it and twice it (default 1024)\n");
+		"  -W  window-group windows (default 4,16,64,256,1024,2048)\n"
+		"  -V  buffer of the window and churn groups (default 64)\n"
+		"  -G  mem-group buffer, THP, measured at it and twice it (default 1024)\n"
+		"  -P  rounds of a pingpong run (default 64)\n"
+		"  -M  process counts of the mirrors group (default 1,2,4,16,64)\n");
 	exit(2);
 }
 
@@ -692,14 +1110,15 @@ int main(int argc, char **argv)
 		.window_size = MIB(64),
 		.mem_size = MIB(1024),
 		.reps = 5,
+		.pingpong = 64,
 	};
 	const char *backend = NULL, *scale = "16,64,256,1024",
-		   *windows = "4,16,64,256,1024,2048";
+		   *windows = "4,16,64,256,1024,2048", *procs = "1,2,4,16,64";
 	uint64_t list[BENCH_MAX_LIST];
 	int opt, i;
 
 	dm_tap_set_prefix("bench_");
-	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:P:M:")) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'l': o.label = optarg; break;
@@ -713,11 +1132,13 @@ int main(int argc, char **argv)
 		case 'w': o.window = strtoull(optarg, NULL, 10) << 10; break;
 		case 'S': scale = optarg; break;
 		case 'W': windows = optarg; break;
+		case 'P': o.pingpong = atoi(optarg); break;
+		case 'M': procs = optarg; break;
 		default: usage();
 		}
 	}
 	if (!backend || !o.label || !o.size || !o.migrate_size || !o.window_size ||
-	    !o.mem_size ||
+	    !o.mem_size || o.pingpong < 1 || o.pingpong > 100000 ||
 	    o.reps < 1 || o.reps > 100 || o.first_rep < 0 || optind != argc)
 		usage();
 	if (!strcmp(backend, "native"))
@@ -730,7 +1151,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.nscale; i++)
 		o.scale[i] = list[i];
 	o.nwindows = parse_list(windows, KIB(1), o.windows);
-	if (o.nscale < 0 || o.nwindows < 0)
+	/* Process counts: a list in units of one page, read back in pages. */
+	o.nprocs = parse_list(procs, PAGE, list);
+	for (i = 0; i < o.nprocs; i++) {
+		o.procs[i] = list[i] / PAGE;
+		if (o.procs[i] > BENCH_MAX_PROCS)
+			usage();
+	}
+	if (o.nscale < 0 || o.nwindows < 0 || o.nprocs < 0)
 		usage();
 
 	printf("# dm_bench %s (%s): groups %s, %d repetitions\n", o.label, backend,
@@ -749,6 +1177,14 @@ int main(int argc, char **argv)
 		group_scale(&o);
 	if (o.backend && has_group(&o, "window"))
 		group_window(&o);
+	if (o.backend && has_group(&o, "churn"))
+		group_churn(&o);
+	if (o.backend == &bench_native && has_group(&o, "pingpong"))
+		group_pingpong(&o);
+	if (o.backend == &bench_native && has_group(&o, "mirrors"))
+		group_mirrors(&o);
+	if (o.backend == &bench_native && has_group(&o, "sparse"))
+		group_sparse(&o);
 	if (o.backend && o.backend->set_window && has_group(&o, "mem"))
 		group_mem_thp(&o);
 	dm_tap(timings_sane, "%s_timings_positive_and_finite", o.label);

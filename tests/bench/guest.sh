@@ -11,28 +11,32 @@
 # usage: bench.sh [smoke] [KEY=VALUE...]
 #   smoke      tiny sizes, 2 repetitions: does it run, are the numbers sane
 #   SIZE=MiB MIGRATE=MiB REPS=N WINDOW=KiB SCALE=MiB:... WINDOWS=KiB:...
-#   WSIZE=MiB MEM=MiB  (defaults: see below)
+#   WSIZE=MiB MEM=MiB PINGPONG=N PROCS=N:...  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
+#   ONLY=g:g   only these dm_bench groups (fault, migrate, scale, window, mem,
+#              churn, pingpong, mirrors, sparse) in every round; the report
+#              leaves the rest n/a
 #   PROFILE=LABEL:GROUP  instead of the rounds: run one dm_bench group
 #              (fault, migrate, ...) of one front end (native or test_hmm)
 #              under the kernel's function profiler and print the functions
 #              that took the most time (self time, both CPUs)
 
-SIM= PROFILE= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
-WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024
+SIM= PROFILE= ONLY= SIZE=256 MIGRATE=128 REPS=5 WINDOW=2048 SCALE=16,64,256,1024
+WINDOWS=4,16,64,256,1024,2048 WSIZE=64 MEM=1024 PINGPONG=128 PROCS=1,2,4,16,64
 smoke=0
 if [ "$1" = smoke ]; then
 	smoke=1
-	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4 MEM=4
+	SIZE=4 MIGRATE=4 REPS=2 SCALE=2,4 WINDOWS=4,2048 WSIZE=4 MEM=4 PINGPONG=8 PROCS=1,2,4
 	shift
 fi
 for kv in "$@"; do
 	case $kv in
 	# Lists may use ':' (the VM runner's -a cannot carry commas).
-	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*|MEM=*)
+	SIZE=*|MIGRATE=*|REPS=*|WINDOW=*|SCALE=*|WINDOWS=*|WSIZE=*|MEM=*|PINGPONG=*|PROCS=*)
 		eval "$(echo "$kv" | tr : ,)" ;;
 	SIM=*) SIM=$(echo "${kv#SIM=}" | tr + ' ') ;;
 	PROFILE=*) PROFILE=${kv#PROFILE=} ;;
+	ONLY=*) ONLY=$(echo "${kv#ONLY=}" | tr : ,) ;;
 	*) echo "not ok 1 bench_arguments (unknown '$kv')"; exit 1 ;;
 	esac
 done
@@ -49,7 +53,7 @@ info cpus "$(grep -c ^processor /proc/cpuinfo)"
 info memory_kib "$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
 info nodes "$(ls -d /sys/devices/system/node/node* | wc -l)"
 info thp "$(cat /sys/kernel/mm/transparent_hugepage/enabled)"
-info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M mem=${MEM}M sim='$SIM'"
+info params "size=${SIZE}M migrate=${MIGRATE}M reps=$REPS window=${WINDOW}K scale=$SCALE windows=$WINDOWS wsize=${WSIZE}M mem=${MEM}M pingpong=$PINGPONG procs=$PROCS sim='$SIM'"
 
 # profile LABEL GROUP: one dm_bench run under the function profiler.
 profile() {
@@ -84,7 +88,17 @@ profile() {
 rounds=$REPS per=1
 [ "$smoke" = 1 ] && rounds=1 per=$REPS
 sizes="-s $SIZE -m $MIGRATE -r $per"
+# groups LIST: LIST, or its part that ONLY names.
+groups() {
+	[ -z "$ONLY" ] && { echo "$1"; return; }
+	local g out=
+	for g in $(echo "$1" | tr , ' '); do
+		case ",$ONLY," in *",$g,"*) out=${out:+$out,}$g ;; esac
+	done
+	echo "${out:-none}"
+}
 bench() {
+	case " $* " in *" -g none "*) return ;; esac
 	/tests/dm_bench "$@" || rc=1
 }
 
@@ -128,13 +142,22 @@ fi
 r=0
 while [ $r -lt $rounds ]; do
 	rep=$((r * per))
-	bench -b native -l native -g fault,migrate,scale,window,mem -w "$WINDOW" \
-		-S "$SCALE" -W "$WINDOWS" -V "$WSIZE" -G "$MEM" $sizes -R $rep
-	[ $peer = 1 ] && bench -b hmm -l test_hmm -g fault,migrate,scale \
-		-S "$SCALE" $sizes -R $rep
+	bench -b native -l native -g "$(groups fault,migrate,scale,window,mem,churn,pingpong,sparse)" \
+		-w "$WINDOW" -S "$SCALE" -W "$WINDOWS" -V "$WSIZE" -G "$MEM" -P "$PINGPONG" \
+		$sizes -R $rep
+	# The same churn rows with faults under the mirror's notifier, as
+	# before the fault blocks (DOC: Fault blocks).
+	p=/sys/module/devmirror/parameters/fault_blocks
+	if [ "$(groups churn)" = churn ] && [ -w $p ]; then
+		echo N >$p
+		bench -b native -l native_noblock -g churn -w "$WINDOW" -V "$WSIZE" $sizes -R $rep
+		echo Y >$p
+	fi
+	[ $peer = 1 ] && bench -b hmm -l test_hmm -g "$(groups fault,migrate,scale,churn)" \
+		-S "$SCALE" -V "$WSIZE" $sizes -R $rep
 	# The CPU alone: memcpy, move_pages between the two NUMA nodes, and
 	# what mprotect/munmap cost with no device attached.
-	bench -b cpu -l cpu -g fault,migrate $sizes -R $rep
+	bench -b cpu -l cpu -g "$(groups fault,migrate)" $sizes -R $rep
 	r=$((r + 1))
 done
 if [ $peer = 1 ]; then
@@ -150,9 +173,23 @@ insmod /modules/devmirror.ko && insmod /modules/devmirror_sim.ko hmm_compat=1 $S
 tap $? bench_load_devmirror_compat
 r=0
 while [ $r -lt $rounds ]; do
-	bench -b hmm -l compat -g fault,migrate $sizes -R $((r * per))
+	bench -b hmm -l compat -g "$(groups fault,migrate,churn)" -V "$WSIZE" $sizes -R $((r * per))
 	r=$((r + 1))
 done
 rmmod devmirror_sim && rmmod devmirror
 tap $? bench_unload_devmirror_compat
+
+# 3. Many mirrors: 1..64 processes, each on four devices with a sparse
+#    1 TiB reservation (small device memory: nothing migrates).
+if [ "$(groups mirrors)" = mirrors ]; then
+	insmod /modules/devmirror.ko && insmod /modules/devmirror_sim.ko ndevices=4 devmem_mb=16 $SIM
+	tap $? bench_load_devmirror_mirrors
+	r=0
+	while [ $r -lt $rounds ]; do
+		bench -b native -l native -g mirrors -M "$PROCS" -r $per -R $((r * per))
+		r=$((r + 1))
+	done
+	rmmod devmirror_sim && rmmod devmirror
+	tap $? bench_unload_devmirror_mirrors
+fi
 exit $rc

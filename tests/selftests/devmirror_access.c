@@ -7,10 +7,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -548,6 +554,111 @@ TEST_F(access, atomics)
 	EXPECT_EQ(60ULL, old);
 	EXPECT_EQ(7ULL, buf[3]);
 	munmap(buf, PAGE);
+}
+
+/* A userfaultfd handler: fills each missing page with its index + 1. */
+struct uffd_filler {
+	int uffd;
+	int stop_fd;
+	uint8_t *base;
+	unsigned int filled;
+};
+
+static void *uffd_fill(void *arg)
+{
+	struct uffd_filler *f = arg;
+	static uint8_t page[PAGE];
+	struct pollfd pfd[2] = {
+		{ .fd = f->uffd, .events = POLLIN },
+		{ .fd = f->stop_fd, .events = POLLIN },
+	};
+	struct uffdio_copy copy;
+	struct uffd_msg msg;
+	uint64_t addr;
+
+	while (poll(pfd, 2, -1) > 0 && !pfd[1].revents) {
+		if (read(f->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			break;
+		addr = msg.arg.pagefault.address & ~(uint64_t)(PAGE - 1);
+		memset(page, (addr - (uint64_t)f->base) / PAGE + 1, PAGE);
+		copy.dst = addr;
+		copy.src = (uint64_t)page;
+		copy.len = PAGE;
+		copy.mode = 0;
+		copy.copy = 0;
+		if (ioctl(f->uffd, UFFDIO_COPY, &copy))
+			break;
+		f->filled++;
+	}
+	return NULL;
+}
+
+/*
+ * Memory a userfaultfd handler fills on demand: the device's own faults
+ * cannot fault it in (hmm_range_fault() keeps the mmap lock, the handler
+ * needs it dropped), DRM_DEVMIR_ACCESS_UNLOCKED can where the kernel has
+ * hmm_range_fault_unlocked_timeout() (7.x) and fails with -EOPNOTSUPP
+ * where it has not.
+ */
+TEST_F(access, userfaultfd_unlocked)
+{
+	size_t size = KIB(64), npages = size / PAGE, i;
+	struct uffd_filler f = { .stop_fd = -1 };
+	struct uffdio_register reg = { };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct drm_devmir_access a = { };
+	uint64_t stop = 1;
+	pthread_t thread;
+	uint8_t *buf, *out = malloc(size);
+	int ret;
+
+	ASSERT_NE(NULL, out);
+	f.uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_LE(0, f.uffd);
+	ASSERT_EQ(0, ioctl(f.uffd, UFFDIO_API, &api));
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	f.base = buf;
+	reg.range.start = (uint64_t)buf;
+	reg.range.len = size;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(f.uffd, UFFDIO_REGISTER, &reg));
+	f.stop_fd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, f.stop_fd);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_fill, &f));
+
+	/* The device's fault path cannot wait for the handler. */
+	EXPECT_EQ(-EFAULT, dm_read(self->fd, buf, size, out));
+
+	a.addr = (uint64_t)buf;
+	a.size = size;
+	a.buffer = (uint64_t)out;
+	a.op = DRM_DEVMIR_OP_READ;
+	a.flags = DRM_DEVMIR_ACCESS_UNLOCKED;
+	memset(out, 0, size);
+	ret = dm_access(self->fd, &a);
+
+	ASSERT_EQ(sizeof(stop), write(f.stop_fd, &stop, sizeof(stop)));
+	pthread_join(thread, NULL);
+	if (ret == -EOPNOTSUPP) {
+		EXPECT_EQ(0U, f.filled);
+		close(f.stop_fd);
+		close(f.uffd);
+		munmap(buf, size);
+		free(out);
+		SKIP(return, "kernel has no hmm_range_fault_unlocked_timeout() (7.x only)");
+	}
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(npages, f.filled);
+	for (i = 0; i < size; i++)
+		ASSERT_EQ((uint8_t)(i / PAGE + 1), out[i]);
+	/* The pages are mirrored now: a plain read needs no fault. */
+	EXPECT_EQ(0, dm_read_nofault(self->fd, buf, size, out));
+	close(f.stop_fd);
+	close(f.uffd);
+	munmap(buf, size);
+	free(out);
 }
 
 TEST_HARNESS_MAIN

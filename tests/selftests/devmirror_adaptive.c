@@ -150,4 +150,47 @@ TEST_F(adaptive, scattered_fault_resets_run)
 	free(out);
 }
 
+/*
+ * Scattered faults stop reading their block: the first two read it (one
+ * hmm_range_fault() for the block, one for the page), every later one
+ * only its page, as a 4 KiB window would; a page the CPU wrote next to a
+ * faulted one is then not mirrored. A fault in the block after the last
+ * one reads its block again.
+ */
+TEST_F(adaptive, scattered_faults_read_page_alone)
+{
+	size_t size = MIB(512), n = 64, i;
+	struct drm_devmir_stats st;
+	uint8_t *buf = map_blocks(size);
+	uint64_t val;
+
+	ASSERT_NE(NULL, buf);
+	/* Every even block: two written pages, 64 KiB apart. */
+	for (i = 0; i < n; i++) {
+		*(uint64_t *)(buf + 2 * i * BLOCK) = i;
+		*(uint64_t *)(buf + 2 * i * BLOCK + KIB(64)) = i;
+	}
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, dm_read(self->fd, buf + 2 * i * BLOCK, sizeof(val), &val));
+		EXPECT_EQ(i, val);
+	}
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(n, st.faults);
+	EXPECT_EQ(2 * 2 + (n - 2), st.hmm_calls);
+	/* The first two faults mirrored both written pages of their block. */
+	EXPECT_EQ(n + 2, dm_entries(&st));
+
+	/* Near the last fault: the next block is read whole again. */
+	*(uint64_t *)(buf + (2 * n - 1) * BLOCK + KIB(8)) = 77;
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	ASSERT_EQ(0, dm_read(self->fd, buf + (2 * n - 1) * BLOCK, sizeof(val), &val));
+	EXPECT_EQ(0, val);
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(2, st.hmm_calls);
+	/* The faulted page, and the written neighbour with it. */
+	EXPECT_EQ(n + 2 + 2, dm_entries(&st));
+	munmap(buf, size);
+}
+
 TEST_HARNESS_MAIN

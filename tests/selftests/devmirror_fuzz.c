@@ -161,8 +161,11 @@ static int expected(const struct fuzzer *f, unsigned int kind, int ret)
 	case -ENOMEM:
 		return cfg.fi || kind == FZ_SNAPSHOT || kind == FZ_MIGRATE;
 	case -EOPNOTSUPP:
-		/* MIGRATE of pages that can never move (shared, file). */
-		return kind == FZ_MIGRATE || kind == FZ_RAW;
+		/*
+		 * MIGRATE of pages that can never move (shared, file); ACCESS
+		 * with UNLOCKED on a kernel without hmm_range_fault_unlocked_timeout().
+		 */
+		return kind == FZ_MIGRATE || kind == FZ_ACCESS || kind == FZ_RAW;
 	case -EPERM:
 		/* test_hmm: WRITE to read-only memory, CHECK_EXCLUSIVE still held. */
 		return kind == FZ_HMM_WRITE || kind == FZ_HMM_CHECK_EXCLUSIVE ||

@@ -2,7 +2,8 @@
 /*
  * devmirror_invalidate - CPU-side changes reach the mirror: munmap, mprotect,
  * madvise(DONTNEED), THP splits, fork/COW, a thread unmapping while the
- * device reads. Entries go, directories are pruned, data stays right.
+ * device reads. Entries go, directories are pruned, data stays right; and
+ * unmaps elsewhere in the process make no fault retry.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "devmir_test.h"
+#include "stress.h"
 
 FIXTURE(inval) {
 	int fd;
@@ -472,6 +474,55 @@ TEST_F_TIMEOUT(inval, thread_munmap_race, 300)
 	EXPECT_EQ(reads, ok + failed);
 	EXPECT_TRUE(mirror_check_ok(&self->info));
 	munmap(u.buf, u.size);
+	free(out);
+}
+
+/*
+ * Faults read under a notifier of their own 2 MiB block (DOC: Fault
+ * blocks): another thread mapping and unmapping small buffers elsewhere in
+ * the process makes none of them wait or read again. The buffer is whole
+ * 2 MiB blocks without THP (no khugepaged collapse in it), so no
+ * invalidation the test does not make itself overlaps a block it faults.
+ */
+TEST_F_TIMEOUT(inval, unrelated_munmap_no_retry, 300)
+{
+	size_t size = MIB(8);
+	struct drm_devmir_stats st;
+	unsigned long before, during = 0;
+	uint8_t *buf, *out = malloc(size);
+	struct dm_churn c;
+	int round;
+
+	ASSERT_NE(NULL, out);
+	buf = buf_map_aligned(size, MIB(2), PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, madvise(buf, size, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, dm_churn_start(&c, 0));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+
+	for (round = 0; round < 20; round++) {
+		/* Fresh pages: the table drops them, the next read faults. */
+		ASSERT_EQ(0, madvise(buf, size, MADV_DONTNEED));
+		buf_fill(buf, size, round);
+		before = dm_churn_cycles(&c);
+		ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+		during += dm_churn_cycles(&c) - before;
+		ASSERT_EQ(-1, buf_check(out, size, round));
+	}
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	ASSERT_EQ(0, dm_churn_stop(&c));
+
+	TH_LOG("%llu faults, %lu munmaps elsewhere during the reads, "
+	       "%llu retried, %llu hmm -EBUSY", (unsigned long long)st.faults,
+	       during, (unsigned long long)st.hmm_retries,
+	       (unsigned long long)st.hmm_busy);
+	/* The churn really ran beside the faults. */
+	EXPECT_LE(20UL, during);
+	EXPECT_LE(20 * size / KIB(64), st.faults);
+	EXPECT_EQ(0, st.hmm_retries);
+	EXPECT_EQ(0, st.hmm_busy);
+	EXPECT_TRUE(mirror_check_ok(&self->info));
+	munmap(buf, size);
 	free(out);
 }
 

@@ -437,6 +437,14 @@ TEST_F(migrate, thp)
  * SKIP elsewhere, with the reason. @size bytes, 2 MiB aligned, backed by
  * THPs and filled with @seed; NULL (the test skipped) without THP.
  */
+/* Statistic @name (dm_stat()), UINT64_MAX if it cannot be read. */
+static uint64_t thp_stat(int fd, uint32_t flags, const char *name)
+{
+	uint64_t value;
+
+	return dm_stat(fd, flags, name, &value) ? UINT64_MAX : value;
+}
+
 #define THP_SKIP_REASON "kernel without device-private THP (HAVE_DEVICE_PRIVATE_THP)"
 
 static uint8_t *thp_buf(size_t size, unsigned int seed)
@@ -474,8 +482,8 @@ TEST_F(migrate, thp_device_round_trip)
 	ASSERT_NE(NULL, out);
 	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
 	EXPECT_EQ(n, m.migrated);
-	EXPECT_EQ(1ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
-	EXPECT_EQ(0ULL, dm_stat_named(self->fd, 0, "thp_fallbacks"));
+	EXPECT_EQ(1ULL, thp_stat(self->fd, 0, "thp_migrated"));
+	EXPECT_EQ(0ULL, thp_stat(self->fd, 0, "thp_fallbacks"));
 	snap = dm_snap(self->fd, buf, n);
 	ASSERT_NE(NULL, snap);
 	EXPECT_EQ(n, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
@@ -488,7 +496,7 @@ TEST_F(migrate, thp_device_round_trip)
 
 	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
 	EXPECT_EQ(n, m.migrated);
-	EXPECT_EQ(2ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
+	EXPECT_EQ(2ULL, thp_stat(self->fd, 0, "thp_migrated"));
 	EXPECT_EQ(2048, thp_kib(buf)) TH_LOG("not back as one THP");
 	ASSERT_EQ(-1, buf_check(buf, size, 94));
 	munmap(buf, size);
@@ -511,12 +519,12 @@ TEST_F(migrate, thp_device_cpu_fault_whole)
 	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, NULL));
 	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
 	/* A CPU fault counts on the device (the faulting process may have no mirror). */
-	thp0 = dm_stat_named(self->fd, DRM_DEVMIR_QUERY_DEVICE, "thp_migrated");
+	thp0 = thp_stat(self->fd, DRM_DEVMIR_QUERY_DEVICE, "thp_migrated");
 	ASSERT_EQ(-1, buf_check_range(buf + 100, 100, 1, 95));
 	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
 	EXPECT_EQ(1ULL, st.ram_faults);
 	EXPECT_EQ(n, st.migrated_to_system);
-	EXPECT_EQ(thp0 + 1, dm_stat_named(self->fd, DRM_DEVMIR_QUERY_DEVICE,
+	EXPECT_EQ(thp0 + 1, thp_stat(self->fd, DRM_DEVMIR_QUERY_DEVICE,
 					  "thp_migrated"));
 	ASSERT_EQ(-1, buf_check(buf, size, 95));
 	munmap(buf, size);
@@ -573,7 +581,7 @@ TEST_F(migrate, thp_device_fragmented_pool_falls_back)
 	buf_fill(small, fill, 98);
 	ASSERT_EQ(0, dm_to_device(self->fd, small, fill, &m));
 	ASSERT_EQ(NPAGES(fill), m.migrated);
-	ASSERT_EQ(0ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
+	ASSERT_EQ(0ULL, thp_stat(self->fd, 0, "thp_migrated"));
 	/* Every other page of the first 8 MiB freed: 1024 free, no free block. */
 	for (i = 0; i < NPAGES(MIB(8)); i += 2)
 		ASSERT_EQ(0, munmap(small + i * PAGE, PAGE));
@@ -582,8 +590,8 @@ TEST_F(migrate, thp_device_fragmented_pool_falls_back)
 	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
 	EXPECT_EQ(NPAGES(size), m.migrated);
 	EXPECT_EQ(0ULL, dm_migrate_failed(&m));
-	EXPECT_EQ(1ULL, dm_stat_named(self->fd, 0, "thp_fallbacks"));
-	EXPECT_EQ(0ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
+	EXPECT_EQ(1ULL, thp_stat(self->fd, 0, "thp_fallbacks"));
+	EXPECT_EQ(0ULL, thp_stat(self->fd, 0, "thp_migrated"));
 	EXPECT_EQ(0ULL, m.evicted) TH_LOG("evicted although pages were free");
 	ASSERT_EQ(-1, buf_check(buf, size, 99));
 	for (i = 1; i < NPAGES(MIB(8)); i += 2)
@@ -613,14 +621,14 @@ TEST_F(migrate, thp_device_eviction_moves_folios)
 		SKIP(munmap(buf, size); return, "no THP for the whole device memory");
 	ASSERT_EQ(0, dm_to_device(self->fd, full, fill, &m));
 	ASSERT_EQ(NPAGES(fill), m.migrated);
-	ASSERT_EQ(fill / HUGE_2M, dm_stat_named(self->fd, 0, "thp_migrated"));
+	ASSERT_EQ(fill / HUGE_2M, thp_stat(self->fd, 0, "thp_migrated"));
 	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
 
 	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
 	EXPECT_EQ(NPAGES(size), m.migrated);
 	EXPECT_EQ(NPAGES(HUGE_2M), m.evicted) TH_LOG("not one whole folio evicted");
-	EXPECT_EQ(1ULL, dm_stat_named(self->fd, 0, "thp_migrated"));
-	EXPECT_EQ(0ULL, dm_stat_named(self->fd, 0, "thp_fallbacks"));
+	EXPECT_EQ(1ULL, thp_stat(self->fd, 0, "thp_migrated"));
+	EXPECT_EQ(0ULL, thp_stat(self->fd, 0, "thp_fallbacks"));
 	ASSERT_EQ(-1, buf_check(buf, size, 89));
 	ASSERT_EQ(-1, buf_check(full, fill, 88));
 	munmap(buf, size);
@@ -730,6 +738,139 @@ TEST_F(migrate, policy_first_fault)
 	EXPECT_EQ(-1, buf_check_byte(buf, size, 0));
 	munmap(buf, size);
 	free(out);
+}
+
+/*
+ * CPU/device ping-pong over @size bytes at @buf under FIRST_FAULT, one
+ * round trip per round: the device writes pattern @seed (its fault
+ * migrates the pages to the device unless their region is held), the CPU
+ * checks it (its fault takes them back) and writes @seed + 1, which the
+ * device then reads back.
+ */
+static int pingpong_round(int fd, uint8_t *buf, size_t size, uint8_t *tmp,
+			  unsigned int seed)
+{
+	buf_fill(tmp, size, seed);
+	if (dm_write(fd, buf, size, tmp))
+		return -1;
+	if (buf_check(buf, size, seed) != -1)
+		return -2;
+	buf_fill(buf, size, seed + 1);
+	memset(tmp, 0, size);
+	if (dm_read(fd, buf, size, tmp) || buf_check(tmp, size, seed + 1) != -1)
+		return -3;
+	return 0;
+}
+
+/* A 64 KiB ping-pong buffer under FIRST_FAULT with 64 KiB windows. */
+static uint8_t *pingpong_setup(int fd, size_t size, uint8_t **tmp)
+{
+	uint8_t *buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	*tmp = malloc(size);
+	if (!*tmp || madvise(buf, size, MADV_NOHUGEPAGE) ||
+	    dm_set_window(fd, size) || dm_set_ram_window(fd, size) ||
+	    dm_set_migrate_policy(fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0) ||
+	    dm_reset_stats(fd, 0)) {
+		free(*tmp);
+		munmap(buf, size);
+		return NULL;
+	}
+	buf_fill(buf, size, 1);
+	return buf;
+}
+
+static uint64_t stat_of(int fd, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	return dm_stat(fd, 0, name, &v) ? UINT64_MAX : v;
+}
+
+/*
+ * Thrashing (DOC: Thrashing): a region that makes three round trips within
+ * a second is held in system memory; the device mirrors it there, so
+ * neither side migrates or faults again while the hold lasts, and every
+ * value written still reads back on the other side. The hold is long (10
+ * s) so that it cannot end during the test; detection needs three round
+ * trips of 64 KiB inside one second, which 50 rounds leave ample time for.
+ */
+TEST_F(migrate, thrash_held)
+{
+	size_t size = KIB(64);
+	uint64_t migrations, ram_faults;
+	uint8_t *buf, *tmp, *snap;
+	unsigned int round;
+
+	ASSERT_EQ(0, dm_set_thrashing(self->fd, 3, 10000));
+	buf = pingpong_setup(self->fd, size, &tmp);
+	ASSERT_NE(NULL, buf);
+	for (round = 0; round < 50 && stat_of(self->fd, "thrash_detected") == 0; round++)
+		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
+	TH_LOG("detected after %u rounds: %llu round trips", round,
+	       (unsigned long long)stat_of(self->fd, "thrash_trips"));
+	ASSERT_EQ(1, stat_of(self->fd, "thrash_detected"));
+	EXPECT_LE(3, stat_of(self->fd, "thrash_trips"));
+	EXPECT_LE(1, stat_of(self->fd, "thrash_held"));
+
+	migrations = stat_of(self->fd, "policy_migrations");
+	ram_faults = stat_of(self->fd, "ram_faults");
+	for (round = 0; round < 8; round++)
+		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 200));
+	EXPECT_EQ(migrations, stat_of(self->fd, "policy_migrations"));
+	EXPECT_EQ(ram_faults, stat_of(self->fd, "ram_faults"));
+	EXPECT_EQ(1, stat_of(self->fd, "thrash_detected"));
+	snap = dm_snap(self->fd, buf, NPAGES(size));
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0, dm_snap_with(snap, NPAGES(size), DRM_DEVMIR_SNAP_DEV_LOCAL));
+	EXPECT_EQ(NPAGES(size), dm_snap_with(snap, NPAGES(size), DRM_DEVMIR_SNAP_WRITE));
+	free(snap);
+	free(tmp);
+	munmap(buf, size);
+}
+
+/* thrash_rounds 0: no watch; every round migrates both ways. */
+TEST_F(migrate, thrash_off)
+{
+	size_t size = KIB(64);
+	uint8_t *buf, *tmp;
+	unsigned int round;
+
+	ASSERT_EQ(0, dm_set_thrashing(self->fd, 0, 10000));
+	buf = pingpong_setup(self->fd, size, &tmp);
+	ASSERT_NE(NULL, buf);
+	for (round = 0; round < 8; round++)
+		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
+	EXPECT_EQ(0, stat_of(self->fd, "thrash_trips"));
+	EXPECT_EQ(0, stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(0, stat_of(self->fd, "thrash_held"));
+	EXPECT_LE(8, stat_of(self->fd, "policy_migrations"));
+	EXPECT_LE(8, stat_of(self->fd, "ram_faults"));
+	free(tmp);
+	munmap(buf, size);
+}
+
+/* thrash_hold_ms 0: thrashing is counted, nothing is held. */
+TEST_F(migrate, thrash_count_only)
+{
+	size_t size = KIB(64);
+	uint8_t *buf, *tmp;
+	unsigned int round;
+
+	ASSERT_EQ(0, dm_set_thrashing(self->fd, 2, 0));
+	buf = pingpong_setup(self->fd, size, &tmp);
+	ASSERT_NE(NULL, buf);
+	for (round = 0; round < 8; round++)
+		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
+	EXPECT_LE(1, stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(0, stat_of(self->fd, "thrash_held"));
+	EXPECT_LE(8, stat_of(self->fd, "policy_migrations"));
+	EXPECT_LE(8, stat_of(self->fd, "ram_faults"));
+	free(tmp);
+	munmap(buf, size);
 }
 
 /* Policy THRESHOLD: the Nth fault of a 2 MiB region starts migrating. */
@@ -886,6 +1027,8 @@ TEST_F(migrate, uapi_policy_bad_input)
 	EXPECT_EQ((uint32_t)DRM_DEVMIR_MIGMODE_OFF, before.migrate_mode);
 	EXPECT_EQ(0ULL, before.migrate_threshold);
 	EXPECT_NE(0ULL, before.ram_window);
+	EXPECT_EQ(3U, before.thrash_rounds);
+	EXPECT_EQ(200U, before.thrash_hold_ms);
 
 	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, 3, 0));
 	EXPECT_EQ(-EINVAL, dm_set_migrate_policy(self->fd, ~0u, 0));
@@ -904,9 +1047,15 @@ TEST_F(migrate, uapi_policy_bad_input)
 	set.migrate_mode = DRM_DEVMIR_MIGMODE_FIRST_FAULT;
 	set.ram_window = KIB(3);
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
-	/* Unknown flag bits beyond the four known ones. */
-	set.flags = 0x10;
+	/* Unknown flag bits beyond the five known ones. */
+	set.flags = 0x20;
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+	set.flags = DRM_DEVMIR_POLICY_FLAGS + 1;
+	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &set));
+	/* Thrashing settings out of range. */
+	EXPECT_EQ(-EINVAL, dm_set_thrashing(self->fd, DRM_DEVMIR_THRASH_ROUNDS_MAX + 1, 0));
+	EXPECT_EQ(-EINVAL, dm_set_thrashing(self->fd, 3, DRM_DEVMIR_THRASH_HOLD_MAX_MS + 1));
+	EXPECT_EQ(-EINVAL, dm_set_thrashing(self->fd, ~0u, ~0u));
 	/* Fields not selected by the flags are ignored. */
 	memset(&set, 0, sizeof(set));
 	set.flags = DRM_DEVMIR_POLICY_RAM_WINDOW;
@@ -920,6 +1069,15 @@ TEST_F(migrate, uapi_policy_bad_input)
 	EXPECT_EQ(KIB(16), pol.ram_window);
 	EXPECT_EQ(before.fault_window, pol.fault_window);
 	EXPECT_EQ(before.fault_batch, pol.fault_batch);
+	EXPECT_EQ(before.thrash_rounds, pol.thrash_rounds);
+	EXPECT_EQ(before.thrash_hold_ms, pol.thrash_hold_ms);
+
+	/* The limits themselves are accepted and read back. */
+	EXPECT_EQ(0, dm_set_thrashing(self->fd, DRM_DEVMIR_THRASH_ROUNDS_MAX,
+				      DRM_DEVMIR_THRASH_HOLD_MAX_MS));
+	ASSERT_EQ(0, dm_policy(self->fd, &pol));
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_THRASH_ROUNDS_MAX, pol.thrash_rounds);
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_THRASH_HOLD_MAX_MS, pol.thrash_hold_ms);
 }
 
 /* Older programs pass the shorter v1 structures: still accepted. */

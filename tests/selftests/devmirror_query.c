@@ -25,37 +25,22 @@ struct query_stats {
 	uint32_t vals_size;
 };
 
-static int query(int fd, uint32_t q, uint32_t flags, void *data, uint32_t *size)
-{
-	struct drm_devmir_query arg = {
-		.query = q,
-		.flags = flags,
-		.size = *size,
-		.data = (uintptr_t)data,
-	};
-	int ret = dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &arg);
-
-	if (!ret)
-		*size = arg.size;
-	return ret;
-}
-
 static int query_stats_init(int fd, struct query_stats *qs)
 {
 	int ret;
 
 	memset(qs, 0, sizeof(*qs));
-	ret = query(fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, NULL, &qs->desc_size);
+	ret = dm_query(fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, NULL, &qs->desc_size);
 	if (ret)
 		return ret;
-	ret = query(fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0, NULL, &qs->vals_size);
+	ret = dm_query(fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0, NULL, &qs->vals_size);
 	if (ret)
 		return ret;
 	qs->desc = calloc(1, qs->desc_size);
 	qs->vals = calloc(1, qs->vals_size);
 	if (!qs->desc || !qs->vals)
 		return -ENOMEM;
-	return query(fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, qs->desc, &qs->desc_size);
+	return dm_query(fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, qs->desc, &qs->desc_size);
 }
 
 static void query_stats_fini(struct query_stats *qs)
@@ -68,7 +53,7 @@ static int query_values(int fd, struct query_stats *qs, uint32_t flags)
 {
 	uint32_t size = qs->vals_size;
 
-	return query(fd, DRM_DEVMIR_QUERY_STAT_VALUES, flags, qs->vals, &size);
+	return dm_query(fd, DRM_DEVMIR_QUERY_STAT_VALUES, flags, qs->vals, &size);
 }
 
 /* Index of the statistic @name, or -1. */
@@ -133,7 +118,7 @@ TEST_F(query, size_zero_asks_the_size)
 	EXPECT_EQ(sizeof(struct drm_devmir_query_stat_values) +
 		  count * sizeof(__u64), self->qs.vals_size);
 	/* Size 0 with a bogus pointer: nothing is written, nothing faults. */
-	EXPECT_EQ(0, query(self->fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0,
+	EXPECT_EQ(0, dm_query(self->fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0,
 			   (void *)DM_KERNEL_ADDR, &size));
 	EXPECT_EQ(self->qs.vals_size, size);
 }
@@ -145,10 +130,10 @@ TEST_F(query, short_buffer_einval_untouched)
 
 	ASSERT_NE(NULL, p);
 	memset(p, 0xa5, self->qs.vals_size);
-	EXPECT_EQ(-EINVAL, query(self->fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0, p, &size));
+	EXPECT_EQ(-EINVAL, dm_query(self->fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0, p, &size));
 	EXPECT_EQ(-1, buf_check_byte(p, self->qs.vals_size, 0xa5));
 	size = self->qs.desc_size - 1;
-	EXPECT_EQ(-EINVAL, query(self->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, p, &size));
+	EXPECT_EQ(-EINVAL, dm_query(self->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, p, &size));
 	EXPECT_EQ(-1, buf_check_byte(p, self->qs.vals_size, 0xa5));
 	free(p);
 }
@@ -159,7 +144,7 @@ TEST_F(query, larger_buffer_gets_exact_size)
 	uint8_t *p = calloc(1, size);
 
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(0, query(self->fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0, p, &size));
+	EXPECT_EQ(0, dm_query(self->fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0, p, &size));
 	EXPECT_EQ(self->qs.vals_size, size);
 	EXPECT_EQ(self->qs.desc->count,
 		  ((struct drm_devmir_query_stat_values *)p)->count);
@@ -208,10 +193,10 @@ TEST_F(query, bad_pointer_efault)
 {
 	uint32_t size = self->qs.vals_size;
 
-	EXPECT_EQ(-EFAULT, query(self->fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0,
+	EXPECT_EQ(-EFAULT, dm_query(self->fd, DRM_DEVMIR_QUERY_STAT_VALUES, 0,
 				 (void *)DM_KERNEL_ADDR, &size));
 	size = self->qs.desc_size;
-	EXPECT_EQ(-EFAULT, query(self->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0,
+	EXPECT_EQ(-EFAULT, dm_query(self->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0,
 				 (void *)DM_KERNEL_ADDR, &size));
 }
 
@@ -387,7 +372,7 @@ TEST_F(query, foreign_process_ebadf)
 	if (pid == 0) {
 		uint32_t size = 0;
 
-		_exit(query(self->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, NULL,
+		_exit(dm_query(self->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, NULL,
 			    &size) == -EBADF ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

@@ -111,6 +111,9 @@ TEST_F(uapi, access_bad_flags_pad_op_engine)
 	a.pad = 1;
 	EXPECT_EQ(-EINVAL, dm_access(self->fd, &a));
 	a = good_read(self->buf, self->out, self->size);
+	a.flags = DRM_DEVMIR_ACCESS_NOFAULT | DRM_DEVMIR_ACCESS_UNLOCKED;
+	EXPECT_EQ(-EINVAL, dm_access(self->fd, &a));
+	a = good_read(self->buf, self->out, self->size);
 	a.op = 4;
 	EXPECT_EQ(-EINVAL, dm_access(self->fd, &a));
 	a = good_read(self->buf, self->out, self->size);

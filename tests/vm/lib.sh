@@ -33,8 +33,9 @@ note() { echo "devmirror-vm: $*" >&2; }
 # goes to $DEVMIRROR_CACHE/apt.log and is shown only when apt fails).
 apt_need() {
 	local missing=() p installed
+	# dpkg-query fails for a package dpkg has never seen: not an error here.
 	installed=" $(dpkg-query -W -f '${Package}\t${db:Status-Abbrev}\n' "$@" 2>/dev/null |
-		awk -F'\t' '$2 ~ /^ii/ { printf "%s ", $1 }')"
+		awk -F'\t' '$2 ~ /^ii/ { printf "%s ", $1 }' || true)"
 	for p in "$@"; do
 		[[ $installed == *" $p "* ]] || missing+=("$p")
 	done

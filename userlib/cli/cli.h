@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * cli.h - the devmirror command-line tool: commands, the shared options,
  * JSON and human output, progress display.
@@ -15,22 +15,35 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b) __attribute__((__format__(__printf__, a, b)))
 
-/* Exit statuses, as devmirror(1) documents them. */
+/* Exit statuses, as devmirror(1) documents them (sysexits.h values). */
 #define CLI_EXIT_OK 0 /* success */
 #define CLI_EXIT_FAIL 1 /* an operation or a data check failed */
 #define CLI_EXIT_USAGE 2 /* bad command line */
 #define CLI_EXIT_NODEV 69 /* no usable device (EX_UNAVAILABLE) */
+#define CLI_EXIT_IOERR 74 /* writing the output failed (EX_IOERR) */
+#define CLI_EXIT_NOPERM 77 /* may not open the device (EX_NOPERM) */
+
+/*
+ * Version of the --json documents' layout: raised when a member changes
+ * meaning or goes away, not when one is added.
+ */
+#define CLI_JSON_SCHEMA 1
 
 /**
  * struct cli_ctx - Options every command shares.
  * @cmd: Name of the running command, for messages.
  * @json: Print one JSON document per result on stdout instead of text.
  * @progress: Draw progress on stderr (only when stderr is a terminal).
+ * @argv: The command's arguments (argv[0] the command), for messages.
+ * @device: The device the command works on (its render-node path) once
+ *	open, or the DEV argument before; NULL for none.
  */
 struct cli_ctx {
 	const char *cmd;
 	bool json;
 	bool progress;
+	char **argv;
+	const char *device;
 };
 
 /**
@@ -87,12 +100,37 @@ __printf(2, 3) int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...);
  * @what: What failed ("open device 0", "device read").
  *
  * Prints "devmirror: CMD: WHAT: REASON" and the library's detail on stderr
- * and, with --json, {"error": {...}} on stdout.
+ * (for -EACCES and -EPERM, how to get access: the "render" group) and,
+ * with --json, a document with an "error" member on stdout.
  *
  * Context: Any.
- * Return: %CLI_EXIT_NODEV for -ENODEV, else %CLI_EXIT_FAIL.
+ * Return: %CLI_EXIT_NODEV when there is no usable device (-ENODEV, or
+ * -ENOENT from opening), %CLI_EXIT_NOPERM for -EACCES and -EPERM from
+ * discovery or opening, else %CLI_EXIT_FAIL.
  */
 int cli_fail(struct cli_ctx *ctx, int err, const char *what);
+
+/**
+ * cli_output_status() - Whether everything written to stdout arrived.
+ * @ctx: The context.
+ *
+ * Flushes stdout; on an error (a full disk, a closed pipe, /dev/full) says
+ * so on stderr once.
+ *
+ * Context: Any; loops call it after every sample so that a watch stops.
+ * Return: 0, or %CLI_EXIT_IOERR.
+ */
+int cli_output_status(struct cli_ctx *ctx);
+
+/**
+ * cli_timestamp() - The time now, for documents and watch lines.
+ * @buf: Receives "2026-12-05T04:20:00.123Z" (UTC, ISO 8601).
+ * @len: Its size (at least 32).
+ *
+ * Context: Any.
+ * Return: @buf.
+ */
+const char *cli_timestamp(char *buf, size_t len);
 
 /**
  * cli_parse_size() - Parse "4096", "64K", "8M", "1G".
@@ -139,14 +177,20 @@ struct cli_json {
 };
 
 /**
- * cli_json_begin() - Start a document.
+ * cli_json_begin() - Start a document on stdout: its object and envelope.
  * @j: The writer.
- * @out: Where the document goes.
+ * @ctx: The context: command, device.
+ *
+ * Opens the top-level object and writes what every document carries:
+ * "schema_version" (%CLI_JSON_SCHEMA), "tool" ("devmirror"),
+ * "tool_version" (the header it was built with), "library_version" (the
+ * library it runs with), "command", "device" (render-node path or null)
+ * and "timestamp" (UTC, ISO 8601). cli_json_end() closes the object.
  *
  * Context: Any. Members are named by a @key argument inside an object and
- * take NULL inside an array or at the top.
+ * take NULL inside an array.
  */
-void cli_json_begin(struct cli_json *j, FILE *out);
+void cli_json_begin(struct cli_json *j, const struct cli_ctx *ctx);
 
 /**
  * cli_json_object() - Open an object.
@@ -242,10 +286,11 @@ void cli_json_bool(struct cli_json *j, const char *key, bool value);
 void cli_json_null(struct cli_json *j, const char *key);
 
 /**
- * cli_json_end() - End the document: a newline, then flush.
+ * cli_json_end() - End the document: close its object, a newline, flush.
  * @j: The writer.
  *
- * Context: Any; the top-level value must be complete.
+ * Context: Any; every object and array opened after cli_json_begin() must
+ * be closed.
  */
 void cli_json_end(struct cli_json *j);
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_demo.c - devmirror demo: the mirror and migration at work, step by
  * step, on a buffer of this process: device faults fill the mirror, the
@@ -167,7 +167,8 @@ static int demo_mirror(struct demo *d, char *text, size_t len)
 	unsigned int s;
 	int ret, pos;
 
-	ret = devmir_snapshot(d->dev, d->buf, npages, d->pages, &mapped);
+	ret = devmir_snapshot(d->dev, d->buf, npages, d->pages,
+			      sizeof(d->pages[0]), &mapped);
 	if (ret)
 		return ret;
 	for (i = 0; i < npages; i++) {
@@ -259,7 +260,7 @@ static size_t demo_count(const struct demo *d, enum devmir_page_state state)
 /* Migrate the buffer to device memory, 2 MiB at a time, with progress. */
 static int demo_migrate(struct demo *d, struct devmir_migrate_report *total)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	struct cli_progress prog;
 	size_t done;
 	unsigned int r;
@@ -288,7 +289,7 @@ static int demo_migrate(struct demo *d, struct devmir_migrate_report *total)
 /* The whole buffer moves into device memory; the mirror maps it there. */
 static void demo_step_migrate(struct demo *d)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	char text[256], mirror[128], bytes[32];
 	uint64_t failed = 0;
 	unsigned int r;
@@ -513,7 +514,7 @@ static void demo_teardown(struct demo *d)
 static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct demo d = { .ctx = ctx, .size = 8UL << 20, .ok = true };
-	struct devmir_policy pol;
+	struct devmir_policy pol = DEVMIR_INIT(pol);
 	uint64_t size;
 	bool thp = false;
 	char a[32], b[32];
@@ -545,6 +546,7 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 	ret = cli_open(ctx, optind < argc ? argv[optind] : NULL, &d.dev);
 	if (ret)
 		return ret;
+	d.info.struct_size = sizeof(d.info);
 	ret = devmir_get_info(d.dev, &d.info);
 	if (!ret)
 		ret = cli_stats_init(&d.before, d.dev);
@@ -562,8 +564,7 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 	}
 
 	if (ctx->json) {
-		cli_json_begin(&d.j, stdout);
-		cli_json_object(&d.j, NULL);
+		cli_json_begin(&d.j, ctx);
 		cli_json_u64(&d.j, "index", d.info.index);
 		cli_json_str(&d.j, "path", devmir_path(d.dev));
 		cli_json_u64(&d.j, "size", d.size);
@@ -606,7 +607,6 @@ static int cli_demo(struct cli_ctx *ctx, int argc, char **argv)
 		if (!ret)
 			cli_json_stats(&d.j, "stats", &d.after);
 		cli_json_bool(&d.j, "ok", d.ok && !ret);
-		cli_json_close_object(&d.j);
 		cli_json_end(&d.j);
 	} else if (!ret) {
 		printf("\nstatistics of this process's mirror on device %u:\n",

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_info.c - the commands that describe: list, info and topo.
  */
@@ -86,15 +86,19 @@ static int cli_list(struct cli_ctx *ctx, int argc, char **argv)
 	ret = cli_parse_plain(ctx, &cli_cmd_list, argc, argv, 0, &operand);
 	if (ret >= 0)
 		return ret;
-	n = devmir_enumerate(devs, CLI_MAX_DEVICES);
+	n = devmir_enumerate(devs, CLI_MAX_DEVICES, sizeof(devs[0]));
 	if (n < 0)
 		return cli_fail(ctx, n, "list devices");
 	if (n > CLI_MAX_DEVICES)
 		n = CLI_MAX_DEVICES;
 
 	if (ctx->json) {
-		cli_json_begin(&j, stdout);
-		cli_json_object(&j, NULL);
+		cli_json_begin(&j, ctx);
+		if (!n)
+			cli_json_str(&j, "reason",
+				     *devmir_last_error() ?
+					     devmir_last_error() :
+					     "no devmirror device");
 		cli_json_array(&j, "devices");
 		for (i = 0; i < n; i++) {
 			cli_json_object(&j, NULL);
@@ -110,14 +114,14 @@ static int cli_list(struct cli_ctx *ctx, int argc, char **argv)
 			cli_json_close_object(&j);
 		}
 		cli_json_close_array(&j);
-		cli_json_close_object(&j);
 		cli_json_end(&j);
 		return CLI_EXIT_OK;
 	}
 	if (!n) {
-		fprintf(stderr, "devmirror: list: %s\n",
+		/* Empty is an answer, not a failure: say why it is empty. */
+		fprintf(stderr, "devmirror: list: no devmirror device: %s\n",
 			*devmir_last_error() ? devmir_last_error() :
-					       "no devmirror device");
+					       "none found");
 		return CLI_EXIT_OK;
 	}
 	printf("%-5s %-22s %-4s %-8s %-18s %s\n", "INDEX", "PATH", "ABI",
@@ -135,14 +139,14 @@ static int cli_list(struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
-static void cli_info_json(struct devmir_dev *dev, const struct devmir_info *in,
+static void cli_info_json(struct cli_ctx *ctx, struct devmir_dev *dev,
+			  const struct devmir_info *in,
 			  const struct devmir_policy *pol, int node)
 {
 	struct cli_json j;
 	unsigned int l;
 
-	cli_json_begin(&j, stdout);
-	cli_json_object(&j, NULL);
+	cli_json_begin(&j, ctx);
 	cli_json_u64(&j, "index", in->index);
 	cli_json_str(&j, "path", devmir_path(dev));
 	cli_json_u64(&j, "abi_version", in->abi_version);
@@ -178,7 +182,6 @@ static void cli_info_json(struct devmir_dev *dev, const struct devmir_info *in,
 	cli_json_str(&j, "migrate_mode", cli_migrate_mode(pol->migrate_mode));
 	cli_json_u64(&j, "migrate_threshold", pol->migrate_threshold);
 	cli_json_u64(&j, "ram_window", pol->ram_window);
-	cli_json_close_object(&j);
 	cli_json_close_object(&j);
 	cli_json_end(&j);
 }
@@ -236,8 +239,8 @@ static void cli_info_text(struct devmir_dev *dev, const struct devmir_info *in,
 
 static int cli_info(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct devmir_policy pol;
-	struct devmir_info info;
+	struct devmir_policy pol = DEVMIR_INIT(pol);
+	struct devmir_info info = DEVMIR_INIT(info);
 	struct devmir_dev *dev;
 	const char *operand;
 	int ret, node;
@@ -260,7 +263,7 @@ static int cli_info(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	devmir_device_numa_node(dev, &node);
 	if (ctx->json)
-		cli_info_json(dev, &info, &pol, node);
+		cli_info_json(ctx, dev, &info, &pol, node);
 	else
 		cli_info_text(dev, &info, &pol, node);
 	ret = CLI_EXIT_OK;
@@ -273,7 +276,7 @@ out:
 static uint64_t cli_device_memory(const struct devmir_enum_entry *d)
 {
 	struct devmir_dev *dev;
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	uint64_t bytes = 0;
 
 	if (!d->usable || devmir_open_path(d->path, &dev))
@@ -284,11 +287,96 @@ static uint64_t cli_device_memory(const struct devmir_enum_entry *d)
 	return bytes;
 }
 
+/* The CPUs the kernel lists for @node ("0-3,8"), "" when none. */
+static void cli_node_cpulist(int node, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	*buf = '\0';
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist",
+		 node);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * The kernel's NUMA nodes as numactl --hardware shows them: CPUs, size,
+ * free memory and the distance table. Return: the number of nodes shown.
+ */
+static int cli_topo_kernel_nodes(struct cli_json *j, bool json)
+{
+	int max = devmir_numa_nodes(), from, to, shown = 0;
+	uint64_t total, free;
+	char cpus[256], a[32];
+
+	if (max <= 0) {
+		if (json)
+			cli_json_str(j, "kernel_nodes_skipped",
+				     "no NUMA support in the kernel");
+		else
+			printf("kernel NUMA nodes: skipped: no NUMA support in the kernel\n");
+		return 0;
+	}
+	if (json)
+		cli_json_array(j, "kernel_nodes");
+	for (from = 0; from < max; from++) {
+		if (devmir_numa_memory(from, &total, &free))
+			continue;
+		shown++;
+		cli_node_cpulist(from, cpus, sizeof(cpus));
+		if (json) {
+			cli_json_object(j, NULL);
+			cli_json_i64(j, "node", from);
+			cli_json_str(j, "cpus", cpus);
+			cli_json_u64(j, "size", total);
+			cli_json_u64(j, "free", free);
+			cli_json_array(j, "distances");
+			for (to = 0; to < max; to++)
+				if (!devmir_numa_memory(to, NULL, NULL))
+					cli_json_i64(j, NULL,
+						     devmir_numa_distance(from,
+									  to));
+			cli_json_close_array(j);
+			cli_json_close_object(j);
+			continue;
+		}
+		printf("node %d cpus: %s\n", from, *cpus ? cpus : "none");
+		printf("node %d size: %s\n", from,
+		       cli_human_bytes(a, sizeof(a), total));
+		printf("node %d free: %s\n", from,
+		       cli_human_bytes(a, sizeof(a), free));
+	}
+	if (json) {
+		cli_json_close_array(j);
+		return shown;
+	}
+	printf("node distances:\nnode");
+	for (to = 0; to < max; to++)
+		if (!devmir_numa_memory(to, NULL, NULL))
+			printf(" %3d", to);
+	printf("\n");
+	for (from = 0; from < max; from++) {
+		if (devmir_numa_memory(from, NULL, NULL))
+			continue;
+		printf("%3d:", from);
+		for (to = 0; to < max; to++)
+			if (!devmir_numa_memory(to, NULL, NULL))
+				printf(" %3d", devmir_numa_distance(from, to));
+		printf("\n");
+	}
+	return shown;
+}
+
 static int cli_topo(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct devmir_enum_entry devs[CLI_MAX_DEVICES];
-	struct devmir_topo_summary sum;
-	struct devmir_numa_node node;
+	struct devmir_topo_summary sum = DEVMIR_INIT(sum);
+	struct devmir_numa_node node = DEVMIR_INIT(node);
 	struct devmir_topo *topo;
 	const char *operand;
 	struct cli_json j;
@@ -303,15 +391,14 @@ static int cli_topo(struct cli_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return cli_fail(ctx, ret, "load topology");
 	devmir_topo_summary(topo, &sum);
-	ndevs = devmir_enumerate(devs, CLI_MAX_DEVICES);
+	ndevs = devmir_enumerate(devs, CLI_MAX_DEVICES, sizeof(devs[0]));
 	if (ndevs < 0)
 		ndevs = 0;
 	if (ndevs > CLI_MAX_DEVICES)
 		ndevs = CLI_MAX_DEVICES;
 
 	if (ctx->json) {
-		cli_json_begin(&j, stdout);
-		cli_json_object(&j, NULL);
+		cli_json_begin(&j, ctx);
 		cli_json_u64(&j, "numa_nodes", sum.numa_nodes);
 		cli_json_u64(&j, "kernel_numa_nodes", sum.kernel_nodes);
 		cli_json_u64(&j, "packages", sum.packages);
@@ -329,6 +416,7 @@ static int cli_topo(struct cli_ctx *ctx, int argc, char **argv)
 			cli_json_close_object(&j);
 		}
 		cli_json_close_array(&j);
+		cli_topo_kernel_nodes(&j, true);
 		cli_json_array(&j, "devices");
 		for (i = 0; i < (unsigned int)ndevs; i++) {
 			cli_json_object(&j, NULL);
@@ -340,7 +428,6 @@ static int cli_topo(struct cli_ctx *ctx, int argc, char **argv)
 			cli_json_close_object(&j);
 		}
 		cli_json_close_array(&j);
-		cli_json_close_object(&j);
 		cli_json_end(&j);
 		goto out;
 	}
@@ -357,8 +444,11 @@ static int cli_topo(struct cli_ctx *ctx, int argc, char **argv)
 		printf("  (the kernel has %u NUMA nodes; hwloc ignores those whose CPUs overlap\n"
 		       "   another node's, as under NUMA emulation; memory placement still uses them)\n",
 		       sum.kernel_nodes);
+	cli_topo_kernel_nodes(NULL, false);
 	if (!ndevs)
-		printf("devices: none\n");
+		printf("devices: none (%s)\n",
+		       *devmir_last_error() ? devmir_last_error() :
+					      "no devmirror device");
 	for (i = 0; i < (unsigned int)ndevs; i++) {
 		uint64_t mem = cli_device_memory(&devs[i]);
 

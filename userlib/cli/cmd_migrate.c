@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_migrate.c - devmirror migrate: a migration round trip of a buffer of
  * this process through a device's memory, with the per-page results of
@@ -75,7 +75,7 @@ static long mig_check(const uint8_t *p, size_t offset, size_t size)
 static void mig_run(struct cli_ctx *ctx, struct devmir_dev *dev, uint8_t *buf,
 		    size_t size, unsigned int flags, struct mig_pass *pass)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	struct cli_progress prog;
 	size_t done, n;
 	unsigned int r;
@@ -120,7 +120,7 @@ static int mig_device_pages(struct devmir_dev *dev, uint8_t *buf, size_t size,
 		n = npages - done < MIG_SNAP_PAGES ? npages - done :
 						     MIG_SNAP_PAGES;
 		ret = devmir_snapshot(dev, buf + done * MIG_PAGE, n, pages,
-				      NULL);
+				      sizeof(pages[0]), NULL);
 		if (ret)
 			return ret;
 		for (i = 0; i < n; i++)
@@ -261,7 +261,7 @@ static int cli_migrate(struct cli_ctx *ctx, int argc, char **argv)
 				   .dir = DEVMIR_MIGDIR_TO_SYSTEM };
 	struct mig_run m = { .size = 64UL << 20 };
 	bool prefetch = false, shared = false, ok;
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	struct devmir_dev *dev;
 	unsigned int flags;
 	struct cli_json j;
@@ -336,8 +336,7 @@ static int cli_migrate(struct cli_ctx *ctx, int argc, char **argv)
 	ok = !to_dev.ret && !to_sys.ret && m.device_bad < 0 && m.cpu_bad < 0;
 
 	if (ctx->json) {
-		cli_json_begin(&j, stdout);
-		cli_json_object(&j, NULL);
+		cli_json_begin(&j, ctx);
 		cli_json_u64(&j, "index", info.index);
 		cli_json_str(&j, "path", devmir_path(dev));
 		cli_json_u64(&j, "size", m.size);
@@ -353,7 +352,6 @@ static int cli_migrate(struct cli_ctx *ctx, int argc, char **argv)
 		mig_json(&j, &to_sys);
 		cli_json_bool(&j, "data_ok", m.cpu_bad < 0);
 		cli_json_bool(&j, "ok", ok);
-		cli_json_close_object(&j);
 		cli_json_end(&j);
 	} else {
 		mig_print(&to_dev);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_stat.c - devmirror stat: a device's statistics, once or watched.
  */
@@ -67,14 +67,19 @@ static int cli_stat_interval(const char *arg, double *seconds)
 	return 0;
 }
 
-static void cli_stat_json(const struct devmir_dev *dev, const char *scope,
-			  const struct cli_stats *st, int sample,
-			  double interval)
+/*
+ * One document: the reading (a watch: the change over @interval seconds,
+ * and every counter's rate per second).
+ */
+static void cli_stat_json(struct cli_ctx *ctx, const struct devmir_dev *dev,
+			  const char *scope, const struct cli_stats *st,
+			  int sample, double interval)
 {
+	const struct devmir_stat_field *f;
 	struct cli_json j;
+	unsigned int i;
 
-	cli_json_begin(&j, stdout);
-	cli_json_object(&j, NULL);
+	cli_json_begin(&j, ctx);
 	cli_json_u64(&j, "index", devmir_index(dev));
 	cli_json_str(&j, "scope", scope);
 	if (sample >= 0) {
@@ -82,30 +87,43 @@ static void cli_stat_json(const struct devmir_dev *dev, const char *scope,
 		cli_json_double(&j, "interval", interval);
 	}
 	cli_json_stats(&j, "stats", st);
-	cli_json_close_object(&j);
+	if (sample >= 0) {
+		devmir_stat_fields(dev, &f, NULL);
+		cli_json_object(&j, "rates");
+		for (i = 0; i < st->n; i++)
+			if (f[i].counter)
+				cli_json_double(&j, f[i].name,
+						st->v[i] / interval);
+		cli_json_close_object(&j);
+	}
 	cli_json_end(&j);
 }
 
-/* One watch line for humans: the rates that matter, per second. */
+/*
+ * One watch line for humans: the time (UTC) and the rates that matter, per
+ * second: device accesses and faults, TLB misses, CPU-side invalidations,
+ * pages migrated (either way), CPU faults on device pages, evictions.
+ */
 static void cli_stat_line(const struct cli_stats *d, double dt, int sample)
 {
 	uint64_t entries = cli_stat_sum(d, "table_entries_l");
+	char now[40];
 
 	if (sample % 20 == 0)
-		printf("%10s %10s %10s %10s %10s %10s %10s %10s\n", "access/s",
-		       "faults/s", "mapped/s", "tlbhit/s", "tlbmiss/s",
-		       "walks/s", "inval/s", "entries");
-	printf("%10.0f %10.0f %10.0f %10.0f %10.0f %10.0f %10.0f %10" PRIu64
+		printf("%-12s %9s %9s %9s %9s %9s %9s %9s %9s\n", "time(UTC)",
+		       "access/s", "faults/s", "tlbmiss/s", "inval/s",
+		       "migr/s", "cpuflt/s", "evict/s", "entries");
+	cli_timestamp(now, sizeof(now));
+	printf("%-12.12s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %9" PRIu64
 	       "\n",
-	       cli_stat_value(d, "accesses") / dt,
+	       now + 11, cli_stat_value(d, "accesses") / dt,
 	       cli_stat_value(d, "faults") / dt,
-	       (cli_stat_value(d, "pages_mapped") +
-		cli_stat_value(d, "huge_mapped")) / dt,
-	       cli_stat_value(d, "tlb_hits") / dt,
 	       cli_stat_value(d, "tlb_misses") / dt,
-	       cli_stat_value(d, "walks") / dt,
-	       cli_stat_value(d, "pages_invalidated") / dt, entries);
-	fflush(stdout);
+	       cli_stat_value(d, "pages_invalidated") / dt,
+	       (cli_stat_value(d, "migrated_to_device") +
+		cli_stat_value(d, "migrated_to_system")) / dt,
+	       cli_stat_value(d, "ram_faults") / dt,
+	       cli_stat_value(d, "evictions") / dt, entries);
 }
 
 static int cli_stat_watch(struct cli_ctx *ctx, struct devmir_dev *dev,
@@ -113,9 +131,9 @@ static int cli_stat_watch(struct cli_ctx *ctx, struct devmir_dev *dev,
 			  double interval, long count)
 {
 	struct cli_stats before, after, delta;
+	int sample, ret, status = CLI_EXIT_OK;
 	sigset_t stop, saved;
-	double t0, t1;
-	int sample, ret;
+	double t0, t1, dt;
 
 	ret = cli_stats_init(&before, dev);
 	if (!ret)
@@ -138,12 +156,15 @@ static int cli_stat_watch(struct cli_ctx *ctx, struct devmir_dev *dev,
 			break;
 		t1 = cli_now();
 		cli_stats_delta(&delta, &after, &before);
+		dt = t1 > t0 ? t1 - t0 : CLI_STAT_MIN_DT;
 		if (ctx->json)
-			cli_stat_json(dev, name, &delta, sample, t1 - t0);
+			cli_stat_json(ctx, dev, name, &delta, sample, dt);
 		else
-			cli_stat_line(&delta,
-				      t1 > t0 ? t1 - t0 : CLI_STAT_MIN_DT,
-				      sample);
+			cli_stat_line(&delta, dt, sample);
+		/* A reader that went away ends the watch. */
+		status = cli_output_status(ctx);
+		if (status)
+			break;
 		memcpy(before.v, after.v, after.n * sizeof(*after.v));
 		t0 = t1;
 	}
@@ -152,7 +173,9 @@ out:
 	cli_stats_fini(&before);
 	cli_stats_fini(&after);
 	cli_stats_fini(&delta);
-	return ret ? cli_fail(ctx, ret, "read statistics") : CLI_EXIT_OK;
+	if (ret)
+		return cli_fail(ctx, ret, "read statistics");
+	return status;
 }
 
 static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
@@ -161,7 +184,7 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 	double interval = 0;
 	bool reset = false;
 	struct cli_stats st = { 0 };
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	struct devmir_dev *dev;
 	long count = -1;
 	const char *name;
@@ -229,7 +252,7 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (ctx->json) {
-		cli_stat_json(dev, name, &st, -1, 0);
+		cli_stat_json(ctx, dev, name, &st, -1, 0);
 	} else {
 		printf("devmirror device %u (%s), %s statistics%s:\n",
 		       info.index, devmir_path(dev), name,

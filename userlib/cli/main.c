@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * main.c - the devmirror command: global options, command dispatch, and the
  * error reporting every command shares.
@@ -43,9 +43,11 @@ static void cli_usage(FILE *out)
 		"\noptions (also accepted after the command):\n"
 		"  --json          one JSON document per result on stdout\n"
 		"  --no-progress   no progress display on stderr\n"
-		"\nexit status: 0 success, 1 failure, 2 usage error, 69 no usable device.\n"
-		"See devmirror(1).\n");
+		"\nexit status: 0 success, 1 failure, 2 usage error, 69 no usable device,\n"
+		"74 output error, 77 no permission to open the device. See devmirror(1).\n");
 }
+
+static const char *cli_bad_option(const struct cli_ctx *ctx);
 
 int cli_common_opt(struct cli_ctx *ctx, const struct cli_command *cmd, int opt)
 {
@@ -61,7 +63,10 @@ int cli_common_opt(struct cli_ctx *ctx, const struct cli_command *cmd, int opt)
 		       cmd->name, cmd->args, cmd->summary);
 		return CLI_EXIT_OK;
 	case '?':
-		/* getopt_long() already said what was wrong. */
+		/* getopt_long() is silent (opterr = 0): one message style. */
+		cli_usage_error(ctx,
+				"unknown option, or option without its argument: '%s'",
+				cli_bad_option(ctx));
 		fprintf(stderr, "usage: devmirror %s %s\n", cmd->name,
 			cmd->args);
 		return CLI_EXIT_USAGE;
@@ -69,46 +74,95 @@ int cli_common_opt(struct cli_ctx *ctx, const struct cli_command *cmd, int opt)
 	return -1;
 }
 
-int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...)
+/* The argument getopt_long() just refused. */
+static const char *cli_bad_option(const struct cli_ctx *ctx)
 {
+	if (ctx->argv && optind > 0 && ctx->argv[optind - 1])
+		return ctx->argv[optind - 1];
+	return "?";
+}
+
+/* The --json form of a usage error: an "error" document on stdout. */
+static void cli_json_usage_error(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	char message[256];
+	struct cli_json j;
 	va_list ap;
 
-	fprintf(stderr, "devmirror: %s: ", ctx->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	cli_json_begin(&j, ctx);
+	cli_json_object(&j, "error");
+	cli_json_str(&j, "kind", "usage");
+	cli_json_str(&j, "message", message);
+	cli_json_close_object(&j);
+	cli_json_u64(&j, "exit_status", CLI_EXIT_USAGE);
+	cli_json_end(&j);
+}
+
+int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	char message[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	if (strcmp(ctx->cmd, "devmirror"))
+		fprintf(stderr, "devmirror: %s: %s\n", ctx->cmd, message);
+	else
+		fprintf(stderr, "devmirror: %s\n", message);
+	if (ctx->json)
+		cli_json_usage_error(ctx, "%s", message);
 	return CLI_EXIT_USAGE;
 }
 
+/* How to get access to a render node, for -EACCES and -EPERM. */
+#define CLI_HINT_RENDER                                                  \
+	"render nodes belong to the \"render\" group: add the user to it " \
+	"(usermod -aG render USER) and log in again"
+
 int cli_fail(struct cli_ctx *ctx, int err, const char *what)
 {
-	const char *detail = devmir_last_error();
+	bool discovery = !strncmp(what, "open", 4) || !strncmp(what, "list", 4);
+	const char *detail = devmir_last_error(), *hint = "";
+	int status = CLI_EXIT_FAIL;
 	const char *name;
 	struct cli_json j;
 
 	/* The detail only belongs to discovery and open failures. */
-	if (err != -ENODEV && strncmp(what, "open", 4))
+	if (err != -ENODEV && !discovery)
 		detail = "";
+	if (err == -ENODEV || (discovery && err == -ENOENT))
+		status = CLI_EXIT_NODEV;
+	if (discovery && (err == -EACCES || err == -EPERM)) {
+		status = CLI_EXIT_NOPERM;
+		if (!strstr(detail, "\"render\""))
+			hint = CLI_HINT_RENDER;
+	}
 	fprintf(stderr, "devmirror: %s: %s: %s\n", ctx->cmd, what,
 		devmir_strerror(err));
 	if (*detail)
 		fprintf(stderr, "devmirror: %s: %s\n", ctx->cmd, detail);
+	if (*hint)
+		fprintf(stderr, "devmirror: %s: %s\n", ctx->cmd, hint);
 	if (ctx->json) {
 		name = strerrorname_np(-err);
-		cli_json_begin(&j, stdout);
-		cli_json_object(&j, NULL);
+		cli_json_begin(&j, ctx);
 		cli_json_object(&j, "error");
+		cli_json_str(&j, "kind", "operation");
 		cli_json_i64(&j, "errno", -err);
 		cli_json_str(&j, "name", name ? name : "");
 		cli_json_str(&j, "operation", what);
 		cli_json_str(&j, "message", devmir_strerror(err));
 		cli_json_str(&j, "detail", detail);
+		cli_json_str(&j, "hint", hint);
 		cli_json_close_object(&j);
-		cli_json_close_object(&j);
+		cli_json_u64(&j, "exit_status", status);
 		cli_json_end(&j);
 	}
-	return err == -ENODEV ? CLI_EXIT_NODEV : CLI_EXIT_FAIL;
+	return status;
 }
 
 int cli_open(struct cli_ctx *ctx, const char *arg, struct devmir_dev **devp)
@@ -118,6 +172,10 @@ int cli_open(struct cli_ctx *ctx, const char *arg, struct devmir_dev **devp)
 	char *end;
 	int ret;
 
+	/*
+	 * DEV is an index or a path: a word that is neither (no '/') is a
+	 * usage error, not a file name to try.
+	 */
 	if (arg && *arg >= '0' && *arg <= '9') {
 		errno = 0;
 		index = strtoul(arg, &end, 10);
@@ -125,15 +183,23 @@ int cli_open(struct cli_ctx *ctx, const char *arg, struct devmir_dev **devp)
 			return cli_usage_error(ctx, "bad device index '%s'",
 					       arg);
 		arg = NULL;
+	} else if (arg && !strchr(arg, '/')) {
+		return cli_usage_error(ctx,
+				       "unexpected argument '%s' (DEV is a device index or a render-node path)",
+				       arg);
 	}
 	if (arg) {
+		ctx->device = arg;
 		ret = devmir_open_path(arg, devp);
 		snprintf(what, sizeof(what), "open %s", arg);
 	} else {
 		ret = devmir_open(index, devp);
 		snprintf(what, sizeof(what), "open device %lu", index);
 	}
-	return ret ? cli_fail(ctx, ret, what) : CLI_EXIT_OK;
+	if (ret)
+		return cli_fail(ctx, ret, what);
+	ctx->device = devmir_path(*devp);
+	return CLI_EXIT_OK;
 }
 
 static const struct cli_command *cli_find(const char *name)
@@ -146,21 +212,31 @@ static const struct cli_command *cli_find(const char *name)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* --json anywhere before "--": usage errors are then reported as JSON too. */
+static bool cli_wants_json(int argc, char **argv)
 {
-	struct cli_ctx ctx = { .cmd = "devmirror", .progress = true };
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	return false;
+}
+
+static int cli_main(struct cli_ctx *ctx, int argc, char **argv)
+{
 	const struct cli_command *cmd;
-	char progname[32];
+	static char progname[32];
 	int i;
 
 	/* Global options: everything before the command word. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--json")) {
-			ctx.json = true;
+			ctx->json = true;
 			continue;
 		}
 		if (!strcmp(argv[i], "--no-progress")) {
-			ctx.progress = false;
+			ctx->progress = false;
 			continue;
 		}
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -172,25 +248,36 @@ int main(int argc, char **argv)
 			       devmir_version(), DEVMIR_ABI_VERSION);
 			return CLI_EXIT_OK;
 		}
-		fprintf(stderr, "devmirror: unknown option '%s'\n", argv[i]);
 		cli_usage(stderr);
-		return CLI_EXIT_USAGE;
+		return cli_usage_error(ctx, "unknown option '%s'", argv[i]);
 	}
 	if (i == argc) {
-		fprintf(stderr, "devmirror: no command given\n");
 		cli_usage(stderr);
-		return CLI_EXIT_USAGE;
+		return cli_usage_error(ctx, "no command given");
 	}
 	cmd = cli_find(argv[i]);
 	if (!cmd) {
-		fprintf(stderr, "devmirror: unknown command '%s'\n", argv[i]);
 		cli_usage(stderr);
-		return CLI_EXIT_USAGE;
+		return cli_usage_error(ctx, "unknown command '%s'", argv[i]);
 	}
-	ctx.cmd = cmd->name;
+	ctx->cmd = cmd->name;
 	/* getopt_long() names argv[0] in its messages: "devmirror CMD". */
 	snprintf(progname, sizeof(progname), "devmirror %s", cmd->name);
 	argv[i] = progname;
+	ctx->argv = argv + i;
 	optind = 1;
-	return cmd->run(&ctx, argc - i, argv + i);
+	opterr = 0;
+	return cmd->run(ctx, argc - i, argv + i);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { .cmd = "devmirror", .progress = true };
+	int ret, out;
+
+	ctx.json = cli_wants_json(argc, argv);
+	ret = cli_main(&ctx, argc, argv);
+	/* Output that did not arrive is a failure, whatever else happened. */
+	out = cli_output_status(&ctx);
+	return ret ? ret : out;
 }

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * output.c - the CLI's output: a JSON writer, statistics for humans and for
  * scripts, byte counts, progress lines.
@@ -14,10 +14,43 @@
 
 #include "cli.h"
 
-void cli_json_begin(struct cli_json *j, FILE *out)
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+/* The version of the header the command was built with. */
+#define CLI_TOOL_VERSION                                        \
+	CLI_STR(DEVMIR_VERSION_MAJOR)                           \
+	"." CLI_STR(DEVMIR_VERSION_MINOR) "." CLI_STR(DEVMIR_VERSION_PATCH)
+
+const char *cli_timestamp(char *buf, size_t len)
 {
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	return buf;
+}
+
+void cli_json_begin(struct cli_json *j, const struct cli_ctx *ctx)
+{
+	char now[40];
+
 	memset(j, 0, sizeof(*j));
-	j->out = out;
+	j->out = stdout;
+	cli_json_object(j, NULL);
+	cli_json_u64(j, "schema_version", CLI_JSON_SCHEMA);
+	cli_json_str(j, "tool", "devmirror");
+	cli_json_str(j, "tool_version", CLI_TOOL_VERSION);
+	cli_json_str(j, "library_version", devmir_version());
+	cli_json_str(j, "command", ctx->cmd);
+	if (ctx->device)
+		cli_json_str(j, "device", ctx->device);
+	else
+		cli_json_null(j, "device");
+	cli_json_str(j, "timestamp", cli_timestamp(now, sizeof(now)));
 }
 
 static void cli_json_string(FILE *out, const char *s)
@@ -138,8 +171,24 @@ void cli_json_null(struct cli_json *j, const char *key)
 
 void cli_json_end(struct cli_json *j)
 {
+	cli_json_close_object(j);
 	fputc('\n', j->out);
 	fflush(j->out);
+}
+
+int cli_output_status(struct cli_ctx *ctx)
+{
+	static bool said;
+	int err;
+
+	if (!fflush(stdout) && !ferror(stdout))
+		return 0;
+	err = errno;
+	if (!said)
+		fprintf(stderr, "devmirror: %s: write error on standard output: %s\n",
+			ctx->cmd, strerror(err ? err : EIO));
+	said = true;
+	return CLI_EXIT_IOERR;
 }
 
 int cli_stats_init(struct cli_stats *s, struct devmir_dev *dev)

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * libdevmirror.h - libdevmirror: user-space access to devmirror devices.
  * libdevmirror_migrate.h (included at the end) adds migration between system
@@ -38,13 +38,20 @@
 /**
  * DOC: ABI of this library
  *
- * The public structures never change size or layout within one SONAME
- * (libdevmirror.so.2): new calls come with new structures, in a new version
- * node of the symbol map. libdevmirror.so.2 (version node DEVMIRROR_2.0,
- * header libdevmirror.h) replaced libdevmirror.so.1 (header devmirror.h):
- * statistics became self-describing and the names that meant something
- * else in the kernel's devmirror.h were renamed (docs/userlib.md lists
- * them). A new statistic never changes this ABI.
+ * Every structure a caller allocates for one call starts with
+ * ``struct_size``, which the caller sets to sizeof() of the structure it
+ * was compiled with (DEVMIR_INIT() does it); functions that fill an array
+ * take the size of one element instead. A later library that appends
+ * members to a structure reads and writes only the bytes the caller said
+ * it has, so a new member is not a new SONAME: it comes with a minor
+ * version and a new version node of the symbol map. Removing or changing a
+ * member, or a function, does bump the SONAME.
+ *
+ * libdevmirror.so.3 (version node DEVMIRROR_3.0) replaced
+ * libdevmirror.so.2: the size fields appeared and the topology and NUMA
+ * helpers moved to libdevmirror-topo.so.1 (libdevmirror_topo.h), so that
+ * libdevmirror depends on libdrm alone and links statically
+ * (docs/userlib.md, "ABI history"). A new statistic never changes this ABI.
  */
 
 /**
@@ -93,9 +100,33 @@
 extern "C" {
 #endif
 
-#define DEVMIR_VERSION_MAJOR 2
+/*
+ * The version of this header, the one source of the library's version:
+ * the build takes the SONAME (libdevmirror.so.MAJOR), devmirror.pc's and
+ * the man pages' version from these three lines.
+ */
+#define DEVMIR_VERSION_MAJOR 3
 #define DEVMIR_VERSION_MINOR 0
 #define DEVMIR_VERSION_PATCH 0
+
+/*
+ * Compile-time check: #if DEVMIR_VERSION >= DEVMIR_VERSION_NUM(3, 1, 0).
+ * devmir_version_number() returns the same encoding for the library loaded
+ * at run time.
+ */
+#define DEVMIR_VERSION_NUM(major, minor, patch) \
+	(((major) << 16) | ((minor) << 8) | (patch))
+#define DEVMIR_VERSION                                                 \
+	DEVMIR_VERSION_NUM(DEVMIR_VERSION_MAJOR, DEVMIR_VERSION_MINOR, \
+			   DEVMIR_VERSION_PATCH)
+
+/*
+ * Initialiser of a caller-allocated structure: sets its struct_size.
+ *	struct devmir_info info = DEVMIR_INIT(info);
+ */
+/* clang-format off */
+#define DEVMIR_INIT(var) { .struct_size = sizeof(var) }
+/* clang-format on */
 
 /* Device ABI version this library speaks (DRM_DEVMIR_ABI_VERSION). */
 #define DEVMIR_ABI_VERSION 2
@@ -135,6 +166,7 @@ struct devmir_enum_entry {
 
 /**
  * struct devmir_info - What a device reports about itself (GET_INFO).
+ * @struct_size: (in) sizeof(struct devmir_info) as the caller compiled it.
  * @abi_version: ABI version of the driver.
  * @index: Device index (0-based).
  * @asid: Address-space id of the calling process's mirror on the device.
@@ -157,6 +189,7 @@ struct devmir_enum_entry {
  * @window_max: Largest fault-ahead window, bytes.
  */
 struct devmir_info {
+	uint32_t struct_size;
 	unsigned int abi_version;
 	unsigned int index;
 	unsigned int asid;
@@ -196,6 +229,7 @@ enum devmir_op {
 
 /**
  * struct devmir_access - One device access, for devmir_access().
+ * @struct_size: (in) sizeof(struct devmir_access) as the caller compiled it.
  * @op: (in) The operation.
  * @flags: (in) ``DEVMIR_ACCESS_*`` flags.
  * @engine: (in) Engine that executes it, below &devmir_info.engines.
@@ -211,6 +245,7 @@ enum devmir_op {
  * @faults: (out) Device faults the access raised.
  */
 struct devmir_access {
+	uint32_t struct_size;
 	enum devmir_op op;
 	unsigned int flags;
 	unsigned int engine;
@@ -245,6 +280,7 @@ enum devmir_migmode {
 
 /**
  * struct devmir_policy - Fault-servicing policy of the caller's mirror.
+ * @struct_size: sizeof(struct devmir_policy) as the caller compiled it.
  * @fault_batch: Faults serviced per batch, 1 .. fault_queue_entries.
  * @fault_window: Fault-ahead window in bytes, a power of two from
  *	&devmir_info.window_min (no fault-ahead) to &devmir_info.window_max.
@@ -260,6 +296,7 @@ enum devmir_migmode {
  * on devices with device memory (&devmir_info.device_memory).
  */
 struct devmir_policy {
+	uint32_t struct_size;
 	uint32_t fault_batch;
 	uint64_t fault_window;
 	enum devmir_migmode migrate_mode;
@@ -345,6 +382,18 @@ struct devmir_stat_field {
 const char *devmir_version(void);
 
 /**
+ * devmir_version_number() - Version of the library, as a number.
+ *
+ * Compare with DEVMIR_VERSION_NUM(): the header a program was compiled
+ * with is %DEVMIR_VERSION, the library it runs with answers here.
+ *
+ * Context: Any.
+ * Return: DEVMIR_VERSION_NUM(MAJOR, MINOR, PATCH) of the library actually
+ * loaded.
+ */
+unsigned int devmir_version_number(void);
+
+/**
  * devmir_strerror() - Describe a negative errno returned by this library.
  * @err: A negative errno (a positive one is accepted too).
  *
@@ -374,17 +423,26 @@ const char *devmir_last_error(void);
  * @list: Array of @max entries to fill, sorted by index; may be NULL if
  *	@max is 0.
  * @max: Entries of @list.
+ * @entry_size: sizeof(struct devmir_enum_entry) as the caller compiled it.
  *
  * Finds every DRM render node whose driver name is "devmirror" with
  * drmGetDevices2() and asks each for its index and ABI version. Devices
  * whose ABI differs from %DEVMIR_ABI_VERSION are listed with @usable false.
  *
  * Context: Process context; opens and closes each render node.
- * Return: The number of devices found (which may exceed @max; only @max
- * are stored), 0 when there is none, -ENOMEM, or another negative errno
- * from libdrm.
+ * Return: The number of devices found (which may exceed @max; only
+ * @max are stored), 0 when there is none (devmir_last_error() says why:
+ * no DRM render node, or none of driver "devmirror"), or a negative errno:
+ * -EINVAL: @list is NULL while @max is not 0, or @entry_size is smaller
+ * than the first version of the structure.
+ * -EACCES: Render nodes exist but none could be opened for lack of
+ * permission (the "render" group) and none was found a devmirror device.
+ * -ENOMEM: Out of memory.
+ * -EIO: libdrm could not read the DRM devices in sysfs (drmGetDevices2()'s
+ * own negative errno is passed on as it is).
  */
-int devmir_enumerate(struct devmir_enum_entry *list, unsigned int max);
+int devmir_enumerate(struct devmir_enum_entry *list, unsigned int max,
+		     size_t entry_size);
 
 /**
  * devmir_open() - Open the devmirror device with index @index.
@@ -392,10 +450,21 @@ int devmir_enumerate(struct devmir_enum_entry *list, unsigned int max);
  * @devp: Receives the handle; untouched on failure.
  *
  * Context: Process context. Pair with devmir_close().
- * Return: 0; -ENODEV when no devmirror device has that index (no DRM
- * render node of driver "devmirror": the module is not loaded) or the
- * device speaks another ABI version (see devmir_last_error()); -EACCES or
- * another negative errno from open(); -ENOMEM.
+ * Return: 0, or a negative errno (devmir_last_error() says more):
+ * -EINVAL: @devp is NULL.
+ * -ENODEV: No devmirror device has that index: no DRM render node of
+ * driver "devmirror" (the module is not loaded), or the device speaks
+ * another ABI version.
+ * -EACCES: The calling user may not open the render node: it belongs
+ * to the "render" group (ls -l /dev/dri), which the user must be in.
+ * -EPERM: A security module or seccomp filter refused the open().
+ * -ENOENT: The node does not exist (or vanished).
+ * -ENXIO: The node's device is not present (minor without a driver).
+ * -EMFILE: The process has no free file descriptor.
+ * -ENFILE: The system has no free file.
+ * -EPROTO: The device's statistics description is malformed.
+ * -ENOMEM: The kernel or the library ran out of memory.
+ * -EIO: As devmir_enumerate().
  */
 int devmir_open(unsigned int index, struct devmir_dev **devp);
 
@@ -405,10 +474,23 @@ int devmir_open(unsigned int index, struct devmir_dev **devp);
  * @devp: Receives the handle; untouched on failure.
  *
  * Context: Process context. Pair with devmir_close().
- * Return: 0; -EINVAL if @path or @devp is NULL or @path is too long;
- * -ENODEV if @path is not a devmirror render node or speaks another ABI
- * version (see devmir_last_error()); a negative errno from open();
- * -ENOMEM.
+ * Return: 0, or a negative errno (devmir_last_error() says more):
+ * -EINVAL: @path or @devp is NULL, or @path is %DEVMIR_PATH_MAX bytes or
+ * longer.
+ * -ENODEV: @path is not a DRM device, not one of driver "devmirror", or
+ * speaks another ABI version; or the module is still loading.
+ * -EACCES: The calling user may not open the render node: it belongs
+ * to the "render" group (ls -l /dev/dri), which the user must be in.
+ * -EPERM: A security module or seccomp filter refused the open().
+ * -ENOENT: The node does not exist (or vanished).
+ * -ENXIO: The node's device is not present (minor without a driver).
+ * -EMFILE: The process has no free file descriptor.
+ * -ENFILE: The system has no free file.
+ * -ENOTDIR: A component of @path is not a directory.
+ * -ELOOP: Too many symbolic links in @path.
+ * -EISDIR: @path is a directory.
+ * -EPROTO: The device's statistics description is malformed.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_open_path(const char *path, struct devmir_dev **devp);
 
@@ -450,13 +532,35 @@ const char *devmir_path(const struct devmir_dev *dev);
 unsigned int devmir_index(const struct devmir_dev *dev);
 
 /**
+ * devmir_device_numa_node() - NUMA node a device is attached to.
+ * @dev: The handle.
+ * @node: Receives the node number, or -1 when sysfs reports no affinity.
+ *
+ * Reads the numa_node attribute of the render node's parent device in
+ * sysfs (/sys/dev/char/MAJOR:MINOR/device/numa_node). An absent attribute
+ * and the value -1 both mean "no affinity".
+ *
+ * Context: Process context.
+ * Return: 0, or -EINVAL when an argument is NULL.
+ */
+int devmir_device_numa_node(const struct devmir_dev *dev, int *node);
+
+/**
  * devmir_get_info() - Ask the device about itself.
  * @dev: The handle.
  * @info: Receives the answer.
  *
  * Context: Process context of the opener.
- * Return: 0; -EINVAL if an argument is NULL; -EBADF if the handle was
- * opened by another process; -ENODEV if the device is gone.
+ * Return: 0, or a negative errno:
+ * -EINVAL: An argument is NULL.
+ * -EINVAL: @info->struct_size is smaller than the first version of the
+ * structure or larger than any structure could be (not initialised: use
+ * DEVMIR_INIT()).
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_get_info(struct devmir_dev *dev, struct devmir_info *info);
 
@@ -469,12 +573,29 @@ int devmir_get_info(struct devmir_dev *dev, struct devmir_info *info);
  * device commands; &devmir_access.faults then sums them.
  *
  * Context: Process context of the opener; sleeps while the device faults.
- * Return: 0; -EINVAL for a bad argument (checked before any ioctl: size,
- * alignment, engine, flags, NULL buffer); -EFAULT when part of the range
- * cannot be mirrored (unmapped, PROT_NONE, read-only for a write), with
- * %DEVMIR_ACCESS_NOFAULT when a translation missed, or when @buffer is
- * unusable; -EBUSY when invalidations kept winning the race; -EBADF if the
- * handle was opened by another process; -ENOMEM; -ENODEV.
+ * Return: 0, or a negative errno (the (out) members are set either way):
+ * -EINVAL: A bad argument, checked before any ioctl: size 0 or not 8 for
+ * an atomic, a misaligned atomic address, an engine at or above
+ * &devmir_info.engines, an unknown op or flag, a NULL buffer for READ or
+ * WRITE or a non-NULL one for an atomic, a range that wraps.
+ * -EINVAL: @acc->struct_size is smaller than the first version of the
+ * structure or larger than any structure could be (not initialised: use
+ * DEVMIR_INIT()).
+ * -E2BIG: @acc->struct_size is larger than this library's structure and a
+ * member this library does not know is set (the program needs a newer
+ * library).
+ * -EFAULT: Part of the range cannot be mirrored: unmapped, PROT_NONE,
+ * VM_IO/VM_PFNMAP, read-only for a write, or a fault the CPU cannot
+ * resolve either (past the end of a file); with %DEVMIR_ACCESS_NOFAULT, a
+ * translation missed; or the buffer is unusable. Earlier device
+ * transactions of the access may have completed.
+ * -EBUSY: Invalidations kept winning the race with the device's faults
+ * (for a second, or 16 fault-and-replay rounds): retry.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_access(struct devmir_dev *dev, struct devmir_access *acc);
 
@@ -487,7 +608,20 @@ int devmir_access(struct devmir_dev *dev, struct devmir_access *acc);
  * @faults: If not NULL, receives the device faults raised.
  *
  * Context: Process context of the opener; engine 0.
- * Return: As devmir_access().
+ * Return: 0, or a negative errno:
+ * -EINVAL: @size is 0, @buf is NULL, or the range wraps.
+ * -EFAULT: Part of the range cannot be mirrored: unmapped, PROT_NONE,
+ * VM_IO/VM_PFNMAP, read-only for a write, or a fault the CPU cannot
+ * resolve either (past the end of a file); with %DEVMIR_ACCESS_NOFAULT, a
+ * translation missed; or the buffer is unusable. Earlier device
+ * transactions of the access may have completed.
+ * -EBUSY: Invalidations kept winning the race with the device's faults
+ * (for a second, or 16 fault-and-replay rounds): retry.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_read(struct devmir_dev *dev, const void *addr, void *buf,
 		size_t size, uint64_t *faults);
@@ -501,7 +635,20 @@ int devmir_read(struct devmir_dev *dev, const void *addr, void *buf,
  * @faults: If not NULL, receives the device faults raised.
  *
  * Context: Process context of the opener; engine 0.
- * Return: As devmir_access().
+ * Return: 0, or a negative errno:
+ * -EINVAL: @size is 0, @buf is NULL, or the range wraps.
+ * -EFAULT: Part of the range cannot be mirrored: unmapped, PROT_NONE,
+ * VM_IO/VM_PFNMAP, read-only for a write, or a fault the CPU cannot
+ * resolve either (past the end of a file); with %DEVMIR_ACCESS_NOFAULT, a
+ * translation missed; or the buffer is unusable. Earlier device
+ * transactions of the access may have completed.
+ * -EBUSY: Invalidations kept winning the race with the device's faults
+ * (for a second, or 16 fault-and-replay rounds): retry.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_write(struct devmir_dev *dev, void *addr, const void *buf,
 		 size_t size, uint64_t *faults);
@@ -514,7 +661,20 @@ int devmir_write(struct devmir_dev *dev, void *addr, const void *buf,
  * @old: If not NULL, receives the value before the addition.
  *
  * Context: Process context of the opener; engine 0.
- * Return: As devmir_access().
+ * Return: 0, or a negative errno:
+ * -EINVAL: @addr is not 8-byte aligned.
+ * -EFAULT: Part of the range cannot be mirrored: unmapped, PROT_NONE,
+ * VM_IO/VM_PFNMAP, read-only for a write, or a fault the CPU cannot
+ * resolve either (past the end of a file); with %DEVMIR_ACCESS_NOFAULT, a
+ * translation missed; or the buffer is unusable. Earlier device
+ * transactions of the access may have completed.
+ * -EBUSY: Invalidations kept winning the race with the device's faults
+ * (for a second, or 16 fault-and-replay rounds): retry.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_atomic_add(struct devmir_dev *dev, uint64_t *addr, uint64_t addend,
 		      uint64_t *old);
@@ -529,7 +689,20 @@ int devmir_atomic_add(struct devmir_dev *dev, uint64_t *addr, uint64_t addend,
  *	@expected exactly when the exchange happened).
  *
  * Context: Process context of the opener; engine 0.
- * Return: As devmir_access().
+ * Return: 0, or a negative errno:
+ * -EINVAL: @addr is not 8-byte aligned.
+ * -EFAULT: Part of the range cannot be mirrored: unmapped, PROT_NONE,
+ * VM_IO/VM_PFNMAP, read-only for a write, or a fault the CPU cannot
+ * resolve either (past the end of a file); with %DEVMIR_ACCESS_NOFAULT, a
+ * translation missed; or the buffer is unusable. Earlier device
+ * transactions of the access may have completed.
+ * -EBUSY: Invalidations kept winning the race with the device's faults
+ * (for a second, or 16 fault-and-replay rounds): retry.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_atomic_cmpxchg(struct devmir_dev *dev, uint64_t *addr,
 			  uint64_t expected, uint64_t desired, uint64_t *old);
@@ -540,7 +713,16 @@ int devmir_atomic_cmpxchg(struct devmir_dev *dev, uint64_t *addr,
  * @policy: Receives the policy.
  *
  * Context: Process context of the opener.
- * Return: 0; -EINVAL if an argument is NULL; -EBADF; -ENODEV.
+ * Return: 0, or a negative errno:
+ * -EINVAL: An argument is NULL.
+ * -EINVAL: @policy->struct_size is smaller than the first version of the
+ * structure or larger than any structure could be (not initialised: use
+ * DEVMIR_INIT()).
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_get_policy(struct devmir_dev *dev, struct devmir_policy *policy);
 
@@ -553,10 +735,24 @@ int devmir_get_policy(struct devmir_dev *dev, struct devmir_policy *policy);
  *
  * Context: Process context of the opener. Every handle of this process on
  * the device sees the change.
- * Return: 0; -EINVAL for unknown or no @fields, a window that is not a
- * power of two within the device's range, a batch outside 1 ..
- * fault_queue_entries, an unknown migrate mode or a threshold that does not
- * fit it; -EBADF; -ENODEV.
+ * Return: 0, or a negative errno:
+ * -EINVAL: An argument is NULL; @fields is empty or has unknown bits; a
+ * window that is not a power of two from &devmir_info.window_min to
+ * &devmir_info.window_max (0, adaptive, for the fault window); a batch of
+ * 0 or above &devmir_info.fault_queue_entries; an unknown migrate mode; a
+ * threshold of 0 or above 1024 for %DEVMIR_MIGMODE_THRESHOLD, or not 0 for
+ * the other modes.
+ * -EINVAL: @policy->struct_size is smaller than the first version of the
+ * structure or larger than any structure could be (not initialised: use
+ * DEVMIR_INIT()).
+ * -E2BIG: @policy->struct_size is larger than this library's structure and
+ * a member this library does not know is set (the program needs a newer
+ * library).
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 		      const struct devmir_policy *policy);
@@ -568,18 +764,30 @@ int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
  * @npages: Number of 4 KiB pages, at least 1. Any count is accepted: the
  *	library splits the range into device-sized pieces.
  * @pages: Receives @npages decoded entries.
+ * @entry_size: sizeof(struct devmir_page) as the caller compiled it.
  * @mapped: If not NULL, receives the number of pages with an entry.
  *
  * Reports what the device's mirror holds, not the CPU page tables, and
  * never faults anything in.
  *
  * Context: Process context of the opener.
- * Return: 0; -EINVAL for a misaligned @addr, zero @npages, a NULL @pages
- * or a range that wraps; -ENOMEM; -EPROTO if the device returned an entry
- * this library cannot decode; -EBADF; -ENODEV.
+ * Return: 0, or a negative errno:
+ * -EINVAL: @addr is not page-aligned, @npages is 0, @pages is NULL, the
+ * range wraps, or @entry_size is smaller than the first version of the
+ * structure.
+ * -EFAULT: The range lies above the user address space.
+ * -EBUSY: Invalidations kept racing the read of a peer device's pages for
+ * a second: retry.
+ * -EPROTO: The device returned an entry this library cannot decode.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_snapshot(struct devmir_dev *dev, const void *addr, size_t npages,
-		    struct devmir_page *pages, size_t *mapped);
+		    struct devmir_page *pages, size_t entry_size,
+		    size_t *mapped);
 
 /**
  * devmir_page_state_name() - Name of a page state.
@@ -616,8 +824,9 @@ int devmir_stat_fields(const struct devmir_dev *dev,
  * @name: Its name.
  *
  * Context: Any.
- * Return: The index in devmir_stat_fields(), -ENOENT if the device reports
- * no such statistic, -EINVAL for a NULL argument.
+ * Return: The index in devmir_stat_fields(), or a negative errno:
+ * -ENOENT: The device reports no statistic of that name.
+ * -EINVAL: An argument is NULL.
  */
 int devmir_stat_find(const struct devmir_dev *dev, const char *name);
 
@@ -630,9 +839,15 @@ int devmir_stat_find(const struct devmir_dev *dev, const char *name);
  * @count: Entries of @values, at least the field count.
  *
  * Context: Process context of the opener.
- * Return: 0; -EINVAL for a NULL argument, an unknown @scope or a short
- * @values; -EPROTO if the device answered with another count; -ENOMEM;
- * -EBADF; -ENODEV.
+ * Return: 0, or a negative errno:
+ * -EINVAL: An argument is NULL, @scope is unknown, or @count is below the
+ * field count.
+ * -EPROTO: The device answered with another count than it described.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_stat_read(struct devmir_dev *dev, enum devmir_stats_scope scope,
 		     uint64_t *values, unsigned int count);
@@ -675,7 +890,13 @@ void devmir_stat_delta(const struct devmir_dev *dev, uint64_t *delta,
  * and stay.
  *
  * Context: Process context of the opener.
- * Return: 0; -EINVAL for an unknown @scope; -EBADF; -ENODEV.
+ * Return: 0, or a negative errno:
+ * -EINVAL: @dev is NULL or @scope is unknown.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
  */
 int devmir_reset_stats(struct devmir_dev *dev, enum devmir_stats_scope scope);
 

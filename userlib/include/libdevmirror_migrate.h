@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * libdevmirror_migrate.h - libdevmirror: migration of process memory between
  * system memory and a device's private memory. Included by libdevmirror.h.
@@ -59,6 +59,8 @@ enum devmir_migfail {
 /**
  * struct devmir_migrate_report - What one devmir_migrate_range() call did, in
  * 4 KiB pages unless stated otherwise.
+ * @struct_size: (in) sizeof(struct devmir_migrate_report) as the caller
+ *	compiled it.
  * @migrated: Pages moved (never-touched private anonymous pages count here
  *	when a migration to the device populates them in device memory).
  * @already: Pages already at the destination.
@@ -72,6 +74,7 @@ enum devmir_migfail {
  * -EINTR, -EFAULT or -ENODEV part way through a split range).
  */
 struct devmir_migrate_report {
+	uint32_t struct_size;
 	uint64_t migrated;
 	uint64_t already;
 	uint64_t absent;
@@ -99,14 +102,29 @@ struct devmir_migrate_report {
  * migrating back is never needed for correctness.
  *
  * Context: Process context of the opener; sleeps while pages are copied.
- * Return: 0 when every page is at the destination, or could not move and
- * %DEVMIR_MIGFLAG_PREFETCH was given; -EINVAL for a bad argument (checked
- * before any ioctl: misaligned @addr or @size, zero @size, a range that
- * wraps, an unknown @dir or flag); -EFAULT when part of the range is not
- * mapped (nothing was done); without %DEVMIR_MIGFLAG_PREFETCH, when pages
- * failed: -ENOMEM if any for lack of memory, else -EBUSY if any was busy,
- * else -EOPNOTSUPP (only mappings or pages that can never move; see
- * @res->failed); -EBADF; -ENODEV.
+ * Return: 0 when every page is at the destination, or could not move
+ * and %DEVMIR_MIGFLAG_PREFETCH was given; else a negative errno (@res
+ * says what was done):
+ * -EINVAL: A bad argument, checked before any ioctl: @dev NULL, @addr or
+ * @size not page-aligned, @size 0, a range that wraps, an unknown @dir or
+ * flag.
+ * -EINVAL: @res->struct_size is smaller than the first version of the
+ * structure or larger than any structure could be (not initialised: use
+ * DEVMIR_INIT()).
+ * -EFAULT: Part of the range is not mapped, or lies above the user
+ * address space (nothing was done).
+ * -ENOMEM: Without %DEVMIR_MIGFLAG_PREFETCH, pages failed for lack of
+ * memory (device memory full with nothing evictable, or no system memory);
+ * also when the kernel had no memory for the command itself.
+ * -EBUSY: Without %DEVMIR_MIGFLAG_PREFETCH, pages were busy (pinned,
+ * locked, under another migration) and none lacked memory: retry.
+ * -EOPNOTSUPP: Without %DEVMIR_MIGFLAG_PREFETCH, only pages that can never
+ * move failed (file-backed, shared, hugetlbfs, VM_IO ...; see
+ * @res->failed).
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
  */
 int devmir_migrate_range(struct devmir_dev *dev, const void *addr, size_t size,
 		   enum devmir_migdir dir, unsigned int flags,
@@ -123,8 +141,14 @@ int devmir_migrate_range(struct devmir_dev *dev, const void *addr, size_t size,
  * can move and never fails for pages that cannot.
  *
  * Context: Process context of the opener; sleeps while pages are copied.
- * Return: 0, or as devmir_migrate_range() for bad arguments, an unmapped range,
- * -EBADF and -ENODEV.
+ * Return: 0, or a negative errno:
+ * -EINVAL: As devmir_migrate_range().
+ * -EFAULT: Part of the range is not mapped (nothing was done).
+ * -ENOMEM: The kernel had no memory for the command itself.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
  */
 int devmir_prefetch(struct devmir_dev *dev, const void *addr, size_t size,
 		    struct devmir_migrate_report *res);

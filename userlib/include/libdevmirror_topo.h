@@ -1,7 +1,9 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
- * libdevmirror_topo.h - libdevmirror: machine topology (hwloc), device
- * locality and NUMA placement (libnuma).
+ * libdevmirror_topo.h - libdevmirror-topo: machine topology (hwloc), device
+ * locality and NUMA placement (libnuma). A library of its own,
+ * libdevmirror-topo.so.1 (pkg-config devmirror-topo), so that libdevmirror
+ * itself depends on libdrm alone.
  *
  * The topology part answers "how many NUMA nodes and cores does this
  * machine have, and near which of them does a devmirror device sit", and
@@ -33,6 +35,8 @@ struct devmir_topo;
 
 /**
  * struct devmir_topo_summary - Size of the machine.
+ * @struct_size: (in) sizeof(struct devmir_topo_summary) as the caller
+ *	compiled it.
  * @numa_nodes: NUMA nodes in hwloc's topology (1 on a machine without
  *	NUMA); devmir_topo_node() describes them.
  * @kernel_nodes: NUMA nodes the kernel has (libnuma). More than
@@ -45,6 +49,7 @@ struct devmir_topo;
  * @memory: Bytes of memory in hwloc's NUMA nodes.
  */
 struct devmir_topo_summary {
+	uint32_t struct_size;
 	unsigned int numa_nodes;
 	unsigned int kernel_nodes;
 	unsigned int packages;
@@ -55,6 +60,8 @@ struct devmir_topo_summary {
 
 /**
  * struct devmir_numa_node - One NUMA node.
+ * @struct_size: (in) sizeof(struct devmir_numa_node) as the caller compiled
+ *	it.
  * @node: Kernel node number.
  * @cores: Cores local to the node. hwloc attaches a node without CPUs of
  *	its own (memory only) to a part of the machine, and that part's
@@ -64,6 +71,7 @@ struct devmir_topo_summary {
  * @cpulist: The local CPUs in kernel list format ("0-3,8"); "" for none.
  */
 struct devmir_numa_node {
+	uint32_t struct_size;
 	int node;
 	unsigned int cores;
 	unsigned int pus;
@@ -78,8 +86,10 @@ struct devmir_numa_node {
  * Context: Process context; reads sysfs and procfs (hwloc). Pair with
  * devmir_topo_free(). A topology may be shared by threads for reading;
  * the bind calls are safe from any thread.
- * Return: 0, -EINVAL for a NULL @topop, -ENOMEM, or a negative errno from
- * hwloc.
+ * Return: 0, or a negative errno:
+ * -EINVAL: @topop is NULL.
+ * -ENOMEM: Out of memory.
+ * -EIO: hwloc could not read the topology (or the errno it set).
  */
 int devmir_topo_load(struct devmir_topo **topop);
 
@@ -97,7 +107,9 @@ void devmir_topo_free(struct devmir_topo *topo);
  * @sum: Receives the counts.
  *
  * Context: Any.
- * Return: 0, or -EINVAL if an argument is NULL.
+ * Return: 0, or a negative errno:
+ * -EINVAL: An argument is NULL, or @sum->struct_size is smaller than the
+ * first version of the structure or implausibly large.
  */
 int devmir_topo_summary(const struct devmir_topo *topo,
 			struct devmir_topo_summary *sum);
@@ -110,24 +122,13 @@ int devmir_topo_summary(const struct devmir_topo *topo,
  * @node: Receives the description.
  *
  * Context: Any.
- * Return: 0; -EINVAL for a NULL argument; -ENOENT if @i is out of range.
+ * Return: 0, or a negative errno:
+ * -EINVAL: An argument is NULL, or @node->struct_size is smaller than the
+ * first version of the structure or implausibly large.
+ * -ENOENT: @i is out of range.
  */
 int devmir_topo_node(const struct devmir_topo *topo, unsigned int i,
 		     struct devmir_numa_node *node);
-
-/**
- * devmir_device_numa_node() - NUMA node a device is attached to.
- * @dev: The handle.
- * @node: Receives the node number, or -1 when sysfs reports no affinity.
- *
- * Reads the numa_node attribute of the render node's parent device in
- * sysfs (/sys/dev/char/MAJOR:MINOR/device/numa_node). An absent attribute
- * and the value -1 both mean "no affinity".
- *
- * Context: Process context.
- * Return: 0; -EINVAL for a NULL argument; a negative errno from fstat().
- */
-int devmir_device_numa_node(const struct devmir_dev *dev, int *node);
 
 /**
  * devmir_topo_bind_node() - Bind the calling thread to a node's CPUs.
@@ -141,9 +142,12 @@ int devmir_device_numa_node(const struct devmir_dev *dev, int *node);
  * to the CPUs the kernel lists for it.
  *
  * Context: Process context; changes the calling thread's CPU affinity only.
- * Return: 0; -EINVAL for a NULL @topo; -ENOENT if there is no such node or
- * it has no CPU to bind to; a negative errno from sched_setaffinity() (via
- * hwloc).
+ * Return: 0, or a negative errno:
+ * -EINVAL: @topo is NULL, or the kernel refused the CPU set.
+ * -ENOENT: There is no such node, or it has no CPU to bind to.
+ * -ENOMEM: Out of memory.
+ * -ENOSYS: hwloc cannot bind threads on this system.
+ * -EXDEV: hwloc cannot enforce this binding.
  */
 int devmir_topo_bind_node(struct devmir_topo *topo, int node);
 
@@ -158,7 +162,12 @@ int devmir_topo_bind_node(struct devmir_topo *topo, int node);
  * on every CPU of the machine, which is reported, not an error.
  *
  * Context: Process context; changes the calling thread's CPU affinity only.
- * Return: As devmir_device_numa_node() and devmir_topo_bind_node().
+ * Return: 0, or a negative errno:
+ * -EINVAL: An argument is NULL, or the kernel refused the CPU set.
+ * -ENOENT: The device's node has no CPU to bind to.
+ * -ENOMEM: Out of memory.
+ * -ENOSYS: hwloc cannot bind threads on this system.
+ * -EXDEV: hwloc cannot enforce this binding.
  */
 int devmir_topo_bind_device(struct devmir_topo *topo,
 			    const struct devmir_dev *dev, int *node);
@@ -167,8 +176,9 @@ int devmir_topo_bind_device(struct devmir_topo *topo,
  * devmir_numa_nodes() - Number of NUMA nodes libnuma can place memory on.
  *
  * Context: Any.
- * Return: The highest node number plus one (>= 1), or -EOPNOTSUPP when the
- * kernel has no NUMA support (libnuma's numa_available() fails).
+ * Return: The highest node number plus one (>= 1), or a negative errno:
+ * -EOPNOTSUPP: The kernel has no NUMA support (libnuma's
+ * numa_available() fails).
  */
 int devmir_numa_nodes(void);
 
@@ -183,8 +193,11 @@ int devmir_numa_nodes(void);
  * for every page. Free it with devmir_numa_free().
  *
  * Context: Process context.
- * Return: 0; -EINVAL for a zero @size, NULL @bufp or a node that does not
- * exist; -EOPNOTSUPP without NUMA support; -ENOMEM.
+ * Return: 0, or a negative errno:
+ * -EINVAL: @size is 0, @bufp is NULL, or @node does not exist or is not
+ * allowed to this process.
+ * -EOPNOTSUPP: No NUMA support.
+ * -ENOMEM: Out of memory (on that node).
  */
 int devmir_numa_alloc(size_t size, int node, void **bufp);
 
@@ -205,8 +218,10 @@ void devmir_numa_free(void *buf, size_t size);
  *	errno for a page that is not present (-ENOENT) or cannot be queried.
  *
  * Context: Process context; does not fault anything in.
- * Return: 0; -EINVAL for a misaligned @addr, zero @npages or NULL @nodes;
- * -EOPNOTSUPP without NUMA support; -ENOMEM; a negative errno of move_pages().
+ * Return: 0, or a negative errno:
+ * -EINVAL: @addr is misaligned, @npages is 0 or @nodes is NULL.
+ * -EOPNOTSUPP: No NUMA support.
+ * -ENOMEM: The kernel ran out of memory (move_pages(2)).
  */
 int devmir_numa_where(const void *addr, size_t npages, int *nodes);
 
@@ -223,12 +238,44 @@ int devmir_numa_where(const void *addr, size_t npages, int *nodes);
  * pinned, shared) are left where they are and not counted in @moved.
  *
  * Context: Process context; sleeps while the kernel copies pages.
- * Return: 0 (even if some pages did not move: compare @moved); -EINVAL for
- * a misaligned @addr, zero @size or a node that does not exist; -EOPNOTSUPP
- * without NUMA support; -ENOMEM; -EPERM or another negative errno of
- * move_pages().
+ * Return: 0 (even if some pages did not move: compare @moved), or a
+ * negative errno:
+ * -EINVAL: @addr is misaligned, @size is 0, or @node does not exist or is
+ * not allowed to this process.
+ * -EOPNOTSUPP: No NUMA support.
+ * -ENOMEM: The kernel ran out of memory (move_pages(2)).
+ * -ENODEV: @node went offline.
  */
 int devmir_numa_move(void *addr, size_t size, int node, size_t *moved);
+
+/**
+ * devmir_numa_memory() - Memory of a kernel NUMA node.
+ * @node: Kernel node number.
+ * @total: If not NULL, receives the node's memory in bytes.
+ * @free: If not NULL, receives its free memory in bytes.
+ *
+ * The figures numactl --hardware prints ("node N size", "node N free"),
+ * read by libnuma from /sys/devices/system/node/nodeN/meminfo.
+ *
+ * Context: Process context.
+ * Return: 0; -EOPNOTSUPP without NUMA support; -ENOENT if @node does not
+ * exist.
+ */
+int devmir_numa_memory(int node, uint64_t *total, uint64_t *free);
+
+/**
+ * devmir_numa_distance() - Distance between two kernel NUMA nodes.
+ * @from: Kernel node number.
+ * @to: Kernel node number.
+ *
+ * The ACPI SLIT figure numactl --hardware prints: 10 for a node to itself,
+ * larger for farther nodes.
+ *
+ * Context: Process context.
+ * Return: The distance (positive); -EOPNOTSUPP without NUMA support;
+ * -ENOENT if either node does not exist or the kernel reports no distance.
+ */
+int devmir_numa_distance(int from, int to);
 
 #ifdef __cplusplus
 }

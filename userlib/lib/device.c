@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * device.c - the ioctl wrapper and the device calls: info, accesses and the
  * fault policy.
@@ -50,6 +50,7 @@ void devmir_decode_info(struct devmir_info *info,
 	unsigned int l;
 
 	memset(info, 0, sizeof(*info));
+	info->struct_size = sizeof(*info);
 	info->abi_version = raw->abi_version;
 	info->index = raw->device_index;
 	info->asid = raw->asid;
@@ -74,16 +75,22 @@ void devmir_decode_info(struct devmir_info *info,
 int devmir_get_info(struct devmir_dev *dev, struct devmir_info *info)
 {
 	struct drm_devmir_get_info raw;
+	struct devmir_info out;
 	int ret;
 
 	if (!dev || !info)
 		return -EINVAL;
+	/* Check the caller's size before any ioctl. */
+	ret = devmir_struct_out(info, &dev->info, sizeof(*info),
+				DEVMIR_INFO_SIZE_3_0);
+	if (ret)
+		return ret;
 	memset(&raw, 0, sizeof(raw));
 	ret = devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_GET_INFO, &raw);
 	if (ret)
 		return ret;
-	devmir_decode_info(info, &raw);
-	return 0;
+	devmir_decode_info(&out, &raw);
+	return devmir_struct_out(info, &out, sizeof(out), DEVMIR_INFO_SIZE_3_0);
 }
 
 /* The checks the driver would make, before any ioctl. */
@@ -115,17 +122,12 @@ static int devmir_access_check(const struct devmir_dev *dev,
 	return -EINVAL;
 }
 
-int devmir_access(struct devmir_dev *dev, struct devmir_access *acc)
+/* devmir_access() on a checked, library-sized @acc. */
+static int __devmir_access(struct devmir_dev *dev, struct devmir_access *acc)
 {
 	struct drm_devmir_access raw;
 	size_t done = 0, chunk;
 	int ret;
-
-	if (!dev || !acc)
-		return -EINVAL;
-	ret = devmir_access_check(dev, acc);
-	if (ret)
-		return ret;
 
 	acc->faults = 0;
 	acc->result = 0;
@@ -156,10 +158,30 @@ int devmir_access(struct devmir_dev *dev, struct devmir_access *acc)
 	return 0;
 }
 
+int devmir_access(struct devmir_dev *dev, struct devmir_access *user)
+{
+	struct devmir_access run, *acc = &run;
+	int ret;
+
+	if (!dev || !user)
+		return -EINVAL;
+	ret = devmir_struct_in(&run, user, sizeof(run), DEVMIR_ACCESS_SIZE_3_0);
+	if (ret)
+		return ret;
+	ret = devmir_access_check(dev, acc);
+	if (ret)
+		return ret;
+	ret = __devmir_access(dev, acc);
+	/* The (out) members, also on failure; the size was checked above. */
+	devmir_struct_out(user, &run, sizeof(run), DEVMIR_ACCESS_SIZE_3_0);
+	return ret;
+}
+
 static int devmir_rw(struct devmir_dev *dev, enum devmir_op op,
 		     const void *addr, void *buf, size_t size, uint64_t *faults)
 {
 	struct devmir_access acc = {
+		.struct_size = sizeof(acc),
 		.op = op,
 		.addr = addr,
 		.size = size,
@@ -189,6 +211,7 @@ int devmir_atomic_add(struct devmir_dev *dev, uint64_t *addr, uint64_t addend,
 		      uint64_t *old)
 {
 	struct devmir_access acc = {
+		.struct_size = sizeof(acc),
 		.op = DEVMIR_OP_ATOMIC_ADD,
 		.addr = addr,
 		.size = sizeof(*addr),
@@ -205,6 +228,7 @@ int devmir_atomic_cmpxchg(struct devmir_dev *dev, uint64_t *addr,
 			  uint64_t expected, uint64_t desired, uint64_t *old)
 {
 	struct devmir_access acc = {
+		.struct_size = sizeof(acc),
 		.op = DEVMIR_OP_ATOMIC_CMPXCHG,
 		.addr = addr,
 		.size = sizeof(*addr),
@@ -220,30 +244,42 @@ int devmir_atomic_cmpxchg(struct devmir_dev *dev, uint64_t *addr,
 
 int devmir_get_policy(struct devmir_dev *dev, struct devmir_policy *policy)
 {
+	struct devmir_policy out = DEVMIR_INIT(out);
 	struct drm_devmir_get_policy raw;
 	int ret;
 
 	if (!dev || !policy)
 		return -EINVAL;
+	/* Check the caller's size before any ioctl. */
+	ret = devmir_struct_out(policy, &out, sizeof(out),
+				DEVMIR_POLICY_SIZE_3_0);
+	if (ret)
+		return ret;
 	memset(&raw, 0, sizeof(raw));
 	ret = devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_GET_POLICY, &raw);
 	if (ret)
 		return ret;
-	policy->fault_batch = raw.fault_batch;
-	policy->fault_window = raw.fault_window;
-	policy->migrate_mode = raw.migrate_mode;
-	policy->migrate_threshold = raw.migrate_threshold;
-	policy->ram_window = raw.ram_window;
-	return 0;
+	out.fault_batch = raw.fault_batch;
+	out.fault_window = raw.fault_window;
+	out.migrate_mode = raw.migrate_mode;
+	out.migrate_threshold = raw.migrate_threshold;
+	out.ram_window = raw.ram_window;
+	return devmir_struct_out(policy, &out, sizeof(out),
+				 DEVMIR_POLICY_SIZE_3_0);
 }
 
 int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
-		      const struct devmir_policy *policy)
+		      const struct devmir_policy *user)
 {
+	struct devmir_policy in, *policy = &in;
 	struct drm_devmir_set_policy raw;
+	int ret;
 
-	if (!dev || !policy || !fields || fields & ~DEVMIR_POLICY_ALL)
+	if (!dev || !user || !fields || fields & ~DEVMIR_POLICY_ALL)
 		return -EINVAL;
+	ret = devmir_struct_in(&in, user, sizeof(in), DEVMIR_POLICY_SIZE_3_0);
+	if (ret)
+		return ret;
 	memset(&raw, 0, sizeof(raw));
 	raw.flags = fields;
 	if (fields & DEVMIR_POLICY_BATCH)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * discover.c - finding and opening devmirror devices through libdrm.
  */
@@ -45,6 +45,14 @@
 	"no devmirror device %u (%d device(s), indexes %u..%u)"
 #define DEVMIR_MSG_INDEX_ABI \
 	"devmirror device %u (%s) speaks ABI %u, this library speaks %d"
+/* clang-format off */
+#define DEVMIR_MSG_RENDER_GROUP \
+	"render nodes belong to the \"render\" group: add the user to it"
+#define DEVMIR_MSG_DENIED \
+	"%s: permission denied, and no other render node is a devmirror device (" \
+	DEVMIR_MSG_RENDER_GROUP ")"
+#define DEVMIR_MSG_OPEN_DENIED "%s: %s (" DEVMIR_MSG_RENDER_GROUP ")"
+/* clang-format on */
 #define DEVMIR_MSG_PATH_ABI "%s speaks devmirror ABI %u, this library speaks %d"
 
 /* What one render node turned out to be. */
@@ -133,6 +141,9 @@ static int devmir_open_node(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
+	if (fd < 0 && errno == EACCES)
+		return devmir_set_error(-EACCES, DEVMIR_MSG_OPEN_DENIED, path,
+					strerror(EACCES));
 	if (fd < 0)
 		return devmir_set_error(-errno, "%s: %s", path,
 					strerror(errno));
@@ -246,7 +257,7 @@ static int devmir_scan(struct devmir_probe **probesp)
 {
 	struct devmir_paths paths = { 0 };
 	struct devmir_probe *probes = NULL;
-	int i, fd, n = 0, ret;
+	int i, fd, n = 0, denied = -1, ret;
 
 	*probesp = NULL;
 	ret = devmir_paths_libdrm(&paths);
@@ -270,35 +281,54 @@ static int devmir_scan(struct devmir_probe **probesp)
 	}
 	for (i = 0; i < paths.n; i++) {
 		fd = devmir_open_node(paths.path[i]);
-		if (fd < 0)
+		if (fd < 0) {
+			if (fd == -EACCES && denied < 0)
+				denied = i;
 			continue;
+		}
 		if (!devmir_identify(fd, paths.path[i], &probes[n]))
 			n++;
 		close(fd);
 	}
 	qsort(probes, n, sizeof(*probes), devmir_probe_cmp);
-	if (!n)
+	ret = n;
+	/*
+	 * A node the user may not open may be the device: say so rather
+	 * than "none of driver devmirror".
+	 */
+	if (!n && denied >= 0) {
+		free(probes);
+		probes = NULL;
+		ret = devmir_set_error(-EACCES, DEVMIR_MSG_DENIED,
+				       paths.path[denied]);
+	} else if (!n) {
 		devmir_set_error(0, DEVMIR_MSG_NONE_OURS, paths.n,
 				 DEVMIR_DRIVER_NAME, DEVMIR_HINT_MODULE);
+	}
 	*probesp = probes;
-	ret = n;
 out:
 	free(paths.path);
 	return ret;
 }
 
-int devmir_enumerate(struct devmir_enum_entry *list, unsigned int max)
+int devmir_enumerate(struct devmir_enum_entry *list, unsigned int max,
+		     size_t entry_size)
 {
 	struct devmir_probe *probes;
 	int n, i;
 
 	if (max && !list)
 		return devmir_set_error(-EINVAL, "%s: NULL list", __func__);
+	if (max && (entry_size < DEVMIR_ENUM_SIZE_3_0 ||
+		    entry_size > DEVMIR_STRUCT_SIZE_MAX))
+		return devmir_set_error(-EINVAL, "%s: entry size %zu", __func__,
+					entry_size);
 	n = devmir_scan(&probes);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n && (unsigned int)i < max; i++)
-		list[i] = probes[i].desc;
+		devmir_entry_out((char *)list + i * entry_size, entry_size,
+				 &probes[i].desc, sizeof(probes[i].desc));
 	free(probes);
 	return n;
 }
@@ -402,6 +432,14 @@ void devmir_close(struct devmir_dev *dev)
 	devmir_stats_unload(dev);
 	close(dev->fd);
 	free(dev);
+}
+
+int devmir_device_numa_node(const struct devmir_dev *dev, int *node)
+{
+	if (!dev || !node)
+		return -EINVAL;
+	*node = dev->rdev ? devmir_sysfs_numa_node(dev->rdev) : -1;
+	return 0;
 }
 
 int devmir_fd(const struct devmir_dev *dev)

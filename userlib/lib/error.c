@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * error.c - error messages: devmir_strerror() and the per-thread details
  * of the last failure.
@@ -68,4 +68,9 @@ const char *devmir_strerror(int err)
 const char *devmir_version(void)
 {
 	return DEVMIR_MAJOR_TEXT "." DEVMIR_MINOR_TEXT "." DEVMIR_PATCH_TEXT;
+}
+
+unsigned int devmir_version_number(void)
+{
+	return DEVMIR_VERSION;
 }

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * internal.h - libdevmirror's private header: the handle, the one ioctl
  * wrapper and the per-thread error message. Never installed.
@@ -10,9 +10,21 @@
 
 #include "libdevmirror.h"
 #include "devmirror_drm.h"
+#include "struct_size.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b) __attribute__((__format__(__printf__, a, b)))
+
+/* Sizes of the first version (3.0) of the caller-allocated structures. */
+#define DEVMIR_INFO_SIZE_3_0 devmir_offsetofend(struct devmir_info, window_max)
+#define DEVMIR_ACCESS_SIZE_3_0 devmir_offsetofend(struct devmir_access, faults)
+#define DEVMIR_POLICY_SIZE_3_0 \
+	devmir_offsetofend(struct devmir_policy, ram_window)
+#define DEVMIR_REPORT_SIZE_3_0 \
+	devmir_offsetofend(struct devmir_migrate_report, bytes_copied)
+#define DEVMIR_ENUM_SIZE_3_0 \
+	devmir_offsetofend(struct devmir_enum_entry, usable)
+#define DEVMIR_PAGE_SIZE_3_0 devmir_offsetofend(struct devmir_page, leaf_size)
 
 /* The DRM driver name of devmirror render nodes. */
 #define DEVMIR_DRIVER_NAME "devmirror"

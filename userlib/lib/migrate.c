@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * migrate.c - explicit migration of process memory between system memory
  * and a device's private memory: devmir_migrate_range() and devmir_prefetch().
@@ -61,7 +61,7 @@ int devmir_migrate_range(struct devmir_dev *dev, const void *addr, size_t size,
 		   enum devmir_migdir dir, unsigned int flags,
 		   struct devmir_migrate_report *res)
 {
-	struct devmir_migrate_report total;
+	struct devmir_migrate_report total = DEVMIR_INIT(total);
 	struct drm_devmir_migrate raw;
 	size_t done = 0, chunk;
 	int ret;
@@ -69,10 +69,13 @@ int devmir_migrate_range(struct devmir_dev *dev, const void *addr, size_t size,
 	if (!dev)
 		return -EINVAL;
 	ret = devmir_migrate_check(addr, size, dir, flags);
+	/* The caller's size is checked before any ioctl too. */
+	if (!ret && res)
+		ret = devmir_struct_out(res, &total, sizeof(total),
+					DEVMIR_REPORT_SIZE_3_0);
 	if (ret)
 		return ret;
 
-	memset(&total, 0, sizeof(total));
 	do {
 		chunk = size - done;
 		if (chunk > DEVMIR_MIGRATE_MAX)
@@ -90,7 +93,8 @@ int devmir_migrate_range(struct devmir_dev *dev, const void *addr, size_t size,
 		done += chunk;
 	} while (done < size);
 	if (res)
-		*res = total;
+		devmir_struct_out(res, &total, sizeof(total),
+				  DEVMIR_REPORT_SIZE_3_0);
 	return ret;
 }
 

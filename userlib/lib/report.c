@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * report.c - what the mirror reports: snapshots decoded per page, and
  * statistics read by name through the device's self-describing query.
@@ -60,8 +60,10 @@ static int devmir_page_decode(const struct devmir_info *info, uint8_t byte,
 }
 
 int devmir_snapshot(struct devmir_dev *dev, const void *addr, size_t npages,
-		    struct devmir_page *pages, size_t *mapped)
+		    struct devmir_page *pages, size_t entry_size,
+		    size_t *mapped)
 {
+	struct devmir_page page;
 	uintptr_t start = (uintptr_t)addr;
 	struct drm_devmir_snapshot raw;
 	size_t done, n, i, total = 0;
@@ -69,6 +71,9 @@ int devmir_snapshot(struct devmir_dev *dev, const void *addr, size_t npages,
 	int ret = 0;
 
 	if (!dev || !pages || !npages || start % 4096)
+		return -EINVAL;
+	if (entry_size < DEVMIR_PAGE_SIZE_3_0 ||
+	    entry_size > DEVMIR_STRUCT_SIZE_MAX)
 		return -EINVAL;
 	if (npages > (UINTPTR_MAX - start) / 4096)
 		return -EINVAL;
@@ -88,10 +93,12 @@ int devmir_snapshot(struct devmir_dev *dev, const void *addr, size_t npages,
 		if (ret)
 			break;
 		for (i = 0; i < n; i++) {
-			ret = devmir_page_decode(&dev->info, bytes[i],
-						 &pages[done + i]);
+			ret = devmir_page_decode(&dev->info, bytes[i], &page);
 			if (ret)
 				goto out;
+			devmir_entry_out((char *)pages +
+						 (done + i) * entry_size,
+					 entry_size, &page, sizeof(page));
 		}
 		total += raw.mapped;
 	}

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * udev_none.c - the five libudev calls of Debian's libhwloc.a, for fully
  * static programs (Debian ships no libudev.a).

@@ -220,6 +220,66 @@ int dm_stats(int fd, uint32_t flags, struct drm_devmir_stats *st)
 	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_STATS, st);
 }
 
+int dm_query(int fd, uint32_t query, uint32_t flags, void *data, uint32_t *size)
+{
+	struct drm_devmir_query q = {
+		.query = query,
+		.flags = flags,
+		.size = *size,
+		.data = (uintptr_t)data,
+	};
+	int ret = dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q);
+
+	if (!ret)
+		*size = q.size;
+	return ret;
+}
+
+int dm_stat(int fd, uint32_t flags, const char *name, uint64_t *value)
+{
+	struct drm_devmir_query_stat_values *vals = NULL;
+	struct drm_devmir_query_stat_desc *desc = NULL;
+	uint32_t dsize = 0, vsize = 0, i;
+	int ret;
+
+	ret = dm_query(fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, NULL, &dsize);
+	if (!ret)
+		ret = dm_query(fd, DRM_DEVMIR_QUERY_STAT_VALUES, flags, NULL, &vsize);
+	if (ret)
+		return ret;
+	desc = calloc(1, dsize);
+	vals = calloc(1, vsize);
+	ret = -ENOMEM;
+	if (desc && vals)
+		ret = dm_query(fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, desc, &dsize);
+	if (!ret)
+		ret = dm_query(fd, DRM_DEVMIR_QUERY_STAT_VALUES, flags, vals, &vsize);
+	if (!ret) {
+		ret = -ENOENT;
+		for (i = 0; i < desc->count; i++) {
+			if (!strcmp(desc->desc[i].name, name)) {
+				*value = vals->values[i];
+				ret = 0;
+				break;
+			}
+		}
+	}
+	free(desc);
+	free(vals);
+	return ret;
+}
+
+int dm_set_thrashing(int fd, uint32_t rounds, uint32_t hold_ms)
+{
+	struct drm_devmir_set_policy pol = {
+		.flags = DRM_DEVMIR_POLICY_THRASH,
+		.thrash_rounds = rounds,
+		.thrash_hold_ms = hold_ms,
+	};
+
+	return dm_ioctl(fd, DRM_IOCTL_DEVMIR_SET_POLICY, &pol);
+}
+
 int dm_reset_stats(int fd, uint32_t flags)
 {
 	struct drm_devmir_reset_stats r = { .flags = flags };
@@ -417,40 +477,4 @@ long dm_devmem_field(unsigned int index, const char *key)
 		if (!strncmp(p, key, len) && p[len] == ' ')
 			return strtol(p + len + 1, NULL, 0);
 	return -1;
-}
-
-uint64_t dm_stat_named(int fd, uint32_t flags, const char *name)
-{
-	struct drm_devmir_query_stat_desc *desc = NULL;
-	struct drm_devmir_query_stat_values *vals = NULL;
-	struct drm_devmir_query q = { .query = DRM_DEVMIR_QUERY_STAT_DESC };
-	uint64_t value = UINT64_MAX;
-	uint32_t i;
-
-	if (dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q))
-		return value;
-	desc = calloc(1, q.size);
-	if (!desc)
-		return value;
-	q.data = (uintptr_t)desc;
-	if (dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q))
-		goto out;
-	memset(&q, 0, sizeof(q));
-	q.query = DRM_DEVMIR_QUERY_STAT_VALUES;
-	q.flags = flags;
-	if (dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q))
-		goto out;
-	vals = calloc(1, q.size);
-	if (!vals)
-		goto out;
-	q.data = (uintptr_t)vals;
-	if (dm_ioctl(fd, DRM_IOCTL_DEVMIR_QUERY, &q))
-		goto out;
-	for (i = 0; i < desc->count; i++)
-		if (!strcmp(desc->desc[i].name, name))
-			value = vals->values[i];
-out:
-	free(vals);
-	free(desc);
-	return value;
 }

@@ -55,6 +55,12 @@ int dm_snapshot(int fd, const void *addr, size_t npages, uint8_t *out,
 		uint64_t *mapped);
 int dm_stats(int fd, uint32_t flags, struct drm_devmir_stats *st);
 int dm_reset_stats(int fd, uint32_t flags);
+/* QUERY @query into @data of *@size bytes (0: ask the size); *@size: written. */
+int dm_query(int fd, uint32_t query, uint32_t flags, void *data, uint32_t *size);
+/* One statistic by name through QUERY (@flags: DRM_DEVMIR_QUERY_DEVICE or 0). */
+int dm_stat(int fd, uint32_t flags, const char *name, uint64_t *value);
+/* SET_POLICY of the thrashing fields alone. */
+int dm_set_thrashing(int fd, uint32_t rounds, uint32_t hold_ms);
 
 /* MIGRATE: 0 or -errno; @out (may be NULL) receives the counts either way. */
 int dm_migrate(int fd, void *addr, size_t size, uint32_t direction,
@@ -89,7 +95,5 @@ long thp_kib(const void *addr);
 int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len);
 /* A "key value" line of device @index's debugfs devmem file; -1 if none. */
 long dm_devmem_field(unsigned int index, const char *key);
-/* Statistic @name through QUERY (@flags: DRM_DEVMIR_QUERY_DEVICE or 0); UINT64_MAX if none. */
-uint64_t dm_stat_named(int fd, uint32_t flags, const char *name);
 
 #endif /* _DEVMIR_TEST_H */

@@ -191,6 +191,8 @@ static const struct field policy_fields[] = {
 	FIELD(struct drm_devmir_set_policy, flags),
 	FIELD(struct drm_devmir_set_policy, fault_batch),
 	FIELD(struct drm_devmir_set_policy, fault_window),
+	FIELD(struct drm_devmir_set_policy, thrash_rounds),
+	FIELD(struct drm_devmir_set_policy, thrash_hold_ms),
 };
 
 static const struct field snapshot_fields[] = {
@@ -272,7 +274,8 @@ static void fill_access(struct dm_rng *rng, struct drm_devmir_access *a,
 
 	a->op = dm_rng_below(rng, 4);
 	a->engine = dm_rng_below(rng, dev->engines);
-	a->flags = dm_rng_percent(rng, 10) ? DRM_DEVMIR_ACCESS_NOFAULT : 0;
+	a->flags = dm_rng_percent(rng, 10) ? DRM_DEVMIR_ACCESS_NOFAULT :
+		   dm_rng_percent(rng, 5) ? DRM_DEVMIR_ACCESS_UNLOCKED : 0;
 	if (a->op <= DRM_DEVMIR_OP_WRITE) {
 		pick_range(rng, pick_region(rng), 1, &addr, &len);
 		pick_range(rng, pick_region(rng), 1, &buf, &blen);
@@ -297,6 +300,8 @@ static void fill_policy(struct dm_rng *rng, struct drm_devmir_set_policy *p,
 	p->flags = 1 + dm_rng_below(rng, DRM_DEVMIR_POLICY_FLAGS);
 	p->fault_batch = 1 + dm_rng_below(rng, dev->queue);
 	p->fault_window = DRM_DEVMIR_WINDOW_MIN << dm_rng_below(rng, 10);
+	p->thrash_rounds = dm_rng_below(rng, DRM_DEVMIR_THRASH_ROUNDS_MAX + 1);
+	p->thrash_hold_ms = dm_rng_below(rng, DRM_DEVMIR_THRASH_HOLD_MAX_MS + 1);
 	mutate(rng, p, policy_fields, ARRAY_SIZE(policy_fields));
 }
 

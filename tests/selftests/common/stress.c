@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -461,4 +462,63 @@ int dm_module_loaded(const char *name)
 		found = !strncmp(line, name, len) && line[len] == ' ';
 	fclose(f);
 	return found;
+}
+
+static double churn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void *churn_thread(void *arg)
+{
+	struct dm_churn *c = arg;
+	double next = churn_now();
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		char *p = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		double wait;
+
+		if (p == MAP_FAILED) {
+			__atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		p[0] = 1;
+		munmap(p, 64 << 10);
+		__atomic_add_fetch(&c->cycles, 1, __ATOMIC_RELAXED);
+		if (!c->period_us)
+			continue;
+		next += c->period_us * 1e-6;
+		wait = next - churn_now();
+		if (wait > 0) {
+			struct timespec ts = { 0, (long)(wait * 1e9) };
+
+			nanosleep(&ts, NULL);
+		} else {
+			next = churn_now();
+		}
+	}
+	return NULL;
+}
+
+int dm_churn_start(struct dm_churn *c, unsigned int period_us)
+{
+	memset(c, 0, sizeof(*c));
+	c->period_us = period_us;
+	return -pthread_create(&c->thread, NULL, churn_thread, c);
+}
+
+unsigned long dm_churn_cycles(struct dm_churn *c)
+{
+	return __atomic_load_n(&c->cycles, __ATOMIC_RELAXED);
+}
+
+int dm_churn_stop(struct dm_churn *c)
+{
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
+	pthread_join(c->thread, NULL);
+	return c->failed ? -EIO : 0;
 }

@@ -3,8 +3,8 @@
  * stress.h - shared helpers of the reliability programs (devmirror_torture,
  * devmirror_fuzz, devmirror_teardown): a seeded random generator, TAP lines,
  * run lengths scaled by kernel variant, mirror accounting through debugfs,
- * the kernel's fault injection (failslab, fail_page_alloc, fail-nth) and
- * module loading.
+ * the kernel's fault injection (failslab, fail_page_alloc, fail-nth),
+ * module loading, and a thread churning unrelated mappings.
  *
  * Functions returning int return 0 (or a count) on success and a negative
  * errno on failure unless stated otherwise.
@@ -12,6 +12,7 @@
 #ifndef _DEVMIR_STRESS_H
 #define _DEVMIR_STRESS_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "kselftest.h"		/* ARRAY_SIZE(), __printf() */
@@ -147,5 +148,29 @@ int dm_module_load(const char *path, const char *params);
 int dm_module_unload(const char *name);
 /* 1 if /proc/modules lists @name, else 0. */
 int dm_module_loaded(const char *name);
+
+/**
+ * struct dm_churn - Another thread of the process mapping, touching and
+ * unmapping a 64 KiB buffer wherever the kernel puts it: invalidations
+ * that have nothing to do with what the device is using.
+ * @thread: The thread.
+ * @period_us: One cycle per this many microseconds at most; 0: back to back.
+ * @stop: Set by dm_churn_stop(); __atomic accesses.
+ * @failed: Set by the thread when an mmap() failed.
+ * @cycles: Completed cycles; read with dm_churn_cycles().
+ */
+struct dm_churn {
+	pthread_t thread;
+	unsigned int period_us;
+	int stop;
+	int failed;
+	unsigned long cycles;
+};
+
+/* Start the thread; 0 or -errno. */
+int dm_churn_start(struct dm_churn *c, unsigned int period_us);
+unsigned long dm_churn_cycles(struct dm_churn *c);
+/* Stop and join the thread; 0, or -EIO if an mmap() failed. */
+int dm_churn_stop(struct dm_churn *c);
 
 #endif /* _DEVMIR_STRESS_H */

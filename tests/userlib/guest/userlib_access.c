@@ -21,10 +21,12 @@ FIXTURE(dev)
 
 FIXTURE_SETUP(dev)
 {
-	struct devmir_policy pol = { .fault_window = 4096 };
+	struct devmir_policy pol = { .struct_size = sizeof(pol),
+				     .fault_window = 4096 };
 
 	ASSERT_EQ(0, devmir_open(0, &self->dev))
 	TH_LOG("%s", devmir_last_error());
+	self->info.struct_size = sizeof(self->info);
 	ASSERT_EQ(0, devmir_get_info(self->dev, &self->info));
 	/* No fault-ahead: one fault per page touched. */
 	ASSERT_EQ(0, devmir_set_policy(self->dev, DEVMIR_POLICY_WINDOW, &pol));
@@ -105,7 +107,9 @@ TEST_F(dev, access_read_beyond_command_max)
 /* Atomics from every engine see each other's results. */
 TEST_F(dev, access_atomics_all_engines)
 {
-	struct devmir_access acc = { .op = DEVMIR_OP_ATOMIC_ADD, .size = 8 };
+	struct devmir_access acc = { .struct_size = sizeof(acc),
+				     .op = DEVMIR_OP_ATOMIC_ADD,
+				     .size = 8 };
 	uint64_t *word, old;
 	unsigned int e;
 
@@ -139,6 +143,7 @@ TEST_F(dev, access_atomics_all_engines)
 TEST_F(dev, access_nofault_needs_mirrored_page)
 {
 	struct devmir_access acc = {
+		.struct_size = sizeof(acc),
 		.op = DEVMIR_OP_READ,
 		.flags = DEVMIR_ACCESS_NOFAULT,
 		.size = PAGE_SIZE_4K,
@@ -162,7 +167,9 @@ TEST_F(dev, access_nofault_needs_mirrored_page)
 /* Memory the device may not use is -EFAULT; bad arguments -EINVAL. */
 TEST_F(dev, access_errors)
 {
-	struct devmir_access acc = { .op = DEVMIR_OP_READ, .size = 8 };
+	struct devmir_access acc = { .struct_size = sizeof(acc),
+				     .op = DEVMIR_OP_READ,
+				     .size = 8 };
 	uint8_t *buf, out[64];
 
 	buf = buf_map_aligned(2 * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ, MAP_PRIVATE);

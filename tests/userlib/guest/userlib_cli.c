@@ -74,7 +74,7 @@ TEST(cli_list_json_matches_library)
 	char path[32];
 	int n, i;
 
-	n = devmir_enumerate(devs, MAX_DEVS);
+	n = devmir_enumerate(devs, MAX_DEVS, sizeof(devs[0]));
 	ASSERT_LE(1, n);
 	ASSERT_EQ(0, cli(&r, &j, "list", "--json", NULL));
 	ASSERT_EQ(0, r.status);
@@ -98,7 +98,7 @@ TEST(cli_list_json_matches_library)
 
 TEST(cli_info_json_matches_library)
 {
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	struct devmir_dev *dev;
 	struct run_result r;
 	struct json *j;
@@ -378,7 +378,7 @@ TEST(cli_bench_json_results)
 	char path[48];
 	size_t i;
 
-	ASSERT_EQ(0, cli(&r, &j, "bench", "--size", "1M", "--repeat", "2",
+	ASSERT_EQ(0, cli(&r, &j, "bench", "--size", "1M", "--reps", "2",
 			 "--json", NULL));
 	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
 	ASSERT_NE(NULL, j);
@@ -389,15 +389,63 @@ TEST(cli_bench_json_results)
 	for (i = 0; i < res->n; i++) {
 		snprintf(path, sizeof(path), "%zu.name", i);
 		EXPECT_STREQ(names[i], json_str(res, path));
-		snprintf(path, sizeof(path), "%zu.repeat", i);
+		/* Two NUMA nodes in the VM: the baseline runs too. */
+		snprintf(path, sizeof(path), "%zu.reps", i);
 		EXPECT_EQ(2, u64_at(res, path));
+		snprintf(path, sizeof(path), "%zu.samples", i);
+		EXPECT_TRUE(json_is(res, path, JSON_ARRAY) &&
+			    json_get(res, path)->n == 2);
 		snprintf(path, sizeof(path), "%zu.median_seconds", i);
+		EXPECT_TRUE(json_is(res, path, JSON_NUMBER));
+		snprintf(path, sizeof(path), "%zu.spread_pct", i);
 		EXPECT_TRUE(json_is(res, path, JSON_NUMBER));
 	}
 	/* Faults of a cold 1 MiB read: at least one, at most one per page. */
-	EXPECT_LE(1, u64_at(res, "0.events"));
-	EXPECT_GE(256, u64_at(res, "0.events"));
+	EXPECT_LE(1, u64_at(res, "0.samples.1.events"));
+	EXPECT_GE(256, u64_at(res, "0.samples.1.events"));
 	json_free(j);
+	run_free(&r);
+}
+
+/*
+ * The knobs reach the device: a 4 KiB window faults once per page of a
+ * cold read, THP-backed buffers with a 2 MiB window fault once per 2 MiB,
+ * and --node puts the baseline's source on that node.
+ */
+TEST(cli_bench_knobs)
+{
+	struct run_result r;
+	struct json *j;
+
+	ASSERT_EQ(0, cli(&r, &j, "bench", "--size", "2M", "--reps", "1",
+			 "--window", "4K", "--batch", "4", "--json", NULL));
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(512, u64_at(j, "results.0.samples.0.events"));
+	EXPECT_EQ(4096, u64_at(j, "parameters.window"));
+	EXPECT_EQ(4, u64_at(j, "parameters.batch"));
+	json_free(j);
+	run_free(&r);
+
+	ASSERT_EQ(0, cli(&r, &j, "bench", "--size", "4M", "--reps", "1",
+			 "--thp", "--window", "2M", "--node", "1", "--json",
+			 NULL));
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	ASSERT_NE(NULL, j);
+	EXPECT_TRUE(json_is(j, "parameters.thp", JSON_BOOL) &&
+		    json_get(j, "parameters.thp")->boolean);
+	EXPECT_EQ(1, u64_at(j, "parameters.node"));
+	/* Huge pages where the kernel gave them: 2 faults, else at most 1024. */
+	EXPECT_LE(2, u64_at(j, "results.0.samples.0.events"));
+	EXPECT_GE(1024, u64_at(j, "results.0.samples.0.events"));
+	json_free(j);
+	run_free(&r);
+
+	ASSERT_EQ(0, cli(&r, NULL, "bench", "--size", "1M", "--reps", "2",
+			 "--csv", NULL));
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(0, strncmp(r.out, "name,rep,bytes,seconds", 22));
+	EXPECT_NE(NULL, strstr(r.out, "\nnuma_move_pages,2,"));
 	run_free(&r);
 }
 
@@ -415,6 +463,20 @@ TEST(cli_topo_json_devices)
 	EXPECT_EQ(2, json_get(j, "devices")->n);
 	EXPECT_TRUE(json_is(j, "devices.0.numa_node", JSON_NULL));
 	EXPECT_EQ(1, u64_at(j, "devices.1.index"));
+	/*
+	 * numactl --hardware's view: two nodes, distances both ways (NUMA
+	 * emulation reports 10 between its nodes too), free memory.
+	 */
+	ASSERT_TRUE(json_is(j, "kernel_nodes", JSON_ARRAY));
+	EXPECT_EQ(2, json_get(j, "kernel_nodes")->n);
+	EXPECT_EQ(2, json_get(j, "kernel_nodes.0.distances")->n);
+	EXPECT_EQ(10, u64_at(j, "kernel_nodes.1.distances.1"));
+	EXPECT_LE(10, u64_at(j, "kernel_nodes.0.distances.1"));
+	EXPECT_EQ(u64_at(j, "kernel_nodes.0.distances.1"),
+		  u64_at(j, "kernel_nodes.1.distances.0"));
+	EXPECT_LT(0, u64_at(j, "kernel_nodes.1.free"));
+	EXPECT_GE(u64_at(j, "kernel_nodes.1.size"),
+		  u64_at(j, "kernel_nodes.1.free"));
 	json_free(j);
 	run_free(&r);
 }

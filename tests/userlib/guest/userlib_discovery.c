@@ -27,7 +27,7 @@ TEST(discovery_enumerate_lists_every_device)
 	struct stat st;
 	int n, i;
 
-	n = devmir_enumerate(devs, MAX_DEVS);
+	n = devmir_enumerate(devs, MAX_DEVS, sizeof(devs[0]));
 	ASSERT_LE(1, n) TH_LOG("%s", devmir_last_error());
 	ASSERT_GE(MAX_DEVS, n);
 	/* devmirror_sim's default: two devices, indexes 0 and 1. */
@@ -45,8 +45,8 @@ TEST(discovery_enumerate_lists_every_device)
 			EXPECT_NE(0, strcmp(devs[i].path, devs[i - 1].path));
 	}
 	/* A short array still gets the count. */
-	EXPECT_EQ(n, devmir_enumerate(devs, 1));
-	EXPECT_EQ(n, devmir_enumerate(NULL, 0));
+	EXPECT_EQ(n, devmir_enumerate(devs, 1, sizeof(devs[0])));
+	EXPECT_EQ(n, devmir_enumerate(NULL, 0, 0));
 }
 
 /* Opening by index and by path reaches the same device. */
@@ -54,10 +54,11 @@ TEST(discovery_open_by_index_and_path)
 {
 	struct devmir_enum_entry devs[MAX_DEVS];
 	struct devmir_dev *a, *b;
-	struct devmir_info ia, ib;
+	struct devmir_info ia = DEVMIR_INIT(ia);
+	struct devmir_info ib = DEVMIR_INIT(ib);
 	int n, i;
 
-	n = devmir_enumerate(devs, MAX_DEVS);
+	n = devmir_enumerate(devs, MAX_DEVS, sizeof(devs[0]));
 	ASSERT_LE(1, n);
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, devmir_open(devs[i].index, &a))
@@ -102,7 +103,7 @@ TEST(discovery_numa_node_from_sysfs)
 	int n, node = 42, want = -1, fd;
 	ssize_t len;
 
-	n = devmir_enumerate(devs, MAX_DEVS);
+	n = devmir_enumerate(devs, MAX_DEVS, sizeof(devs[0]));
 	ASSERT_LE(1, n);
 	ASSERT_EQ(0, stat(devs[0].path, &st));
 	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/numa_node",
@@ -127,7 +128,7 @@ TEST(discovery_numa_node_from_sysfs)
 TEST(discovery_handle_belongs_to_opener)
 {
 	struct devmir_dev *dev;
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	int status;
 	pid_t pid;
 

@@ -20,6 +20,7 @@ FIXTURE_SETUP(dev)
 {
 	ASSERT_EQ(0, devmir_open(0, &self->dev))
 	TH_LOG("%s", devmir_last_error());
+	self->info.struct_size = sizeof(self->info);
 	ASSERT_EQ(0, devmir_get_info(self->dev, &self->info));
 }
 
@@ -65,7 +66,7 @@ TEST_F(dev, info_geometry_consistent)
 /* Info through a second handle of the same process: same mirror. */
 TEST_F(dev, info_stable_across_handles)
 {
-	struct devmir_info again;
+	struct devmir_info again = DEVMIR_INIT(again);
 	struct devmir_dev *other;
 
 	ASSERT_EQ(0, devmir_open(0, &other));
@@ -78,7 +79,9 @@ TEST_F(dev, info_stable_across_handles)
 TEST_F(dev, policy_round_trip)
 {
 	unsigned int both = DEVMIR_POLICY_WINDOW | DEVMIR_POLICY_BATCH;
-	struct devmir_policy pol, got, saved;
+	struct devmir_policy pol = DEVMIR_INIT(pol);
+	struct devmir_policy got = DEVMIR_INIT(got);
+	struct devmir_policy saved = DEVMIR_INIT(saved);
 
 	ASSERT_EQ(0, devmir_get_policy(self->dev, &saved));
 	EXPECT_LE(1, saved.fault_batch);
@@ -104,7 +107,9 @@ TEST_F(dev, policy_round_trip)
 /* The driver's limits come back as -EINVAL, and nothing changes. */
 TEST_F(dev, policy_out_of_range_einval)
 {
-	struct devmir_policy pol, got, saved;
+	struct devmir_policy pol = DEVMIR_INIT(pol);
+	struct devmir_policy got = DEVMIR_INIT(got);
+	struct devmir_policy saved = DEVMIR_INIT(saved);
 
 	ASSERT_EQ(0, devmir_get_policy(self->dev, &saved));
 	pol.fault_window = self->info.window_max * 2;

@@ -30,10 +30,12 @@ FIXTURE(dev)
 
 FIXTURE_SETUP(dev)
 {
-	struct devmir_policy pol = { .fault_window = 4096 };
+	struct devmir_policy pol = { .struct_size = sizeof(pol),
+				     .fault_window = 4096 };
 
 	ASSERT_EQ(0, devmir_open(0, &self->dev))
 	TH_LOG("%s", devmir_last_error());
+	self->info.struct_size = sizeof(self->info);
 	ASSERT_EQ(0, devmir_get_info(self->dev, &self->info));
 	if (!self->info.device_memory)
 		SKIP(return, "device 0 has no device memory (devmem_mb=0)");
@@ -79,7 +81,7 @@ static uint64_t failed_sum(const struct devmir_migrate_report *res)
  */
 TEST_F(dev, migrate_round_trip_data)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	size_t mapped;
 	uint64_t faults = 99;
 	uint8_t *buf;
@@ -95,7 +97,7 @@ TEST_F(dev, migrate_round_trip_data)
 	EXPECT_EQ(0, failed_sum(&res));
 	EXPECT_EQ(SIZE, res.bytes_copied);
 	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, NPAGES, self->pages,
-				     &mapped));
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_EQ(NPAGES, mapped);
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 	EXPECT_TRUE(self->pages[0].writable);
@@ -111,8 +113,8 @@ TEST_F(dev, migrate_round_trip_data)
 				    DEVMIR_MIGDIR_TO_SYSTEM, 0, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
 	EXPECT_EQ(0, failed_sum(&res));
-	ASSERT_EQ(0,
-		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, NPAGES, self->pages,
+				     sizeof(self->pages[0]), NULL));
 	EXPECT_EQ(0, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 	EXPECT_EQ(-1, buf_check(buf, SIZE, 2));
 	buf_unmap(buf, SIZE);
@@ -121,7 +123,7 @@ TEST_F(dev, migrate_round_trip_data)
 /* Pages already at the destination, or never populated, are not moved. */
 TEST_F(dev, migrate_counts_already_and_absent)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	uint8_t *buf;
 
 	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -154,7 +156,7 @@ TEST_F(dev, migrate_counts_already_and_absent)
  */
 TEST_F(dev, migrate_shared_memory_reasons)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	uint8_t *buf;
 
 	buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
@@ -178,7 +180,7 @@ TEST_F(dev, migrate_shared_memory_reasons)
 /* A prefetch moves what can move; the device then reads without faults. */
 TEST_F(dev, prefetch_moves_anonymous_memory)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	uint64_t faults = 99;
 	uint8_t *buf;
 
@@ -188,8 +190,8 @@ TEST_F(dev, prefetch_moves_anonymous_memory)
 	ASSERT_EQ(0, devmir_prefetch(self->dev, buf, SIZE, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
 	EXPECT_EQ(0, failed_sum(&res));
-	ASSERT_EQ(0,
-		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, NPAGES, self->pages,
+				     sizeof(self->pages[0]), NULL));
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, self->out, SIZE, &faults));
 	EXPECT_EQ(0, faults);
@@ -200,7 +202,7 @@ TEST_F(dev, prefetch_moves_anonymous_memory)
 /* A hole in the range fails the whole call before anything moves. */
 TEST_F(dev, migrate_hole_efault_nothing_done)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	uint8_t *buf;
 
 	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -210,7 +212,8 @@ TEST_F(dev, migrate_hole_efault_nothing_done)
 	EXPECT_EQ(-EFAULT, devmir_migrate_range(self->dev, buf, SIZE,
 					  DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
 	EXPECT_EQ(0, res.migrated);
-	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, 8, self->pages, NULL));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, 8, self->pages,
+				     sizeof(self->pages[0]), NULL));
 	EXPECT_EQ(0, count_state(self->pages, 8, DEVMIR_PAGE_DEVICE));
 	EXPECT_EQ(-1, buf_check(buf, 8 * PAGE_SIZE_4K, 5));
 	buf_unmap(buf, 8 * PAGE_SIZE_4K);
@@ -241,7 +244,8 @@ TEST_F(dev, migrate_bad_arguments)
  */
 TEST_F(dev, migrate_cpu_touch_brings_window_back)
 {
-	struct devmir_policy pol = { .ram_window = 4 * PAGE_SIZE_4K };
+	struct devmir_policy pol = { .struct_size = sizeof(pol),
+				     .ram_window = 4 * PAGE_SIZE_4K };
 	struct stat_reading before, after;
 	size_t i;
 	uint8_t *buf;
@@ -261,8 +265,8 @@ TEST_F(dev, migrate_cpu_touch_brings_window_back)
 	stat_delta(&after, &after, &before);
 	EXPECT_EQ(1, SV(after, ram_faults));
 	EXPECT_EQ(4, SV(after, migrated_to_system));
-	ASSERT_EQ(0,
-		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, NPAGES, self->pages,
+				     sizeof(self->pages[0]), NULL));
 	for (i = 0; i < NPAGES; i++) {
 		bool back = i >= 8 && i < 12;
 		bool on_device = self->pages[i].state == DEVMIR_PAGE_DEVICE;
@@ -282,7 +286,8 @@ TEST_F(dev, migrate_cpu_touch_brings_window_back)
 TEST_F(dev, migrate_stats_deltas)
 {
 	struct stat_reading before, after;
-	struct devmir_migrate_report to_dev, to_sys;
+	struct devmir_migrate_report to_dev = DEVMIR_INIT(to_dev);
+	struct devmir_migrate_report to_sys = DEVMIR_INIT(to_sys);
 	uint8_t *buf;
 
 	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -321,10 +326,12 @@ TEST_F(dev, migrate_stats_deltas)
 TEST_F(dev, policy_migration_round_trip)
 {
 	struct devmir_policy pol = {
+		.struct_size = sizeof(pol),
 		.migrate_mode = DEVMIR_MIGMODE_THRESHOLD,
 		.migrate_threshold = 3,
 		.ram_window = 128 << 10,
-	}, got;
+	};
+	struct devmir_policy got = DEVMIR_INIT(got);
 	struct stat_reading before, after;
 	uint8_t *buf;
 
@@ -357,8 +364,8 @@ TEST_F(dev, policy_migration_round_trip)
 	EXPECT_EQ(-1, buf_check(self->out, SIZE, 8));
 	EXPECT_LE(1, SV(after, policy_migrations));
 	EXPECT_EQ(NPAGES, SV(after, migrated_to_device));
-	ASSERT_EQ(0,
-		  devmir_snapshot(self->dev, buf, NPAGES, self->pages, NULL));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, NPAGES, self->pages,
+				     sizeof(self->pages[0]), NULL));
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 	EXPECT_EQ(-1, buf_check(buf, SIZE, 8));
 	buf_unmap(buf, SIZE);
@@ -372,10 +379,10 @@ FIXTURE(two)
 
 FIXTURE_SETUP(two)
 {
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	int i;
 
-	if (devmir_enumerate(NULL, 0) < 2)
+	if (devmir_enumerate(NULL, 0, 0) < 2)
 		SKIP(return, "fewer than two devmirror devices");
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, devmir_open(i, &self->dev[i]))
@@ -415,14 +422,14 @@ TEST_F(two, snapshot_remote_pages)
 				    DEVMIR_MIGDIR_TO_DEVICE, 0, NULL));
 
 	ASSERT_EQ(0, devmir_snapshot(self->dev[0], buf, NPAGES, self->pages,
-				     &mapped));
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_EQ(0, mapped);
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_REMOTE));
 	EXPECT_FALSE(self->pages[0].writable);
 	EXPECT_EQ(0, self->pages[0].leaf_size);
 	EXPECT_STREQ("remote", devmir_page_state_name(self->pages[0].state));
 	ASSERT_EQ(0, devmir_snapshot(self->dev[1], buf, NPAGES, self->pages,
-				     &mapped));
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_EQ(NPAGES, mapped);
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 
@@ -435,12 +442,12 @@ TEST_F(two, snapshot_remote_pages)
 	EXPECT_EQ(-1, buf_check(out, SIZE, 9));
 	EXPECT_LE(1, SV(after, remote_faults));
 	ASSERT_EQ(0, devmir_snapshot(self->dev[0], buf, NPAGES, self->pages,
-				     NULL));
+				     sizeof(self->pages[0]), NULL));
 	EXPECT_EQ(0, count_state(self->pages, NPAGES, DEVMIR_PAGE_REMOTE));
 	EXPECT_EQ(NPAGES,
 		  count_state(self->pages, NPAGES, DEVMIR_PAGE_READ_WRITE));
 	ASSERT_EQ(0, devmir_snapshot(self->dev[1], buf, NPAGES, self->pages,
-				     NULL));
+				     sizeof(self->pages[0]), NULL));
 	EXPECT_EQ(0, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 	EXPECT_EQ(-1, buf_check(buf, SIZE, 9));
 	free(out);
@@ -450,7 +457,7 @@ TEST_F(two, snapshot_remote_pages)
 /* Device 0 takes device 1's pages straight into its own memory. */
 TEST_F(two, migrate_device_to_device)
 {
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	uint8_t *buf;
 
 	buf = buf_map_aligned(SIZE, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -462,10 +469,10 @@ TEST_F(two, migrate_device_to_device)
 				    DEVMIR_MIGDIR_TO_DEVICE, 0, &res));
 	EXPECT_EQ(NPAGES, res.migrated);
 	ASSERT_EQ(0, devmir_snapshot(self->dev[0], buf, NPAGES, self->pages,
-				     NULL));
+				     sizeof(self->pages[0]), NULL));
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_DEVICE));
 	ASSERT_EQ(0, devmir_snapshot(self->dev[1], buf, NPAGES, self->pages,
-				     NULL));
+				     sizeof(self->pages[0]), NULL));
 	EXPECT_EQ(NPAGES, count_state(self->pages, NPAGES, DEVMIR_PAGE_REMOTE));
 	EXPECT_EQ(-1, buf_check(buf, SIZE, 10));
 	buf_unmap(buf, SIZE);

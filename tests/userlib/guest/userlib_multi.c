@@ -23,14 +23,16 @@ FIXTURE(two)
 
 FIXTURE_SETUP(two)
 {
-	struct devmir_policy pol = { .fault_window = 4096 };
+	struct devmir_policy pol = { .struct_size = sizeof(pol),
+				     .fault_window = 4096 };
 	int i;
 
-	if (devmir_enumerate(NULL, 0) < 2)
+	if (devmir_enumerate(NULL, 0, 0) < 2)
 		SKIP(return, "fewer than two devmirror devices");
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, devmir_open(i, &self->dev[i]))
 		TH_LOG("%s", devmir_last_error());
+		self->info[i].struct_size = sizeof(self->info[i]);
 		ASSERT_EQ(0, devmir_get_info(self->dev[i], &self->info[i]));
 		ASSERT_EQ(0, devmir_set_policy(self->dev[i],
 					       DEVMIR_POLICY_WINDOW, &pol));

@@ -26,6 +26,7 @@ FIXTURE(topo)
 FIXTURE_SETUP(topo)
 {
 	ASSERT_EQ(0, devmir_topo_load(&self->topo));
+	self->sum.struct_size = sizeof(self->sum);
 	ASSERT_EQ(0, devmir_topo_summary(self->topo, &self->sum));
 }
 
@@ -69,7 +70,7 @@ static int node_cpus(int node, cpu_set_t *set)
  */
 TEST_F(topo, topo_nodes_match_kernel)
 {
-	struct devmir_numa_node node;
+	struct devmir_numa_node node = DEVMIR_INIT(node);
 	cpu_set_t seen, cpus, both;
 	unsigned int i, expect = 0;
 	uint64_t memory = 0;
@@ -119,7 +120,7 @@ TEST_F(topo, topo_bind_kernel_nodes)
 /* Binding to a node leaves the thread on that node's CPUs only. */
 TEST_F(topo, topo_bind_node_sets_affinity)
 {
-	struct devmir_numa_node node;
+	struct devmir_numa_node node = DEVMIR_INIT(node);
 	cpu_set_t set;
 	unsigned int i;
 	int cpu;
@@ -227,7 +228,8 @@ TEST(numa_move_invalidates_mirror)
 	EXPECT_LE(1, SV(after, inv_clear) -
 			     SV(before, inv_clear));
 	EXPECT_EQ(64, SV(after, pages_invalidated) - SV(before, pages_invalidated));
-	ASSERT_EQ(0, devmir_snapshot(dev, buf, 64, pages, &mapped));
+	ASSERT_EQ(0, devmir_snapshot(dev, buf, 64, pages, sizeof(pages[0]),
+				     &mapped));
 	EXPECT_EQ(0, mapped);
 	memset(out, 0, size);
 	ASSERT_EQ(0, devmir_read(dev, buf, out, size, NULL));

@@ -22,10 +22,12 @@ FIXTURE(dev)
 
 FIXTURE_SETUP(dev)
 {
-	struct devmir_policy pol = { .fault_window = 4096 };
+	struct devmir_policy pol = { .struct_size = sizeof(pol),
+				     .fault_window = 4096 };
 
 	ASSERT_EQ(0, devmir_open(0, &self->dev))
 	TH_LOG("%s", devmir_last_error());
+	self->info.struct_size = sizeof(self->info);
 	ASSERT_EQ(0, devmir_get_info(self->dev, &self->info));
 	ASSERT_EQ(0, devmir_set_policy(self->dev, DEVMIR_POLICY_WINDOW, &pol));
 	self->pages = calloc(1024, sizeof(*self->pages));
@@ -58,7 +60,8 @@ TEST_F(dev, snapshot_tracks_device_reads)
 	buf = buf_map_aligned(n * PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, buf);
 	buf_fill(buf, n * PAGE_SIZE_4K, 1);
-	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages,
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_EQ(0, mapped);
 	EXPECT_EQ(n, count_state(self->pages, n, DEVMIR_PAGE_UNMAPPED));
 
@@ -66,7 +69,8 @@ TEST_F(dev, snapshot_tracks_device_reads)
 	for (i = 0; i < n; i += 2)
 		ASSERT_EQ(0, devmir_read(self->dev, buf + i * PAGE_SIZE_4K, out,
 					 16, NULL));
-	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages,
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_EQ(n / 2, mapped);
 	for (i = 0; i < n; i++) {
 		if (i % 2) {
@@ -95,7 +99,8 @@ TEST_F(dev, snapshot_read_only_mapping)
 	buf_fill(buf, n * PAGE_SIZE_4K, 2);
 	ASSERT_EQ(0, mprotect(buf, n * PAGE_SIZE_4K, PROT_READ));
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, 64, NULL));
-	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages,
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_LE(1, mapped);
 	EXPECT_EQ(DEVMIR_PAGE_READ_ONLY, self->pages[0].state);
 	EXPECT_FALSE(self->pages[0].writable);
@@ -115,16 +120,19 @@ TEST_F(dev, snapshot_follows_invalidation)
 	ASSERT_NE(NULL, out);
 	buf_fill(buf, n * PAGE_SIZE_4K, 3);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, n * PAGE_SIZE_4K, NULL));
-	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages,
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_EQ(n, mapped);
 
 	ASSERT_EQ(0, madvise(buf, 8 * PAGE_SIZE_4K, MADV_DONTNEED));
-	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages,
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_EQ(n - 8, mapped);
 	EXPECT_EQ(8, count_state(self->pages, 8, DEVMIR_PAGE_UNMAPPED));
 
 	ASSERT_EQ(0, buf_unmap(buf, n * PAGE_SIZE_4K));
-	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages,
+				     sizeof(self->pages[0]), &mapped));
 	EXPECT_EQ(0, mapped);
 	free(out);
 }
@@ -142,7 +150,8 @@ TEST_F(dev, snapshot_huge_leaf)
 	ASSERT_EQ(0, buf_thp(buf, SIZE_2M, true));
 	memset(buf, 7, SIZE_2M);
 	ASSERT_EQ(0, devmir_read(self->dev, buf, out, 64, NULL));
-	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages, &mapped));
+	ASSERT_EQ(0, devmir_snapshot(self->dev, buf, n, self->pages,
+				     sizeof(self->pages[0]), &mapped));
 	if (self->pages[0].level == 0) {
 		buf_unmap(buf, SIZE_2M);
 		SKIP(return, "the kernel gave no transparent huge page");
@@ -163,11 +172,12 @@ TEST_F(dev, snapshot_bad_arguments)
 	uint8_t *buf = buf_map_aligned(PAGE_SIZE_4K, PAGE_SIZE_4K, PROT_READ, MAP_PRIVATE);
 
 	ASSERT_NE(MAP_FAILED, buf);
-	EXPECT_EQ(-EINVAL,
-		  devmir_snapshot(self->dev, buf + 1, 1, self->pages, NULL));
-	EXPECT_EQ(-EINVAL,
-		  devmir_snapshot(self->dev, buf, 0, self->pages, NULL));
-	EXPECT_EQ(-EINVAL, devmir_snapshot(self->dev, buf, 1, NULL, NULL));
+	EXPECT_EQ(-EINVAL, devmir_snapshot(self->dev, buf + 1, 1, self->pages,
+					   sizeof(self->pages[0]), NULL));
+	EXPECT_EQ(-EINVAL, devmir_snapshot(self->dev, buf, 0, self->pages,
+					   sizeof(self->pages[0]), NULL));
+	EXPECT_EQ(-EINVAL, devmir_snapshot(self->dev, buf, 1, NULL,
+					   sizeof(struct devmir_page), NULL));
 	buf_unmap(buf, PAGE_SIZE_4K);
 }
 

@@ -22,10 +22,12 @@ FIXTURE(dev)
 
 FIXTURE_SETUP(dev)
 {
-	struct devmir_policy pol = { .fault_window = 4096 };
+	struct devmir_policy pol = { .struct_size = sizeof(pol),
+				     .fault_window = 4096 };
 
 	ASSERT_EQ(0, devmir_open(0, &self->dev))
 	TH_LOG("%s", devmir_last_error());
+	self->info.struct_size = sizeof(self->info);
 	ASSERT_EQ(0, devmir_get_info(self->dev, &self->info));
 	ASSERT_EQ(0, devmir_set_policy(self->dev, DEVMIR_POLICY_WINDOW, &pol));
 }

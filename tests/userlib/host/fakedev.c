@@ -4,7 +4,9 @@
  * of libdevmirror and the CLI without the driver.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -174,7 +176,9 @@ static int fakedev_set_policy(struct drm_devmir_set_policy *a)
 
 	if (!a->flags || a->flags & ~DRM_DEVMIR_POLICY_FLAGS)
 		return -EINVAL;
+	/* As the driver: 0 (adaptive) or a power of two in range. */
 	if (a->flags & DRM_DEVMIR_POLICY_WINDOW &&
+	    a->fault_window != DRM_DEVMIR_WINDOW_ADAPTIVE &&
 	    (a->fault_window & (a->fault_window - 1) ||
 	     a->fault_window < DRM_DEVMIR_WINDOW_MIN ||
 	     a->fault_window > DRM_DEVMIR_WINDOW_MAX))
@@ -421,4 +425,31 @@ int ioctl(int fd, unsigned long request, ...)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * FAKEDEV_DENY=PATH: open() of PATH fails with EACCES, as a render node of
+ * the "render" group does for a user outside it (the tests run as root,
+ * whom permissions do not stop).
+ */
+int open(const char *path, int flags, ...)
+{
+	static int (*next_open)(const char *, int, ...);
+	const char *deny = getenv("FAKEDEV_DENY");
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (deny && !strcmp(path, deny)) {
+		errno = EACCES;
+		return -1;
+	}
+	if (!next_open)
+		next_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT,
+								    "open");
+	return next_open(path, flags, mode);
 }

@@ -12,6 +12,7 @@
  *   FAKEDEV_ABI    ABI version GET_INFO reports (default 1)
  *   FAKEDEV_INDEX  device index (default 0)
  *   FAKEDEV_MIGRATE_BUSY  when set, MIGRATE finds every page busy
+ *   FAKEDEV_DENY   a path whose open() fails with EACCES
  */
 #ifndef _FAKEDEV_H
 #define _FAKEDEV_H

@@ -25,20 +25,36 @@
 static const char *cli_path;
 static char preload[4200];
 
+/*
+ * Run @prefix (NULL-terminated; may be empty), the CLI, then the arguments
+ * in @ap (NULL-terminated).
+ */
+static int cli_run(struct run_result *res, char *const env[],
+		   const char *const *prefix, va_list ap)
+{
+	char *argv[24];
+	int n = 0;
+
+	while (*prefix)
+		argv[n++] = (char *)*prefix++;
+	argv[n++] = (char *)cli_path;
+	while (n < 23 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	argv[n] = NULL;
+	return run_capture(res, env, argv);
+}
+
 /* Run the CLI with the arguments that follow (NULL-terminated). */
 static int cli(struct run_result *res, char *const env[], ...)
 {
-	char *argv[16];
+	static const char *const none[] = { NULL };
 	va_list ap;
-	int n = 0;
+	int ret;
 
-	argv[n++] = (char *)cli_path;
 	va_start(ap, env);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	ret = cli_run(res, env, none, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return run_capture(res, env, argv);
+	return ret;
 }
 
 /* Parse stdout as one JSON document; NULL (and a note) if it is not. */
@@ -87,8 +103,10 @@ static void test_basics(void)
 	tap_check(ok, "cli_unknown_global_option", "status %d", r.status);
 	run_free(&r);
 
+	/* One prefix style for every message: "devmirror: CMD: ...". */
 	cli(&r, NULL, "info", "--frob", NULL);
-	ok = r.status == 2 && strstr(r.err, "devmirror info:");
+	ok = r.status == 2 && strstr(r.err, "devmirror: info: ") &&
+	     strstr(r.err, "'--frob'") && !strstr(r.err, "devmirror info:");
 	tap_check(ok, "cli_unknown_command_option", "status %d err '%s'",
 		  r.status, r.err);
 	run_free(&r);
@@ -108,6 +126,11 @@ static void test_bad_arguments(void)
 		{ "info", "1", "2" },	       { "info", "12abc", NULL },
 		{ "list", "extra", NULL },     { "migrate", "--size", "3000" },
 		{ "migrate", "--size", "8G" }, { "migrate", "--bogus", NULL },
+		/* A stray word is not a path (a path has a '/'). */
+		{ "info", "foo", NULL },       { "stat", "renderD128", NULL },
+		{ "bench", "--reps", "101" },  { "bench", "--window", "3000" },
+		{ "bench", "--window", "4M" }, { "bench", "--batch", "0" },
+		{ "bench", "--node", "x" },    { "bench", "--thp", "--size" },
 	};
 	struct run_result r;
 	unsigned int i;
@@ -136,7 +159,7 @@ static void test_no_device(void)
 	unsigned int i;
 	bool ok = true;
 
-	if (devmir_enumerate(NULL, 0) > 0) {
+	if (devmir_enumerate(NULL, 0, 0) > 0) {
 		tap_skip("cli_nodev_exit_69", "a devmirror device is present");
 		tap_skip("cli_nodev_json_error",
 			 "a devmirror device is present");
@@ -176,7 +199,7 @@ static void test_no_device(void)
 
 static void test_topo(void)
 {
-	struct devmir_topo_summary sum = { 0 };
+	struct devmir_topo_summary sum = DEVMIR_INIT(sum);
 	struct devmir_topo *topo;
 	uint64_t nodes = 0, knodes = 0, cores = 0, pus = 0;
 	struct run_result r;
@@ -401,6 +424,390 @@ static void test_fake_migrate(void)
 	run_free(&r);
 }
 
+/* The members every --json document carries (devmirror(1), --json). */
+static bool envelope_ok(const struct json *j, const char *command,
+			const char *device)
+{
+	const char *ts = json_str(j, "timestamp");
+	uint64_t schema = 0;
+	unsigned int y, mo, d, h, mi, sec, ms;
+	char z = 0;
+
+	if (!j || !json_u64(j, "schema_version", &schema) || schema != 1 ||
+	    strcmp(json_str(j, "tool") ?: "", "devmirror") ||
+	    strcmp(json_str(j, "tool_version") ?: "", devmir_version()) ||
+	    strcmp(json_str(j, "library_version") ?: "", devmir_version()) ||
+	    strcmp(json_str(j, "command") ?: "", command)) {
+		tap_note("%s: envelope members missing or wrong", command);
+		return false;
+	}
+	if (device ? strcmp(json_str(j, "device") ?: "", device) :
+		     !json_is(j, "device", JSON_NULL)) {
+		tap_note("%s: device '%s', want '%s'", command,
+			 json_str(j, "device") ?: "(null)", device ?: "null");
+		return false;
+	}
+	if (!ts || sscanf(ts, "%4u-%2u-%2uT%2u:%2u:%2u.%3u%c", &y, &mo, &d, &h,
+			  &mi, &sec, &ms, &z) != 8 || z != 'Z' || y < 2020 ||
+	    strlen(ts) != 24) {
+		tap_note("%s: timestamp '%s'", command, ts ?: "(none)");
+		return false;
+	}
+	return true;
+}
+
+/* Every command's document, errors included, carries the envelope. */
+static void test_json_envelope(void)
+{
+	char *const env[] = { preload, NULL };
+	static const char *const cmds[][6] = {
+		{ "info", FAKE_PATH },
+		{ "stat", FAKE_PATH },
+		{ "migrate", FAKE_PATH, "--size", "64K" },
+		{ "bench", FAKE_PATH, "--size", "64K", "--reps", "1" },
+	};
+	struct run_result r;
+	struct json *j;
+	unsigned int i;
+	bool ok = true;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		cli(&r, env, "--json", cmds[i][0], cmds[i][1], cmds[i][2],
+		    cmds[i][3], cmds[i][4], cmds[i][5], NULL);
+		j = parse(&r);
+		if (r.status || !envelope_ok(j, cmds[i][0], FAKE_PATH)) {
+			tap_note("%s: status %d", cmds[i][0], r.status);
+			ok = false;
+		}
+		json_free(j);
+		run_free(&r);
+	}
+	cli(&r, NULL, "--json", "topo", NULL);
+	j = parse(&r);
+	ok &= r.status == 0 && envelope_ok(j, "topo", NULL);
+	json_free(j);
+	run_free(&r);
+	cli(&r, NULL, "--json", "list", NULL);
+	j = parse(&r);
+	ok &= r.status == 0 && envelope_ok(j, "list", NULL);
+	json_free(j);
+	run_free(&r);
+	/* An operation's error document: the device it was about. */
+	cli(&r, NULL, "--json", "info", "/nonexistent/renderD200", NULL);
+	j = parse(&r);
+	ok &= r.status == 69 &&
+	      envelope_ok(j, "info", "/nonexistent/renderD200") &&
+	      !strcmp(json_str(j, "error.kind") ?: "", "operation") &&
+	      json_u64(j, "exit_status", &(uint64_t){ 0 });
+	json_free(j);
+	run_free(&r);
+	tap_check(ok, "cli_json_envelope_every_document", NULL);
+}
+
+/* Usage errors under --json are JSON documents too, wherever --json is. */
+static void test_json_usage_errors(void)
+{
+	static const char *const args[][4] = {
+		{ "--json", "info", "foo" },
+		{ "--json", "frobnicate" },
+		{ "info", "--bogus", "--json" },
+		{ "bench", "--reps", "0", "--json" },
+		{ "--json", "stat", "--count", "3" },
+		{ "--json", "--frob", "list" },
+	};
+	struct run_result r;
+	struct json *j;
+	uint64_t status;
+	unsigned int i;
+	bool ok = true;
+
+	for (i = 0; i < ARRAY_SIZE(args); i++) {
+		cli(&r, NULL, args[i][0], args[i][1], args[i][2], args[i][3],
+		    NULL);
+		j = parse(&r);
+		if (r.status != 2 || !j ||
+		    strcmp(json_str(j, "error.kind") ?: "", "usage") ||
+		    !json_str(j, "error.message") ||
+		    !json_u64(j, "exit_status", &status) || status != 2 ||
+		    !json_u64(j, "schema_version", &status)) {
+			tap_note("'%s %s %s': status %d out '%.200s'",
+				 args[i][0], args[i][1], args[i][2] ?: "",
+				 r.status, r.out);
+			ok = false;
+		}
+		json_free(j);
+		run_free(&r);
+	}
+	tap_check(ok, "cli_json_usage_error_object", NULL);
+}
+
+/*
+ * Exit statuses as devmirror(1) documents them: a node path that does not
+ * exist is "no usable device" (69), a node the user may not open is 77 and
+ * the message names the render group.
+ */
+static void test_exit_statuses(void)
+{
+	char deny[] = "FAKEDEV_DENY=" FAKE_PATH;
+	char *const env_deny[] = { preload, deny, NULL };
+	struct run_result r;
+	struct json *j;
+	bool ok;
+
+	cli(&r, NULL, "info", "/dev/dri/renderD299", NULL);
+	ok = r.status == 69 && strstr(r.err, "devmirror: info: ") &&
+	     strstr(r.err, "renderD299");
+	tap_check(ok, "cli_missing_node_exit_69", "status %d err '%s'",
+		  r.status, r.err);
+	run_free(&r);
+
+	cli(&r, env_deny, "info", FAKE_PATH, NULL);
+	ok = r.status == 77 && strstr(r.err, "\"render\" group");
+	tap_check(ok, "cli_eacces_exit_77_names_render_group",
+		  "status %d err '%s'", r.status, r.err);
+	run_free(&r);
+
+	cli(&r, env_deny, "--json", "stat", FAKE_PATH, NULL);
+	j = parse(&r);
+	ok = r.status == 77 && j &&
+	     !strcmp(json_str(j, "error.name") ?: "", "EACCES") &&
+	     (strstr(json_str(j, "error.detail") ?: "", "render") ||
+	      strstr(json_str(j, "error.hint") ?: "", "render"));
+	tap_check(ok, "cli_eacces_json_names_render_group", "status %d",
+		  r.status);
+	json_free(j);
+	run_free(&r);
+}
+
+/* The empty list says why it is empty, in text and in JSON. */
+static void test_list_empty_reason(void)
+{
+	struct run_result r;
+	struct json *j;
+	bool ok;
+
+	if (devmir_enumerate(NULL, 0, 0) > 0) {
+		tap_skip("cli_list_empty_says_why",
+			 "a devmirror device is present");
+		return;
+	}
+	cli(&r, NULL, "list", NULL);
+	ok = r.status == 0 && !*r.out &&
+	     strstr(r.err, "devmirror: list: no devmirror device: ") &&
+	     strstr(r.err, "devmirror_sim");
+	run_free(&r);
+	cli(&r, NULL, "--json", "list", NULL);
+	j = parse(&r);
+	ok &= r.status == 0 && j &&
+	      strstr(json_str(j, "reason") ?: "", "devmirror_sim") &&
+	      json_get(j, "devices") && json_get(j, "devices")->n == 0;
+	tap_check(ok, "cli_list_empty_says_why", "status %d out '%s'",
+		  r.status, r.out);
+	json_free(j);
+	run_free(&r);
+}
+
+/*
+ * Run the CLI with stdout on /dev/full, under timeout(1): a write error must
+ * end any command, a watch included, with status 74.
+ */
+static int cli_full(char *const env[], struct run_result *r, ...)
+{
+	static const char *const full[] = {
+		"/usr/bin/timeout", "20", "/bin/sh", "-c",
+		"exec \"$0\" \"$@\" >/dev/full", NULL
+	};
+	va_list ap;
+	int ret;
+
+	va_start(ap, r);
+	ret = cli_run(r, env, full, ap);
+	va_end(ap);
+	return ret;
+}
+
+static void test_write_errors(void)
+{
+	char *const env[] = { preload, NULL };
+	static const char *const cmds[][8] = {
+		{ "--json", "info", FAKE_PATH },
+		{ "info", FAKE_PATH },
+		{ "stat", FAKE_PATH },
+		{ "--json", "stat", FAKE_PATH },
+		{ "stat", FAKE_PATH, "--watch=0.01" },
+		{ "--json", "stat", FAKE_PATH, "--watch=0.01" },
+		{ "migrate", FAKE_PATH, "--size", "64K" },
+		{ "bench", FAKE_PATH, "--size", "64K", "--reps", "1", "--csv" },
+		{ "--json", "topo" },
+		{ "--help" },
+		{ "--version" },
+	};
+	struct run_result r;
+	unsigned int i;
+	bool ok = true;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		cli_full(env, &r, cmds[i][0], cmds[i][1], cmds[i][2],
+			 cmds[i][3], cmds[i][4], cmds[i][5], cmds[i][6],
+			 cmds[i][7], NULL);
+		if (r.status != 74 ||
+		    !strstr(r.err, "write error on standard output")) {
+			tap_note("'%s %s %s': status %d (124: still running "
+				 "after 20 s) err '%.200s'",
+				 cmds[i][0], cmds[i][1] ?: "",
+				 cmds[i][2] ?: "", r.status, r.err);
+			ok = false;
+		}
+		run_free(&r);
+	}
+	tap_check(ok, "cli_write_error_exit_74", NULL);
+}
+
+/* stat --watch: the time and the rates, in text and JSON. */
+static void test_watch_rates(void)
+{
+	char *const env[] = { preload, NULL };
+	struct run_result r;
+	unsigned int h, m, sec, ms;
+	const struct json *rates;
+	struct json *j;
+	char *line;
+	double rate;
+	bool ok;
+
+	cli(&r, env, "stat", FAKE_PATH, "--watch=0.01", "--count", "1", NULL);
+	line = strchr(r.out, '\n');
+	ok = r.status == 0 && strstr(r.out, "time(UTC)") &&
+	     strstr(r.out, "migr/s") && strstr(r.out, "cpuflt/s") &&
+	     strstr(r.out, "evict/s") && line &&
+	     sscanf(line + 1, "%2u:%2u:%2u.%3u", &h, &m, &sec, &ms) == 4;
+	tap_check(ok, "cli_stat_watch_text_time_and_rates",
+		  "status %d out '%s'", r.status, r.out);
+	run_free(&r);
+
+	cli(&r, env, "--json", "stat", FAKE_PATH, "--watch=0.01", "--count",
+	    "1", NULL);
+	j = parse(&r);
+	rates = json_get(j, "rates");
+	/* The fake's counters do not move: every rate is 0, gauges absent. */
+	ok = r.status == 0 && envelope_ok(j, "stat", FAKE_PATH) && rates &&
+	     rates->type == JSON_OBJECT && json_member(rates, "faults") &&
+	     json_member(rates, "faults")->type == JSON_NUMBER &&
+	     !json_member(rates, "table_bytes") &&
+	     sscanf(json_str(j, "timestamp") ?: "", "%*10sT%2u", &h) == 1;
+	if (ok) {
+		rate = strtod(json_member(rates, "faults")->text, NULL);
+		ok = rate == 0;
+	}
+	tap_check(ok, "cli_stat_watch_json_rates", "status %d out '%.300s'",
+		  r.status, r.out);
+	json_free(j);
+	run_free(&r);
+}
+
+/* bench: the knobs, per-repetition samples and spread, JSON and CSV. */
+static void test_bench(void)
+{
+	char *const env[] = { preload, NULL };
+	const struct json *res, *cold = NULL, *numa = NULL;
+	struct run_result r;
+	struct json *j;
+	char *line, *save;
+	unsigned int i, rows = 0, bad = 0, commas;
+	uint64_t v;
+	bool ok;
+
+	cli(&r, env, "--json", "bench", FAKE_PATH, "--size", "64K", "--reps",
+	    "3", "--window", "adaptive", "--batch", "8", NULL);
+	j = parse(&r);
+	res = json_get(j, "results");
+	for (i = 0; res && i < res->n; i++) {
+		if (!strcmp(json_str(&res->items[i], "name") ?: "",
+			    "device_read_cold"))
+			cold = &res->items[i];
+		if (!strcmp(json_str(&res->items[i], "name") ?: "",
+			    "numa_move_pages"))
+			numa = &res->items[i];
+	}
+	ok = r.status == 0 && res && res->n == 4 && cold &&
+	     json_u64(cold, "reps", &v) && v == 3 &&
+	     json_get(cold, "samples") && json_get(cold, "samples")->n == 3 &&
+	     json_u64(cold, "samples.2.events", &v) && v == 16 &&
+	     json_is(cold, "median_seconds", JSON_NUMBER) &&
+	     json_is(cold, "stddev_seconds", JSON_NUMBER) &&
+	     json_is(cold, "spread_pct", JSON_NUMBER) &&
+	     json_is(cold, "min_seconds", JSON_NUMBER) &&
+	     json_is(cold, "max_seconds", JSON_NUMBER) &&
+	     !strcmp(json_str(j, "parameters.window") ?: "", "adaptive") &&
+	     json_u64(j, "parameters.batch", &v) && v == 8 &&
+	     json_u64(j, "parameters.reps", &v) && v == 3 &&
+	     /* The baseline is there, or says why it is not. */
+	     numa && json_is(numa, "skipped", JSON_BOOL) &&
+	     (json_get(numa, "skipped")->boolean ?
+		      json_str(numa, "reason") && *json_str(numa, "reason") :
+		      json_get(numa, "samples") != NULL);
+	tap_check(ok, "cli_bench_json_samples_spread_knobs",
+		  "status %d err '%s' out '%.300s'", r.status, r.err, r.out);
+	json_free(j);
+	run_free(&r);
+
+	cli(&r, env, "bench", FAKE_PATH, "--size", "64K", "--reps", "2",
+	    "--csv", NULL);
+	for (line = strtok_r(r.out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), rows++) {
+		for (commas = 0, i = 0; line[i]; i++)
+			commas += line[i] == ',';
+		bad += commas != 10;
+		if (!rows)
+			bad += strncmp(line, "name,rep,bytes,seconds", 22) != 0;
+	}
+	/* Header, 2 rows for each of 3 device measurements, the baseline. */
+	ok = r.status == 0 && !bad && (rows == 1 + 6 + 1 || rows == 1 + 6 + 2);
+	tap_check(ok, "cli_bench_csv_rows", "status %d, %u rows, %u bad",
+		  r.status, rows, bad);
+	run_free(&r);
+
+	cli(&r, env, "bench", FAKE_PATH, "--size", "2M", "--reps", "1", "--thp",
+	    "--window", "64K", NULL);
+	ok = r.status == 0 && strstr(r.out, "huge pages") &&
+	     strstr(r.out, "samples (ms)");
+	tap_check(ok, "cli_bench_thp_window_text", "status %d err '%s'",
+		  r.status, r.err);
+	run_free(&r);
+}
+
+/* topo shows the kernel's nodes as numactl --hardware does. */
+static void test_topo_numactl(void)
+{
+	const struct json *nodes, *dist;
+	struct run_result r;
+	struct json *j;
+	uint64_t size, free, self;
+	bool ok;
+
+	cli(&r, NULL, "--json", "topo", NULL);
+	j = parse(&r);
+	nodes = json_get(j, "kernel_nodes");
+	dist = json_get(j, "kernel_nodes.0.distances");
+	ok = r.status == 0 && nodes && nodes->type == JSON_ARRAY &&
+	     nodes->n >= 1 && dist && dist->n == nodes->n &&
+	     json_u64(j, "kernel_nodes.0.size", &size) &&
+	     json_u64(j, "kernel_nodes.0.free", &free) && size > 0 &&
+	     free <= size && json_u64(j, "kernel_nodes.0.distances.0", &self) &&
+	     self == 10;
+	tap_check(ok, "cli_topo_json_distances_free_memory",
+		  "status %d out '%.300s'", r.status, r.out);
+	json_free(j);
+	run_free(&r);
+
+	cli(&r, NULL, "topo", NULL);
+	ok = r.status == 0 && strstr(r.out, "node distances:") &&
+	     strstr(r.out, "node 0 free: ") && strstr(r.out, "node 0 size: ");
+	tap_check(ok, "cli_topo_text_numactl_hardware", "status %d",
+		  r.status);
+	run_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -420,5 +827,13 @@ int main(int argc, char **argv)
 	test_fake_abi();
 	test_fake_stat();
 	test_fake_migrate();
+	test_json_envelope();
+	test_json_usage_errors();
+	test_exit_statuses();
+	test_list_empty_reason();
+	test_write_errors();
+	test_watch_rates();
+	test_bench();
+	test_topo_numactl();
 	return tap_done();
 }

@@ -59,7 +59,7 @@ static void test_no_device(void)
 	bool ok;
 	struct devmir_enum_entry list[4];
 	struct devmir_dev *dev = (struct devmir_dev *)0x1;
-	int n = devmir_enumerate(list, 4);
+	int n = devmir_enumerate(list, 4, sizeof(list[0]));
 
 	if (n > 0) {
 		tap_skip("nodev_open_enodev", "a devmirror device is present");
@@ -71,7 +71,7 @@ static void test_no_device(void)
 	     dev == (struct devmir_dev *)0x1 && *devmir_last_error();
 	tap_check(ok, "nodev_open_enodev", "last error '%s'",
 		  devmir_last_error());
-	ok = n == 0 && devmir_enumerate(NULL, 0) == 0;
+	ok = n == 0 && devmir_enumerate(NULL, 0, 0) == 0;
 	tap_check(ok, "nodev_enumerate_zero", "enumerate %d", n);
 }
 
@@ -85,7 +85,8 @@ static void test_open_errors(void)
 	ok = devmir_open_path(NULL, &dev) == -EINVAL &&
 	     devmir_open_path(FAKE_PATH, NULL) == -EINVAL &&
 	     devmir_open(0, NULL) == -EINVAL &&
-	     devmir_enumerate(NULL, 3) == -EINVAL;
+	     devmir_enumerate(NULL, 3, sizeof(struct devmir_enum_entry)) ==
+		     -EINVAL;
 	tap_check(ok, "open_null_arguments_einval", NULL);
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[0] = '/';
@@ -144,7 +145,7 @@ static void test_fake_identity(void)
 static void test_fake_info(void)
 {
 	struct devmir_dev *dev = open_fake();
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	bool ok;
 
 	if (!dev) {
@@ -153,6 +154,7 @@ static void test_fake_info(void)
 		return;
 	}
 	memset(&info, 0xff, sizeof(info));
+	info.struct_size = sizeof(info);
 	ok = !devmir_get_info(dev, &info) && info.abi_version == 2 &&
 	     info.index == 0 && info.asid == FAKEDEV_ASID && info.levels == 4 &&
 	     info.leaf_levels == 7 && info.va_bits == 48 &&
@@ -173,11 +175,100 @@ static void test_fake_info(void)
 	devmir_close(dev);
 }
 
+/*
+ * Sized structures: a caller's struct_size decides what the library reads
+ * and writes, checked before any ioctl.
+ */
+static void test_struct_size(void)
+{
+	struct devmir_dev *dev = open_fake();
+	/* A caller compiled against a later header: 16 bytes more. */
+	struct {
+		struct devmir_info info;
+		unsigned char newer[16];
+	} big;
+	struct {
+		struct devmir_access acc;
+		unsigned char newer[16];
+	} bigacc;
+	struct {
+		struct devmir_policy pol;
+		unsigned char newer[8];
+	} bigpol;
+	struct devmir_info info = { 0 };
+	struct devmir_policy pol = { 0 };
+	struct devmir_migrate_report res = { 0 };
+	struct devmir_page pages[2];
+	struct devmir_enum_entry list[2];
+	uint64_t word = 0;
+	unsigned int calls, i;
+	bool ok;
+
+	ok = devmir_version_number() == DEVMIR_VERSION &&
+	     DEVMIR_VERSION == DEVMIR_VERSION_NUM(DEVMIR_VERSION_MAJOR,
+						  DEVMIR_VERSION_MINOR,
+						  DEVMIR_VERSION_PATCH) &&
+	     DEVMIR_VERSION_NUM(3, 0, 0) < DEVMIR_VERSION_NUM(3, 1, 0) &&
+	     DEVMIR_VERSION_NUM(2, 9, 9) < DEVMIR_VERSION_NUM(3, 0, 0);
+	tap_check(ok, "version_number_matches_macros", "%#x vs %#x",
+		  devmir_version_number(), DEVMIR_VERSION);
+	if (!dev) {
+		tap_check(false, "struct_size_checked", "no fake device");
+		return;
+	}
+	calls = fakedev.calls;
+	/* struct_size 0 (not initialised) is refused before any ioctl. */
+	ok = devmir_get_info(dev, &info) == -EINVAL &&
+	     devmir_get_policy(dev, &pol) == -EINVAL &&
+	     devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &pol) == -EINVAL &&
+	     devmir_migrate_range(dev, (void *)0x10000, 4096,
+				  DEVMIR_MIGDIR_TO_DEVICE, 0, &res) == -EINVAL;
+	info.struct_size = sizeof(info) - 4;
+	ok &= devmir_get_info(dev, &info) == -EINVAL;
+	info.struct_size = 1 << 20;
+	ok &= devmir_get_info(dev, &info) == -EINVAL;
+	ok &= devmir_snapshot(dev, (void *)0x10000, 2, pages, 4, NULL) ==
+	      -EINVAL;
+	ok &= devmir_enumerate(list, 2, 4) == -EINVAL;
+	tap_check(ok && fakedev.calls == calls, "struct_size_checked",
+		  "%u ioctls", fakedev.calls - calls);
+
+	/* A larger caller gets what this library knows and zeroes beyond. */
+	memset(&big, 0xa5, sizeof(big));
+	big.info.struct_size = sizeof(big);
+	ok = !devmir_get_info(dev, &big.info) && big.info.levels == 4 &&
+	     big.info.struct_size == sizeof(big);
+	for (i = 0; i < sizeof(big.newer); i++)
+		ok &= !big.newer[i];
+	tap_check(ok, "struct_size_larger_zeroed", NULL);
+
+	/* ... and must leave members this library does not know unset. */
+	memset(&bigacc, 0, sizeof(bigacc));
+	bigacc.acc.struct_size = sizeof(bigacc);
+	bigacc.acc.op = DEVMIR_OP_ATOMIC_ADD;
+	bigacc.acc.addr = &word;
+	bigacc.acc.size = 8;
+	bigacc.acc.operand = 5;
+	ok = !devmir_access(dev, &bigacc.acc) && word == 5;
+	bigacc.newer[3] = 1;
+	ok &= devmir_access(dev, &bigacc.acc) == -E2BIG && word == 5;
+	memset(&bigpol, 0, sizeof(bigpol));
+	bigpol.pol.struct_size = sizeof(bigpol);
+	bigpol.pol.fault_batch = 8;
+	ok &= !devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &bigpol.pol);
+	bigpol.newer[0] = 1;
+	ok &= devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &bigpol.pol) ==
+	      -E2BIG;
+	tap_check(ok, "struct_size_unknown_member_e2big", "word %llu",
+		  (unsigned long long)word);
+	devmir_close(dev);
+}
+
 static void test_fake_retry(void)
 {
 	bool ok;
 	struct devmir_dev *dev = open_fake();
-	struct devmir_info info;
+	struct devmir_info info = DEVMIR_INIT(info);
 	unsigned int calls;
 	int ret;
 
@@ -210,7 +301,7 @@ static void test_access_validation(void)
 	struct devmir_dev *dev = open_fake();
 	uint64_t word[2] = { 0 }, faults;
 	char buf[64];
-	struct devmir_access acc;
+	struct devmir_access acc = DEVMIR_INIT(acc);
 	unsigned int calls;
 	bool ok = true;
 
@@ -230,6 +321,7 @@ static void test_access_validation(void)
 	ok &= devmir_access(NULL, &acc) == -EINVAL;
 	ok &= devmir_access(dev, NULL) == -EINVAL;
 	memset(&acc, 0, sizeof(acc));
+	acc.struct_size = sizeof(acc);
 	acc.op = DEVMIR_OP_READ;
 	acc.addr = buf;
 	acc.buffer = buf;
@@ -320,7 +412,9 @@ static void test_policy(void)
 {
 	unsigned int fields;
 	struct devmir_dev *dev = open_fake();
-	struct devmir_policy pol = { .fault_batch = 8, .fault_window = 65536 };
+	struct devmir_policy pol = { .struct_size = sizeof(pol),
+				     .fault_batch = 8,
+				     .fault_window = 65536 };
 	unsigned int calls;
 	bool ok;
 
@@ -377,7 +471,8 @@ static void test_snapshot(void)
 			  "setup failed");
 		return;
 	}
-	ret = devmir_snapshot(dev, (void *)base, 8, pages, &mapped);
+	ret = devmir_snapshot(dev, (void *)base, 8, pages, sizeof(pages[0]),
+			      &mapped);
 	ok = !ret && mapped == 6 && pages[0].state == DEVMIR_PAGE_UNMAPPED &&
 	     pages[0].leaf_size == 0 &&
 	     pages[1].state == DEVMIR_PAGE_READ_ONLY && !pages[1].writable &&
@@ -401,7 +496,8 @@ static void test_snapshot(void)
 	tap_check(ok, "snapshot_state_names", NULL);
 
 	fakedev_reset();
-	ret = devmir_snapshot(dev, (void *)base, n, pages, &mapped);
+	ret = devmir_snapshot(dev, (void *)base, n, pages, sizeof(pages[0]),
+			      &mapped);
 	ok = !ret;
 	for (i = 0; ok && i < n; i++) {
 		uint8_t byte = fakedev_snap_byte((base >> 12) + i);
@@ -419,23 +515,28 @@ static void test_snapshot(void)
 		  mapped, want_mapped);
 
 	fakedev.snap_bad = DRM_DEVMIR_SNAP_WRITE;
-	ret = devmir_snapshot(dev, (void *)base, 4, pages, NULL);
+	ret = devmir_snapshot(dev, (void *)base, 4, pages, sizeof(pages[0]),
+			      NULL);
 	ok = ret == -EPROTO;
 	fakedev.snap_bad = DRM_DEVMIR_SNAP_READ |
 			   (3 << DRM_DEVMIR_SNAP_LEVEL_SHIFT);
-	ok &= devmir_snapshot(dev, (void *)base, 4, pages, NULL) == -EPROTO;
+	ok &= devmir_snapshot(dev, (void *)base, 4, pages, sizeof(pages[0]),
+			      NULL) == -EPROTO;
 	fakedev.snap_bad = DRM_DEVMIR_SNAP_READ | DRM_DEVMIR_SNAP_DEV_LOCAL |
 			   DRM_DEVMIR_SNAP_DEV_REMOTE;
-	ok &= devmir_snapshot(dev, (void *)base, 4, pages, NULL) == -EPROTO;
+	ok &= devmir_snapshot(dev, (void *)base, 4, pages, sizeof(pages[0]),
+			      NULL) == -EPROTO;
 	fakedev.snap_bad = 0;
 	tap_check(ok, "snapshot_undecodable_eproto", "first ret %d", ret);
 
-	ok = devmir_snapshot(dev, (void *)(base + 1), 4, pages, NULL) ==
-		     -EINVAL &&
-	     devmir_snapshot(dev, (void *)base, 0, pages, NULL) == -EINVAL &&
-	     devmir_snapshot(dev, (void *)base, 4, NULL, NULL) == -EINVAL &&
+	ok = devmir_snapshot(dev, (void *)(base + 1), 4, pages,
+			     sizeof(pages[0]), NULL) == -EINVAL &&
+	     devmir_snapshot(dev, (void *)base, 0, pages, sizeof(pages[0]),
+			     NULL) == -EINVAL &&
+	     devmir_snapshot(dev, (void *)base, 4, NULL,
+			     sizeof(struct devmir_page), NULL) == -EINVAL &&
 	     devmir_snapshot(dev, (void *)(UINTPTR_MAX & ~4095UL), 4, pages,
-			     NULL) == -EINVAL;
+			     sizeof(pages[0]), NULL) == -EINVAL;
 	tap_check(ok, "snapshot_bad_arguments_einval", NULL);
 	free(pages);
 	devmir_close(dev);
@@ -514,7 +615,7 @@ static void test_migrate_validation(void)
 {
 	struct devmir_dev *dev = open_fake();
 	const void *base = (const void *)0x40000000UL;
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	unsigned int calls;
 	bool ok = true;
 
@@ -562,7 +663,7 @@ static void test_migrate_marshalling(void)
 	struct devmir_dev *dev = open_fake();
 	uintptr_t base = 0x40000000UL;
 	size_t size = 2 * DEVMIR_MIGRATE_MAX + 2 * PAGE;
-	struct devmir_migrate_report res;
+	struct devmir_migrate_report res = DEVMIR_INIT(res);
 	bool ok;
 	int ret;
 
@@ -571,6 +672,7 @@ static void test_migrate_marshalling(void)
 		return;
 	}
 	memset(&res, 0xff, sizeof(res));
+	res.struct_size = sizeof(res);
 	ret = devmir_migrate_range(dev, (void *)base, size, DEVMIR_MIGDIR_TO_SYSTEM,
 			     0, &res);
 	ok = !ret && fakedev.migrate_calls == 3 &&
@@ -616,8 +718,8 @@ static void test_migrate_marshalling(void)
 
 static void test_topology(void)
 {
-	struct devmir_topo_summary sum;
-	struct devmir_numa_node node;
+	struct devmir_topo_summary sum = DEVMIR_INIT(sum);
+	struct devmir_numa_node node = DEVMIR_INIT(node);
 	struct devmir_topo *topo = NULL;
 	struct devmir_dev *dev;
 	uint64_t memory = 0;
@@ -711,6 +813,7 @@ int main(int argc, char **argv)
 	test_fake_identity();
 	test_fake_info();
 	test_fake_retry();
+	test_struct_size();
 	test_access_validation();
 	test_access_data();
 	test_policy();

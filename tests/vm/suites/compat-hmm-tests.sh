@@ -23,16 +23,19 @@ if ! insmod /modules/devmirror_sim.ko hmm_compat=1; then
 	exit 1
 fi
 
-# Tests of newer hmm-tests (7.x) that need what devmirror's front end does
-# not offer yet: HMM_DMIRROR_READ_UNLOCKED (reads of userfaultfd-backed
-# memory) and device-private THP (a migrated THP mapped as one PMD). They are not run;
-# each is reported as a skip with its reason (tests/expected-skips lists
-# them for that kernel). Only tests this hmm-tests has are named (hmm-tests
-# -l lists on stderr).
-unsupported="userfaultfd_read|HMM_DMIRROR_READ_UNLOCKED not implemented by the front end
-benchmark_thp_migration|a benchmark, not a test (make bench measures)"
+# Known failures: tests of newer hmm-tests (7.x) that need what devmirror's
+# front end does not offer yet, one "name|reason" a line (none now: the THP
+# work brought HMM_DMIRROR_FLAGS and device-private THP). They run apart,
+# after the others, and each result is reported as XFAIL (failed, as known)
+# or XPASS (passes now: take it off this list), with the reason;
+# tests/expected-skips lists them per kernel and tests/vm/compare-peer fails
+# on an XPASS. Only tests this hmm-tests has are named (hmm-tests -l lists
+# on stderr).
+known=""
+# Not run at all: a benchmark (minutes under TCG).
+unsupported="benchmark_thp_migration|a benchmark, not a test (make bench measures)"
 list=$(/tests/hmm-tests -l 2>&1)
-exclude= n=910
+exclude= select= n=910
 while IFS='|' read -r name why; do
 	echo "$list" | grep -qw "$name" || continue
 	exclude="$exclude -T $name"
@@ -42,9 +45,37 @@ while IFS='|' read -r name why; do
 done <<EOF
 $unsupported
 EOF
+while IFS='|' read -r name why; do
+	[ -n "$name" ] || continue
+	echo "$list" | grep -qw "$name" || continue
+	exclude="$exclude -T $name"
+	if [ -z "$DM_TEST_ARGS" ] || echo "$DM_TEST_ARGS" | grep -qw "$name"; then
+		select="$select -t $name"
+	fi
+done <<EOF
+$known
+EOF
 
 /tests/hmm-tests $exclude $DM_TEST_ARGS
 rc=$?
+
+# The known failures: each result line becomes XFAIL or XPASS, with its reason.
+if [ -n "$select" ]; then
+	/tests/hmm-tests $select 2>&1 | while IFS= read -r line; do
+		case $line in
+		*"# SKIP"*) echo "$line"; continue ;;
+		"ok "[0-9]*" hmm"*|"not ok "[0-9]*" hmm"*) ;;
+		*) echo "$line"; continue ;;
+		esac
+		test=${line#*ok [0-9]* }
+		test=${test%% *}
+		why=$(echo "$known" | sed -n "s/^${test##*.}|//p")
+		case $line in
+		"not ok "*) echo "ok ${line#not ok }" | sed "s/^\(ok [0-9]* [^ ]*\).*/\1 # XFAIL $why/" ;;
+		*) echo "$line" | sed "s/^\(ok [0-9]* [^ ]*\).*/\1 # XPASS $why/" ;;
+		esac
+	done
+fi
 
 if rmmod devmirror_sim; then echo "ok 903 rmmod_devmirror_sim"; else echo "not ok 903 rmmod_devmirror_sim"; rc=1; fi
 if rmmod devmirror; then echo "ok 904 rmmod_devmirror"; else echo "not ok 904 rmmod_devmirror"; rc=1; fi

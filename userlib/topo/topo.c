@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * topo.c - machine topology through hwloc, device locality and thread
  * binding.
@@ -12,7 +12,7 @@
 #include <numa.h>
 
 #include "libdevmirror_topo.h"
-#include "internal.h"
+#include "struct_size.h"
 
 /**
  * DOC: Overview
@@ -53,9 +53,7 @@ int devmir_topo_load(struct devmir_topo **topop)
 		goto err_free;
 	}
 	if (hwloc_topology_load(topo->topology)) {
-		ret = devmir_set_error(-(errno ? errno : EIO),
-				       "hwloc_topology_load: %s",
-				       strerror(errno));
+		ret = -(errno ? errno : EIO);
 		goto err_destroy;
 	}
 	*topop = topo;
@@ -84,14 +82,21 @@ static unsigned int devmir_topo_count(const struct devmir_topo *topo,
 	return n > 0 ? n : 0;
 }
 
+/* Sizes of the first version (1.0) of the caller-allocated structures. */
+#define DEVMIR_SUMMARY_SIZE_1_0 \
+	devmir_offsetofend(struct devmir_topo_summary, memory)
+#define DEVMIR_NODE_SIZE_1_0 \
+	devmir_offsetofend(struct devmir_numa_node, cpulist)
+
 int devmir_topo_summary(const struct devmir_topo *topo,
-			struct devmir_topo_summary *sum)
+			struct devmir_topo_summary *user)
 {
+	struct devmir_topo_summary out = { .struct_size = sizeof(out) },
+				   *sum = &out;
 	hwloc_obj_t node = NULL;
 
-	if (!topo || !sum)
+	if (!topo || !user)
 		return -EINVAL;
-	memset(sum, 0, sizeof(*sum));
 	sum->numa_nodes = devmir_topo_count(topo, HWLOC_OBJ_NUMANODE);
 	sum->packages = devmir_topo_count(topo, HWLOC_OBJ_PACKAGE);
 	sum->cores = devmir_topo_count(topo, HWLOC_OBJ_CORE);
@@ -102,24 +107,26 @@ int devmir_topo_summary(const struct devmir_topo *topo,
 	while ((node = hwloc_get_next_obj_by_type(topo->topology,
 						  HWLOC_OBJ_NUMANODE, node)))
 		sum->memory += node->attr->numanode.local_memory;
-	return 0;
+	return devmir_struct_out(user, &out, sizeof(out),
+				 DEVMIR_SUMMARY_SIZE_1_0);
 }
 
 int devmir_topo_node(const struct devmir_topo *topo, unsigned int i,
-		     struct devmir_numa_node *node)
+		     struct devmir_numa_node *user)
 {
+	struct devmir_numa_node out = { .struct_size = sizeof(out) },
+				*node = &out;
 	hwloc_topology_t t;
 	hwloc_obj_t obj;
 	int n;
 
-	if (!topo || !node)
+	if (!topo || !user)
 		return -EINVAL;
 	t = topo->topology;
 	obj = hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, i);
 	if (!obj)
 		return -ENOENT;
 
-	memset(node, 0, sizeof(*node));
 	node->node = obj->os_index;
 	node->memory = obj->attr->numanode.local_memory;
 	if (obj->cpuset && !hwloc_bitmap_iszero(obj->cpuset)) {
@@ -132,15 +139,7 @@ int devmir_topo_node(const struct devmir_topo *topo, unsigned int i,
 		hwloc_bitmap_list_snprintf(node->cpulist, sizeof(node->cpulist),
 					   obj->cpuset);
 	}
-	return 0;
-}
-
-int devmir_device_numa_node(const struct devmir_dev *dev, int *node)
-{
-	if (!dev || !node)
-		return -EINVAL;
-	*node = dev->rdev ? devmir_sysfs_numa_node(dev->rdev) : -1;
-	return 0;
+	return devmir_struct_out(user, &out, sizeof(out), DEVMIR_NODE_SIZE_1_0);
 }
 
 /* The CPUs the kernel lists for @node, into @set; -ENOENT if none. */

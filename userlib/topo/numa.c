@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * numa.c - NUMA placement through libnuma: buffers on a node, where pages
  * are, and move_pages(2), the CPU-only migration baseline.
@@ -14,7 +14,6 @@
 #include <numaif.h>
 
 #include "libdevmirror_topo.h"
-#include "internal.h"
 
 /* Pages per move_pages(2) call: bounds the library's arrays. */
 #define DEVMIR_MOVE_BATCH 1024UL
@@ -146,4 +145,46 @@ int devmir_numa_move(void *addr, size_t size, int node, size_t *moved)
 	if (moved)
 		*moved = on_node;
 	return 0;
+}
+
+/* @node exists in the kernel's node list. */
+static int devmir_numa_exists(int node)
+{
+	int ret = devmir_numa_nodes();
+
+	if (ret < 0)
+		return ret;
+	if (node < 0 || node >= ret ||
+	    !numa_bitmask_isbitset(numa_nodes_ptr, node))
+		return -ENOENT;
+	return 0;
+}
+
+int devmir_numa_memory(int node, uint64_t *total, uint64_t *free)
+{
+	long long free_bytes = 0, size;
+	int ret = devmir_numa_exists(node);
+
+	if (ret)
+		return ret;
+	size = numa_node_size64(node, &free_bytes);
+	if (size < 0)
+		return -ENOENT;
+	if (total)
+		*total = size;
+	if (free)
+		*free = free_bytes;
+	return 0;
+}
+
+int devmir_numa_distance(int from, int to)
+{
+	int ret = devmir_numa_exists(from);
+
+	if (!ret)
+		ret = devmir_numa_exists(to);
+	if (ret)
+		return ret;
+	ret = numa_distance(from, to);
+	return ret > 0 ? ret : -ENOENT;
 }
