@@ -17,6 +17,7 @@
 #include <linux/err.h>
 #include <linux/hmm.h>
 #include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/rmap.h>
 
@@ -100,6 +101,49 @@ static void fn##_folio(struct folio *folio)				\
 #define DEVMIR_DEFINE_PGMAP_FREE(fn)
 #define DEVMIR_PGMAP_FREE(fn)	.page_free = fn
 #endif
+
+/*
+ * Device-private THP: where migrate_vma moves device-private folios whole,
+ * DEVMIR_DEVICE_THP is true, DEVMIR_MIGRATE_VMA_SELECT_COMPOUND asks
+ * migrate_vma_setup() to collect a THP as one entry and
+ * DEVMIR_MIGRATE_PFN_COMPOUND marks such an entry (source or destination).
+ * Elsewhere both are 0: migrate_vma_setup() splits every THP and a device
+ * page is order 0, so code that tests them compiles to today's behaviour.
+ */
+#ifdef HAVE_DEVICE_PRIVATE_THP
+#define DEVMIR_DEVICE_THP			true
+#define DEVMIR_MIGRATE_VMA_SELECT_COMPOUND	MIGRATE_VMA_SELECT_COMPOUND
+#define DEVMIR_MIGRATE_PFN_COMPOUND		MIGRATE_PFN_COMPOUND
+#else
+#define DEVMIR_DEVICE_THP			false
+#define DEVMIR_MIGRATE_VMA_SELECT_COMPOUND	0
+#define DEVMIR_MIGRATE_PFN_COMPOUND		0UL
+#endif
+
+/**
+ * devmir_zone_device_folio_init() - Hand out a free device-private folio.
+ * @folio: The free folio (refcount 0), its head page first in its block.
+ * @pgmap: The pagemap it belongs to.
+ * @order: 0, or HPAGE_PMD_ORDER where %DEVMIR_DEVICE_THP.
+ *
+ * As devmir_zone_device_page_init(), for a folio of @order: where the
+ * kernel has device-private THP, zone_device_folio_init() makes a large
+ * folio rmappable, as migrate_vma_pages() needs. Elsewhere @order must be
+ * 0.
+ *
+ * Context: May sleep (folio lock).
+ */
+static inline void devmir_zone_device_folio_init(struct folio *folio,
+						 struct dev_pagemap *pgmap,
+						 unsigned int order)
+{
+#ifdef HAVE_DEVICE_PRIVATE_THP
+	zone_device_folio_init(folio, pgmap, order);
+#else
+	VM_WARN_ON_ONCE(order);
+	devmir_zone_device_page_init(&folio->page, pgmap);
+#endif
+}
 
 /**
  * devmir_get_user_pages_remote() - get_user_pages_remote() without vmas.
