@@ -42,7 +42,7 @@ PROGS_SRC := $(wildcard tests/selftests/*.c tests/vm/demo/*.c)
 PROGS := $(patsubst %.c,$(TESTBIN)/%,$(notdir $(PROGS_SRC)))
 COMMON_SRC := $(wildcard tests/selftests/common/*.c tests/common/*.c)
 PROG_CFLAGS = -O2 -g -Wall -Wextra -static -pthread -Iuapi -Itests/selftests/common -Itests/common \
-	-isystem $(KSFT) -isystem $(TESTKDIR)/usr/include
+	-isystem $(KSFT) -isystem $(TESTKDIR)/usr/include -idirafter $(KSRC)/lib
 KSRC = $(eval KSRC := $(shell DEVMIRROR_KERNEL=$(KERNEL) bash -c ". tests/vm/lib.sh && ksrc_dir"))$(KSRC)
 # The kselftest harness of our own guest programs is 6.12's on every kernel
 # (6.1's lacks __printf and more); the upstream hmm-tests uses its own tree's.
@@ -119,7 +119,7 @@ $(TESTBIN)/%: tests/vm/demo/%.c $(COMMON_SRC) $(wildcard uapi/*.h) | deps
 BENCH_SRC := $(wildcard tests/bench/*.c)
 $(TESTBIN)/dm_bench: $(BENCH_SRC) tests/bench/dm_bench.h $(COMMON_SRC) $(wildcard uapi/*.h) | deps
 	@mkdir -p $(@D)
-	$(CC) $(PROG_CFLAGS) -Itests/bench -idirafter $(KSRC)/lib -o $@ $(BENCH_SRC) $(COMMON_SRC) -lnuma -lm
+	$(CC) $(PROG_CFLAGS) -Itests/bench -o $@ $(BENCH_SRC) $(COMMON_SRC) -lnuma -lm
 
 # The peer's own suite, compiled from the unpacked source package at test
 # time, never copied into this repository (selftests/vm/ was renamed mm/

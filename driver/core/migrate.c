@@ -381,7 +381,7 @@ int __devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
  * @end: Page-aligned exclusive end.
  * @dir: %DEVMIR_MIGRATE_TO_DEVICE (into @mirror's device's memory) or
  *	%DEVMIR_MIGRATE_TO_SYSTEM.
- * @flags: %DEVMIR_MIGRATE_PREFETCH or 0.
+ * @flags: %DEVMIR_MIGRATE_PREFETCH, %DEVMIR_MIGRATE_SMALL, or 0.
  * @res: Receives what happened to every page of the range (written even
  *	when the call fails).
  *
@@ -410,7 +410,7 @@ int devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
 
 	devmir_might_lock_update(mirror);
 	memset(res, 0, sizeof(*res));
-	if (flags & ~DEVMIR_MIGRATE_PREFETCH)
+	if (flags & ~(DEVMIR_MIGRATE_PREFETCH | DEVMIR_MIGRATE_SMALL))
 		return -EINVAL;
 	if (dir != DEVMIR_MIGRATE_TO_DEVICE && dir != DEVMIR_MIGRATE_TO_SYSTEM)
 		return -EINVAL;

@@ -322,6 +322,13 @@ enum devmir_migrate_dir {
 
 /* Flags of devmir_migrate(). */
 #define DEVMIR_MIGRATE_PREFETCH	BIT(0)	/* pages that cannot move do not fail the call */
+/*
+ * Destinations are 4 KiB pages only: no 2 MiB device folio (to the device)
+ * or system THP (to system memory) is allocated, as after a failed 2 MiB
+ * allocation. Device pages are 4 KiB anyway where the kernel lacks
+ * device-private THP.
+ */
+#define DEVMIR_MIGRATE_SMALL	BIT(1)
 
 /**
  * enum devmir_migrate_fail - Why a page could not migrate.

@@ -23,7 +23,9 @@
  *
  * With ``hmm_compat=1`` devmirror_sim.ko exposes its devices 0 and 1 also as
  * ``/dev/hmm_dmirror0`` and ``/dev/hmm_dmirror1``, misc character devices
- * that accept the ioctls of the kernel's lib/test_hmm_uapi.h with
+ * that accept the ioctls of the kernel's lib/test_hmm_uapi.h (the eight of
+ * every kernel, and HMM_DMIRROR_READ_UNLOCKED and HMM_DMIRROR_FLAGS where
+ * the header has them) with
  * test_hmm's semantics, so that programs written for test_hmm.ko (the
  * kernel's own hmm-tests among them) run unchanged. Devices 2 and 3, which
  * are device-coherent in test_hmm, do not exist: opening them fails with
@@ -64,10 +66,15 @@ struct sim_compat {
 	char name[16];
 };
 
-/* State of one open file. */
+/*
+ * State of one open file. @flags: test_hmm's HMM_DMIRROR_FLAG_* bits set by
+ * HMM_DMIRROR_FLAGS (where the kernel's header has it); a migration consumes
+ * FAIL_ALLOC.
+ */
 struct sim_compat_file {
 	struct sim_device *sdev;
 	struct devmir_mirror *mirror;
+	u64 flags;
 };
 
 static int sim_compat_open(struct inode *inode, struct file *filp)
@@ -250,6 +257,24 @@ static bool sim_compat_on_device(struct devmir_mirror *mirror, u64 start, u64 en
 	return true;
 }
 
+/*
+ * The flags of a migration: test_hmm's FAIL_ALLOC fails the next 2 MiB
+ * allocation, which makes that migration fall back to 4 KiB pages; here it
+ * makes the next migration use 4 KiB pages only.
+ */
+static unsigned int sim_compat_migrate_flags(struct sim_compat_file *cf)
+{
+	unsigned int flags = DEVMIR_MIGRATE_PREFETCH;
+
+#ifdef HMM_DMIRROR_FLAGS
+	if (cf->flags & HMM_DMIRROR_FLAG_FAIL_ALLOC) {
+		cf->flags &= ~HMM_DMIRROR_FLAG_FAIL_ALLOC;
+		flags |= DEVMIR_MIGRATE_SMALL;
+	}
+#endif
+	return flags;
+}
+
 static int sim_compat_migrate_to_dev(struct sim_compat_file *cf,
 				     struct hmm_dmirror_cmd *cmd)
 {
@@ -261,7 +286,7 @@ static int sim_compat_migrate_to_dev(struct sim_compat_file *cf,
 	if (devmir_range_check(current->mm, start, end, false))
 		return -EINVAL;
 	ret = devmir_migrate(cf->mirror, start, end, DEVMIR_MIGRATE_TO_DEVICE,
-			     DEVMIR_MIGRATE_PREFETCH, &res);
+			     sim_compat_migrate_flags(cf), &res);
 	if (ret)
 		return ret;
 	/* Like test_hmm, return the data through the device for verification. */
@@ -284,7 +309,7 @@ static int sim_compat_migrate_to_sys(struct sim_compat_file *cf,
 	if (devmir_range_check(current->mm, start, end, false))
 		return -EINVAL;
 	ret = devmir_migrate(cf->mirror, start, end, DEVMIR_MIGRATE_TO_SYSTEM,
-			     DEVMIR_MIGRATE_PREFETCH, &res);
+			     sim_compat_migrate_flags(cf), &res);
 	cmd->cpages = res.migrated;
 	return ret;
 }
@@ -431,6 +456,9 @@ static long sim_compat_ioctl(struct file *filp, unsigned int op,
 #ifdef HMM_DMIRROR_READ_UNLOCKED
 	case HMM_DMIRROR_READ_UNLOCKED:
 #endif
+#ifdef HMM_DMIRROR_FLAGS
+	case HMM_DMIRROR_FLAGS:
+#endif
 		break;
 	default:
 		return -EINVAL;
@@ -474,6 +502,14 @@ static long sim_compat_ioctl(struct file *filp, unsigned int op,
 	case HMM_DMIRROR_CHECK_EXCLUSIVE:
 		ret = sim_compat_check_exclusive(cf, &cmd);
 		break;
+#ifdef HMM_DMIRROR_FLAGS
+	case HMM_DMIRROR_FLAGS:
+		/* The flags are in npages; bits test_hmm does not define: -EINVAL. */
+		if (cmd.npages & ~HMM_DMIRROR_FLAG_FAIL_ALLOC)
+			return -EINVAL;
+		cf->flags = cmd.npages;
+		break;
+#endif
 	}
 	if (ret)
 		return ret;

@@ -3,9 +3,10 @@
  * devmirror_compat - the test_hmm front end (/dev/hmm_dmirror0,
  * devmirror_sim hmm_compat=1) where its behaviour is pinned beyond what the
  * kernel's hmm-tests check: the errno EXCLUSIVE gives for pages it cannot
- * make exclusive (test_hmm's -EBUSY), and what closing the file does to the
+ * make exclusive (test_hmm's -EBUSY), what closing the file does to the
  * process's pages in device memory (an intentional difference from
- * test_hmm, docs/compat.md).
+ * test_hmm, docs/compat.md), and HMM_DMIRROR_FLAGS where the kernel's
+ * test_hmm uAPI has it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -93,6 +94,36 @@ TEST_F(compat, close_keeps_device_pages)
 	EXPECT_EQ(base, dm_devmem_used(rfd));
 	ASSERT_EQ(0, munmap(buf, size));
 	close(rfd);
+}
+
+/*
+ * HMM_DMIRROR_FLAGS (7.x's test_hmm uAPI): FAIL_ALLOC is accepted and the
+ * migration it applies to still moves every page, data intact (4 KiB
+ * pages, test_hmm's fallback); a bit test_hmm does not define is -EINVAL,
+ * before any work.
+ */
+TEST_F(compat, flags_fail_alloc)
+{
+#ifdef HMM_DMIRROR_FLAGS
+	size_t size = 32 * PAGE;
+	uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t cpages = 0;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	buf_fill(buf, size, 5);
+	EXPECT_EQ(-EINVAL, hmm_cmd(self->fd, HMM_DMIRROR_FLAGS, buf,
+				   HMM_DMIRROR_FLAG_FAIL_ALLOC << 1, NULL, NULL));
+	ASSERT_EQ(0, hmm_cmd(self->fd, HMM_DMIRROR_FLAGS, buf,
+			     HMM_DMIRROR_FLAG_FAIL_ALLOC, NULL, NULL));
+	ASSERT_EQ(0, hmm_cmd(self->fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, 32,
+			     self->scratch, &cpages));
+	EXPECT_EQ(32, cpages);
+	EXPECT_EQ(-1, buf_check(self->scratch, size, 5)) TH_LOG("device read");
+	EXPECT_EQ(-1, buf_check(buf, size, 5)) TH_LOG("CPU read back");
+	munmap(buf, size);
+#else
+	SKIP(return, "this kernel's test_hmm uAPI has no HMM_DMIRROR_FLAGS");
+#endif
 }
 
 TEST_HARNESS_MAIN

@@ -24,16 +24,13 @@ if ! insmod /modules/devmirror_sim.ko hmm_compat=1; then
 fi
 
 # Known failures: tests of newer hmm-tests (7.x) that need what devmirror's
-# front end does not offer yet, test_hmm's HMM_DMIRROR_FLAGS (forced
-# allocation failures) and device-private THP (a migrated THP mapped as one
-# PMD), both the work of the THP branch. They run apart, after the others,
+# front end does not offer yet: device-private THP (a migrated THP mapped as
+# one PMD), the work of the THP branch. They run apart, after the others,
 # and each result is reported as XFAIL (failed, as known) or XPASS (passes
 # now: take it off this list), with the reason; tests/expected-skips lists
 # them per kernel and tests/vm/compare-peer fails on an XPASS. Only tests
 # this hmm-tests has are named (hmm-tests -l lists on stderr).
-known="migrate_anon_huge_fault|device-private THP (thp work): a migrated THP is not mapped as one PMD
-migrate_anon_huge_err|HMM_DMIRROR_FLAGS (thp work) not implemented by the front end
-migrate_anon_huge_zero_err|HMM_DMIRROR_FLAGS (thp work) not implemented by the front end"
+known="migrate_anon_huge_fault|device-private THP (thp work): a migrated THP is not mapped as one PMD"
 # Not run at all: a benchmark (minutes under TCG).
 unsupported="benchmark_thp_migration|a benchmark, not a test (make bench measures)"
 list=$(/tests/hmm-tests -l 2>&1)
