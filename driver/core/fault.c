@@ -88,7 +88,7 @@ MODULE_PARM_DESC(fault_blocks,
  * The adaptive window's fault-ahead run at @addr, and the state it leaves;
  * *@snapshot says whether the fault reads its whole block (DOC: Device
  * faults): not once DEVMIR_SCATTERED_MAX faults in a row were neither
- * sequential nor in the block after the previous fault's.
+ * sequential nor in or right after the previous fault's block.
  */
 static u64 devmir_fault_ahead(struct devmir_mirror *mirror, u64 addr,
 			      bool *snapshot)
@@ -97,14 +97,14 @@ static u64 devmir_fault_ahead(struct devmir_mirror *mirror, u64 addr,
 	u64 last = READ_ONCE(mirror->last_block);
 	unsigned int scattered = READ_ONCE(mirror->scattered);
 	bool seq = addr == READ_ONCE(mirror->ahead_next);
+	bool near = seq || block == last || block == last + 1;
 
 	if (seq)
 		ahead = min_t(u64, ahead * 2, DEVMIR_WINDOW_MAX);
 	else
 		ahead = DEVMIR_WINDOW_MIN;
-	*snapshot = seq || block == last || block == last + 1 ||
-		    scattered < DEVMIR_SCATTERED_MAX;
-	if (seq || block == last || block == last + 1)
+	*snapshot = near || scattered < DEVMIR_SCATTERED_MAX;
+	if (near)
 		scattered = 0;
 	else if (scattered < DEVMIR_SCATTERED_MAX)
 		scattered++;

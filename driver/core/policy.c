@@ -137,7 +137,7 @@ EXPORT_SYMBOL_GPL(devmir_mirror_ram_window);
  *	0..%DEVMIR_THRASH_HOLD_MAX_MS; 0 only counts.
  *
  * See DOC: Thrashing in thrash.c. Regions held now stay held until their
- * hold ends.
+ * hold ends, unless @rounds is 0: that stops the watch and its holds.
  *
  * Context: Any context.
  * Return: 0, or -EINVAL if a value is out of range.

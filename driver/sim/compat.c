@@ -24,8 +24,8 @@
  * With ``hmm_compat=1`` devmirror_sim.ko exposes its devices 0 and 1 also as
  * ``/dev/hmm_dmirror0`` and ``/dev/hmm_dmirror1``, misc character devices
  * that accept the ioctls of the kernel's lib/test_hmm_uapi.h (the eight of
- * every kernel; HMM_DMIRROR_READ_UNLOCKED and HMM_DMIRROR_FLAGS where the
- * header has them) with
+ * every kernel, and HMM_DMIRROR_READ_UNLOCKED and HMM_DMIRROR_FLAGS where
+ * the header has them) with
  * test_hmm's semantics, so that programs written for test_hmm.ko (the
  * kernel's own hmm-tests among them) run unchanged. Devices 2 and 3, which
  * are device-coherent in test_hmm, do not exist: opening them fails with
