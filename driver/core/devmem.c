@@ -604,8 +604,8 @@ void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page)
  *
  * Context: Process context; may sleep.
  * Return: 0 (&devmir_device.devmem set), -EINVAL for a bad @size, -ENOMEM,
- * -ERANGE when no physical address range is free, or the error of
- * memremap_pages(); nothing is left allocated on failure.
+ * -ERANGE when no (2 MiB-aligned) physical address range is free, or the
+ * error of memremap_pages(); nothing is left allocated on failure.
  */
 int devmir_devmem_create(struct devmir_device *dev, u64 size)
 {
@@ -655,6 +655,17 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size)
 		goto err_region;
 	}
 	dm->base_pfn = dm->pgmap.range.start >> PAGE_SHIFT;
+	/*
+	 * A 2 MiB folio must start on a 2 MiB boundary: the kernel maps it by
+	 * a PMD, and the core corrects hmm_range_fault()'s pfns of such a
+	 * mapping by that alignment (range.c). request_free_mem_region()
+	 * aligns to a memory section, which is larger.
+	 */
+	if (DEVMIR_DEVICE_THP &&
+	    WARN_ON_ONCE(!IS_ALIGNED(dm->base_pfn, DEVMIR_BLOCK_PAGES))) {
+		ret = -ERANGE;
+		goto err_unmap;
+	}
 
 	/* Lowest pages first, so that a small workload stays compact. */
 	for (i = dm->npages; i-- > 0;) {
@@ -667,6 +678,8 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size)
 		 dev->name, size >> 20, dm->base_pfn, dm->base_pfn + dm->npages - 1);
 	return 0;
 
+err_unmap:
+	memunmap_pages(&dm->pgmap);
 err_region:
 	release_mem_region(dm->res->start, resource_size(dm->res));
 err_blocks:

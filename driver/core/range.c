@@ -43,14 +43,53 @@ bool devmir_vma_ok(struct vm_area_struct *vma, bool write)
 }
 
 /*
- * hmm_range_fault(), and then -EBUSY as if an invalidation had raced it when
- * the hmm_busy injection point fires: the pages were faulted, the caller
- * throws the result away and retries, as it does for a real race.
+ * Correct the pfns hmm_range_fault() reported for device-private folios
+ * mapped by a PMD (device THP). Where its walk enters such a PMD anywhere
+ * but at its first page (a range or a retried walk starting inside the
+ * folio), 7.x's hmm_vma_handle_absent_pmd() numbers the pfns from the
+ * folio's head at that first address, not at the PMD's: the page at the
+ * start of the range would be mirrored to the folio's first page, its
+ * neighbours to the pages after that. The map order it reports is right,
+ * and such a folio is naturally aligned (a 2 MiB block of a pool whose
+ * base is section-aligned, DOC: Device memory), so whichever page of the
+ * folio was reported, the right one is the folio's aligned first page
+ * plus the page's index in the mapping. Right values stay as they are.
+ */
+static void devmir_hmm_fix_device_pmd(struct hmm_range *range)
+{
+	unsigned long npages = (range->end - range->start) >> PAGE_SHIFT;
+	unsigned long first = range->start >> PAGE_SHIFT;
+	unsigned long i, hpfn, nr, pfn;
+	unsigned int order;
+
+	if (!DEVMIR_DEVICE_THP)
+		return;
+	for (i = 0; i < npages; i++) {
+		hpfn = range->hmm_pfns[i];
+		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
+			continue;
+		order = hmm_pfn_to_map_order(hpfn);
+		if (!order || !is_device_private_page(hmm_pfn_to_page(hpfn)))
+			continue;
+		nr = 1UL << order;
+		pfn = ALIGN_DOWN(hpfn & ~HMM_PFN_FLAGS, nr) + ((first + i) & (nr - 1));
+		range->hmm_pfns[i] = (hpfn & HMM_PFN_FLAGS) | pfn;
+	}
+}
+
+/*
+ * hmm_range_fault() with its device-THP pfns corrected, and then -EBUSY as
+ * if an invalidation had raced it when the hmm_busy injection point fires:
+ * the pages were faulted, the caller throws the result away and retries, as
+ * it does for a real race. Every hmm_range_fault() of the core goes through
+ * here or through devmir_fault_range_unlocked().
  */
 int devmir_hmm_range_fault(struct hmm_range *range)
 {
 	int ret = hmm_range_fault(range);
 
+	if (!ret)
+		devmir_hmm_fix_device_pmd(range);
 	if (!ret && devmir_inject(DEVMIR_INJECT_HMM_BUSY, NULL))
 		return -EBUSY;
 	return ret;
@@ -340,6 +379,8 @@ int devmir_fault_range_unlocked(struct devmir_mirror *mirror, u64 start,
 			}
 			devmir_stat_add(mirror, DEVMIR_STAT_HMM_CALLS, 1);
 			ret = devmir_hmm_range_fault_unlocked(&range, timeout);
+			if (!ret)
+				devmir_hmm_fix_device_pmd(&range);
 			if (ret == -EBUSY) {
 				devmir_stat_add(mirror, DEVMIR_STAT_HMM_BUSY, 1);
 				continue;

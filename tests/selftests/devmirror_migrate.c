@@ -503,6 +503,48 @@ TEST_F(migrate, thp_device_round_trip)
 	free(out);
 }
 
+/*
+ * A device fault whose window starts inside a device THP (4 KiB window,
+ * page 50) reads each page's own data, not the data of the folio's first
+ * page: 7.x's hmm_range_fault() reports the head pfn for the first page a
+ * walk reaches inside a device-private PMD (docs/compat.md).
+ */
+TEST_F(migrate, thp_device_fault_mid_folio)
+{
+	size_t size = HUGE_2M, n = NPAGES(size), p, k;
+	int prot = PROT_READ | PROT_WRITE;
+	uint8_t *buf, *out, *snap;
+
+	buf = thp_buf(size, 87);
+	if (!buf)
+		SKIP(return, THP_SKIP_REASON " or no THP");
+	out = malloc(size);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, NULL));
+	snap = dm_snap(self->fd, buf, n);
+	ASSERT_NE(NULL, snap);
+	ASSERT_EQ(n, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	free(snap);
+	ASSERT_EQ(0, dm_set_window(self->fd, PAGE));
+	/*
+	 * Each round clears the mirror but not the CPU mapping (mprotect: the
+	 * device folio stays one PMD), then reads one page through a fault
+	 * of its own: page 50 first, then pages all over the folio.
+	 */
+	for (k = 0, p = 50; k < 16; k++, p = (p + 37) % n) {
+		prot ^= PROT_WRITE;
+		ASSERT_EQ(0, mprotect(buf, size, prot));
+		ASSERT_EQ(0, dm_read(self->fd, buf + p * PAGE, PAGE, out));
+		ASSERT_EQ(-1, buf_check_range(out, p * PAGE, PAGE, 87))
+			TH_LOG("page %zu read through a fault starting there", p);
+	}
+	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
+	ASSERT_EQ(-1, buf_check(out, size, 87));
+	ASSERT_EQ(-1, buf_check(buf, size, 87));
+	munmap(buf, size);
+	free(out);
+}
+
 /* A CPU access to a device THP brings the whole 2 MiB back, as one folio. */
 TEST_F(migrate, thp_device_cpu_fault_whole)
 {
