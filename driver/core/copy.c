@@ -125,7 +125,7 @@ void devmir_batch_add_folio(struct devmir_copy_batch *b, unsigned int i,
 unsigned int devmir_batch_copy(struct devmir_copy_batch *b,
 			       struct devmir_device *dst_dev, bool inject)
 {
-	unsigned int done, k;
+	unsigned int done, k, j, nr;
 
 	if (!b->n)
 		return 0;
@@ -135,12 +135,18 @@ unsigned int devmir_batch_copy(struct devmir_copy_batch *b,
 		done--;
 	if (done && devmir_copy_pages(b->dst, b->src, done, dst_dev))
 		done = 0;
-	for (k = done; k < b->n; k++) {
+	/*
+	 * One folio at a time, its size taken before it is freed: the pages
+	 * of a freed 2 MiB device folio go back to the pool one by one, and
+	 * another migration may take one as a folio of its own (locked)
+	 * before this loop would have reached it.
+	 */
+	for (k = done; k < b->n; k += nr) {
 		struct folio *folio = page_folio(b->dst[k]);
 
-		b->mdst[b->idx[k]] = 0;
-		if (&folio->page != b->dst[k])
-			continue;
+		nr = folio_nr_pages(folio);
+		for (j = 0; j < nr; j++)
+			b->mdst[b->idx[k + j]] = 0;
 		folio_unlock(folio);
 		folio_put(folio);
 	}
