@@ -103,6 +103,39 @@ void devmir_batch_add_folio(struct devmir_copy_batch *b, unsigned int i,
 }
 
 /**
+ * devmir_batch_drop() - Take the destinations of some batch entries back.
+ * @b: The batch.
+ * @from: First entry, the first page of its folio.
+ * @to: Exclusive end, the end of a folio's entries or @b->n.
+ *
+ * Each destination folio of entries [@from, @to) is unlocked and freed (a
+ * device folio goes back to its pool through its free callback) and its
+ * &devmir_copy_batch.mdst entries cleared, so that migrate_vma_pages() or
+ * migrate_device_pages() leaves those sources where they are, with their
+ * data. One folio at a time, its size taken before it is freed: the pages
+ * of a freed 2 MiB device folio go back to the pool, and another migration
+ * may take one as a folio of its own (locked) before this loop would have
+ * reached it. @b->n is left as it is.
+ *
+ * Context: Process context.
+ */
+void devmir_batch_drop(struct devmir_copy_batch *b, unsigned int from,
+		       unsigned int to)
+{
+	unsigned int k, j, nr;
+
+	for (k = from; k < to; k += nr) {
+		struct folio *folio = page_folio(b->dst[k]);
+
+		nr = folio_nr_pages(folio);
+		for (j = 0; j < nr; j++)
+			b->mdst[b->idx[k + j]] = 0;
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+}
+
+/**
  * devmir_batch_copy() - Copy a batch; unwind what was not copied.
  * @b: The batch.
  * @dst_dev: The device whose memory receives the pages, or NULL for system
@@ -125,7 +158,7 @@ void devmir_batch_add_folio(struct devmir_copy_batch *b, unsigned int i,
 unsigned int devmir_batch_copy(struct devmir_copy_batch *b,
 			       struct devmir_device *dst_dev, bool inject)
 {
-	unsigned int done, k, j, nr;
+	unsigned int done;
 
 	if (!b->n)
 		return 0;
@@ -135,21 +168,7 @@ unsigned int devmir_batch_copy(struct devmir_copy_batch *b,
 		done--;
 	if (done && devmir_copy_pages(b->dst, b->src, done, dst_dev))
 		done = 0;
-	/*
-	 * One folio at a time, its size taken before it is freed: the pages
-	 * of a freed 2 MiB device folio go back to the pool one by one, and
-	 * another migration may take one as a folio of its own (locked)
-	 * before this loop would have reached it.
-	 */
-	for (k = done; k < b->n; k += nr) {
-		struct folio *folio = page_folio(b->dst[k]);
-
-		nr = folio_nr_pages(folio);
-		for (j = 0; j < nr; j++)
-			b->mdst[b->idx[k + j]] = 0;
-		folio_unlock(folio);
-		folio_put(folio);
-	}
+	devmir_batch_drop(b, done, b->n);
 	return done;
 }
 

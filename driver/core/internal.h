@@ -495,6 +495,8 @@ void devmir_batch_add(struct devmir_copy_batch *b, unsigned int i,
 void devmir_batch_add_folio(struct devmir_copy_batch *b, unsigned int i,
 			    struct page *spage, struct folio *dfolio,
 			    unsigned long flags);
+void devmir_batch_drop(struct devmir_copy_batch *b, unsigned int from,
+		       unsigned int to);
 unsigned int devmir_batch_copy(struct devmir_copy_batch *b,
 			       struct devmir_device *dst_dev, bool inject);
 void devmir_inflight_begin(struct devmir_inflight *f, const struct mm_struct *mm,

@@ -44,8 +44,10 @@
  * memory as one entry, and its destination is one 2 MiB folio (from the
  * pool, or a system THP) unless none is to be had or the caller asked for
  * 4 KiB pages (%DEVMIR_MIGRATE_SMALL): then 512 small pages, the kernel
- * splits the source, and %DEVMIR_STAT_THP_FALLBACKS counts it. A CPU fault
- * on a device folio mapped by a PMD brings the whole 2 MiB back.
+ * splits the source, and %DEVMIR_STAT_THP_FALLBACKS counts it. A 2 MiB hole
+ * filled with small pages gets all 512 or none, also when the copy fails
+ * part way: the kernel inserts every one of them. A CPU fault on a device
+ * folio mapped by a PMD brings the whole 2 MiB back.
  *
  * A page whose copy failed does not migrate: it keeps its data where they
  * were and counts as failed (%DEVMIR_MIGRATE_FAIL_NOMEM); the pages of the
@@ -236,6 +238,12 @@ static unsigned long devmir_window_dst_huge(struct devmir_mirror *mirror,
 				lock_page(dpage);
 		}
 		if (!dpage) {
+			/* A hole takes all its pages or none (see below). */
+			if (!spage) {
+				devmir_batch_drop(batch, batch->n - j, batch->n);
+				batch->n -= j;
+				j = 0;
+			}
 			memset(outcome + i + j,
 			       DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM, nr - j);
 			break;
@@ -244,6 +252,21 @@ static unsigned long devmir_window_dst_huge(struct devmir_mirror *mirror,
 				 flags);
 	}
 	return nr;
+}
+
+/*
+ * Whether window entry @i is a 2 MiB hole queued as 4 KiB pages. Such an
+ * entry moves whole or not at all: migrate_vma_pages() inserts a page for
+ * every one of its 512 entries and has no way to skip one without a
+ * destination (it would dereference it). A THP source is different: the
+ * kernel splits it, and a page without a destination stays.
+ */
+static bool devmir_hole_in_pages(const struct migrate_vma *args, unsigned long i)
+{
+	return (args->src[i] & MIGRATE_PFN_MIGRATE) &&
+	       (args->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND) &&
+	       !migrate_pfn_to_page(args->src[i]) && args->dst[i] &&
+	       !(args->dst[i] & DEVMIR_MIGRATE_PFN_COMPOUND);
 }
 
 /* Add a window's outcomes to @res and to the mirror's statistics. */
@@ -359,6 +382,15 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 	 */
 	done = devmir_batch_copy(&batch, dir == DEVMIR_MIGRATE_TO_DEVICE ? dev : NULL,
 				 true);
+	/*
+	 * A copy cut short inside a 2 MiB hole's pages takes back the ones
+	 * copied too. A compound entry covers the whole window (its first
+	 * entry), so those are the batch's first entries.
+	 */
+	if (done && done < batch.n && devmir_hole_in_pages(&args, 0)) {
+		devmir_batch_drop(&batch, 0, done);
+		done = 0;
+	}
 	for (k = done; k < batch.n; k++)
 		buf->outcome[batch.idx[k]] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
 

@@ -498,6 +498,82 @@ TEST_F_TIMEOUT(inject, copy_fail_partial, TEST_SECONDS)
 }
 
 /*
+ * Migrate fresh 2 MiB holes of a THP-capable VMA to the device @rounds
+ * times; each moves whole or not at all. Returns how many failed.
+ */
+static unsigned int hole_rounds(struct __test_metadata *_metadata,
+				FIXTURE_DATA(inject) *self, unsigned int rounds)
+{
+	size_t n = BUF_SIZE / PAGE;
+	struct drm_devmir_migrate m;
+	unsigned int r, failed = 0;
+	uint8_t *hole;
+	int ret;
+
+	for (r = 0; r < rounds; r++) {
+		hole = buf_map_aligned(BUF_SIZE, HUGE_2M, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE);
+		if (hole == MAP_FAILED)
+			break;
+		buf_thp(hole, BUF_SIZE, true);
+		ret = dm_to_device(self->fd, hole, BUF_SIZE, &m);
+		EXPECT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("round %u: %d", r, ret);
+		EXPECT_TRUE(m.migrated == 0 || m.migrated == n)
+			TH_LOG("round %u: %llu of %zu pages moved", r,
+			       (unsigned long long)m.migrated, n);
+		EXPECT_EQ(n, m.migrated + dm_migrate_failed(&m));
+		failed += !m.migrated;
+		EXPECT_EQ(-1, buf_check_byte(hole, BUF_SIZE, 0));
+		munmap(hole, BUF_SIZE);
+	}
+	return failed;
+}
+
+/*
+ * A 2 MiB hole migrates as one entry (device THP). Given 4 KiB device
+ * pages, because the pool looks exhausted or has no free 2 MiB block, it
+ * takes all 512 or none, also when the copy fails part way: the kernel
+ * inserts a page for every one of them, and one without a page oopses.
+ */
+TEST_F_TIMEOUT(inject, thp_hole_whole_or_nothing, TEST_SECONDS)
+{
+	size_t fill = MIB(8), i;
+	unsigned int failed;
+	uint8_t *frag;
+
+	if (dm_devmem_field(0, "device_thp") != 1)
+		SKIP(return, "kernel without device-private THP (HAVE_DEVICE_PRIVATE_THP)");
+	ASSERT_EQ(0, dm_inject_seed(inject_seed()));
+	ASSERT_EQ(0, dm_inject_set("pool_exhaust", "rate", 2));
+	failed = hole_rounds(_metadata, self, 32);
+	ASSERT_EQ(0, dm_inject_set("pool_exhaust", "rate", 0));
+	dm_note("pool_exhaust: %u of 32 holes failed, %lld hits", failed,
+		dm_inject_get("pool_exhaust", "hits"));
+	EXPECT_LT(0U, failed) TH_LOG("no hole failed: the test proves nothing");
+
+	/* No free 2 MiB block: 4 KiB pages for every hole, copies cut short. */
+	frag = buf_map_aligned(fill, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, frag);
+	buf_thp(frag, fill, false);
+	buf_fill(frag, fill, 61);
+	ASSERT_EQ(0, dm_to_device(self->fd, frag, fill, NULL));
+	for (i = 0; i < fill / PAGE; i += 2)
+		ASSERT_EQ(0, munmap(frag + i * PAGE, PAGE));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	ASSERT_EQ(0, dm_inject_set("copy_fail", "rate", 2));
+	failed = hole_rounds(_metadata, self, 16);
+	ASSERT_EQ(0, dm_inject_set("copy_fail", "rate", 0));
+	dm_note("copy_fail: %u of 16 holes failed, %lld hits", failed,
+		dm_inject_get("copy_fail", "hits"));
+	EXPECT_LT(0U, failed) TH_LOG("no hole failed: the test proves nothing");
+	for (i = 1; i < fill / PAGE; i += 2) {
+		EXPECT_EQ(-1, buf_check_range(frag + i * PAGE, i * PAGE, PAGE, 61));
+		munmap(frag + i * PAGE, PAGE);
+	}
+	check_clean_close(_metadata, self);
+}
+
+/*
  * A storm: every hmm_range_fault() "races". A device fault gives up with
  * -EBUSY after the timeout, a migration still accounts for every page, the
  * data are intact, and everything works once it stops.
