@@ -606,8 +606,11 @@ TEST_F(migrate, thp_device_partial_munmap_splits)
 /*
  * A pool with free pages but no free 2 MiB block: a THP moves as 4 KiB
  * pages into the free ones (counted), never failing for that reason.
+ * It fills the whole device memory with 4 KiB pages and reads them back:
+ * 256 MiB under devmirror-adaptive, more than the harness's default 30 s
+ * on the debug kernel under TCG.
  */
-TEST_F(migrate, thp_device_fragmented_pool_falls_back)
+TEST_F_TIMEOUT(migrate, thp_device_fragmented_pool_falls_back, 300)
 {
 	size_t fill = self->devmem, size = HUGE_2M, i;
 	struct drm_devmir_migrate m;
