@@ -368,6 +368,7 @@ struct devmir_migrate_buf {
 	struct page *copy_dst[DEVMIR_WINDOW_PAGES];
 	u16 copy_idx[DEVMIR_WINDOW_PAGES];
 	u8 outcome[DEVMIR_WINDOW_PAGES];
+	u8 retry_outcome[DEVMIR_WINDOW_PAGES];
 	struct devmir_fault_buf probe;
 };
 
@@ -547,6 +548,8 @@ void devmir_debugfs_mirror_fini(struct devmir_mirror *mirror);
  *	notifier sequence between the fault and the commit.
  * @DEVMIR_INJECT_POOL_EXHAUST: The device-memory pool looks empty.
  * @DEVMIR_INJECT_COPY_FAIL: The copy of a migration batch fails part way.
+ * @DEVMIR_INJECT_PAGE_BUSY: A page of a migration window is busy for the
+ *	pass.
  * @DEVMIR_INJECT_NR: Number of points.
  *
  * The stall points (&enum devmir_stall_id) are not random: they hold
@@ -557,6 +560,7 @@ enum devmir_inject_id {
 	DEVMIR_INJECT_SEQ_BUMP,
 	DEVMIR_INJECT_POOL_EXHAUST,
 	DEVMIR_INJECT_COPY_FAIL,
+	DEVMIR_INJECT_PAGE_BUSY,
 	DEVMIR_INJECT_NR
 };
 

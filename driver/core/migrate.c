@@ -43,6 +43,14 @@
  * were and counts as failed (%DEVMIR_MIGRATE_FAIL_NOMEM); the pages of the
  * batch that were copied before the failure migrate normally.
  *
+ * A page that is busy when its window passes (locked or referenced for a
+ * moment by compaction, reclaim or a racing fault; migrate_vma_setup() does
+ * not collect it, or migrate_vma_pages() refuses it) is tried again: the
+ * window passes at most twice more over the sub-range from its first to its
+ * last busy page, as migrate_pages() retries its -EAGAIN pages
+ * (%DEVMIR_STAT_MIGRATE_RETRIES counts the passes). A page still busy after
+ * that counts as failed (%DEVMIR_MIGRATE_FAIL_BUSY): pinned pages stay so.
+ *
  * Every page of the range is accounted for: moved, already at the
  * destination, absent (nothing to move back), or failed with a reason
  * (&enum devmir_migrate_fail). Pages migrate_vma_setup() did not collect
@@ -197,12 +205,15 @@ static void devmir_window_account(struct devmir_mirror *mirror,
 	atomic64_add(evicted, &mirror->counters.c[DEVMIR_STAT_EVICTIONS]);
 }
 
-/* Migrate one window [@start, @end) inside @vma; the mmap lock is held. */
-static void devmir_migrate_window(struct devmir_mirror *mirror,
-				  struct vm_area_struct *vma, u64 start, u64 end,
-				  enum devmir_migrate_dir dir,
-				  struct devmir_migrate_buf *buf,
-				  struct devmir_migrate_result *res)
+/*
+ * One pass over [@start, @end) inside @vma: what happened to each page goes
+ * to @outcome; returns the bytes copied. The mmap lock is held.
+ */
+static u64 devmir_window_pass(struct devmir_mirror *mirror,
+			      struct vm_area_struct *vma, u64 start, u64 end,
+			      enum devmir_migrate_dir dir,
+			      struct devmir_migrate_buf *buf, u8 *outcome,
+			      struct devmir_migrate_result *res)
 {
 	struct devmir_device *dev = mirror->dev;
 	unsigned long npages = (end - start) >> PAGE_SHIFT, i;
@@ -221,18 +232,18 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		.idx = buf->copy_idx,
 		.mdst = buf->dst,
 	};
-	u64 evicted = res->evicted, bytes = 0;
+	u64 bytes = 0, draw;
 	struct devmir_inflight inflight;
 	unsigned int done, k;
 	bool unknown = false;
 	int ret;
 
-	memset(buf->outcome, DEVMIR_OUT_UNKNOWN, npages);
+	memset(outcome, DEVMIR_OUT_UNKNOWN, npages);
 	if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
 		if (!dev->devmem) {
-			memset(buf->outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM,
+			memset(outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM,
 			       npages);
-			goto account;
+			return 0;
 		}
 		args.flags |= MIGRATE_VMA_SELECT_SYSTEM;
 	}
@@ -242,16 +253,18 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		devmir_inflight_end(&inflight);
 		/* Only for arguments the caller checked: say so loudly. */
 		WARN_ON_ONCE(1);
-		memset(buf->outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_VMA, npages);
-		goto account;
+		memset(outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_VMA, npages);
+		return 0;
 	}
 	devmir_inject_stall(DEVMIR_STALL_MIGRATE, mirror->mm);
+	if (devmir_inject(DEVMIR_INJECT_PAGE_BUSY, &draw))
+		buf->src[draw % args.npages] &= ~MIGRATE_PFN_MIGRATE;
 
 	for (i = 0; i < args.npages; i++) {
 		buf->dst[i] = 0;
 		if (buf->src[i] & MIGRATE_PFN_MIGRATE)
-			buf->outcome[i] = devmir_window_dst(mirror, vma, &args, dir,
-							    i, &batch, res);
+			outcome[i] = devmir_window_dst(mirror, vma, &args, dir, i,
+						       &batch, res);
 	}
 
 	/*
@@ -261,7 +274,7 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 	done = devmir_batch_copy(&batch, dir == DEVMIR_MIGRATE_TO_DEVICE ? dev : NULL,
 				 true);
 	for (k = done; k < batch.n; k++)
-		buf->outcome[batch.idx[k]] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
+		outcome[batch.idx[k]] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
 
 	migrate_vma_pages(&args);
 
@@ -270,23 +283,23 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 
 		i = batch.idx[k];
 		if (buf->src[i] & MIGRATE_PFN_MIGRATE) {
-			buf->outcome[i] = DEVMIR_OUT_MOVED;
+			outcome[i] = DEVMIR_OUT_MOVED;
 			if (spage)
 				bytes += PAGE_SIZE;
 			if (dir == DEVMIR_MIGRATE_TO_DEVICE)
 				devmir_devmem_commit(dev->devmem, batch.dst[k]);
 		} else if (spage && !is_zone_device_page(spage) && !PageAnon(spage)) {
 			/* Page cache or shmem: refused by migrate_vma_pages(). */
-			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
+			outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
 		} else {
-			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
+			outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 		}
 	}
 	migrate_vma_finalize(&args);
 	devmir_inflight_end(&inflight);
 
 	for (i = 0; i < npages; i++)
-		unknown |= buf->outcome[i] == DEVMIR_OUT_UNKNOWN;
+		unknown |= outcome[i] == DEVMIR_OUT_UNKNOWN;
 	/*
 	 * Classify what was not collected from the CPU page table; after a
 	 * migration to the device also mirror the window as it now is.
@@ -295,14 +308,59 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		ret = devmir_probe_range(mirror, start, end, &buf->probe,
 					 dir == DEVMIR_MIGRATE_TO_DEVICE);
 		for (i = 0; i < npages; i++) {
-			if (buf->outcome[i] != DEVMIR_OUT_UNKNOWN)
+			if (outcome[i] != DEVMIR_OUT_UNKNOWN)
 				continue;
-			buf->outcome[i] = ret ? DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
+			outcome[i] = ret ? DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
 				devmir_classify(mirror, vma, dir, start + (i << PAGE_SHIFT),
 						buf->probe.pfns[i]);
 		}
 	}
-account:
+	return bytes;
+}
+
+/*
+ * Passes over one window after the first: a page that was busy (locked or
+ * referenced by someone else for a moment: compaction, reclaim, a racing
+ * fault) is tried again, as the kernel's own migrate_pages() does.
+ */
+#define DEVMIR_BUSY_RETRIES	2
+
+/*
+ * Migrate one window [@start, @end) inside @vma and account for it; the mmap
+ * lock is held. Pages busy after a pass are passed over again, at most
+ * %DEVMIR_BUSY_RETRIES times, as one sub-range from the first to the last of
+ * them; only their outcomes are taken from the retry (a page of the
+ * sub-range that moved before now counts as already there).
+ */
+static void devmir_migrate_window(struct devmir_mirror *mirror,
+				  struct vm_area_struct *vma, u64 start, u64 end,
+				  enum devmir_migrate_dir dir,
+				  struct devmir_migrate_buf *buf,
+				  struct devmir_migrate_result *res)
+{
+	const u8 busy = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
+	unsigned long npages = (end - start) >> PAGE_SHIFT, lo, hi, i;
+	u64 evicted = res->evicted, bytes;
+	unsigned int retry;
+
+	bytes = devmir_window_pass(mirror, vma, start, end, dir, buf,
+				   buf->outcome, res);
+	for (retry = 0; retry < DEVMIR_BUSY_RETRIES; retry++) {
+		for (lo = 0; lo < npages && buf->outcome[lo] != busy; lo++)
+			;
+		if (lo == npages)
+			break;
+		for (hi = npages; buf->outcome[hi - 1] != busy; hi--)
+			;
+		cond_resched();
+		bytes += devmir_window_pass(mirror, vma, start + (lo << PAGE_SHIFT),
+					    start + (hi << PAGE_SHIFT), dir, buf,
+					    buf->retry_outcome, res);
+		for (i = lo; i < hi; i++)
+			if (buf->outcome[i] == busy)
+				buf->outcome[i] = buf->retry_outcome[i - lo];
+		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_RETRIES, 1);
+	}
 	devmir_window_account(mirror, dir, buf->outcome, npages, bytes,
 			      res->evicted - evicted, res);
 }

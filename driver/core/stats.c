@@ -44,6 +44,7 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_THRASH_TRIPS] = "thrash_trips",
 	[DEVMIR_STAT_THRASH_DETECTED] = "thrash_detected",
 	[DEVMIR_STAT_THRASH_HELD] = "thrash_held",
+	[DEVMIR_STAT_MIGRATE_RETRIES] = "migrate_retries",
 };
 
 /*

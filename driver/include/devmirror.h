@@ -193,6 +193,8 @@ struct devmir_device_desc {
  * @DEVMIR_STAT_THRASH_DETECTED: Times a region was found thrashing.
  * @DEVMIR_STAT_THRASH_HELD: Device faults that mirrored system memory
  *	instead of migrating because their region was held.
+ * @DEVMIR_STAT_MIGRATE_RETRIES: Passes over a migration window made again
+ *	for pages that were busy.
  * @DEVMIR_STAT_NR: Number of counters.
  *
  * Only events the core itself sees are here. A driver counts its own
@@ -238,6 +240,7 @@ enum devmir_stat {
 	DEVMIR_STAT_THRASH_TRIPS,
 	DEVMIR_STAT_THRASH_DETECTED,
 	DEVMIR_STAT_THRASH_HELD,
+	DEVMIR_STAT_MIGRATE_RETRIES,
 	DEVMIR_STAT_NR
 };
 

@@ -512,10 +512,17 @@ TEST_F(migrate, policy_first_fault)
 	ASSERT_EQ(-1, buf_check(out, size, 121));
 	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
 	EXPECT_EQ(n / 16, st.policy_migrations);
-	EXPECT_EQ(n, st.migrated_to_device);
+	/*
+	 * A page the kernel keeps busy through every pass (compaction holding
+	 * it isolated, say) stays in system memory and is mirrored there, as
+	 * documented, counted failed: every page is accounted one way or the
+	 * other, all but a handful move, the mirror shows exactly those.
+	 */
+	EXPECT_EQ(n, st.migrated_to_device + st.migrate_failed);
+	EXPECT_LE(n - 8, st.migrated_to_device);
 	snap = dm_snap(self->fd, buf, n);
 	ASSERT_NE(NULL, snap);
-	EXPECT_EQ(n, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	EXPECT_EQ(st.migrated_to_device, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
 	free(snap);
 
 	/*
@@ -580,13 +587,6 @@ static uint8_t *pingpong_setup(int fd, size_t size, uint8_t **tmp)
 	return buf;
 }
 
-static uint64_t stat_of(int fd, const char *name)
-{
-	uint64_t v = UINT64_MAX;
-
-	return dm_stat(fd, 0, name, &v) ? UINT64_MAX : v;
-}
-
 /*
  * Thrashing (DOC: Thrashing): a region that makes three round trips within
  * a second is held in system memory; the device mirrors it there, so
@@ -605,21 +605,21 @@ TEST_F(migrate, thrash_held)
 	ASSERT_EQ(0, dm_set_thrashing(self->fd, 3, 10000));
 	buf = pingpong_setup(self->fd, size, &tmp);
 	ASSERT_NE(NULL, buf);
-	for (round = 0; round < 50 && stat_of(self->fd, "thrash_detected") == 0; round++)
+	for (round = 0; round < 50 && dm_stat_of(self->fd, "thrash_detected") == 0; round++)
 		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
 	TH_LOG("detected after %u rounds: %llu round trips", round,
-	       (unsigned long long)stat_of(self->fd, "thrash_trips"));
-	ASSERT_EQ(1, stat_of(self->fd, "thrash_detected"));
-	EXPECT_LE(3, stat_of(self->fd, "thrash_trips"));
-	EXPECT_LE(1, stat_of(self->fd, "thrash_held"));
+	       (unsigned long long)dm_stat_of(self->fd, "thrash_trips"));
+	ASSERT_EQ(1, dm_stat_of(self->fd, "thrash_detected"));
+	EXPECT_LE(3, dm_stat_of(self->fd, "thrash_trips"));
+	EXPECT_LE(1, dm_stat_of(self->fd, "thrash_held"));
 
-	migrations = stat_of(self->fd, "policy_migrations");
-	ram_faults = stat_of(self->fd, "ram_faults");
+	migrations = dm_stat_of(self->fd, "policy_migrations");
+	ram_faults = dm_stat_of(self->fd, "ram_faults");
 	for (round = 0; round < 8; round++)
 		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 200));
-	EXPECT_EQ(migrations, stat_of(self->fd, "policy_migrations"));
-	EXPECT_EQ(ram_faults, stat_of(self->fd, "ram_faults"));
-	EXPECT_EQ(1, stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(migrations, dm_stat_of(self->fd, "policy_migrations"));
+	EXPECT_EQ(ram_faults, dm_stat_of(self->fd, "ram_faults"));
+	EXPECT_EQ(1, dm_stat_of(self->fd, "thrash_detected"));
 	snap = dm_snap(self->fd, buf, NPAGES(size));
 	ASSERT_NE(NULL, snap);
 	EXPECT_EQ(0, dm_snap_with(snap, NPAGES(size), DRM_DEVMIR_SNAP_DEV_LOCAL));
@@ -641,11 +641,11 @@ TEST_F(migrate, thrash_off)
 	ASSERT_NE(NULL, buf);
 	for (round = 0; round < 8; round++)
 		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
-	EXPECT_EQ(0, stat_of(self->fd, "thrash_trips"));
-	EXPECT_EQ(0, stat_of(self->fd, "thrash_detected"));
-	EXPECT_EQ(0, stat_of(self->fd, "thrash_held"));
-	EXPECT_LE(8, stat_of(self->fd, "policy_migrations"));
-	EXPECT_LE(8, stat_of(self->fd, "ram_faults"));
+	EXPECT_EQ(0, dm_stat_of(self->fd, "thrash_trips"));
+	EXPECT_EQ(0, dm_stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(0, dm_stat_of(self->fd, "thrash_held"));
+	EXPECT_LE(8, dm_stat_of(self->fd, "policy_migrations"));
+	EXPECT_LE(8, dm_stat_of(self->fd, "ram_faults"));
 	free(tmp);
 	munmap(buf, size);
 }
@@ -662,10 +662,10 @@ TEST_F(migrate, thrash_count_only)
 	ASSERT_NE(NULL, buf);
 	for (round = 0; round < 8; round++)
 		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
-	EXPECT_LE(1, stat_of(self->fd, "thrash_detected"));
-	EXPECT_EQ(0, stat_of(self->fd, "thrash_held"));
-	EXPECT_LE(8, stat_of(self->fd, "policy_migrations"));
-	EXPECT_LE(8, stat_of(self->fd, "ram_faults"));
+	EXPECT_LE(1, dm_stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(0, dm_stat_of(self->fd, "thrash_held"));
+	EXPECT_LE(8, dm_stat_of(self->fd, "policy_migrations"));
+	EXPECT_LE(8, dm_stat_of(self->fd, "ram_faults"));
 	free(tmp);
 	munmap(buf, size);
 }
