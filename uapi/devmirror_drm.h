@@ -503,17 +503,18 @@ struct drm_devmir_migrate {
 /* &drm_devmir_query.query: what to read. */
 #define DRM_DEVMIR_QUERY_STAT_DESC	0	/* struct drm_devmir_query_stat_desc */
 #define DRM_DEVMIR_QUERY_STAT_VALUES	1	/* struct drm_devmir_query_stat_values */
+#define DRM_DEVMIR_QUERY_LATENCY	2	/* struct drm_devmir_query_latency */
 
 /* &drm_devmir_query.flags. */
-#define DRM_DEVMIR_QUERY_DEVICE		0x1U	/* STAT_VALUES: the whole device */
+#define DRM_DEVMIR_QUERY_DEVICE		0x1U	/* STAT_VALUES, LATENCY: the whole device */
 #define DRM_DEVMIR_QUERY_FLAGS		DRM_DEVMIR_QUERY_DEVICE
 
 /**
  * struct drm_devmir_query - Argument of DRM_IOCTL_DEVMIR_QUERY.
  * @query: (in) ``DRM_DEVMIR_QUERY_*``: what to read into @data.
- * @flags: (in) %DRM_DEVMIR_QUERY_DEVICE with STAT_VALUES: the values of the
- *	whole device instead of the caller's mirror (as STATS_DEVICE); 0
- *	otherwise.
+ * @flags: (in) %DRM_DEVMIR_QUERY_DEVICE with STAT_VALUES or LATENCY: the
+ *	values of the whole device instead of the caller's mirror (as
+ *	STATS_DEVICE); 0 otherwise.
  * @size: (in/out) Bytes at @data. 0 asks for the size the answer needs:
  *	the kernel stores it here and writes nothing else. Smaller than the
  *	answer: -EINVAL. Otherwise the kernel writes the answer and stores
@@ -584,6 +585,53 @@ struct drm_devmir_query_stat_values {
 	__u32 count;
 	__u32 pad;
 	__u64 values[];
+};
+
+/*
+ * Buckets of a latency histogram: bucket i counts latencies of 2^i to
+ * 2^(i+1) - 1 ns (bucket 0 also 0 ns); the last one, everything from
+ * 2^31 ns (2.1 s) on.
+ */
+#define DRM_DEVMIR_LAT_BUCKETS		32
+
+/**
+ * struct drm_devmir_latency - One latency histogram.
+ * @name: (out) NUL-terminated name: "fault_4k", "fault_64k", "fault_2m"
+ *	(device faults serviced, by the size they mapped: 4 KiB, up to
+ *	64 KiB, up to 2 MiB); "to_device_4k", "to_device_64k",
+ *	"to_device_2m", "to_system_4k", "to_system_64k", "to_system_2m"
+ *	(migration windows by direction and size; CPU faults on device pages
+ *	included in "to_system_*"); "invalidate" (invalidations the mirror
+ *	applied: table edit and device TLB shootdown). New names may follow
+ *	the existing ones in later versions.
+ * @count: (out) Samples since the last RESET_STATS of the scope.
+ * @sum_ns: (out) Their sum, nanoseconds.
+ * @max_ns: (out) The largest sample, nanoseconds.
+ * @buckets: (out) Samples per log2 bucket of nanoseconds
+ *	(%DRM_DEVMIR_LAT_BUCKETS); they add up to @count.
+ */
+struct drm_devmir_latency {
+	char name[DRM_DEVMIR_STAT_NAME_LEN];
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;
+	__u64 buckets[DRM_DEVMIR_LAT_BUCKETS];
+};
+
+/**
+ * struct drm_devmir_query_latency - Answer of DRM_DEVMIR_QUERY_LATENCY.
+ * @count: (out) Number of histograms.
+ * @nbuckets: (out) Buckets per histogram: %DRM_DEVMIR_LAT_BUCKETS.
+ * @hist: (out) @count histograms, always in the same order.
+ *
+ * The histograms of the caller's mirror, or with %DRM_DEVMIR_QUERY_DEVICE
+ * of the whole device (every mirror's samples since the device's last
+ * RESET_STATS, and the CPU faults of processes without a mirror).
+ */
+struct drm_devmir_query_latency {
+	__u32 count;
+	__u32 nbuckets;
+	struct drm_devmir_latency hist[];
 };
 
 #define DRM_DEVMIR_GET_INFO		0x00

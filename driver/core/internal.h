@@ -110,14 +110,31 @@ struct vm_area_struct;
 #define DEVMIR_WINDOW_PAGES	(DEVMIR_WINDOW_MAX >> PAGE_SHIFT)
 
 /**
+ * struct devmir_lat_counters - One latency histogram, updated lock-free
+ * (&struct devmir_lat_hist is its snapshot).
+ * @count: Samples.
+ * @sum_ns: Their sum.
+ * @max_ns: The largest.
+ * @buckets: Samples per log2 bucket of nanoseconds.
+ */
+struct devmir_lat_counters {
+	atomic64_t count;
+	atomic64_t sum_ns;
+	atomic64_t max_ns;
+	atomic64_t buckets[DEVMIR_LAT_BUCKETS];
+};
+
+/**
  * struct devmir_counters - One set of statistics counters.
  * @c: Counters indexed by &enum devmir_stat; updated lock-free.
  * @drv: The driver's registered counters (&devmir_device.nr_driver_stats
  *	used); updated lock-free.
+ * @lat: Latency histograms indexed by &enum devmir_lat.
  */
 struct devmir_counters {
 	atomic64_t c[DEVMIR_STAT_NR];
 	atomic64_t drv[DEVMIR_DRIVER_STATS_MAX];
+	struct devmir_lat_counters lat[DEVMIR_LAT_NR];
 };
 
 /**
@@ -358,6 +375,8 @@ struct devmir_inflight {
  * @copy_dst: Destination pages handed to the copy engine.
  * @copy_idx: Window index of each page handed to the copy engine.
  * @outcome: Per page of the window, what happened to it.
+ * @retry_outcome: The same for a pass again over its busy pages, indexed
+ *	from the first of them.
  * @probe: Scratch of the hmm_range_fault() that classifies the rest and
  *	refreshes the mirror.
  */
@@ -379,7 +398,8 @@ extern struct dentry *devmir_debugfs_root;
 void devmir_mirror_unlist(struct devmir_mirror *mirror);
 u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
 void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
-			      u64 addr, unsigned long moved);
+			      u64 addr, unsigned long moved, u64 bytes,
+			      u64 start_ns);
 
 struct seq_file;
 
@@ -533,6 +553,11 @@ void devmir_stat_add_invalidation(struct devmir_mirror *mirror,
 				  enum mmu_notifier_event event);
 void devmir_device_stat_add(struct devmir_device *dev, enum devmir_stat stat,
 			    u64 n);
+enum devmir_lat devmir_lat_sized(enum devmir_lat lat_4k, u64 bytes);
+void devmir_lat_record(struct devmir_mirror *mirror, enum devmir_lat lat,
+		       u64 start_ns);
+void devmir_device_lat_record(struct devmir_device *dev, enum devmir_lat lat,
+			      u64 start_ns);
 
 /* debugfs.c */
 void devmir_debugfs_device_init(struct devmir_device *dev);

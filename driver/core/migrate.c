@@ -7,6 +7,7 @@
  */
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
+#include <linux/ktime.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
@@ -340,7 +341,7 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 {
 	const u8 busy = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 	unsigned long npages = (end - start) >> PAGE_SHIFT, lo, hi, i;
-	u64 evicted = res->evicted, bytes;
+	u64 evicted = res->evicted, start_ns = ktime_get_ns(), bytes;
 	unsigned int retry;
 
 	bytes = devmir_window_pass(mirror, vma, start, end, dir, buf,
@@ -363,6 +364,10 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 	}
 	devmir_window_account(mirror, dir, buf->outcome, npages, bytes,
 			      res->evicted - evicted, res);
+	devmir_lat_record(mirror, devmir_lat_sized(dir == DEVMIR_MIGRATE_TO_DEVICE ?
+						   DEVMIR_LAT_TO_DEVICE_4K :
+						   DEVMIR_LAT_TO_SYSTEM_4K,
+						   end - start), start_ns);
 }
 
 /**
@@ -574,6 +579,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	struct devmir_copy_batch batch = { };
 	bool allocated = false, fault_queued = false;
 	struct devmir_inflight inflight;
+	u64 start_ns = ktime_get_ns();
 	vm_fault_t ret = 0;
 
 	npages = (args.end - args.start) >> PAGE_SHIFT;
@@ -626,7 +632,8 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		if (rb.dst[i] && (rb.src[i] & MIGRATE_PFN_MIGRATE))
 			moved++;
 	migrate_vma_finalize(&args);
-	devmir_ram_fault_account(dev, vma->vm_mm, vmf->address, moved);
+	devmir_ram_fault_account(dev, vma->vm_mm, vmf->address, moved,
+				 args.end - args.start, start_ns);
 out:
 	devmir_inflight_end(&inflight);
 	if (allocated)

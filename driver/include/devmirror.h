@@ -295,6 +295,60 @@ struct devmir_stat_desc {
 	bool driver;
 };
 
+/**
+ * enum devmir_lat - The latency histograms.
+ * @DEVMIR_LAT_FAULT_4K: Device faults serviced with 4 KiB mapped (the page
+ *	alone), from devmir_fault_batch() taking the fault to its commit.
+ * @DEVMIR_LAT_FAULT_64K: ... with more than 4 KiB and at most 64 KiB.
+ * @DEVMIR_LAT_FAULT_2M: ... with more than 64 KiB (up to 2 MiB).
+ * @DEVMIR_LAT_TO_DEVICE_4K: Migration windows to device memory of 4 KiB,
+ *	from migrate_vma_setup() to the last page accounted (retries
+ *	included).
+ * @DEVMIR_LAT_TO_DEVICE_64K: ... of more than 4 KiB, at most 64 KiB.
+ * @DEVMIR_LAT_TO_DEVICE_2M: ... of more than 64 KiB.
+ * @DEVMIR_LAT_TO_SYSTEM_4K: Migration windows to system memory (MIGRATE
+ *	and CPU faults on device pages) of 4 KiB.
+ * @DEVMIR_LAT_TO_SYSTEM_64K: ... of more than 4 KiB, at most 64 KiB.
+ * @DEVMIR_LAT_TO_SYSTEM_2M: ... of more than 64 KiB.
+ * @DEVMIR_LAT_INVALIDATE: Invalidations the mirror applied (table edit and
+ *	device TLB shootdown, under the update lock).
+ * @DEVMIR_LAT_NR: Number of histograms.
+ */
+enum devmir_lat {
+	DEVMIR_LAT_FAULT_4K,
+	DEVMIR_LAT_FAULT_64K,
+	DEVMIR_LAT_FAULT_2M,
+	DEVMIR_LAT_TO_DEVICE_4K,
+	DEVMIR_LAT_TO_DEVICE_64K,
+	DEVMIR_LAT_TO_DEVICE_2M,
+	DEVMIR_LAT_TO_SYSTEM_4K,
+	DEVMIR_LAT_TO_SYSTEM_64K,
+	DEVMIR_LAT_TO_SYSTEM_2M,
+	DEVMIR_LAT_INVALIDATE,
+	DEVMIR_LAT_NR
+};
+
+/*
+ * Buckets of a latency histogram: bucket i counts latencies of 2^i to
+ * 2^(i+1) - 1 ns (bucket 0 also 0 ns), the last one everything from
+ * 2^(DEVMIR_LAT_BUCKETS - 1) ns (2.1 s) on.
+ */
+#define DEVMIR_LAT_BUCKETS	32
+
+/**
+ * struct devmir_lat_hist - A snapshot of one latency histogram.
+ * @count: Samples.
+ * @sum_ns: Their sum, nanoseconds.
+ * @max_ns: The largest, nanoseconds.
+ * @buckets: Samples per log2 bucket (%DEVMIR_LAT_BUCKETS).
+ */
+struct devmir_lat_hist {
+	u64 count;
+	u64 sum_ns;
+	u64 max_ns;
+	u64 buckets[DEVMIR_LAT_BUCKETS];
+};
+
 /* Flags of &struct devmir_fault. */
 #define DEVMIR_FAULT_WRITE	BIT(0)	/* the device needs write access */
 
@@ -474,5 +528,10 @@ unsigned int devmir_stats_flatten(struct devmir_device *dev,
 				  unsigned int n);
 void devmir_mirror_reset_stats(struct devmir_mirror *mirror);
 void devmir_device_reset_stats(struct devmir_device *dev);
+const char *devmir_lat_name(enum devmir_lat lat);
+void devmir_mirror_latency(struct devmir_mirror *mirror,
+			   struct devmir_lat_hist *hists);
+void devmir_device_latency(struct devmir_device *dev,
+			   struct devmir_lat_hist *hists);
 
 #endif /* _DEVMIRROR_H */

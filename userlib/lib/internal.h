@@ -25,6 +25,8 @@
 #define DEVMIR_ENUM_SIZE_3_0 \
 	devmir_offsetofend(struct devmir_enum_entry, usable)
 #define DEVMIR_PAGE_SIZE_3_0 devmir_offsetofend(struct devmir_page, leaf_size)
+#define DEVMIR_LATENCY_SIZE_3_1 \
+	devmir_offsetofend(struct devmir_latency, buckets)
 
 /* The DRM driver name of devmirror render nodes. */
 #define DEVMIR_DRIVER_NAME "devmirror"
