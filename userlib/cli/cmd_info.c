@@ -182,6 +182,8 @@ static void cli_info_json(struct cli_ctx *ctx, struct devmir_dev *dev,
 	cli_json_str(&j, "migrate_mode", cli_migrate_mode(pol->migrate_mode));
 	cli_json_u64(&j, "migrate_threshold", pol->migrate_threshold);
 	cli_json_u64(&j, "ram_window", pol->ram_window);
+	cli_json_u64(&j, "thrash_rounds", pol->thrash_rounds);
+	cli_json_u64(&j, "thrash_hold_ms", pol->thrash_hold_ms);
 	cli_json_close_object(&j);
 	cli_json_end(&j);
 }
@@ -235,6 +237,11 @@ static void cli_info_text(struct devmir_dev *dev, const struct devmir_info *in,
 		printf(" (%u faults per 2 MiB)", pol->migrate_threshold);
 	printf("; CPU faults bring back %s\n",
 	       cli_human_bytes(a, sizeof(a), pol->ram_window));
+	if (pol->thrash_rounds)
+		printf("  thrashing        %u round trips within 1 s; then held in system memory for %u ms\n",
+		       pol->thrash_rounds, pol->thrash_hold_ms);
+	else
+		printf("  thrashing        not watched\n");
 }
 
 static int cli_info(struct cli_ctx *ctx, int argc, char **argv)

@@ -263,6 +263,7 @@ struct devmir_access {
 #define DEVMIR_POLICY_BATCH (1U << 1) /* fault_batch */
 #define DEVMIR_POLICY_MIGRATE (1U << 2) /* migrate_mode, migrate_threshold */
 #define DEVMIR_POLICY_RAM_WINDOW (1U << 3) /* ram_window */
+#define DEVMIR_POLICY_THRASH (1U << 4) /* thrash_rounds, thrash_hold_ms (3.1) */
 
 /**
  * enum devmir_migmode - Fault-driven migration to the device.
@@ -290,6 +291,13 @@ enum devmir_migmode {
  * @ram_window: Bytes a CPU fault on a device page migrates back to system
  *	memory: a power of two from &devmir_info.window_min (the page alone)
  *	to &devmir_info.window_max.
+ * @thrash_rounds: (since 3.1) Round trips between CPU and device within a
+ *	second that make a 2 MiB region thrashing under a fault-driven
+ *	migration mode, 0 to 64; 0 stops watching (default 3).
+ * @thrash_hold_ms: (since 3.1) How long a thrashing region then stays in
+ *	system memory, mirrored there instead of migrated, 0 to 10000 ms
+ *	(doubling while it keeps thrashing right after a hold); 0 counts
+ *	thrashing without holding (default 200).
  *
  * The policy belongs to the process's mirror: every handle of the same
  * process on the same device shares it. The migration members take effect
@@ -302,6 +310,8 @@ struct devmir_policy {
 	enum devmir_migmode migrate_mode;
 	uint32_t migrate_threshold;
 	uint64_t ram_window;
+	uint32_t thrash_rounds;
+	uint32_t thrash_hold_ms;
 };
 
 /**

@@ -26,13 +26,14 @@ DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_WINDOW, DRM_DEVMIR_POLICY_WINDOW);
 DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_BATCH, DRM_DEVMIR_POLICY_BATCH);
 DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_MIGRATE, DRM_DEVMIR_POLICY_MIGRATE);
 DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_RAM_WINDOW, DRM_DEVMIR_POLICY_RAM_WINDOW);
+DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_THRASH, DRM_DEVMIR_POLICY_THRASH);
 DEVMIR_SAME_AS_ABI(DEVMIR_MIGMODE_OFF, DRM_DEVMIR_MIGMODE_OFF);
 DEVMIR_SAME_AS_ABI(DEVMIR_MIGMODE_FIRST_FAULT, DRM_DEVMIR_MIGMODE_FIRST_FAULT);
 DEVMIR_SAME_AS_ABI(DEVMIR_MIGMODE_THRESHOLD, DRM_DEVMIR_MIGMODE_THRESHOLD);
 
 #define DEVMIR_POLICY_ALL                                                     \
 	(DEVMIR_POLICY_WINDOW | DEVMIR_POLICY_BATCH | DEVMIR_POLICY_MIGRATE | \
-	 DEVMIR_POLICY_RAM_WINDOW)
+	 DEVMIR_POLICY_RAM_WINDOW | DEVMIR_POLICY_THRASH)
 
 int devmir_ioctl(int fd, unsigned long request, void *arg)
 {
@@ -264,6 +265,8 @@ int devmir_get_policy(struct devmir_dev *dev, struct devmir_policy *policy)
 	out.migrate_mode = raw.migrate_mode;
 	out.migrate_threshold = raw.migrate_threshold;
 	out.ram_window = raw.ram_window;
+	out.thrash_rounds = raw.thrash_rounds;
+	out.thrash_hold_ms = raw.thrash_hold_ms;
 	return devmir_struct_out(policy, &out, sizeof(out),
 				 DEVMIR_POLICY_SIZE_3_0);
 }
@@ -280,6 +283,10 @@ int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 	ret = devmir_struct_in(&in, user, sizeof(in), DEVMIR_POLICY_SIZE_3_0);
 	if (ret)
 		return ret;
+	/* A caller built against 3.0 has no thrashing members to apply. */
+	if (fields & DEVMIR_POLICY_THRASH &&
+	    user->struct_size < DEVMIR_POLICY_SIZE_3_1)
+		return -EINVAL;
 	memset(&raw, 0, sizeof(raw));
 	raw.flags = fields;
 	if (fields & DEVMIR_POLICY_BATCH)
@@ -292,5 +299,9 @@ int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 	}
 	if (fields & DEVMIR_POLICY_RAM_WINDOW)
 		raw.ram_window = policy->ram_window;
+	if (fields & DEVMIR_POLICY_THRASH) {
+		raw.thrash_rounds = policy->thrash_rounds;
+		raw.thrash_hold_ms = policy->thrash_hold_ms;
+	}
 	return devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &raw);
 }

@@ -20,6 +20,8 @@
 #define DEVMIR_ACCESS_SIZE_3_0 devmir_offsetofend(struct devmir_access, faults)
 #define DEVMIR_POLICY_SIZE_3_0 \
 	devmir_offsetofend(struct devmir_policy, ram_window)
+#define DEVMIR_POLICY_SIZE_3_1 \
+	devmir_offsetofend(struct devmir_policy, thrash_hold_ms)
 #define DEVMIR_REPORT_SIZE_3_0 \
 	devmir_offsetofend(struct devmir_migrate_report, bytes_copied)
 #define DEVMIR_ENUM_SIZE_3_0 \

@@ -44,6 +44,8 @@ void fakedev_reset(void)
 	fakedev.fault_batch = 16;
 	fakedev.fault_window = DRM_DEVMIR_WINDOW_MIN;
 	fakedev.ram_window = DRM_DEVMIR_WINDOW_MIN;
+	fakedev.thrash_rounds = 3;
+	fakedev.thrash_hold_ms = 200;
 	fakedev_ready = true;
 }
 
@@ -207,8 +209,16 @@ static int fakedev_set_policy(struct drm_devmir_set_policy *a)
 		fakedev.migrate_mode = a->migrate_mode;
 		fakedev.migrate_threshold = a->migrate_threshold;
 	}
+	if (a->flags & DRM_DEVMIR_POLICY_THRASH &&
+	    (a->thrash_rounds > DRM_DEVMIR_THRASH_ROUNDS_MAX ||
+	     a->thrash_hold_ms > DRM_DEVMIR_THRASH_HOLD_MAX_MS))
+		return -EINVAL;
 	if (a->flags & DRM_DEVMIR_POLICY_RAM_WINDOW)
 		fakedev.ram_window = a->ram_window;
+	if (a->flags & DRM_DEVMIR_POLICY_THRASH) {
+		fakedev.thrash_rounds = a->thrash_rounds;
+		fakedev.thrash_hold_ms = a->thrash_hold_ms;
+	}
 	return 0;
 }
 
@@ -221,6 +231,8 @@ static int fakedev_get_policy(struct drm_devmir_get_policy *a)
 	a->migrate_mode = fakedev.migrate_mode;
 	a->migrate_threshold = fakedev.migrate_threshold;
 	a->ram_window = fakedev.ram_window;
+	a->thrash_rounds = fakedev.thrash_rounds;
+	a->thrash_hold_ms = fakedev.thrash_hold_ms;
 	return 0;
 }
 

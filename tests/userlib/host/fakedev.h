@@ -99,6 +99,8 @@ static const char *const fakedev_lat_names[] __attribute__((unused)) = {
  * @migrate_mode: The policy's migration mode.
  * @migrate_threshold: The policy's migration threshold.
  * @ram_window: The policy's window of CPU faults on device pages.
+ * @thrash_rounds: The policy's round trips that make a region thrashing.
+ * @thrash_hold_ms: The policy's hold of a thrashing region.
  * @migrate_busy: MIGRATE reports every page busy (FAIL_BUSY) when true,
  *	else every page migrated.
  * @migrate_calls: MIGRATE ioctls that got to run.
@@ -133,6 +135,8 @@ struct fakedev {
 	uint32_t migrate_mode;
 	uint32_t migrate_threshold;
 	uint64_t ram_window;
+	uint32_t thrash_rounds;
+	uint32_t thrash_hold_ms;
 	bool migrate_busy;
 	unsigned int migrate_calls;
 	uint64_t migrate_addr[FAKEDEV_MAX_LOG];

@@ -248,6 +248,8 @@ static void test_fake_info(void)
 	     json_u64(j, "engines", &v) && v == 2 &&
 	     json_u64(j, "policy.fault_window", &v) && v == 4096 &&
 	     json_u64(j, "policy.fault_batch", &v) && v == 16 &&
+	     json_u64(j, "policy.thrash_rounds", &v) && v == 3 &&
+	     json_u64(j, "policy.thrash_hold_ms", &v) && v == 200 &&
 	     json_is(j, "levels", JSON_ARRAY) &&
 	     json_get(j, "levels")->n == 4 &&
 	     json_is(j, "page_sizes", JSON_ARRAY) &&
@@ -270,7 +272,8 @@ static void test_fake_info(void)
 
 	cli(&r, env, "info", FAKE_PATH, NULL);
 	ok = r.status == 0 && strstr(r.out, "4 levels over 48 VA bits") &&
-	     strstr(r.out, "none (no affinity)");
+	     strstr(r.out, "none (no affinity)") &&
+	     strstr(r.out, "3 round trips within 1 s; then held in system memory for 200 ms");
 	tap_check(ok, "cli_info_text_fake_device", "status %d", r.status);
 	run_free(&r);
 }

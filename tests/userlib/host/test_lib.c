@@ -445,9 +445,29 @@ static void test_policy(void)
 	ok &= devmir_set_policy(dev, DEVMIR_POLICY_MIGRATE, &pol) == -EINVAL;
 	tap_check(ok, "policy_migration_fields", NULL);
 
+	/* 3.1: the thrashing members; a 3.0-sized caller cannot set them. */
+	ok = !devmir_get_policy(dev, &pol) && pol.thrash_rounds == 3 &&
+	     pol.thrash_hold_ms == 200;
+	pol.thrash_rounds = 5;
+	pol.thrash_hold_ms = 1000;
+	ok &= !devmir_set_policy(dev, DEVMIR_POLICY_THRASH, &pol) &&
+	      fakedev.policy_flags == DEVMIR_POLICY_THRASH &&
+	      !devmir_get_policy(dev, &pol) && pol.thrash_rounds == 5 &&
+	      pol.thrash_hold_ms == 1000 && pol.fault_batch == 8;
+	pol.thrash_rounds = 65;
+	ok &= devmir_set_policy(dev, DEVMIR_POLICY_THRASH, &pol) == -EINVAL;
+	pol.thrash_rounds = 5;
+	calls = fakedev.calls;
+	pol.struct_size = offsetof(struct devmir_policy, thrash_rounds);
+	ok &= devmir_set_policy(dev, DEVMIR_POLICY_THRASH, &pol) == -EINVAL &&
+	      fakedev.calls == calls &&
+	      !devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &pol);
+	pol.struct_size = sizeof(pol);
+	tap_check(ok, "policy_thrashing_fields", NULL);
+
 	calls = fakedev.calls;
 	ok = devmir_set_policy(dev, 0, &pol) == -EINVAL &&
-	     devmir_set_policy(dev, 16, &pol) == -EINVAL &&
+	     devmir_set_policy(dev, 32, &pol) == -EINVAL &&
 	     devmir_set_policy(dev, DEVMIR_POLICY_BATCH, NULL) == -EINVAL &&
 	     devmir_get_policy(dev, NULL) == -EINVAL && fakedev.calls == calls;
 	pol.fault_window = 3000;
