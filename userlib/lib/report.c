@@ -222,30 +222,51 @@ static int devmir_query(int fd, uint32_t query, uint32_t flags, void *data,
 	return ret;
 }
 
+/*
+ * A QUERY answer in a buffer of its own: ask the size, allocate it (at
+ * least @min bytes, else -EPROTO), ask again. On success *@out is the
+ * answer (free() it) and *@size its size.
+ */
+static int devmir_query_alloc(int fd, uint32_t query, uint32_t flags,
+			      size_t min, void **out, uint32_t *size)
+{
+	void *raw;
+	int ret;
+
+	*size = 0;
+	ret = devmir_query(fd, query, flags, NULL, size);
+	if (ret)
+		return ret;
+	if (*size < min)
+		return -EPROTO;
+	raw = calloc(1, *size);
+	if (!raw)
+		return -ENOMEM;
+	ret = devmir_query(fd, query, flags, raw, size);
+	if (ret) {
+		free(raw);
+		return ret;
+	}
+	*out = raw;
+	return 0;
+}
+
 int devmir_stats_load(struct devmir_dev *dev)
 {
 	struct drm_devmir_query_stat_desc *raw;
 	struct devmir_stat_field *fields;
 	char(*names)[DRM_DEVMIR_STAT_NAME_LEN];
-	uint32_t size = 0, i, n;
+	uint32_t size, i, n;
 	int ret;
 
-	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, NULL, &size);
+	ret = devmir_query_alloc(dev->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0,
+				 sizeof(*raw), (void **)&raw, &size);
 	if (ret)
 		return ret;
-	if (size < sizeof(*raw))
-		return -EPROTO;
-	raw = calloc(1, size);
-	if (!raw)
-		return -ENOMEM;
-	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, raw, &size);
 	n = raw->count;
-	if (!ret &&
-	    (size_t)size < sizeof(*raw) + (size_t)n * sizeof(raw->desc[0]))
-		ret = -EPROTO;
-	if (ret) {
+	if ((size_t)size < sizeof(*raw) + (size_t)n * sizeof(raw->desc[0])) {
 		free(raw);
-		return ret;
+		return -EPROTO;
 	}
 	fields = calloc(n ? n : 1, sizeof(*fields));
 	names = calloc(n ? n : 1, sizeof(*names));
@@ -383,7 +404,7 @@ int devmir_latency_read(struct devmir_dev *dev, enum devmir_stats_scope scope,
 {
 	struct drm_devmir_query_latency *raw;
 	struct devmir_latency one;
-	uint32_t flags, unused, size = 0, i, n;
+	uint32_t flags, unused, size, i, n;
 	int ret;
 
 	if (!dev || devmir_scope_flags(scope, &flags, &unused) ||
@@ -392,21 +413,16 @@ int devmir_latency_read(struct devmir_dev *dev, enum devmir_stats_scope scope,
 	if (max && (entry_size < DEVMIR_LATENCY_SIZE_3_1 ||
 		    entry_size > DEVMIR_STRUCT_SIZE_MAX))
 		return -EINVAL;
-	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_LATENCY, flags, NULL, &size);
+	ret = devmir_query_alloc(dev->fd, DRM_DEVMIR_QUERY_LATENCY, flags,
+				 sizeof(*raw), (void **)&raw, &size);
 	/* A well-formed query refused: a driver from before histograms. */
 	if (ret == -EINVAL)
 		return -EOPNOTSUPP;
 	if (ret)
 		return ret;
-	if (size < sizeof(*raw))
-		return -EPROTO;
-	raw = calloc(1, size);
-	if (!raw)
-		return -ENOMEM;
-	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_LATENCY, flags, raw, &size);
 	n = raw->count;
-	if (!ret && ((size_t)size < sizeof(*raw) + (size_t)n * sizeof(raw->hist[0]) ||
-		     raw->nbuckets != DRM_DEVMIR_LAT_BUCKETS))
+	if ((size_t)size < sizeof(*raw) + (size_t)n * sizeof(raw->hist[0]) ||
+	    raw->nbuckets != DRM_DEVMIR_LAT_BUCKETS)
 		ret = -EPROTO;
 	for (i = 0; !ret && i < n && i < max; i++) {
 		memset(&one, 0, sizeof(one));
