@@ -377,6 +377,8 @@ struct devmir_inflight {
  * @outcome: Per page of the window, what happened to it.
  * @retry_outcome: The same for a pass again over its busy pages, indexed
  *	from the first of them.
+ * @sys_pages: System pages allocated in bulk for the destinations of a
+ *	window to system memory.
  * @probe: Scratch of the hmm_range_fault() that classifies the rest and
  *	refreshes the mirror.
  */
@@ -388,6 +390,7 @@ struct devmir_migrate_buf {
 	u16 copy_idx[DEVMIR_WINDOW_PAGES];
 	u8 outcome[DEVMIR_WINDOW_PAGES];
 	u8 retry_outcome[DEVMIR_WINDOW_PAGES];
+	struct page *sys_pages[DEVMIR_WINDOW_PAGES];
 	struct devmir_fault_buf probe;
 };
 

@@ -52,6 +52,14 @@
  * (%DEVMIR_STAT_MIGRATE_RETRIES counts the passes). A page still busy after
  * that counts as failed (%DEVMIR_MIGRATE_FAIL_BUSY): pinned pages stay so.
  *
+ * Where a window's time goes is counted per phase, in nanoseconds: the
+ * kernel's collection and unmapping (%DEVMIR_STAT_MIGRATE_SETUP_NS),
+ * devmirror's destination allocation with any eviction (_ALLOC_NS) and
+ * copy (_COPY_NS), the kernel's switch of the page metadata with the
+ * pool's bookkeeping (_PAGES_NS) and its remapping (_FINALIZE_NS), and
+ * devmirror's classification of what did not move and mirror refresh
+ * (_REFRESH_NS): what is ours and what is the kernel's.
+ *
  * Every page of the range is accounted for: moved, already at the
  * destination, absent (nothing to move back), or failed with a reason
  * (&enum devmir_migrate_fail). Pages migrate_vma_setup() did not collect
@@ -133,11 +141,64 @@ static u8 devmir_classify(struct devmir_mirror *mirror, struct vm_area_struct *v
 	return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 }
 
+/*
+ * System pages for the destinations of a window to system memory. With no
+ * memory policy in force (none on the VMA or its file, none on the task),
+ * alloc_page_vma() would take each from the local node: the pool takes
+ * them all from there in one call of the bulk allocator instead. Otherwise
+ * the pool stays empty and every destination comes from alloc_page_vma().
+ */
+struct devmir_sys_pool {
+	struct page **pages;
+	unsigned long n;
+	unsigned long used;
+};
+
+static bool devmir_default_mempolicy(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_NUMA
+	return !vma->vm_policy && !(vma->vm_ops && vma->vm_ops->get_policy) &&
+	       !current->mempolicy;
+#else
+	return true;
+#endif
+}
+
+/* Fill @pool with up to @want pages when the default policy applies. */
+static void devmir_sys_pool_fill(struct devmir_sys_pool *pool,
+				 struct vm_area_struct *vma, unsigned long want)
+{
+	pool->n = 0;
+	pool->used = 0;
+	if (want < 2 || !devmir_default_mempolicy(vma))
+		return;
+	memset(pool->pages, 0, want * sizeof(*pool->pages));
+	pool->n = devmir_alloc_pages_bulk_node(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN,
+					       numa_mem_id(), want, pool->pages);
+}
+
+/* The next destination page for @addr: from @pool while it lasts. */
+static struct page *devmir_sys_page(struct devmir_sys_pool *pool,
+				    struct vm_area_struct *vma, u64 addr)
+{
+	if (pool && pool->used < pool->n)
+		return pool->pages[pool->used++];
+	return alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma, addr);
+}
+
+/* Give back what the window did not use. */
+static void devmir_sys_pool_drain(struct devmir_sys_pool *pool)
+{
+	while (pool->used < pool->n)
+		__free_page(pool->pages[pool->used++]);
+}
+
 /* Allocate the destination of window page @i and queue it for the copy. */
 static u8 devmir_window_dst(struct devmir_mirror *mirror,
 			    struct vm_area_struct *vma, struct migrate_vma *args,
 			    enum devmir_migrate_dir dir, unsigned long i,
 			    struct devmir_copy_batch *batch,
+			    struct devmir_sys_pool *pool,
 			    struct devmir_migrate_result *res)
 {
 	struct devmir_device *dev = mirror->dev;
@@ -160,8 +221,7 @@ static u8 devmir_window_dst(struct devmir_mirror *mirror,
 	} else {
 		if (!spage)
 			return DEVMIR_OUT_ABSENT;
-		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
-				       args->start + (i << PAGE_SHIFT));
+		dpage = devmir_sys_page(pool, vma, args->start + (i << PAGE_SHIFT));
 		if (!dpage)
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
 		lock_page(dpage);
@@ -207,6 +267,18 @@ static void devmir_window_account(struct devmir_mirror *mirror,
 }
 
 /*
+ * Account the time since @t to the phase counter @stat of a migration
+ * window (DOC: Migration); return now.
+ */
+static u64 devmir_phase(struct devmir_mirror *mirror, enum devmir_stat stat, u64 t)
+{
+	u64 now = ktime_get_ns();
+
+	devmir_stat_add(mirror, stat, now > t ? now - t : 0);
+	return now;
+}
+
+/*
  * One pass over [@start, @end) inside @vma: what happened to each page goes
  * to @outcome; returns the bytes copied. The mmap lock is held.
  */
@@ -233,7 +305,9 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 		.idx = buf->copy_idx,
 		.mdst = buf->dst,
 	};
-	u64 bytes = 0, draw;
+	struct devmir_sys_pool pool = { .pages = buf->sys_pages };
+	u64 bytes = 0, draw, t;
+	unsigned long want;
 	struct devmir_inflight inflight;
 	unsigned int done, k;
 	bool unknown = false;
@@ -250,6 +324,7 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 	}
 
 	devmir_inflight_begin(&inflight, mirror->mm, start, end);
+	t = ktime_get_ns();
 	if (migrate_vma_setup(&args)) {
 		devmir_inflight_end(&inflight);
 		/* Only for arguments the caller checked: say so loudly. */
@@ -260,13 +335,22 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 	devmir_inject_stall(DEVMIR_STALL_MIGRATE, mirror->mm);
 	if (devmir_inject(DEVMIR_INJECT_PAGE_BUSY, &draw))
 		buf->src[draw % args.npages] &= ~MIGRATE_PFN_MIGRATE;
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_SETUP_NS, t);
 
+	if (dir == DEVMIR_MIGRATE_TO_SYSTEM) {
+		for (i = 0, want = 0; i < args.npages; i++)
+			want += (buf->src[i] & MIGRATE_PFN_MIGRATE) &&
+				migrate_pfn_to_page(buf->src[i]);
+		devmir_sys_pool_fill(&pool, vma, want);
+	}
 	for (i = 0; i < args.npages; i++) {
 		buf->dst[i] = 0;
 		if (buf->src[i] & MIGRATE_PFN_MIGRATE)
 			outcome[i] = devmir_window_dst(mirror, vma, &args, dir, i,
-						       &batch, res);
+						       &batch, &pool, res);
 	}
+	devmir_sys_pool_drain(&pool);
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_ALLOC_NS, t);
 
 	/*
 	 * A page whose copy did not happen does not migrate: it keeps its
@@ -276,6 +360,7 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 				 true);
 	for (k = done; k < batch.n; k++)
 		outcome[batch.idx[k]] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_COPY_NS, t);
 
 	migrate_vma_pages(&args);
 
@@ -296,8 +381,10 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 			outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 		}
 	}
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_PAGES_NS, t);
 	migrate_vma_finalize(&args);
 	devmir_inflight_end(&inflight);
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_FINALIZE_NS, t);
 
 	for (i = 0; i < npages; i++)
 		unknown |= outcome[i] == DEVMIR_OUT_UNKNOWN;
@@ -316,6 +403,7 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 						buf->probe.pfns[i]);
 		}
 	}
+	devmir_phase(mirror, DEVMIR_STAT_MIGRATE_REFRESH_NS, t);
 	return bytes;
 }
 
@@ -514,18 +602,22 @@ out_mmput:
 }
 EXPORT_SYMBOL_GPL(devmir_migrate);
 
-/* Scratch space of one CPU fault's window, or of its single page. */
+/*
+ * Scratch space of one CPU fault's window, or of its single page (then
+ * without @sys_pages).
+ */
 struct devmir_ram_buf {
 	unsigned long *src;
 	unsigned long *dst;
 	struct page **copy_src;
 	struct page **copy_dst;
+	struct page **sys_pages;
 	u16 *copy_idx;
 };
 
 static bool devmir_ram_buf_alloc(struct devmir_ram_buf *rb, unsigned long npages)
 {
-	void *mem = kmalloc_array(npages, 2 * sizeof(long) + 2 * sizeof(void *) +
+	void *mem = kmalloc_array(npages, 2 * sizeof(long) + 3 * sizeof(void *) +
 				  sizeof(u16), GFP_KERNEL | __GFP_NOWARN);
 
 	if (!mem)
@@ -534,7 +626,8 @@ static bool devmir_ram_buf_alloc(struct devmir_ram_buf *rb, unsigned long npages
 	rb->dst = rb->src + npages;
 	rb->copy_src = (struct page **)(rb->dst + npages);
 	rb->copy_dst = rb->copy_src + npages;
-	rb->copy_idx = (u16 *)(rb->copy_dst + npages);
+	rb->sys_pages = rb->copy_dst + npages;
+	rb->copy_idx = (u16 *)(rb->sys_pages + npages);
 	return true;
 }
 
@@ -578,8 +671,10 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	};
 	struct devmir_copy_batch batch = { };
 	bool allocated = false, fault_queued = false;
+	struct devmir_sys_pool pool = { };
 	struct devmir_inflight inflight;
 	u64 start_ns = ktime_get_ns();
+	unsigned long want;
 	vm_fault_t ret = 0;
 
 	npages = (args.end - args.start) >> PAGE_SHIFT;
@@ -602,6 +697,13 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
+	if (allocated) {
+		pool.pages = rb.sys_pages;
+		for (i = 0, want = 0; i < args.npages; i++)
+			want += (rb.src[i] & MIGRATE_PFN_MIGRATE) &&
+				migrate_pfn_to_page(rb.src[i]);
+		devmir_sys_pool_fill(&pool, vma, want);
+	}
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(rb.src[i]);
 		struct page *dpage;
@@ -609,8 +711,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		rb.dst[i] = 0;
 		if (!spage || !(rb.src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
-		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
-				       args.start + (i << PAGE_SHIFT));
+		dpage = devmir_sys_page(&pool, vma, args.start + (i << PAGE_SHIFT));
 		if (!dpage) {
 			if (spage == vmf->page)
 				ret = VM_FAULT_OOM;
@@ -623,6 +724,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 			fault_i = i;
 		}
 	}
+	devmir_sys_pool_drain(&pool);
 	/* A failed copy of the faulting page is the process's SIGBUS. */
 	devmir_batch_copy(&batch, NULL, false);
 	if (fault_queued && !rb.dst[fault_i])

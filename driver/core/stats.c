@@ -48,6 +48,12 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_THRASH_DETECTED] = "thrash_detected",
 	[DEVMIR_STAT_THRASH_HELD] = "thrash_held",
 	[DEVMIR_STAT_MIGRATE_RETRIES] = "migrate_retries",
+	[DEVMIR_STAT_MIGRATE_SETUP_NS] = "migrate_setup_ns",
+	[DEVMIR_STAT_MIGRATE_ALLOC_NS] = "migrate_alloc_ns",
+	[DEVMIR_STAT_MIGRATE_COPY_NS] = "migrate_copy_ns",
+	[DEVMIR_STAT_MIGRATE_PAGES_NS] = "migrate_pages_ns",
+	[DEVMIR_STAT_MIGRATE_FINALIZE_NS] = "migrate_finalize_ns",
+	[DEVMIR_STAT_MIGRATE_REFRESH_NS] = "migrate_refresh_ns",
 };
 
 static const char *const devmir_lat_names[DEVMIR_LAT_NR] = {

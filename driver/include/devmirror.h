@@ -195,6 +195,16 @@ struct devmir_device_desc {
  *	instead of migrating because their region was held.
  * @DEVMIR_STAT_MIGRATE_RETRIES: Passes over a migration window made again
  *	for pages that were busy.
+ * @DEVMIR_STAT_MIGRATE_SETUP_NS: Nanoseconds migration windows spent in
+ *	migrate_vma_setup() (collecting and unmapping pages).
+ * @DEVMIR_STAT_MIGRATE_ALLOC_NS: ... allocating destination pages
+ *	(evictions included).
+ * @DEVMIR_STAT_MIGRATE_COPY_NS: ... copying.
+ * @DEVMIR_STAT_MIGRATE_PAGES_NS: ... in migrate_vma_pages() and the device
+ *	pool's bookkeeping of the pages that moved.
+ * @DEVMIR_STAT_MIGRATE_FINALIZE_NS: ... in migrate_vma_finalize().
+ * @DEVMIR_STAT_MIGRATE_REFRESH_NS: ... classifying the pages that did not
+ *	move and refreshing the mirror.
  * @DEVMIR_STAT_NR: Number of counters.
  *
  * Only events the core itself sees are here. A driver counts its own
@@ -241,6 +251,12 @@ enum devmir_stat {
 	DEVMIR_STAT_THRASH_DETECTED,
 	DEVMIR_STAT_THRASH_HELD,
 	DEVMIR_STAT_MIGRATE_RETRIES,
+	DEVMIR_STAT_MIGRATE_SETUP_NS,
+	DEVMIR_STAT_MIGRATE_ALLOC_NS,
+	DEVMIR_STAT_MIGRATE_COPY_NS,
+	DEVMIR_STAT_MIGRATE_PAGES_NS,
+	DEVMIR_STAT_MIGRATE_FINALIZE_NS,
+	DEVMIR_STAT_MIGRATE_REFRESH_NS,
 	DEVMIR_STAT_NR
 };
 

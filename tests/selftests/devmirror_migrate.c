@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/mempolicy.h>
 
 #include "kselftest_harness.h"
 #include "devmir_test.h"
@@ -461,6 +464,73 @@ TEST_F(migrate, migrate_multiple)
 	}
 	munmap(buf, size);
 	free(out);
+}
+
+/* The NUMA node of each of @n pages at @buf (move_pages(2) query); 0 or -1. */
+static int nodes_of(void *buf, size_t n, int *status)
+{
+	void **pages = calloc(n, sizeof(*pages));
+	size_t i;
+	long ret;
+
+	if (!pages)
+		return -1;
+	for (i = 0; i < n; i++)
+		pages[i] = (char *)buf + i * PAGE;
+	ret = syscall(SYS_move_pages, 0, n, pages, NULL, status, 0);
+	free(pages);
+	return ret ? -1 : 0;
+}
+
+/*
+ * Migration back honours the memory policy: pages of a range bound to the
+ * second NUMA node come back there, by MIGRATE and by a CPU fault, whatever
+ * node the CPU is on (system pages are allocated in bulk on the local node
+ * only under the default policy).
+ */
+TEST_F(migrate, to_system_honours_mbind)
+{
+	size_t size = KIB(256), n = NPAGES(size), i, on1;
+	unsigned long mask = 1UL << 1;
+	struct drm_devmir_migrate m;
+	int *status;
+	uint8_t *buf;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "one NUMA node: nothing to bind to");
+	status = calloc(n, sizeof(*status));
+	ASSERT_NE(NULL, status);
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, syscall(SYS_mbind, buf, size, MPOL_BIND, &mask,
+			     8 * sizeof(mask), 0));
+	buf_fill(buf, size, 131);
+	ASSERT_EQ(0, nodes_of(buf, n, status));
+	for (i = 0, on1 = 0; i < n; i++)
+		on1 += status[i] == 1;
+	ASSERT_EQ(n, on1) TH_LOG("the bind itself did not place the pages");
+
+	/* MIGRATE back. */
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	ASSERT_EQ(n, m.migrated);
+	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
+	ASSERT_EQ(n, m.migrated);
+	ASSERT_EQ(0, nodes_of(buf, n, status));
+	for (i = 0, on1 = 0; i < n; i++)
+		on1 += status[i] == 1;
+	EXPECT_EQ(n, on1);
+
+	/* A CPU fault's window back. */
+	ASSERT_EQ(0, dm_set_ram_window(self->fd, size));
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	ASSERT_EQ(n, m.migrated);
+	EXPECT_EQ(-1, buf_check(buf, size, 131));
+	ASSERT_EQ(0, nodes_of(buf, n, status));
+	for (i = 0, on1 = 0; i < n; i++)
+		on1 += status[i] == 1;
+	EXPECT_EQ(n, on1);
+	munmap(buf, size);
+	free(status);
 }
 
 /* A range with an unmapped hole fails before any work. */
