@@ -233,7 +233,8 @@ TEST_F(migrate, to_system_counts_migrating_busy)
 
 	hits0 = dm_inject_get("migrate_stall", "hits");
 	ASSERT_LE(0, hits0) TH_LOG("no devmirror/inject/migrate_stall in debugfs");
-	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	/* One window: the held migration must hold every page of the buffer. */
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, buf);
 	buf_fill(buf, size, 41);
 	h.buf = buf;
