@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # compat-hmm-tests: the kernel's own hmm-tests, unchanged, against devmirror's
-# test_hmm front end (devmirror_sim.ko hmm_compat=1, /dev/hmm_dmirror0..1).
+# test_hmm front end (devmirror_sim.ko hmm_compat=1, /dev/hmm_dmirror0..3).
 # The same binary runs against test_hmm.ko in peer-test_hmm; tests/vm/compare-peer
 # prints both result lists side by side. DM_TEST_ARGS selects single tests.
 # On the debug kernel, leaks are caught by the end-of-run kmemleak listing
@@ -16,8 +16,16 @@ if grep -q '^test_hmm ' /proc/modules; then
 	exit 1
 fi
 
+# With the rig's reserved ranges (tests/vm/init: DM_COHERENT_ADDRS) the
+# module adds two device-coherent devices, /dev/hmm_dmirror2 and 3 as in
+# test_hmm given spm_addr_dev0/1, and hmm-tests runs its
+# hmm_device_coherent variants.
+set -- $DM_COHERENT_ADDRS
+coherent=
+[ $# -eq 2 ] && coherent="coherent_addr=$1,$2 coherent_mb=$((DM_COHERENT_SIZE >> 20))"
+set --
 insmod /modules/devmirror.ko || { echo "not ok 901 insmod_devmirror"; exit 1; }
-if ! insmod /modules/devmirror_sim.ko hmm_compat=1; then
+if ! insmod /modules/devmirror_sim.ko hmm_compat=1 $coherent; then
 	rmmod devmirror
 	echo "not ok 902 insmod_devmirror_sim_hmm_compat"
 	exit 1
