@@ -20,6 +20,12 @@ set -- $DM_COHERENT_ADDRS
 spm=
 [ $# -eq 2 ] && spm="spm_addr_dev0=$1 spm_addr_dev1=$2"
 set --
+# Not on 7.x: its test_hmm hands out a coherent device's memory as 2 MiB
+# folios and, when a migration wants a 4 KiB page and none is free, maps its
+# one reserved range a second time, which memremap_pages() refuses with a
+# WARNING ("Conflicting mapping in same section") that fails the run. The
+# peer's bug (tests/expected-skips); devmirror runs those variants.
+case $(uname -r) in 7.*) spm= ;; esac
 insmod /modules/test_hmm.ko $spm &
 pid=$!
 wait $pid || { echo "not ok 1 insmod_test_hmm"; exit 1; }
