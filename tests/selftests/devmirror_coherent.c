@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devmirror_coherent - device-coherent memory on the render nodes: the
- * coherent variants of the migrate, devmem and teardown tests. The suite
+ * coherent variants of the migrate, devmem, exclusive and teardown tests. The suite
  * (devmirror-coherent) loads one device-private device (0) and two
  * device-coherent devices over the rig's reserved ranges, each with a
  * 4 MiB pool. What differs from device-private memory is asserted: the
@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -220,27 +221,92 @@ TEST_F(coh, migrate_cpu_access_in_place)
 	munmap(buf, size);
 }
 
-/* devmem: twice the pool in two halves: the second evicts the first. */
+/*
+ * devmem: twice the pool in two halves: the second evicts the first, and
+ * what the device wrote into the first half in device memory is what the
+ * CPU reads after the eviction (a device write is data).
+ */
 TEST_F(coh, devmem_oversubscribe_evicts)
 {
 	size_t size = 2 * self->devmem, half = size / 2, n = NPAGES(half);
 	struct drm_devmir_migrate m;
 	struct drm_devmir_stats st;
-	uint8_t *buf;
+	uint8_t *buf, *pattern;
 
 	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, buf);
+	pattern = malloc(half);
+	ASSERT_NE(NULL, pattern);
 	buf_fill(buf, size, 41);
 	ASSERT_EQ(0, dm_to_device(self->fd, buf, half, &m));
 	EXPECT_EQ(n, m.migrated);
+	buf_fill(pattern, half, 42);
+	ASSERT_EQ(0, dm_write(self->fd, buf, half, pattern));
 	ASSERT_EQ(0, dm_to_device(self->fd, buf + half, half, &m));
 	EXPECT_EQ(n, m.migrated);
 	ASSERT_EQ(0, dm_stats(self->fd, DRM_DEVMIR_STATS_DEVICE, &st));
 	EXPECT_LE(n, st.evictions);
 	EXPECT_GE(NPAGES(self->devmem), st.devmem_used);
-	ASSERT_EQ(-1, buf_check(buf, size, 41));
+	ASSERT_EQ(-1, buf_check(buf, half, 42));
+	ASSERT_EQ(-1, buf_check(buf + half, half, 41));
+	free(pattern);
 	munmap(buf, size);
 	EXPECT_EQ(0ULL, wait_used(self->fd, 0));
+}
+
+struct cpu_adder {
+	uint64_t *word;
+	unsigned long rounds;
+};
+
+static void *cpu_adds(void *arg)
+{
+	struct cpu_adder *a = arg;
+	unsigned long i;
+
+	for (i = 0; i < a->rounds; i++)
+		__atomic_fetch_add(a->word, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * exclusive: device atomics on a page in the device's coherent memory
+ * need no exclusive access (the memory is the device's own, and coherent):
+ * racing CPU atomics on the same word lose no update, the CPU takes no
+ * fault into the driver, and the page stays in device memory.
+ */
+TEST_F(coh, exclusive_atomics_in_place)
+{
+	struct cpu_adder adder = { .rounds = 20000 };
+	unsigned long i, rounds = 2000;
+	struct drm_devmir_stats st;
+	uint64_t *word, old;
+	uint8_t *buf, *snap;
+	pthread_t thread;
+
+	buf = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	word = (uint64_t *)buf;
+	*word = 0;
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, PAGE, NULL));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+
+	adder.word = word;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, cpu_adds, &adder));
+	for (i = 0; i < rounds; i++)
+		ASSERT_EQ(0, dm_atomic_add(self->fd, word, 1, &old));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(rounds + adder.rounds, __atomic_load_n(word, __ATOMIC_SEQ_CST));
+
+	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
+	EXPECT_EQ(0ULL, st.ram_faults);
+	EXPECT_EQ(0ULL, st.exclusive_grants);
+	EXPECT_EQ(0ULL, st.migrated_to_system);
+	snap = dm_snap(self->fd, buf, 1);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(1ULL, dm_snap_with(snap, 1, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	free(snap);
+	munmap(buf, PAGE);
 }
 
 /*
