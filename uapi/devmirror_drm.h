@@ -52,6 +52,16 @@ extern "C" {
 #define DRM_DEVMIR_MIGRATE_MAX_SIZE	(1024ULL << 20)	/* bytes per MIGRATE */
 #define DRM_DEVMIR_THRESHOLD_MAX	1024		/* migrate_threshold */
 
+/*
+ * &drm_devmir_get_info.memory_kind values. Device-private memory: the CPU
+ * cannot access it; a CPU touch migrates the page back to system memory.
+ * Device-coherent memory: the CPU reads and writes it in place; migration
+ * to system memory is explicit (MIGRATE), or done by the kernel before a
+ * long-term pin (FOLL_LONGTERM).
+ */
+#define DRM_DEVMIR_MEMORY_PRIVATE	0
+#define DRM_DEVMIR_MEMORY_COHERENT	1
+
 /**
  * struct drm_devmir_get_info - Argument of DRM_IOCTL_DEVMIR_GET_INFO.
  * @flags: (in) Must be 0.
@@ -78,11 +88,15 @@ extern "C" {
  * @txn_bytes: (out) Bytes per device memory transaction; each transaction
  *	translates separately.
  * @reserved: (out) Zero.
- * @device_memory: (out) Bytes of device-private memory the device owns
- *	(0: none, MIGRATE to the device then fails every page with
- *	%DRM_DEVMIR_MIGFAIL_NOMEM).
+ * @device_memory: (out) Bytes of device memory the device owns, of the
+ *	kind @memory_kind says (0: none, MIGRATE to the device then fails
+ *	every page with %DRM_DEVMIR_MIGFAIL_NOMEM).
  * @window_min: (out) Smallest fault-ahead window, bytes.
  * @window_max: (out) Largest fault-ahead window, bytes.
+ * @memory_kind: (out) What @device_memory is: %DRM_DEVMIR_MEMORY_PRIVATE
+ *	(0, what a driver from before this field has) or
+ *	%DRM_DEVMIR_MEMORY_COHERENT. Appended in ABI 2 (extension rule).
+ * @reserved2: (out) Zero.
  */
 struct drm_devmir_get_info {
 	__u32 flags;
@@ -105,6 +119,8 @@ struct drm_devmir_get_info {
 	__u64 device_memory;
 	__u64 window_min;
 	__u64 window_max;
+	__u32 memory_kind;
+	__u32 reserved2;
 };
 
 /* &drm_devmir_access.op values. */
@@ -252,7 +268,7 @@ struct drm_devmir_get_policy {
 #define DRM_DEVMIR_SNAP_NONE		0x00
 #define DRM_DEVMIR_SNAP_READ		0x01	/* mapped, device may read */
 #define DRM_DEVMIR_SNAP_WRITE		0x02	/* device may write */
-#define DRM_DEVMIR_SNAP_DEV_LOCAL	0x04	/* mapped from this device's private memory */
+#define DRM_DEVMIR_SNAP_DEV_LOCAL	0x04	/* mapped from this device's own memory */
 #define DRM_DEVMIR_SNAP_DEV_REMOTE	0x08	/* not mapped: in a peer device's memory */
 #define DRM_DEVMIR_SNAP_EXCLUSIVE	0x10	/* exclusive (atomic) access granted */
 #define DRM_DEVMIR_SNAP_LEVEL_SHIFT	5

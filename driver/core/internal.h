@@ -209,12 +209,16 @@ struct devmir_devpage {
 };
 
 /**
- * struct devmir_devmem - The device-private memory of one device: its
- * ZONE_DEVICE pages and the pool that hands them out.
+ * struct devmir_devmem - The memory of one device: its ZONE_DEVICE pages
+ * and the pool that hands them out.
  * @dev: The device context.
- * @pgmap: The MEMORY_DEVICE_PRIVATE pagemap (owner: the device's pgmap
- *	owner); its pages are this device's device pages.
- * @res: The physical address range from request_free_mem_region().
+ * @pgmap: The MEMORY_DEVICE_PRIVATE or MEMORY_DEVICE_COHERENT pagemap
+ *	(owner: the device's pgmap owner); its pages are this device's device
+ *	pages.
+ * @res: The physical address range: from request_free_mem_region()
+ *	(private), or the reserved range claimed with request_mem_region()
+ *	(coherent).
+ * @kind: Private or coherent memory; constant.
  * @base_pfn: First pfn of @pgmap; constant.
  * @npages: Number of device pages; constant.
  * @lock: Protects @free, @lru, @nr_used, @dying and every page's @node and
@@ -230,6 +234,7 @@ struct devmir_devmem {
 	struct devmir_device *dev;
 	struct dev_pagemap pgmap;
 	struct resource *res;
+	enum devmir_memory_kind kind;
 	unsigned long base_pfn;
 	unsigned long npages;
 	spinlock_t lock;		/* protects free, lru, nr_used, dying, pages[] */
@@ -508,7 +513,8 @@ void devmir_inflight_end(struct devmir_inflight *f);
 bool devmir_inflight_covers(const struct mm_struct *mm, u64 addr);
 
 /* devmem.c */
-int devmir_devmem_create(struct devmir_device *dev, u64 size);
+int devmir_devmem_create(struct devmir_device *dev, u64 size,
+			 enum devmir_memory_kind kind, u64 coherent_base);
 void devmir_devmem_destroy(struct devmir_device *dev);
 struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 				 u64 *evicted);
@@ -516,12 +522,22 @@ void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page);
 extern const struct dev_pagemap_ops devmir_devmem_ops;
 
 /*
+ * Whether @page is a device page, private or coherent, of any driver: the
+ * pages a migration to system memory moves, whose data a copy engine must
+ * find.
+ */
+static inline bool devmir_is_device_page(struct page *page)
+{
+	return is_device_private_page(page) || is_device_coherent_page(page);
+}
+
+/*
  * devmir_page_device() for the core's lower layers (copy.c), which must not
  * call up into devmem.c: the device whose pool holds @page, or NULL.
  */
 static inline struct devmir_device *__devmir_page_device(struct page *page)
 {
-	if (!is_device_private_page(page) ||
+	if (!devmir_is_device_page(page) ||
 	    page_pgmap(page)->ops != &devmir_devmem_ops)
 		return NULL;
 	return container_of(page_pgmap(page), struct devmir_devmem, pgmap)->dev;

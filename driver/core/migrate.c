@@ -34,11 +34,14 @@
  * migrate_vma_finalize() points the CPU page table at the new pages.
  *
  * To the device, system pages and pages of peer devices are selected
- * (MIGRATE_VMA_SELECT_SYSTEM | MIGRATE_VMA_SELECT_DEVICE_PRIVATE with the
- * shared pgmap owner); never-touched pages of private anonymous memory are
- * populated directly in device memory (zero-filled). To system memory, the
- * device pages of the device and of its peers are selected; each source page
- * is copied by the device that owns it.
+ * (MIGRATE_VMA_SELECT_SYSTEM | MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+ * MIGRATE_VMA_SELECT_DEVICE_COHERENT with the shared pgmap owner);
+ * never-touched pages of private anonymous memory are populated directly in
+ * device memory (zero-filled). To system memory, the device pages, private
+ * and coherent, of the device and of its peers are selected; each source
+ * page is copied by the device that owns it. Device-coherent pages of other
+ * owners are memory the CPU maps: to this device they count as busy (the
+ * kernel does not select them), to system memory as already there.
  *
  * A page whose copy failed does not migrate: it keeps its data where they
  * were and counts as failed (%DEVMIR_MIGRATE_FAIL_NOMEM); the pages of the
@@ -127,7 +130,9 @@ static u8 devmir_classify(struct devmir_mirror *mirror, struct vm_area_struct *v
 			       devmir_inflight_covers(mirror->mm, addr) ?
 			       DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
 			       DEVMIR_OUT_ABSENT;
-		if (is_device_private_page(page))
+		if (is_device_private_page(page) ||
+		    (is_device_coherent_page(page) &&
+		     page_pgmap(page)->owner == dev->owner))
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 		return DEVMIR_OUT_ALREADY;
 	}
@@ -297,7 +302,8 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 		.src = buf->src,
 		.dst = buf->dst,
 		.pgmap_owner = dev->owner,
-		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+			 MIGRATE_VMA_SELECT_DEVICE_COHERENT,
 	};
 	struct devmir_copy_batch batch = {
 		.src = buf->copy_src,

@@ -129,6 +129,9 @@ static int sim_ioctl_get_info(struct drm_device *drm, void *data,
 	args->engines = sdev->nengines;
 	args->txn_bytes = sim_config.txn_bytes;
 	args->device_memory = devmir_device_devmem_size(sdev->core);
+	args->memory_kind =
+		devmir_device_memory_kind(sdev->core) == DEVMIR_MEMORY_COHERENT ?
+		DRM_DEVMIR_MEMORY_COHERENT : DRM_DEVMIR_MEMORY_PRIVATE;
 	args->window_min = DRM_DEVMIR_WINDOW_MIN;
 	args->window_max = DRM_DEVMIR_WINDOW_MAX;
 	return 0;

@@ -165,6 +165,19 @@ struct devmir_enum_entry {
 };
 
 /**
+ * enum devmir_mem_kind - The kind of a device's memory (&devmir_info).
+ * @DEVMIR_MEM_PRIVATE: Device-private: the CPU cannot access it; a CPU
+ *	touch migrates the page back to system memory.
+ * @DEVMIR_MEM_COHERENT: Device-coherent (an APU's or a CXL device's
+ *	memory): the CPU reads and writes it in place; pages leave it by an
+ *	explicit migration, or when the kernel pins them long-term.
+ */
+enum devmir_mem_kind {
+	DEVMIR_MEM_PRIVATE = 0,
+	DEVMIR_MEM_COHERENT = 1,
+};
+
+/**
  * struct devmir_info - What a device reports about itself (GET_INFO).
  * @struct_size: (in) sizeof(struct devmir_info) as the caller compiled it.
  * @abi_version: ABI version of the driver.
@@ -184,9 +197,12 @@ struct devmir_enum_entry {
  * @engines: Number of engines (valid &devmir_access.engine values are
  *	0 .. @engines - 1).
  * @txn_bytes: Bytes per device memory transaction.
- * @device_memory: Bytes of device-private memory (0: none).
+ * @device_memory: Bytes of device memory (0: none), of the kind
+ *	@memory_kind says.
  * @window_min: Smallest fault-ahead window, bytes.
  * @window_max: Largest fault-ahead window, bytes.
+ * @memory_kind: &enum devmir_mem_kind of @device_memory (since 3.1; a
+ *	caller built against 3.0 passes a structure without it).
  */
 struct devmir_info {
 	uint32_t struct_size;
@@ -207,6 +223,7 @@ struct devmir_info {
 	uint64_t device_memory;
 	uint64_t window_min;
 	uint64_t window_max;
+	unsigned int memory_kind;
 };
 
 /**
@@ -828,6 +845,15 @@ int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 int devmir_snapshot(struct devmir_dev *dev, const void *addr, size_t npages,
 		    struct devmir_page *pages, size_t entry_size,
 		    size_t *mapped);
+
+/**
+ * devmir_mem_kind_name() - Name of a kind of device memory.
+ * @kind: The kind (&devmir_info.memory_kind).
+ *
+ * Context: Any.
+ * Return: "private" or "coherent"; "invalid" for a value outside the enum.
+ */
+const char *devmir_mem_kind_name(enum devmir_mem_kind kind);
 
 /**
  * devmir_page_state_name() - Name of a page state.

@@ -71,6 +71,19 @@ void devmir_decode_info(struct devmir_info *info,
 	info->device_memory = raw->device_memory;
 	info->window_min = raw->window_min;
 	info->window_max = raw->window_max;
+	info->memory_kind = raw->memory_kind == DRM_DEVMIR_MEMORY_COHERENT ?
+			    DEVMIR_MEM_COHERENT : DEVMIR_MEM_PRIVATE;
+}
+
+const char *devmir_mem_kind_name(enum devmir_mem_kind kind)
+{
+	switch (kind) {
+	case DEVMIR_MEM_PRIVATE:
+		return "private";
+	case DEVMIR_MEM_COHERENT:
+		return "coherent";
+	}
+	return "invalid";
 }
 
 int devmir_get_info(struct devmir_dev *dev, struct devmir_info *info)

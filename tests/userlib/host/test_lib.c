@@ -223,7 +223,8 @@ static void test_struct_size(void)
 	     devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &pol) == -EINVAL &&
 	     devmir_migrate_range(dev, (void *)0x10000, 4096,
 				  DEVMIR_MIGDIR_TO_DEVICE, 0, &res) == -EINVAL;
-	info.struct_size = sizeof(info) - 4;
+	/* Shorter than the 3.0 structure (which ends at window_max). */
+	info.struct_size = offsetof(struct devmir_info, memory_kind) - 4;
 	ok &= devmir_get_info(dev, &info) == -EINVAL;
 	info.struct_size = 1 << 20;
 	ok &= devmir_get_info(dev, &info) == -EINVAL;
@@ -241,6 +242,17 @@ static void test_struct_size(void)
 	for (i = 0; i < sizeof(big.newer); i++)
 		ok &= !big.newer[i];
 	tap_check(ok, "struct_size_larger_zeroed", NULL);
+
+	/* A caller built against 3.0: no memory_kind, nothing written there. */
+	memset(&big, 0xa5, sizeof(big));
+	big.info.struct_size = offsetof(struct devmir_info, memory_kind);
+	ok = !devmir_get_info(dev, &big.info) && big.info.levels == 4 &&
+	     big.info.memory_kind == 0xa5a5a5a5U;
+	tap_check(ok, "struct_size_3_0_caller", NULL);
+	ok = !strcmp(devmir_mem_kind_name(DEVMIR_MEM_PRIVATE), "private") &&
+	     !strcmp(devmir_mem_kind_name(DEVMIR_MEM_COHERENT), "coherent") &&
+	     !strcmp(devmir_mem_kind_name((enum devmir_mem_kind)7), "invalid");
+	tap_check(ok, "mem_kind_names", NULL);
 
 	/* ... and must leave members this library does not know unset. */
 	memset(&bigacc, 0, sizeof(bigacc));
