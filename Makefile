@@ -170,7 +170,7 @@ uninstall: deps
 # make check-matrix runs every suite on all three.
 CI_KERNEL_SUITES := module-load compat-hmm-tests peer-test_hmm devmirror-access \
 	devmirror-uapi devmirror-devmem devmirror-exclusive devmirror-migrate \
-	devmirror-invalidate devmirror-compat
+	devmirror-invalidate devmirror-compat devmirror-coherent
 comma := ,
 CI_KSUITES := $(subst $() $(),$(comma),$(strip $(CI_KERNEL_SUITES)))
 ifeq ($(CI),true)

@@ -138,7 +138,7 @@ typedef struct {
 /* clang-format off */
 #define DMPT_VALID		BIT_ULL(0)	/* entry maps a frame */
 #define DMPT_WRITE		BIT_ULL(1)	/* device may write */
-#define DMPT_DEVICE_PRIVATE	BIT_ULL(2)	/* frame is this device's private memory */
+#define DMPT_DEVICE_PRIVATE	BIT_ULL(2)	/* frame is this device's own memory */
 #define DMPT_EXCLUSIVE		BIT_ULL(3)	/* exclusive (atomic) access granted */
 #define DMPT_DIRTY		BIT_ULL(4)	/* device wrote through it */
 #define DMPT_DRV0		BIT_ULL(8)	/* DMPT_DRV0..3: reserved for the driver */

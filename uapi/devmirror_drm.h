@@ -52,6 +52,16 @@ extern "C" {
 #define DRM_DEVMIR_MIGRATE_MAX_SIZE	(1024ULL << 20)	/* bytes per MIGRATE */
 #define DRM_DEVMIR_THRESHOLD_MAX	1024		/* migrate_threshold */
 
+/*
+ * &drm_devmir_get_info.memory_kind values. Device-private memory: the CPU
+ * cannot access it; a CPU touch migrates the page back to system memory.
+ * Device-coherent memory: the CPU reads and writes it in place; migration
+ * to system memory is explicit (MIGRATE), or done by the kernel before a
+ * long-term pin (FOLL_LONGTERM).
+ */
+#define DRM_DEVMIR_MEMORY_PRIVATE	0
+#define DRM_DEVMIR_MEMORY_COHERENT	1
+
 /**
  * struct drm_devmir_get_info - Argument of DRM_IOCTL_DEVMIR_GET_INFO.
  * @flags: (in) Must be 0.
@@ -78,11 +88,15 @@ extern "C" {
  * @txn_bytes: (out) Bytes per device memory transaction; each transaction
  *	translates separately.
  * @reserved: (out) Zero.
- * @device_memory: (out) Bytes of device-private memory the device owns
- *	(0: none, MIGRATE to the device then fails every page with
- *	%DRM_DEVMIR_MIGFAIL_NOMEM).
+ * @device_memory: (out) Bytes of device memory the device owns, of the
+ *	kind @memory_kind says (0: none, MIGRATE to the device then fails
+ *	every page with %DRM_DEVMIR_MIGFAIL_NOMEM).
  * @window_min: (out) Smallest fault-ahead window, bytes.
  * @window_max: (out) Largest fault-ahead window, bytes.
+ * @memory_kind: (out) What @device_memory is: %DRM_DEVMIR_MEMORY_PRIVATE
+ *	(0, what a driver from before this field has) or
+ *	%DRM_DEVMIR_MEMORY_COHERENT. Appended in ABI 2 (extension rule).
+ * @reserved2: (out) Zero.
  */
 struct drm_devmir_get_info {
 	__u32 flags;
@@ -105,6 +119,8 @@ struct drm_devmir_get_info {
 	__u64 device_memory;
 	__u64 window_min;
 	__u64 window_max;
+	__u32 memory_kind;
+	__u32 reserved2;
 };
 
 /* &drm_devmir_access.op values. */
@@ -252,7 +268,7 @@ struct drm_devmir_get_policy {
 #define DRM_DEVMIR_SNAP_NONE		0x00
 #define DRM_DEVMIR_SNAP_READ		0x01	/* mapped, device may read */
 #define DRM_DEVMIR_SNAP_WRITE		0x02	/* device may write */
-#define DRM_DEVMIR_SNAP_DEV_LOCAL	0x04	/* mapped from this device's private memory */
+#define DRM_DEVMIR_SNAP_DEV_LOCAL	0x04	/* mapped from this device's own memory */
 #define DRM_DEVMIR_SNAP_DEV_REMOTE	0x08	/* not mapped: in a peer device's memory */
 #define DRM_DEVMIR_SNAP_EXCLUSIVE	0x10	/* exclusive (atomic) access granted */
 #define DRM_DEVMIR_SNAP_LEVEL_SHIFT	5
@@ -503,17 +519,18 @@ struct drm_devmir_migrate {
 /* &drm_devmir_query.query: what to read. */
 #define DRM_DEVMIR_QUERY_STAT_DESC	0	/* struct drm_devmir_query_stat_desc */
 #define DRM_DEVMIR_QUERY_STAT_VALUES	1	/* struct drm_devmir_query_stat_values */
+#define DRM_DEVMIR_QUERY_LATENCY	2	/* struct drm_devmir_query_latency */
 
 /* &drm_devmir_query.flags. */
-#define DRM_DEVMIR_QUERY_DEVICE		0x1U	/* STAT_VALUES: the whole device */
+#define DRM_DEVMIR_QUERY_DEVICE		0x1U	/* STAT_VALUES, LATENCY: the whole device */
 #define DRM_DEVMIR_QUERY_FLAGS		DRM_DEVMIR_QUERY_DEVICE
 
 /**
  * struct drm_devmir_query - Argument of DRM_IOCTL_DEVMIR_QUERY.
  * @query: (in) ``DRM_DEVMIR_QUERY_*``: what to read into @data.
- * @flags: (in) %DRM_DEVMIR_QUERY_DEVICE with STAT_VALUES: the values of the
- *	whole device instead of the caller's mirror (as STATS_DEVICE); 0
- *	otherwise.
+ * @flags: (in) %DRM_DEVMIR_QUERY_DEVICE with STAT_VALUES or LATENCY: the
+ *	values of the whole device instead of the caller's mirror (as
+ *	STATS_DEVICE); 0 otherwise.
  * @size: (in/out) Bytes at @data. 0 asks for the size the answer needs:
  *	the kernel stores it here and writes nothing else. Smaller than the
  *	answer: -EINVAL. Otherwise the kernel writes the answer and stores
@@ -584,6 +601,53 @@ struct drm_devmir_query_stat_values {
 	__u32 count;
 	__u32 pad;
 	__u64 values[];
+};
+
+/*
+ * Buckets of a latency histogram: bucket i counts latencies of 2^i to
+ * 2^(i+1) - 1 ns (bucket 0 also 0 ns); the last one, everything from
+ * 2^31 ns (2.1 s) on.
+ */
+#define DRM_DEVMIR_LAT_BUCKETS		32
+
+/**
+ * struct drm_devmir_latency - One latency histogram.
+ * @name: (out) NUL-terminated name: "fault_4k", "fault_64k", "fault_2m"
+ *	(device faults serviced, by the size they mapped: 4 KiB, up to
+ *	64 KiB, up to 2 MiB); "to_device_4k", "to_device_64k",
+ *	"to_device_2m", "to_system_4k", "to_system_64k", "to_system_2m"
+ *	(migration windows by direction and size; CPU faults on device pages
+ *	included in "to_system_*"); "invalidate" (invalidations the mirror
+ *	applied: table edit and device TLB shootdown). New names may follow
+ *	the existing ones in later versions.
+ * @count: (out) Samples since the last RESET_STATS of the scope.
+ * @sum_ns: (out) Their sum, nanoseconds.
+ * @max_ns: (out) The largest sample, nanoseconds.
+ * @buckets: (out) Samples per log2 bucket of nanoseconds
+ *	(%DRM_DEVMIR_LAT_BUCKETS); they add up to @count.
+ */
+struct drm_devmir_latency {
+	char name[DRM_DEVMIR_STAT_NAME_LEN];
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;
+	__u64 buckets[DRM_DEVMIR_LAT_BUCKETS];
+};
+
+/**
+ * struct drm_devmir_query_latency - Answer of DRM_DEVMIR_QUERY_LATENCY.
+ * @count: (out) Number of histograms.
+ * @nbuckets: (out) Buckets per histogram: %DRM_DEVMIR_LAT_BUCKETS.
+ * @hist: (out) @count histograms, always in the same order.
+ *
+ * The histograms of the caller's mirror, or with %DRM_DEVMIR_QUERY_DEVICE
+ * of the whole device (every mirror's samples since the device's last
+ * RESET_STATS, and the CPU faults of processes without a mirror).
+ */
+struct drm_devmir_query_latency {
+	__u32 count;
+	__u32 nbuckets;
+	struct drm_devmir_latency hist[];
 };
 
 #define DRM_DEVMIR_GET_INFO		0x00

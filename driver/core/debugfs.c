@@ -6,7 +6,9 @@
  *   devmirror/<device>/stats                 device-wide statistics
  *   devmirror/<device>/mirrors               live mirrors, one per line
  *   devmirror/<device>/devmem                device memory: size, use, LRU
+ *   devmirror/<device>/latency               device-wide latency histograms
  *   devmirror/<device>/mirror-<asid>/stats   one mirror's statistics
+ *   devmirror/<device>/mirror-<asid>/latency its latency histograms
  *   devmirror/<device>/mirror-<asid>/table   its table, one line per run
  *   devmirror/<device>/mirror-<asid>/check   "ok" or "corrupt" (dmpt_check)
  */
@@ -51,6 +53,50 @@ static int devmir_device_stats_show(struct seq_file *m, void *unused)
 	return devmir_stats_show(m, m->private, NULL);
 }
 DEFINE_SHOW_ATTRIBUTE(devmir_device_stats);
+
+/*
+ * One line per latency histogram (DOC: Latency histograms): its name, the
+ * sample count, sum and largest sample in nanoseconds, then the
+ * %DEVMIR_LAT_BUCKETS log2 buckets from 2^0 ns up.
+ */
+static int devmir_latency_show(struct seq_file *m, struct devmir_device *dev,
+			       struct devmir_mirror *mirror)
+{
+	struct devmir_lat_hist *hists;
+	int i, b;
+
+	hists = kcalloc(DEVMIR_LAT_NR, sizeof(*hists), GFP_KERNEL);
+	if (!hists)
+		return -ENOMEM;
+	if (mirror)
+		devmir_mirror_latency(mirror, hists);
+	else
+		devmir_device_latency(dev, hists);
+	seq_puts(m, "# name count sum_ns max_ns buckets[log2 ns 0..31]\n");
+	for (i = 0; i < DEVMIR_LAT_NR; i++) {
+		seq_printf(m, "%s %llu %llu %llu", devmir_lat_name(i),
+			   hists[i].count, hists[i].sum_ns, hists[i].max_ns);
+		for (b = 0; b < DEVMIR_LAT_BUCKETS; b++)
+			seq_printf(m, " %llu", hists[i].buckets[b]);
+		seq_putc(m, '\n');
+	}
+	kfree(hists);
+	return 0;
+}
+
+static int devmir_device_latency_show(struct seq_file *m, void *unused)
+{
+	return devmir_latency_show(m, m->private, NULL);
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_device_latency);
+
+static int devmir_mirror_latency_show(struct seq_file *m, void *unused)
+{
+	struct devmir_mirror *mirror = m->private;
+
+	return devmir_latency_show(m, mirror->dev, mirror);
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_mirror_latency);
 
 static int devmir_mirrors_show(struct seq_file *m, void *unused)
 {
@@ -180,6 +226,7 @@ void devmir_debugfs_device_init(struct devmir_device *dev)
 	debugfs_create_file("stats", 0444, dir, dev, &devmir_device_stats_fops);
 	debugfs_create_file("mirrors", 0444, dir, dev, &devmir_mirrors_fops);
 	debugfs_create_file("devmem", 0444, dir, dev, &devmir_devmem_fops);
+	debugfs_create_file("latency", 0444, dir, dev, &devmir_device_latency_fops);
 }
 
 /**
@@ -216,6 +263,7 @@ void devmir_debugfs_mirror_init(struct devmir_mirror *mirror)
 	debugfs_create_file("table", 0444, dir, mirror, &devmir_table_fops);
 	debugfs_create_file("check", 0444, dir, mirror, &devmir_check_fops);
 	debugfs_create_file("thrashing", 0444, dir, mirror, &devmir_thrashing_fops);
+	debugfs_create_file("latency", 0444, dir, mirror, &devmir_mirror_latency_fops);
 }
 
 /**

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devmirror - device-private memory: the ZONE_DEVICE pages of a device, the
- * bounded pool that hands them out, and eviction of the least recently used
- * ones back to system memory when the pool is full.
+ * devmirror - device memory: the ZONE_DEVICE pages of a device (private or
+ * coherent), the bounded pool that hands them out, and eviction of the least
+ * recently used ones back to system memory when the pool is full.
  */
 #include <linux/delay.h>
 #include <linux/err.h>
@@ -27,6 +27,17 @@
  * these pages; a CPU access faults into &dev_pagemap_ops.migrate_to_ram. The
  * data of page i live wherever the driver keeps page i of its memory
  * (devmir_devmem_index()); the driver's &devmir_device_ops.copy moves them.
+ *
+ * A device created with &devmir_device_desc.memory_kind
+ * %DEVMIR_MEMORY_COHERENT gets device-coherent memory instead: the physical
+ * range at &devmir_device_desc.coherent_base, memory the kernel does not
+ * use (reserved at boot), claimed with request_mem_region() and turned into
+ * MEMORY_DEVICE_COHERENT struct pages. Those pages hold their own data; the
+ * CPU maps them like system pages (no migrate_to_ram), hmm_range_fault()
+ * returns them to every device, and the kernel migrates one to system
+ * memory before it pins it long-term (FOLL_LONGTERM). Everything below,
+ * pool, eviction and teardown, is the same for both kinds; migrations to
+ * system memory select them with MIGRATE_VMA_SELECT_DEVICE_COHERENT.
  *
  * The core keeps the pages in a pool: a free list, and a list of pages in use
  * ordered by when they were filled (the LRU). A page is ALLOCATED while a
@@ -75,7 +86,7 @@ static unsigned long devmir_dp_index(struct devmir_devmem *dm,
  *
  * Context: Any context.
  * Return: The device whose devmirror pool holds @page, or NULL if @page is
- * not a device-private page of a devmirror device.
+ * not a device page (private or coherent) of a devmirror device.
  */
 struct devmir_device *devmir_page_device(struct page *page)
 {
@@ -149,7 +160,7 @@ void devmir_devmem_mark_used(struct devmir_device *dev, unsigned long pfn)
 EXPORT_SYMBOL_GPL(devmir_devmem_mark_used);
 
 /**
- * devmir_device_devmem_size() - Bytes of device-private memory of a device.
+ * devmir_device_devmem_size() - Bytes of device memory of a device.
  * @dev: The device context.
  *
  * Context: Any context.
@@ -160,6 +171,21 @@ u64 devmir_device_devmem_size(struct devmir_device *dev)
 	return dev->devmem ? (u64)dev->devmem->npages << PAGE_SHIFT : 0;
 }
 EXPORT_SYMBOL_GPL(devmir_device_devmem_size);
+
+/**
+ * devmir_device_memory_kind() - The kind of a device's memory.
+ * @dev: The device context.
+ *
+ * Context: Any context.
+ * Return: &devmir_device_desc.memory_kind: %DEVMIR_MEMORY_PRIVATE or
+ * %DEVMIR_MEMORY_COHERENT (%DEVMIR_MEMORY_PRIVATE for a device without
+ * memory).
+ */
+enum devmir_memory_kind devmir_device_memory_kind(struct devmir_device *dev)
+{
+	return dev->devmem ? dev->devmem->kind : DEVMIR_MEMORY_PRIVATE;
+}
+EXPORT_SYMBOL_GPL(devmir_device_memory_kind);
 
 /* Put page @idx on the free list; the caller holds dm->lock. */
 static void __devmir_dp_free(struct devmir_devmem *dm, unsigned long idx)
@@ -597,17 +623,25 @@ void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page)
 }
 
 /**
- * devmir_devmem_create() - Give a device its device-private memory.
+ * devmir_devmem_create() - Give a device its memory.
  * @dev: The device context, not yet visible to anyone.
  * @size: Bytes, a non-zero multiple of %DEVMIR_DEVMEM_ALIGN up to
  *	%DEVMIR_DEVMEM_MAX.
+ * @kind: %DEVMIR_MEMORY_PRIVATE or %DEVMIR_MEMORY_COHERENT.
+ * @coherent_base: For coherent memory, the physical address of its range,
+ *	%DEVMIR_DEVMEM_ALIGN-aligned; 0 for private memory.
  *
  * Context: Process context; may sleep.
- * Return: 0 (&devmir_device.devmem set), -EINVAL for a bad @size, -ENOMEM,
- * -ERANGE when no (2 MiB-aligned) physical address range is free, or the
- * error of memremap_pages(); nothing is left allocated on failure.
+ * Return: 0 (&devmir_device.devmem set), -EINVAL for a bad @size, @kind or
+ * @coherent_base, -ENOMEM, -ERANGE when no (2 MiB-aligned) physical
+ * address range is free
+ * (private), -EBUSY when the coherent range is someone else's (another
+ * driver claimed it), or the error of memremap_pages() (-ENXIO: the
+ * coherent range is System RAM, not reserved); nothing is left allocated on
+ * failure.
  */
-int devmir_devmem_create(struct devmir_device *dev, u64 size)
+int devmir_devmem_create(struct devmir_device *dev, u64 size,
+			 enum devmir_memory_kind kind, u64 coherent_base)
 {
 	struct devmir_devmem *dm;
 	unsigned long i;
@@ -616,11 +650,17 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size)
 
 	if (!size || !IS_ALIGNED(size, DEVMIR_DEVMEM_ALIGN) || size > DEVMIR_DEVMEM_MAX)
 		return -EINVAL;
+	if (kind == DEVMIR_MEMORY_COHERENT ?
+	    !coherent_base || !IS_ALIGNED(coherent_base, DEVMIR_DEVMEM_ALIGN) ||
+	    coherent_base + size < coherent_base :
+	    kind != DEVMIR_MEMORY_PRIVATE || coherent_base)
+		return -EINVAL;
 
 	dm = kzalloc(sizeof(*dm), GFP_KERNEL);
 	if (!dm)
 		return -ENOMEM;
 	dm->dev = dev;
+	dm->kind = kind;
 	dm->npages = size >> PAGE_SHIFT;
 	spin_lock_init(&dm->lock);
 	INIT_LIST_HEAD(&dm->free);
@@ -638,12 +678,22 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size)
 		goto err_pages;
 	}
 
-	dm->res = request_free_mem_region(&iomem_resource, size, dev->name);
-	if (IS_ERR_OR_NULL(dm->res)) {
-		ret = dm->res ? PTR_ERR(dm->res) : -ENOMEM;
-		goto err_blocks;
+	if (kind == DEVMIR_MEMORY_COHERENT) {
+		/* The range is reserved memory: a child of its "Reserved" entry. */
+		dm->res = request_mem_region(coherent_base, size, dev->name);
+		if (!dm->res) {
+			ret = -EBUSY;
+			goto err_blocks;
+		}
+		dm->pgmap.type = MEMORY_DEVICE_COHERENT;
+	} else {
+		dm->res = request_free_mem_region(&iomem_resource, size, dev->name);
+		if (IS_ERR_OR_NULL(dm->res)) {
+			ret = dm->res ? PTR_ERR(dm->res) : -ENOMEM;
+			goto err_blocks;
+		}
+		dm->pgmap.type = MEMORY_DEVICE_PRIVATE;
 	}
-	dm->pgmap.type = MEMORY_DEVICE_PRIVATE;
 	dm->pgmap.range.start = dm->res->start;
 	dm->pgmap.range.end = dm->res->start + size - 1;
 	dm->pgmap.nr_range = 1;
@@ -674,8 +724,10 @@ int devmir_devmem_create(struct devmir_device *dev, u64 size)
 		dm->block_free[i / DEVMIR_BLOCK_PAGES]++;
 	}
 	dev->devmem = dm;
-	pr_debug("devmirror: %s: %llu MiB of device memory, pfns %#lx-%#lx\n",
-		 dev->name, size >> 20, dm->base_pfn, dm->base_pfn + dm->npages - 1);
+	pr_debug("devmirror: %s: %llu MiB of device-%s memory, pfns %#lx-%#lx\n",
+		 dev->name, size >> 20,
+		 kind == DEVMIR_MEMORY_COHERENT ? "coherent" : "private",
+		 dm->base_pfn, dm->base_pfn + dm->npages - 1);
 	return 0;
 
 err_unmap:

@@ -5,6 +5,7 @@
  * (the policy's, before it; a peer page or copy-on-write, after it).
  */
 #include <linux/hmm.h>
+#include <linux/ktime.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -232,6 +233,7 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		.dev_private_owner = mirror->dev->owner,
 	};
 	u64 window = READ_ONCE(mirror->fault_window), ahead = 0;
+	u64 start_ns = ktime_get_ns();
 	unsigned int migrations = 0;
 	struct devmir_retry retry;
 	unsigned long i;
@@ -325,8 +327,13 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		ret = devmir_range_commit(mirror, &range, buf, &retry);
 		if (ret == -EAGAIN)
 			continue;
-		if (!ret)
+		if (!ret) {
 			devmir_stat_add(mirror, DEVMIR_STAT_FAULTS, 1);
+			devmir_lat_record(mirror,
+					  devmir_lat_sized(DEVMIR_LAT_FAULT_4K,
+							   range.end - range.start),
+					  start_ns);
+		}
 		break;
 	}
 	if (own_block)

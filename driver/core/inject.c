@@ -20,7 +20,7 @@
 /**
  * DOC: Fault injection
  *
- * With CONFIG_DEBUG_FS the core has four injection points, each switched on
+ * With CONFIG_DEBUG_FS the core has five injection points, each switched on
  * from debugfs under ``devmirror/inject/``:
  *
  * ``hmm_busy``
@@ -45,6 +45,11 @@
  *	of the batch is copied, the rest is not. The copied pages migrate; the
  *	others keep their data where they are and count as
  *	%DEVMIR_MIGRATE_FAIL_NOMEM (eviction: they stay on the LRU).
+ * ``page_busy``
+ *	One page of a pass over a migration window (a random one of the pass,
+ *	if migrate_vma_setup() collected it) is not migrated, as if someone
+ *	held it for a moment: it counts busy, and the window passes over it
+ *	again (DOC: Migration).
  *
  * Each point directory holds ``rate`` (fail one call in N; 0, the default,
  * switches the point off), ``times`` (failures left, -1 for no limit, the
@@ -94,6 +99,7 @@ static struct devmir_inject_point devmir_inject_points[DEVMIR_INJECT_NR] = {
 	[DEVMIR_INJECT_SEQ_BUMP] = { .name = "seq_bump", .times = ATOMIC_INIT(-1) },
 	[DEVMIR_INJECT_POOL_EXHAUST] = { .name = "pool_exhaust", .times = ATOMIC_INIT(-1) },
 	[DEVMIR_INJECT_COPY_FAIL] = { .name = "copy_fail", .times = ATOMIC_INIT(-1) },
+	[DEVMIR_INJECT_PAGE_BUSY] = { .name = "page_busy", .times = ATOMIC_INIT(-1) },
 };
 
 DEFINE_STATIC_KEY_FALSE(devmir_inject_enabled);

@@ -110,14 +110,31 @@ struct vm_area_struct;
 #define DEVMIR_WINDOW_PAGES	(DEVMIR_WINDOW_MAX >> PAGE_SHIFT)
 
 /**
+ * struct devmir_lat_counters - One latency histogram, updated lock-free
+ * (&struct devmir_lat_hist is its snapshot).
+ * @count: Samples.
+ * @sum_ns: Their sum.
+ * @max_ns: The largest.
+ * @buckets: Samples per log2 bucket of nanoseconds.
+ */
+struct devmir_lat_counters {
+	atomic64_t count;
+	atomic64_t sum_ns;
+	atomic64_t max_ns;
+	atomic64_t buckets[DEVMIR_LAT_BUCKETS];
+};
+
+/**
  * struct devmir_counters - One set of statistics counters.
  * @c: Counters indexed by &enum devmir_stat; updated lock-free.
  * @drv: The driver's registered counters (&devmir_device.nr_driver_stats
  *	used); updated lock-free.
+ * @lat: Latency histograms indexed by &enum devmir_lat.
  */
 struct devmir_counters {
 	atomic64_t c[DEVMIR_STAT_NR];
 	atomic64_t drv[DEVMIR_DRIVER_STATS_MAX];
+	struct devmir_lat_counters lat[DEVMIR_LAT_NR];
 };
 
 /**
@@ -200,12 +217,16 @@ struct devmir_devpage {
 };
 
 /**
- * struct devmir_devmem - The device-private memory of one device: its
- * ZONE_DEVICE pages and the pool that hands them out.
+ * struct devmir_devmem - The memory of one device: its ZONE_DEVICE pages
+ * and the pool that hands them out.
  * @dev: The device context.
- * @pgmap: The MEMORY_DEVICE_PRIVATE pagemap (owner: the device's pgmap
- *	owner); its pages are this device's device pages.
- * @res: The physical address range from request_free_mem_region().
+ * @pgmap: The MEMORY_DEVICE_PRIVATE or MEMORY_DEVICE_COHERENT pagemap
+ *	(owner: the device's pgmap owner); its pages are this device's device
+ *	pages.
+ * @res: The physical address range: from request_free_mem_region()
+ *	(private), or the reserved range claimed with request_mem_region()
+ *	(coherent).
+ * @kind: Private or coherent memory; constant.
  * @base_pfn: First pfn of @pgmap; constant.
  * @npages: Number of device pages; constant.
  * @lock: Protects @free, @lru, @nr_used, @dying and every page's @node and
@@ -224,6 +245,7 @@ struct devmir_devmem {
 	struct devmir_device *dev;
 	struct dev_pagemap pgmap;
 	struct resource *res;
+	enum devmir_memory_kind kind;
 	unsigned long base_pfn;
 	unsigned long npages;
 	spinlock_t lock;		/* protects free, lru, nr_used, dying, pages[] */
@@ -372,6 +394,10 @@ struct devmir_inflight {
  * @copy_dst: Destination pages handed to the copy engine.
  * @copy_idx: Window index of each page handed to the copy engine.
  * @outcome: Per page of the window, what happened to it.
+ * @retry_outcome: The same for a pass again over its busy pages, indexed
+ *	from the first of them.
+ * @sys_pages: System pages allocated in bulk for the destinations of a
+ *	window to system memory.
  * @probe: Scratch of the hmm_range_fault() that classifies the rest and
  *	refreshes the mirror.
  * @small: 4 KiB destinations only (%DEVMIR_MIGRATE_SMALL).
@@ -383,6 +409,8 @@ struct devmir_migrate_buf {
 	struct page *copy_dst[DEVMIR_WINDOW_PAGES];
 	u16 copy_idx[DEVMIR_WINDOW_PAGES];
 	u8 outcome[DEVMIR_WINDOW_PAGES];
+	u8 retry_outcome[DEVMIR_WINDOW_PAGES];
+	struct page *sys_pages[DEVMIR_WINDOW_PAGES];
 	struct devmir_fault_buf probe;
 	bool small;
 };
@@ -394,7 +422,8 @@ extern struct dentry *devmir_debugfs_root;
 void devmir_mirror_unlist(struct devmir_mirror *mirror);
 u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
 void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
-			      u64 addr, unsigned long moved);
+			      u64 addr, unsigned long moved, u64 bytes,
+			      u64 start_ns);
 
 struct seq_file;
 
@@ -505,7 +534,8 @@ void devmir_inflight_end(struct devmir_inflight *f);
 bool devmir_inflight_covers(const struct mm_struct *mm, u64 addr);
 
 /* devmem.c */
-int devmir_devmem_create(struct devmir_device *dev, u64 size);
+int devmir_devmem_create(struct devmir_device *dev, u64 size,
+			 enum devmir_memory_kind kind, u64 coherent_base);
 void devmir_devmem_destroy(struct devmir_device *dev);
 struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 				 u64 *evicted);
@@ -515,12 +545,22 @@ void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page);
 extern const struct dev_pagemap_ops devmir_devmem_ops;
 
 /*
+ * Whether @page is a device page, private or coherent, of any driver: the
+ * pages a migration to system memory moves, whose data a copy engine must
+ * find.
+ */
+static inline bool devmir_is_device_page(struct page *page)
+{
+	return is_device_private_page(page) || is_device_coherent_page(page);
+}
+
+/*
  * devmir_page_device() for the core's lower layers (copy.c), which must not
  * call up into devmem.c: the device whose pool holds @page, or NULL.
  */
 static inline struct devmir_device *__devmir_page_device(struct page *page)
 {
-	if (!is_device_private_page(page) ||
+	if (!devmir_is_device_page(page) ||
 	    page_pgmap(page)->ops != &devmir_devmem_ops)
 		return NULL;
 	return container_of(page_pgmap(page), struct devmir_devmem, pgmap)->dev;
@@ -555,6 +595,11 @@ void devmir_stat_add_invalidation(struct devmir_mirror *mirror,
 				  enum mmu_notifier_event event);
 void devmir_device_stat_add(struct devmir_device *dev, enum devmir_stat stat,
 			    u64 n);
+enum devmir_lat devmir_lat_sized(enum devmir_lat lat_4k, u64 bytes);
+void devmir_lat_record(struct devmir_mirror *mirror, enum devmir_lat lat,
+		       u64 start_ns);
+void devmir_device_lat_record(struct devmir_device *dev, enum devmir_lat lat,
+			      u64 start_ns);
 
 /* debugfs.c */
 void devmir_debugfs_device_init(struct devmir_device *dev);
@@ -570,6 +615,8 @@ void devmir_debugfs_mirror_fini(struct devmir_mirror *mirror);
  *	notifier sequence between the fault and the commit.
  * @DEVMIR_INJECT_POOL_EXHAUST: The device-memory pool looks empty.
  * @DEVMIR_INJECT_COPY_FAIL: The copy of a migration batch fails part way.
+ * @DEVMIR_INJECT_PAGE_BUSY: A page of a migration window is busy for the
+ *	pass.
  * @DEVMIR_INJECT_NR: Number of points.
  *
  * The stall points (&enum devmir_stall_id) are not random: they hold
@@ -580,6 +627,7 @@ enum devmir_inject_id {
 	DEVMIR_INJECT_SEQ_BUMP,
 	DEVMIR_INJECT_POOL_EXHAUST,
 	DEVMIR_INJECT_COPY_FAIL,
+	DEVMIR_INJECT_PAGE_BUSY,
 	DEVMIR_INJECT_NR
 };
 

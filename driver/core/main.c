@@ -190,6 +190,19 @@ struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc
 		return ERR_PTR(-EINVAL);
 	if (desc->devmem_size && !desc->ops->copy)
 		return ERR_PTR(-EINVAL);
+	switch (desc->memory_kind) {
+	case DEVMIR_MEMORY_PRIVATE:
+		if (desc->coherent_base)
+			return ERR_PTR(-EINVAL);
+		break;
+	case DEVMIR_MEMORY_COHERENT:
+		if (!desc->devmem_size || !desc->coherent_base ||
+		    !IS_ALIGNED(desc->coherent_base, DEVMIR_DEVMEM_ALIGN))
+			return ERR_PTR(-EINVAL);
+		break;
+	default:
+		return ERR_PTR(-EINVAL);
+	}
 	if (desc->ram_window && (!is_power_of_2(desc->ram_window) ||
 				 desc->ram_window < DEVMIR_WINDOW_MIN ||
 				 desc->ram_window > DEVMIR_WINDOW_MAX))
@@ -218,7 +231,8 @@ struct devmir_device *devmir_device_create(const struct devmir_device_desc *desc
 	atomic_set(&dev->nr_mirrors, 0);
 
 	if (desc->devmem_size) {
-		ret = devmir_devmem_create(dev, desc->devmem_size);
+		ret = devmir_devmem_create(dev, desc->devmem_size,
+					   desc->memory_kind, desc->coherent_base);
 		if (ret) {
 			ida_destroy(&dev->asids);
 			kfree(dev);

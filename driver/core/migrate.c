@@ -7,6 +7,7 @@
  */
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
+#include <linux/ktime.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
@@ -33,11 +34,14 @@
  * migrate_vma_finalize() points the CPU page table at the new pages.
  *
  * To the device, system pages and pages of peer devices are selected
- * (MIGRATE_VMA_SELECT_SYSTEM | MIGRATE_VMA_SELECT_DEVICE_PRIVATE with the
- * shared pgmap owner); never-touched pages of private anonymous memory are
- * populated directly in device memory (zero-filled). To system memory, the
- * device pages of the device and of its peers are selected; each source page
- * is copied by the device that owns it.
+ * (MIGRATE_VMA_SELECT_SYSTEM | MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+ * MIGRATE_VMA_SELECT_DEVICE_COHERENT with the shared pgmap owner);
+ * never-touched pages of private anonymous memory are populated directly in
+ * device memory (zero-filled). To system memory, the device pages, private
+ * and coherent, of the device and of its peers are selected; each source
+ * page is copied by the device that owns it. Device-coherent pages of other
+ * owners are memory the CPU maps: to this device they count as busy (the
+ * kernel does not select them), to system memory as already there.
  *
  * Device THP, where the kernel has it (MIGRATE_VMA_SELECT_COMPOUND): a
  * window collects a THP, a 2 MiB device folio or a 2 MiB hole of anonymous
@@ -47,11 +51,34 @@
  * splits the source, and %DEVMIR_STAT_THP_FALLBACKS counts it. A 2 MiB hole
  * filled with small pages gets all 512 or none, also when the copy fails
  * part way: the kernel inserts every one of them. A CPU fault on a device
- * folio mapped by a PMD brings the whole 2 MiB back.
+ * folio mapped by a PMD brings the whole 2 MiB back. The system pages a
+ * window allocates in bulk are for its 4 KiB entries; a 2 MiB entry's
+ * system THP, or its 512 pages when there is none, are allocated apart.
+ * Device THP is device-private: to a device-coherent device a window
+ * selects 4 KiB pages only, and the kernel splits a THP source.
  *
  * A page whose copy failed does not migrate: it keeps its data where they
  * were and counts as failed (%DEVMIR_MIGRATE_FAIL_NOMEM); the pages of the
  * batch that were copied before the failure migrate normally.
+ *
+ * A page that is busy when its window passes (locked or referenced for a
+ * moment by compaction, reclaim or a racing fault; migrate_vma_setup() does
+ * not collect it, or migrate_vma_pages() refuses it) is tried again: the
+ * window passes at most twice more over the sub-range from its first to its
+ * last busy page, as migrate_pages() retries its -EAGAIN pages
+ * (%DEVMIR_STAT_MIGRATE_RETRIES counts the passes). A busy 2 MiB entry is
+ * tried again whole: the sub-range grows to its aligned block, the only
+ * range over which the kernel collects it as one entry again. A page still
+ * busy after that counts as failed (%DEVMIR_MIGRATE_FAIL_BUSY): pinned
+ * pages stay so.
+ *
+ * Where a window's time goes is counted per phase, in nanoseconds: the
+ * kernel's collection and unmapping (%DEVMIR_STAT_MIGRATE_SETUP_NS),
+ * devmirror's destination allocation with any eviction (_ALLOC_NS) and
+ * copy (_COPY_NS), the kernel's switch of the page metadata with the
+ * pool's bookkeeping (_PAGES_NS) and its remapping (_FINALIZE_NS), and
+ * devmirror's classification of what did not move and mirror refresh
+ * (_REFRESH_NS): what is ours and what is the kernel's.
  *
  * Every page of the range is accounted for: moved, already at the
  * destination, absent (nothing to move back), or failed with a reason
@@ -120,7 +147,9 @@ static u8 devmir_classify(struct devmir_mirror *mirror, struct vm_area_struct *v
 			       devmir_inflight_covers(mirror->mm, addr) ?
 			       DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
 			       DEVMIR_OUT_ABSENT;
-		if (is_device_private_page(page))
+		if (is_device_private_page(page) ||
+		    (is_device_coherent_page(page) &&
+		     page_pgmap(page)->owner == dev->owner))
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 		return DEVMIR_OUT_ALREADY;
 	}
@@ -134,11 +163,64 @@ static u8 devmir_classify(struct devmir_mirror *mirror, struct vm_area_struct *v
 	return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 }
 
+/*
+ * System pages for the destinations of a window to system memory. With no
+ * memory policy in force (none on the VMA or its file, none on the task),
+ * alloc_page_vma() would take each from the local node: the pool takes
+ * them all from there in one call of the bulk allocator instead. Otherwise
+ * the pool stays empty and every destination comes from alloc_page_vma().
+ */
+struct devmir_sys_pool {
+	struct page **pages;
+	unsigned long n;
+	unsigned long used;
+};
+
+static bool devmir_default_mempolicy(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_NUMA
+	return !vma->vm_policy && !(vma->vm_ops && vma->vm_ops->get_policy) &&
+	       !current->mempolicy;
+#else
+	return true;
+#endif
+}
+
+/* Fill @pool with up to @want pages when the default policy applies. */
+static void devmir_sys_pool_fill(struct devmir_sys_pool *pool,
+				 struct vm_area_struct *vma, unsigned long want)
+{
+	pool->n = 0;
+	pool->used = 0;
+	if (want < 2 || !devmir_default_mempolicy(vma))
+		return;
+	memset(pool->pages, 0, want * sizeof(*pool->pages));
+	pool->n = devmir_alloc_pages_bulk_node(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN,
+					       numa_mem_id(), want, pool->pages);
+}
+
+/* The next destination page for @addr: from @pool while it lasts. */
+static struct page *devmir_sys_page(struct devmir_sys_pool *pool,
+				    struct vm_area_struct *vma, u64 addr)
+{
+	if (pool && pool->used < pool->n)
+		return pool->pages[pool->used++];
+	return alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma, addr);
+}
+
+/* Give back what the window did not use. */
+static void devmir_sys_pool_drain(struct devmir_sys_pool *pool)
+{
+	while (pool->used < pool->n)
+		__free_page(pool->pages[pool->used++]);
+}
+
 /* Allocate the destination of window page @i and queue it for the copy. */
 static u8 devmir_window_dst(struct devmir_mirror *mirror,
 			    struct vm_area_struct *vma, struct migrate_vma *args,
 			    enum devmir_migrate_dir dir, unsigned long i,
 			    struct devmir_copy_batch *batch,
+			    struct devmir_sys_pool *pool,
 			    struct devmir_migrate_result *res)
 {
 	struct devmir_device *dev = mirror->dev;
@@ -161,8 +243,7 @@ static u8 devmir_window_dst(struct devmir_mirror *mirror,
 	} else {
 		if (!spage)
 			return DEVMIR_OUT_ABSENT;
-		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
-				       args->start + (i << PAGE_SHIFT));
+		dpage = devmir_sys_page(pool, vma, args->start + (i << PAGE_SHIFT));
 		if (!dpage)
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
 		lock_page(dpage);
@@ -305,12 +386,65 @@ static void devmir_window_account(struct devmir_mirror *mirror,
 	atomic64_add(evicted, &mirror->counters.c[DEVMIR_STAT_EVICTIONS]);
 }
 
-/* Migrate one window [@start, @end) inside @vma; the mmap lock is held. */
-static void devmir_migrate_window(struct devmir_mirror *mirror,
-				  struct vm_area_struct *vma, u64 start, u64 end,
-				  enum devmir_migrate_dir dir,
-				  struct devmir_migrate_buf *buf,
-				  struct devmir_migrate_result *res)
+/*
+ * Account the time since @t to the phase counter @stat of a migration
+ * window (DOC: Migration); return now.
+ */
+static u64 devmir_phase(struct devmir_mirror *mirror, enum devmir_stat stat, u64 t)
+{
+	u64 now = ktime_get_ns();
+
+	devmir_stat_add(mirror, stat, now > t ? now - t : 0);
+	return now;
+}
+
+/*
+ * Whether a pass of @dir collects 2 MiB entries (DOC: Migration): on kernels
+ * with device-private THP, unless the caller asked for 4 KiB pages. Device
+ * THP is device-private memory's: to a device-coherent device, 4 KiB pages.
+ */
+static bool devmir_pass_compound(struct devmir_device *dev,
+				 enum devmir_migrate_dir dir,
+				 const struct devmir_migrate_buf *buf)
+{
+	if (!DEVMIR_DEVICE_THP || buf->small)
+		return false;
+	return dir != DEVMIR_MIGRATE_TO_DEVICE ||
+	       devmir_device_memory_kind(dev) == DEVMIR_MEMORY_PRIVATE;
+}
+
+/*
+ * The page_busy injection point: the entry of @src (@npages entries, after
+ * migrate_vma_setup()) that holds page @draw % @npages is busy, as if the
+ * kernel had not been able to isolate it. A 2 MiB entry
+ * (MIGRATE_PFN_COMPOUND: the first of its 512, the other 511 empty) is busy
+ * as a whole: without MIGRATE_PFN_MIGRATE on its first entry the kernel
+ * leaves the whole folio, or the whole hole, where it is.
+ */
+static void devmir_inject_busy_entry(unsigned long *src, unsigned long npages,
+				     u64 draw)
+{
+	unsigned long page = draw % npages, i, nr;
+
+	for (i = 0; i + 1 < npages; i += nr) {
+		nr = src[i] & DEVMIR_MIGRATE_PFN_COMPOUND ? DEVMIR_BLOCK_PAGES : 1;
+		if (page < i + nr)
+			break;
+	}
+	src[i] &= ~MIGRATE_PFN_MIGRATE;
+}
+
+/*
+ * One pass over [@start, @end) inside @vma: what happened to each page goes
+ * to @outcome; returns the bytes copied. *@busy_whole tells whether a 2 MiB
+ * entry of the pass stayed where it was, busy (DOC: Migration). The mmap
+ * lock is held.
+ */
+static u64 devmir_window_pass(struct devmir_mirror *mirror,
+			      struct vm_area_struct *vma, u64 start, u64 end,
+			      enum devmir_migrate_dir dir,
+			      struct devmir_migrate_buf *buf, u8 *outcome,
+			      bool *busy_whole, struct devmir_migrate_result *res)
 {
 	struct devmir_device *dev = mirror->dev;
 	unsigned long npages = (end - start) >> PAGE_SHIFT, i;
@@ -321,60 +455,81 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		.src = buf->src,
 		.dst = buf->dst,
 		.pgmap_owner = dev->owner,
-		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+			 MIGRATE_VMA_SELECT_DEVICE_COHERENT,
 	};
-	bool small = buf->small || !DEVMIR_DEVICE_THP;
+	bool compound = devmir_pass_compound(dev, dir, buf);
 	struct devmir_copy_batch batch = {
 		.src = buf->copy_src,
 		.dst = buf->copy_dst,
 		.idx = buf->copy_idx,
 		.mdst = buf->dst,
 	};
-	u64 evicted = res->evicted, bytes = 0;
+	struct devmir_sys_pool pool = { .pages = buf->sys_pages };
+	u64 bytes = 0, draw, t;
+	unsigned long want;
 	struct devmir_inflight inflight;
 	unsigned int done, k;
 	bool unknown = false;
 	unsigned long nr;
 	int ret;
 
+	*busy_whole = false;
 	/*
 	 * Whole 2 MiB folios where the kernel moves them: the window is one
 	 * aligned 2 MiB block or part of one, which the kernel then splits.
 	 */
-	if (!small)
+	if (compound)
 		args.flags |= DEVMIR_MIGRATE_VMA_SELECT_COMPOUND;
-	memset(buf->outcome, DEVMIR_OUT_UNKNOWN, npages);
+	memset(outcome, DEVMIR_OUT_UNKNOWN, npages);
 	if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
 		if (!dev->devmem) {
-			memset(buf->outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM,
+			memset(outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM,
 			       npages);
-			goto account;
+			return 0;
 		}
 		args.flags |= MIGRATE_VMA_SELECT_SYSTEM;
 	}
 
 	devmir_inflight_begin(&inflight, mirror->mm, start, end);
+	t = ktime_get_ns();
 	if (migrate_vma_setup(&args)) {
 		devmir_inflight_end(&inflight);
 		/* Only for arguments the caller checked: say so loudly. */
 		WARN_ON_ONCE(1);
-		memset(buf->outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_VMA, npages);
-		goto account;
+		memset(outcome, DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_VMA, npages);
+		return 0;
 	}
 	devmir_inject_stall(DEVMIR_STALL_MIGRATE, mirror->mm);
+	if (devmir_inject(DEVMIR_INJECT_PAGE_BUSY, &draw))
+		devmir_inject_busy_entry(buf->src, args.npages, draw);
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_SETUP_NS, t);
 
+	/*
+	 * System destinations of 4 KiB entries come from the pool; a 2 MiB
+	 * entry has its own (a system THP, else 4 KiB pages one by one).
+	 */
+	if (dir == DEVMIR_MIGRATE_TO_SYSTEM) {
+		for (i = 0, want = 0; i < args.npages; i++)
+			want += (buf->src[i] & MIGRATE_PFN_MIGRATE) &&
+				!(buf->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND) &&
+				migrate_pfn_to_page(buf->src[i]);
+		devmir_sys_pool_fill(&pool, vma, want);
+	}
 	memset(buf->dst, 0, args.npages * sizeof(buf->dst[0]));
 	for (i = 0; i < args.npages; i += nr) {
 		nr = 1;
 		if (!(buf->src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
 		if (buf->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND)
-			nr = devmir_window_dst_huge(mirror, vma, &args, dir, i, small,
-						    &batch, buf->outcome, res);
+			nr = devmir_window_dst_huge(mirror, vma, &args, dir, i,
+						    !compound, &batch, outcome, res);
 		else
-			buf->outcome[i] = devmir_window_dst(mirror, vma, &args, dir,
-							    i, &batch, res);
+			outcome[i] = devmir_window_dst(mirror, vma, &args, dir, i,
+						       &batch, &pool, res);
 	}
+	devmir_sys_pool_drain(&pool);
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_ALLOC_NS, t);
 
 	/*
 	 * A page whose copy did not happen does not migrate: it keeps its
@@ -392,7 +547,8 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		done = 0;
 	}
 	for (k = done; k < batch.n; k++)
-		buf->outcome[batch.idx[k]] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
+		outcome[batch.idx[k]] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_COPY_NS, t);
 
 	migrate_vma_pages(&args);
 
@@ -405,7 +561,7 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		/* The pages of a 2 MiB folio move with its first entry. */
 		head = i - (batch.dst[k] - &dfolio->page);
 		if (buf->src[head] & MIGRATE_PFN_MIGRATE) {
-			buf->outcome[i] = DEVMIR_OUT_MOVED;
+			outcome[i] = DEVMIR_OUT_MOVED;
 			if (spage)
 				bytes += PAGE_SIZE;
 			if (head != i)
@@ -416,16 +572,18 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 				devmir_devmem_commit(dev->devmem, batch.dst[k]);
 		} else if (spage && !is_zone_device_page(spage) && !PageAnon(spage)) {
 			/* Page cache or shmem: refused by migrate_vma_pages(). */
-			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
+			outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
 		} else {
-			buf->outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
+			outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
 		}
 	}
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_PAGES_NS, t);
 	migrate_vma_finalize(&args);
 	devmir_inflight_end(&inflight);
+	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_FINALIZE_NS, t);
 
 	for (i = 0; i < npages; i++)
-		unknown |= buf->outcome[i] == DEVMIR_OUT_UNKNOWN;
+		unknown |= outcome[i] == DEVMIR_OUT_UNKNOWN;
 	/*
 	 * Classify what was not collected from the CPU page table; after a
 	 * migration to the device also mirror the window as it now is.
@@ -434,16 +592,86 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 		ret = devmir_probe_range(mirror, start, end, &buf->probe,
 					 dir == DEVMIR_MIGRATE_TO_DEVICE);
 		for (i = 0; i < npages; i++) {
-			if (buf->outcome[i] != DEVMIR_OUT_UNKNOWN)
+			if (outcome[i] != DEVMIR_OUT_UNKNOWN)
 				continue;
-			buf->outcome[i] = ret ? DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
+			outcome[i] = ret ? DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY :
 				devmir_classify(mirror, vma, dir, start + (i << PAGE_SHIFT),
 						buf->probe.pfns[i]);
 		}
 	}
-account:
+	/*
+	 * A 2 MiB entry the kernel neither moved nor split is busy whole.
+	 * (One it could not isolate at all, pinned, comes back as 512 empty
+	 * entries: each of its pages is classified busy on its own.)
+	 */
+	for (i = 0; compound && i < npages; i += nr) {
+		nr = buf->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND ? DEVMIR_BLOCK_PAGES : 1;
+		if (nr > 1 && outcome[i] == DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY)
+			*busy_whole = true;
+	}
+	devmir_phase(mirror, DEVMIR_STAT_MIGRATE_REFRESH_NS, t);
+	return bytes;
+}
+
+/*
+ * Passes over one window after the first: a page that was busy (locked or
+ * referenced by someone else for a moment: compaction, reclaim, a racing
+ * fault) is tried again, as the kernel's own migrate_pages() does.
+ */
+#define DEVMIR_BUSY_RETRIES	2
+
+/*
+ * Migrate one window [@start, @end) inside @vma and account for it; the mmap
+ * lock is held. Pages busy after a pass are passed over again, at most
+ * %DEVMIR_BUSY_RETRIES times, as one sub-range from the first to the last of
+ * them, widened to whole 2 MiB blocks when a 2 MiB entry was busy (the
+ * kernel collects one only over its whole aligned block); only their
+ * outcomes are taken from the retry (a page of the sub-range that moved
+ * before now counts as already there).
+ */
+static void devmir_migrate_window(struct devmir_mirror *mirror,
+				  struct vm_area_struct *vma, u64 start, u64 end,
+				  enum devmir_migrate_dir dir,
+				  struct devmir_migrate_buf *buf,
+				  struct devmir_migrate_result *res)
+{
+	const u8 busy = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_BUSY;
+	const u64 block = PAGE_SIZE << DEVMIR_BLOCK_ORDER;
+	unsigned long npages = (end - start) >> PAGE_SHIFT, lo, hi, i;
+	u64 evicted = res->evicted, start_ns = ktime_get_ns(), bytes;
+	unsigned int retry;
+	bool busy_whole;
+
+	bytes = devmir_window_pass(mirror, vma, start, end, dir, buf,
+				   buf->outcome, &busy_whole, res);
+	for (retry = 0; retry < DEVMIR_BUSY_RETRIES; retry++) {
+		for (lo = 0; lo < npages && buf->outcome[lo] != busy; lo++)
+			;
+		if (lo == npages)
+			break;
+		for (hi = npages; buf->outcome[hi - 1] != busy; hi--)
+			;
+		if (busy_whole) {
+			lo = (max(start, ALIGN_DOWN(start + (lo << PAGE_SHIFT), block)) -
+			      start) >> PAGE_SHIFT;
+			hi = (min(end, ALIGN(start + (hi << PAGE_SHIFT), block)) -
+			      start) >> PAGE_SHIFT;
+		}
+		cond_resched();
+		bytes += devmir_window_pass(mirror, vma, start + (lo << PAGE_SHIFT),
+					    start + (hi << PAGE_SHIFT), dir, buf,
+					    buf->retry_outcome, &busy_whole, res);
+		for (i = lo; i < hi; i++)
+			if (buf->outcome[i] == busy)
+				buf->outcome[i] = buf->retry_outcome[i - lo];
+		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_RETRIES, 1);
+	}
 	devmir_window_account(mirror, dir, buf->outcome, npages, bytes,
 			      res->evicted - evicted, res);
+	devmir_lat_record(mirror, devmir_lat_sized(dir == DEVMIR_MIGRATE_TO_DEVICE ?
+						   DEVMIR_LAT_TO_DEVICE_4K :
+						   DEVMIR_LAT_TO_SYSTEM_4K,
+						   end - start), start_ns);
 }
 
 /**
@@ -594,18 +822,22 @@ out_mmput:
 }
 EXPORT_SYMBOL_GPL(devmir_migrate);
 
-/* Scratch space of one CPU fault's window, or of its single page. */
+/*
+ * Scratch space of one CPU fault's window, or of its single page (then
+ * without @sys_pages).
+ */
 struct devmir_ram_buf {
 	unsigned long *src;
 	unsigned long *dst;
 	struct page **copy_src;
 	struct page **copy_dst;
+	struct page **sys_pages;
 	u16 *copy_idx;
 };
 
 static bool devmir_ram_buf_alloc(struct devmir_ram_buf *rb, unsigned long npages)
 {
-	void *mem = kmalloc_array(npages, 2 * sizeof(long) + 2 * sizeof(void *) +
+	void *mem = kmalloc_array(npages, 2 * sizeof(long) + 3 * sizeof(void *) +
 				  sizeof(u16), GFP_KERNEL | __GFP_NOWARN);
 
 	if (!mem)
@@ -614,7 +846,8 @@ static bool devmir_ram_buf_alloc(struct devmir_ram_buf *rb, unsigned long npages
 	rb->dst = rb->src + npages;
 	rb->copy_src = (struct page **)(rb->dst + npages);
 	rb->copy_dst = rb->copy_src + npages;
-	rb->copy_idx = (u16 *)(rb->copy_dst + npages);
+	rb->sys_pages = rb->copy_dst + npages;
+	rb->copy_idx = (u16 *)(rb->sys_pages + npages);
 	return true;
 }
 
@@ -658,7 +891,10 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	};
 	struct devmir_copy_batch batch = { };
 	bool allocated = false, fault_queued = false;
+	struct devmir_sys_pool pool = { };
 	struct devmir_inflight inflight;
+	u64 start_ns = ktime_get_ns();
+	unsigned long want;
 	vm_fault_t ret = 0;
 
 	/*
@@ -696,6 +932,15 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		goto out;
 	}
 	memset(rb.dst, 0, args.npages * sizeof(rb.dst[0]));
+	if (allocated) {
+		/* 4 KiB entries only: a 2 MiB one has its own (see below). */
+		pool.pages = rb.sys_pages;
+		for (i = 0, want = 0; i < args.npages; i++)
+			want += (rb.src[i] & MIGRATE_PFN_MIGRATE) &&
+				!(rb.src[i] & DEVMIR_MIGRATE_PFN_COMPOUND) &&
+				migrate_pfn_to_page(rb.src[i]);
+		devmir_sys_pool_fill(&pool, vma, want);
+	}
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(rb.src[i]);
 		unsigned long flags = rb.src[i] & MIGRATE_PFN_WRITE;
@@ -722,10 +967,13 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 				folio_put(dfolio);
 			devmir_device_stat_add(dev, DEVMIR_STAT_THP_FALLBACKS, 1);
 		}
-		/* 4 KiB pages (the kernel splits a 2 MiB source). */
+		/*
+		 * 4 KiB pages (the kernel splits a 2 MiB source); those of a
+		 * 2 MiB source were not counted in the pool.
+		 */
 		for (j = 0; j < nr; j++) {
-			dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
-					       args.start + ((i + j) << PAGE_SHIFT));
+			dpage = devmir_sys_page(nr > 1 ? NULL : &pool, vma,
+						args.start + ((i + j) << PAGE_SHIFT));
 			if (!dpage) {
 				if (spage + j == vmf->page)
 					ret = VM_FAULT_OOM;
@@ -740,6 +988,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		}
 		i += nr - 1;
 	}
+	devmir_sys_pool_drain(&pool);
 	/* A failed copy of the faulting page is the process's SIGBUS. */
 	devmir_batch_copy(&batch, NULL, false);
 	if (fault_queued && !rb.dst[fault_i])
@@ -755,7 +1004,8 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 			devmir_device_stat_add(dev, DEVMIR_STAT_THP_MIGRATED, 1);
 		}
 	migrate_vma_finalize(&args);
-	devmir_ram_fault_account(dev, vma->vm_mm, vmf->address, moved);
+	devmir_ram_fault_account(dev, vma->vm_mm, vmf->address, moved,
+				 args.end - args.start, start_ns);
 out:
 	devmir_inflight_end(&inflight);
 	if (allocated)

@@ -97,17 +97,22 @@ u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm)
  * @addr: The faulting address: its region has made half a round trip
  *	(DOC: Thrashing in thrash.c).
  * @moved: Pages migrated back to system memory.
+ * @bytes: Size of the window migrated.
+ * @start_ns: ktime_get_ns() when the fault began (DOC: Latency histograms).
  *
  * Context: Any context that may take a spinlock.
  */
 void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
-			      u64 addr, unsigned long moved)
+			      u64 addr, unsigned long moved, u64 bytes,
+			      u64 start_ns)
 {
+	enum devmir_lat lat = devmir_lat_sized(DEVMIR_LAT_TO_SYSTEM_4K, bytes);
 	struct devmir_mirror *mirror;
 
 	spin_lock(&dev->mirrors_lock);
 	mirror = devmir_mirror_of_mm(dev, mm);
 	if (mirror) {
+		devmir_lat_record(mirror, lat, start_ns);
 		if (moved)
 			devmir_thrash_returned(mirror, addr);
 		devmir_stat_add(mirror, DEVMIR_STAT_RAM_FAULTS, 1);
@@ -115,6 +120,7 @@ void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
 		devmir_stat_add(mirror, DEVMIR_STAT_MIGRATE_BYTES,
 				(u64)moved << PAGE_SHIFT);
 	} else {
+		devmir_device_lat_record(dev, lat, start_ns);
 		devmir_device_stat_add(dev, DEVMIR_STAT_RAM_FAULTS, 1);
 		devmir_device_stat_add(dev, DEVMIR_STAT_MIGRATED_TO_SYSTEM, moved);
 		devmir_device_stat_add(dev, DEVMIR_STAT_MIGRATE_BYTES,

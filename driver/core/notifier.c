@@ -3,6 +3,7 @@
  * devmirror - CPU-side invalidations: clear or write-protect the mirror,
  * prune, shoot down the device TLB; mm teardown.
  */
+#include <linux/ktime.h>
 #include <linux/mmu_notifier.h>
 
 #include "internal.h"
@@ -92,12 +93,14 @@ static bool devmir_invalidate(struct mmu_interval_notifier *mni,
 		container_of(mni, struct devmir_mirror, notifier);
 	bool release = range->event == MMU_NOTIFY_RELEASE;
 	int ret = devmir_invalidate_begin(mirror, range);
+	u64 start_ns;
 
 	if (ret == 1)
 		devmir_stat_add(mirror, DEVMIR_STAT_INV_SKIPPED, 1);
 	if (ret)
 		return ret != -EAGAIN;
 
+	start_ns = ktime_get_ns();
 	mmu_interval_set_seq(mni, cur_seq);
 	/* migrate_vma_setup() leaves device-exclusive entries in place. */
 	if (range->event != MMU_NOTIFY_MIGRATE)
@@ -106,6 +109,7 @@ static bool devmir_invalidate(struct mmu_interval_notifier *mni,
 	__devmir_invalidate(mirror, range, range->start, range->end);
 	if (release)
 		WRITE_ONCE(mirror->released, true);
+	devmir_lat_record(mirror, DEVMIR_LAT_INVALIDATE, start_ns);
 	mutex_unlock(&mirror->update_lock);
 
 	/* The mm is gone: the next open by a process with this mm is new. */

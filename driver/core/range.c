@@ -137,9 +137,11 @@ static int devmir_map_run(struct devmir_mirror *mirror, struct hmm_range *range,
  * mirror's interval notifier covers the whole address space, so any change
  * of that CPU mapping invalidates the leaf (and the change covers the
  * faulted range too, which a fault's block notifier needs: DOC: Fault
- * blocks in fault.c). A device page of this device becomes a
- * %DMPT_DEVICE_PRIVATE leaf; a device page of a peer is not mapped (the
- * device cannot reach it: its access faults and migrates the page).
+ * blocks in fault.c). A device page of this device, private or coherent,
+ * becomes a %DMPT_DEVICE_PRIVATE leaf (local memory); a device-private page
+ * of a peer is not mapped (the device cannot reach it: its access faults
+ * and migrates the page); a device-coherent page of anyone else is mapped
+ * like a system page, which it is to every device but its own.
  *
  * Context: The caller holds the mirror's update lock.
  * Return: 0, or -ENOMEM when a directory allocation failed (the entries
@@ -184,6 +186,10 @@ int devmir_populate(struct devmir_mirror *mirror, struct hmm_range *range,
 				run = ++i;
 				continue;
 			}
+			flags |= DMPT_DEVICE_PRIVATE;
+		} else if (is_device_coherent_page(page) &&
+			   devmir_pfn_is_local(mirror->dev, pfn)) {
+			/* The device's own memory, though the CPU maps it too. */
 			flags |= DMPT_DEVICE_PRIVATE;
 		}
 

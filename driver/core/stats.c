@@ -4,6 +4,9 @@
  * table's accounting.
  */
 #include <linux/ctype.h>
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "internal.h"
@@ -44,8 +47,28 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_THRASH_TRIPS] = "thrash_trips",
 	[DEVMIR_STAT_THRASH_DETECTED] = "thrash_detected",
 	[DEVMIR_STAT_THRASH_HELD] = "thrash_held",
+	[DEVMIR_STAT_MIGRATE_RETRIES] = "migrate_retries",
+	[DEVMIR_STAT_MIGRATE_SETUP_NS] = "migrate_setup_ns",
+	[DEVMIR_STAT_MIGRATE_ALLOC_NS] = "migrate_alloc_ns",
+	[DEVMIR_STAT_MIGRATE_COPY_NS] = "migrate_copy_ns",
+	[DEVMIR_STAT_MIGRATE_PAGES_NS] = "migrate_pages_ns",
+	[DEVMIR_STAT_MIGRATE_FINALIZE_NS] = "migrate_finalize_ns",
+	[DEVMIR_STAT_MIGRATE_REFRESH_NS] = "migrate_refresh_ns",
 	[DEVMIR_STAT_THP_MIGRATED] = "thp_migrated",
 	[DEVMIR_STAT_THP_FALLBACKS] = "thp_fallbacks",
+};
+
+static const char *const devmir_lat_names[DEVMIR_LAT_NR] = {
+	[DEVMIR_LAT_FAULT_4K] = "fault_4k",
+	[DEVMIR_LAT_FAULT_64K] = "fault_64k",
+	[DEVMIR_LAT_FAULT_2M] = "fault_2m",
+	[DEVMIR_LAT_TO_DEVICE_4K] = "to_device_4k",
+	[DEVMIR_LAT_TO_DEVICE_64K] = "to_device_64k",
+	[DEVMIR_LAT_TO_DEVICE_2M] = "to_device_2m",
+	[DEVMIR_LAT_TO_SYSTEM_4K] = "to_system_4k",
+	[DEVMIR_LAT_TO_SYSTEM_64K] = "to_system_64k",
+	[DEVMIR_LAT_TO_SYSTEM_2M] = "to_system_2m",
+	[DEVMIR_LAT_INVALIDATE] = "invalidate",
 };
 
 /*
@@ -280,12 +303,19 @@ static void devmir_counters_read(struct devmir_counters *cnt, struct devmir_stat
 
 static void devmir_counters_reset(struct devmir_counters *cnt)
 {
-	int i;
+	int i, b;
 
 	for (i = 0; i < DEVMIR_STAT_NR; i++)
 		atomic64_set(&cnt->c[i], 0);
 	for (i = 0; i < DEVMIR_DRIVER_STATS_MAX; i++)
 		atomic64_set(&cnt->drv[i], 0);
+	for (i = 0; i < DEVMIR_LAT_NR; i++) {
+		atomic64_set(&cnt->lat[i].count, 0);
+		atomic64_set(&cnt->lat[i].sum_ns, 0);
+		atomic64_set(&cnt->lat[i].max_ns, 0);
+		for (b = 0; b < DEVMIR_LAT_BUCKETS; b++)
+			atomic64_set(&cnt->lat[i].buckets[b], 0);
+	}
 }
 
 /**
@@ -536,3 +566,154 @@ unsigned int devmir_stats_flatten(struct devmir_device *dev,
 	return count;
 }
 EXPORT_SYMBOL_GPL(devmir_stats_flatten);
+
+/**
+ * DOC: Latency histograms
+ *
+ * Besides counting events, the core times three kinds of work, per mirror
+ * and per device (&enum devmir_lat): device faults by how much they mapped
+ * (4 KiB, up to 64 KiB, up to 2 MiB; the three sizes xe reports its SVM
+ * fault times in), migration windows by direction and size, and
+ * invalidations the mirror applied. Each is a histogram of log2 buckets of
+ * nanoseconds (%DEVMIR_LAT_BUCKETS) with the count, the sum and the largest
+ * sample, read with devmir_mirror_latency() and devmir_device_latency(),
+ * reset with the counters of its scope. A sample costs two clock reads and
+ * a few atomic additions on the mirror's and the device's cache lines; the
+ * timed work takes microseconds.
+ */
+
+/**
+ * devmir_lat_name() - Name of a latency histogram, as reported.
+ * @lat: The histogram.
+ *
+ * Context: Any context.
+ * Return: A constant string ([a-z0-9_]).
+ */
+const char *devmir_lat_name(enum devmir_lat lat)
+{
+	return lat < DEVMIR_LAT_NR ? devmir_lat_names[lat] : "?";
+}
+EXPORT_SYMBOL_GPL(devmir_lat_name);
+
+/**
+ * devmir_lat_sized() - The histogram of a size class.
+ * @lat_4k: The 4 KiB histogram of the kind (fault, to device, to system);
+ *	the 64 KiB and 2 MiB ones follow it.
+ * @bytes: Size of the work.
+ *
+ * Context: Any context.
+ * Return: @lat_4k, or the one for more than 4 KiB up to 64 KiB, or above.
+ */
+enum devmir_lat devmir_lat_sized(enum devmir_lat lat_4k, u64 bytes)
+{
+	if (bytes <= SZ_4K)
+		return lat_4k;
+	return bytes <= SZ_64K ? lat_4k + 1 : lat_4k + 2;
+}
+
+static void devmir_lat_add(struct devmir_lat_counters *h, u64 ns,
+			   unsigned int bucket)
+{
+	s64 max = atomic64_read(&h->max_ns);
+
+	atomic64_inc(&h->count);
+	atomic64_add(ns, &h->sum_ns);
+	atomic64_inc(&h->buckets[bucket]);
+	while ((u64)max < ns && !atomic64_try_cmpxchg(&h->max_ns, &max, ns))
+		;
+}
+
+/* Nanoseconds since @start_ns, and their bucket. */
+static u64 devmir_lat_since(u64 start_ns, unsigned int *bucket)
+{
+	u64 now = ktime_get_ns();
+	u64 ns = now > start_ns ? now - start_ns : 0;
+
+	*bucket = ns ? min_t(unsigned int, ilog2(ns), DEVMIR_LAT_BUCKETS - 1) : 0;
+	return ns;
+}
+
+/**
+ * devmir_lat_record() - Add one sample to a mirror's and its device's
+ * histogram.
+ * @mirror: The mirror the work was for.
+ * @lat: The histogram.
+ * @start_ns: ktime_get_ns() when the work began; it ends now.
+ *
+ * Context: Any context; lock-free.
+ */
+void devmir_lat_record(struct devmir_mirror *mirror, enum devmir_lat lat,
+		       u64 start_ns)
+{
+	unsigned int bucket;
+	u64 ns = devmir_lat_since(start_ns, &bucket);
+
+	devmir_lat_add(&mirror->counters.lat[lat], ns, bucket);
+	devmir_lat_add(&mirror->dev->counters.lat[lat], ns, bucket);
+}
+
+/**
+ * devmir_device_lat_record() - Add one sample to a device's histogram only.
+ * @dev: The device context.
+ * @lat: The histogram.
+ * @start_ns: ktime_get_ns() when the work began; it ends now.
+ *
+ * For work without a mirror: a CPU fault of a process that has none.
+ *
+ * Context: Any context; lock-free.
+ */
+void devmir_device_lat_record(struct devmir_device *dev, enum devmir_lat lat,
+			      u64 start_ns)
+{
+	unsigned int bucket;
+	u64 ns = devmir_lat_since(start_ns, &bucket);
+
+	devmir_lat_add(&dev->counters.lat[lat], ns, bucket);
+}
+
+static void devmir_lat_read(struct devmir_counters *cnt,
+			    struct devmir_lat_hist *hists)
+{
+	int i, b;
+
+	for (i = 0; i < DEVMIR_LAT_NR; i++) {
+		hists[i].count = atomic64_read(&cnt->lat[i].count);
+		hists[i].sum_ns = atomic64_read(&cnt->lat[i].sum_ns);
+		hists[i].max_ns = atomic64_read(&cnt->lat[i].max_ns);
+		for (b = 0; b < DEVMIR_LAT_BUCKETS; b++)
+			hists[i].buckets[b] = atomic64_read(&cnt->lat[i].buckets[b]);
+	}
+}
+
+/**
+ * devmir_mirror_latency() - Latency histograms of one mirror.
+ * @mirror: The mirror.
+ * @hists: Receives %DEVMIR_LAT_NR histograms, indexed by &enum devmir_lat.
+ *
+ * A lock-free snapshot: a sample recorded meanwhile may show in some fields
+ * and not yet in others.
+ *
+ * Context: Any context.
+ */
+void devmir_mirror_latency(struct devmir_mirror *mirror,
+			   struct devmir_lat_hist *hists)
+{
+	devmir_lat_read(&mirror->counters, hists);
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_latency);
+
+/**
+ * devmir_device_latency() - Latency histograms of a whole device.
+ * @dev: The device context.
+ * @hists: Receives %DEVMIR_LAT_NR histograms: every mirror's samples since
+ *	the last devmir_device_reset_stats(), and the CPU faults of processes
+ *	without a mirror.
+ *
+ * Context: Any context.
+ */
+void devmir_device_latency(struct devmir_device *dev,
+			   struct devmir_lat_hist *hists)
+{
+	devmir_lat_read(&dev->counters, hists);
+}
+EXPORT_SYMBOL_GPL(devmir_device_latency);

@@ -124,9 +124,14 @@ void devmir_thrash_show(struct seq_file *m, struct devmir_mirror *mirror)
 	}
 }
 
-/* The record of @region, created on first use; NULL without memory. */
+/*
+ * The record of @region, created on first use as of @now (the caller's
+ * clock: a record stamped with a later jiffies would look held to it);
+ * NULL without memory.
+ */
 static struct devmir_thrash *devmir_thrash_get(struct devmir_mirror *mirror,
-					       unsigned long region)
+					       unsigned long region,
+					       unsigned long now)
 {
 	struct devmir_thrash *t = xa_load(&mirror->thrash, region);
 	int ret;
@@ -137,8 +142,8 @@ static struct devmir_thrash *devmir_thrash_get(struct devmir_mirror *mirror,
 	if (!t)
 		return NULL;
 	/* Not held: jiffies values are only ever compared with each other. */
-	t->window_start = jiffies;
-	t->hold_until = t->window_start;
+	t->window_start = now;
+	t->hold_until = now;
 	ret = xa_insert(&mirror->thrash, region, t, GFP_KERNEL);
 	if (!ret)
 		return t;
@@ -160,7 +165,7 @@ bool devmir_thrash_hold(struct devmir_mirror *mirror, u64 addr)
 
 	if (!rounds)
 		return false;
-	t = devmir_thrash_get(mirror, addr >> DEVMIR_REGION_SHIFT);
+	t = devmir_thrash_get(mirror, addr >> DEVMIR_REGION_SHIFT, now);
 	if (!t)
 		return false;
 	if (time_before(now, READ_ONCE(t->hold_until))) {

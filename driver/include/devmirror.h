@@ -46,12 +46,14 @@ struct page;
  *	from it: when it returns, the CPU may free or reuse the pages. Must
  *	not sleep when @blockable is false, and must never allocate memory
  *	that may recurse into reclaim.
- * @copy: Required when the device has private memory
+ * @copy: Required when the device has memory
  *	(&devmir_device_desc.devmem_size), the device's copy engine. Copy
  *	@npages pages, page i from @src[i] to @dst[i], and wait for the copy
- *	to complete. Each page is either a system page or a device-private
- *	page of this device or of a peer (a device with the same pgmap owner;
- *	devmir_page_device() and devmir_devmem_index() tell which and where).
+ *	to complete. Each page is either a system page or a device page
+ *	(private or coherent) of this device or of a peer (a device with the
+ *	same pgmap owner; devmir_page_device() and devmir_devmem_index() tell
+ *	which and where). The data of a device-coherent page are in the page
+ *	itself, as for a system page.
  *	A NULL @src[i] asks for a zero-filled @dst[i]. Every page is locked by
  *	the caller and unmapped from the CPU and from every mirror, so nothing
  *	else touches it meanwhile. Return 0 or a negative errno (-ENOMEM,
@@ -66,6 +68,23 @@ struct devmir_device_ops {
 			   bool blockable);
 	int (*copy)(struct devmir_device *dev, struct page **dst,
 		    struct page **src, unsigned int npages);
+};
+
+/**
+ * enum devmir_memory_kind - The kind of a device's memory.
+ * @DEVMIR_MEMORY_PRIVATE: Device-private (MEMORY_DEVICE_PRIVATE): the CPU
+ *	cannot map it; a CPU access migrates the page back to system memory
+ *	(&dev_pagemap_ops.migrate_to_ram); only the device and its peers see
+ *	it through hmm_range_fault().
+ * @DEVMIR_MEMORY_COHERENT: Device-coherent (MEMORY_DEVICE_COHERENT), like
+ *	an APU's HBM or CXL-attached memory: the CPU maps and accesses its
+ *	pages directly, every device sees them like system pages, migration
+ *	in and out is still explicit, and a long-term pin (FOLL_LONGTERM)
+ *	makes the kernel move the page to system memory first.
+ */
+enum devmir_memory_kind {
+	DEVMIR_MEMORY_PRIVATE,
+	DEVMIR_MEMORY_COHERENT,
 };
 
 /**
@@ -86,12 +105,21 @@ struct devmir_device_ops {
  * @max_asids: Address-space ids available (one per live mirror), >= 1.
  * @fault_window: Initial fault-ahead window of new mirrors, in bytes; see
  *	devmir_mirror_set_fault_window().
- * @devmem_size: Bytes of device-private memory, a multiple of 2 MiB up to
- *	%DEVMIR_DEVMEM_MAX; 0 for none. The core creates the device-private
- *	pages (memremap_pages() over a request_free_mem_region() range) and
- *	manages them as a pool; the driver backs page i of it
+ * @devmem_size: Bytes of device memory, a multiple of 2 MiB up to
+ *	%DEVMIR_DEVMEM_MAX; 0 for none. The core creates the device pages
+ *	(memremap_pages()) and manages them as a pool, of the kind
+ *	@memory_kind says. Device-private memory: over a
+ *	request_free_mem_region() range; the driver backs page i of it
  *	(devmir_devmem_index()) with its own memory and copies with
- *	&devmir_device_ops.copy.
+ *	&devmir_device_ops.copy. Device-coherent memory: over the physical
+ *	range at @coherent_base, whose pages hold their own data.
+ * @memory_kind: What @devmem_size is (&enum devmir_memory_kind); 0, the
+ *	default, is device-private memory.
+ * @coherent_base: For %DEVMIR_MEMORY_COHERENT, the physical address of
+ *	the device's memory: 2 MiB-aligned, @devmem_size bytes of memory the
+ *	CPU can access and the kernel does not use (reserved at boot, e.g.
+ *	memmap= on x86, or a CXL/HBM range); claimed with request_mem_region().
+ *	Must be 0 for device-private memory.
  * @ram_window: Bytes a CPU fault on one of the device's pages migrates back
  *	to system memory, for processes without a mirror setting of their own;
  *	see devmir_mirror_set_ram_window(). 0 means one page.
@@ -114,6 +142,8 @@ struct devmir_device_desc {
 	unsigned int max_asids;
 	u64 fault_window;
 	u64 devmem_size;
+	u32 memory_kind;
+	u64 coherent_base;
 	u64 ram_window;
 	void *drvdata;
 	const char *const *driver_stats;
@@ -193,6 +223,18 @@ struct devmir_device_desc {
  * @DEVMIR_STAT_THRASH_DETECTED: Times a region was found thrashing.
  * @DEVMIR_STAT_THRASH_HELD: Device faults that mirrored system memory
  *	instead of migrating because their region was held.
+ * @DEVMIR_STAT_MIGRATE_RETRIES: Passes over a migration window made again
+ *	for pages that were busy.
+ * @DEVMIR_STAT_MIGRATE_SETUP_NS: Nanoseconds migration windows spent in
+ *	migrate_vma_setup() (collecting and unmapping pages).
+ * @DEVMIR_STAT_MIGRATE_ALLOC_NS: ... allocating destination pages
+ *	(evictions included).
+ * @DEVMIR_STAT_MIGRATE_COPY_NS: ... copying.
+ * @DEVMIR_STAT_MIGRATE_PAGES_NS: ... in migrate_vma_pages() and the device
+ *	pool's bookkeeping of the pages that moved.
+ * @DEVMIR_STAT_MIGRATE_FINALIZE_NS: ... in migrate_vma_finalize().
+ * @DEVMIR_STAT_MIGRATE_REFRESH_NS: ... classifying the pages that did not
+ *	move and refreshing the mirror.
  * @DEVMIR_STAT_THP_MIGRATED: 2 MiB folios migrated whole (device THP: to
  *	the device or back).
  * @DEVMIR_STAT_THP_FALLBACKS: 2 MiB sources a migration moved as 4 KiB
@@ -243,6 +285,13 @@ enum devmir_stat {
 	DEVMIR_STAT_THRASH_TRIPS,
 	DEVMIR_STAT_THRASH_DETECTED,
 	DEVMIR_STAT_THRASH_HELD,
+	DEVMIR_STAT_MIGRATE_RETRIES,
+	DEVMIR_STAT_MIGRATE_SETUP_NS,
+	DEVMIR_STAT_MIGRATE_ALLOC_NS,
+	DEVMIR_STAT_MIGRATE_COPY_NS,
+	DEVMIR_STAT_MIGRATE_PAGES_NS,
+	DEVMIR_STAT_MIGRATE_FINALIZE_NS,
+	DEVMIR_STAT_MIGRATE_REFRESH_NS,
 	DEVMIR_STAT_THP_MIGRATED,
 	DEVMIR_STAT_THP_FALLBACKS,
 	DEVMIR_STAT_NR
@@ -297,6 +346,60 @@ struct devmir_stat_desc {
 	const char *name;
 	enum devmir_stat_kind kind;
 	bool driver;
+};
+
+/**
+ * enum devmir_lat - The latency histograms.
+ * @DEVMIR_LAT_FAULT_4K: Device faults serviced with 4 KiB mapped (the page
+ *	alone), from devmir_fault_batch() taking the fault to its commit.
+ * @DEVMIR_LAT_FAULT_64K: ... with more than 4 KiB and at most 64 KiB.
+ * @DEVMIR_LAT_FAULT_2M: ... with more than 64 KiB (up to 2 MiB).
+ * @DEVMIR_LAT_TO_DEVICE_4K: Migration windows to device memory of 4 KiB,
+ *	from migrate_vma_setup() to the last page accounted (retries
+ *	included).
+ * @DEVMIR_LAT_TO_DEVICE_64K: ... of more than 4 KiB, at most 64 KiB.
+ * @DEVMIR_LAT_TO_DEVICE_2M: ... of more than 64 KiB.
+ * @DEVMIR_LAT_TO_SYSTEM_4K: Migration windows to system memory (MIGRATE
+ *	and CPU faults on device pages) of 4 KiB.
+ * @DEVMIR_LAT_TO_SYSTEM_64K: ... of more than 4 KiB, at most 64 KiB.
+ * @DEVMIR_LAT_TO_SYSTEM_2M: ... of more than 64 KiB.
+ * @DEVMIR_LAT_INVALIDATE: Invalidations the mirror applied (table edit and
+ *	device TLB shootdown, under the update lock).
+ * @DEVMIR_LAT_NR: Number of histograms.
+ */
+enum devmir_lat {
+	DEVMIR_LAT_FAULT_4K,
+	DEVMIR_LAT_FAULT_64K,
+	DEVMIR_LAT_FAULT_2M,
+	DEVMIR_LAT_TO_DEVICE_4K,
+	DEVMIR_LAT_TO_DEVICE_64K,
+	DEVMIR_LAT_TO_DEVICE_2M,
+	DEVMIR_LAT_TO_SYSTEM_4K,
+	DEVMIR_LAT_TO_SYSTEM_64K,
+	DEVMIR_LAT_TO_SYSTEM_2M,
+	DEVMIR_LAT_INVALIDATE,
+	DEVMIR_LAT_NR
+};
+
+/*
+ * Buckets of a latency histogram: bucket i counts latencies of 2^i to
+ * 2^(i+1) - 1 ns (bucket 0 also 0 ns), the last one everything from
+ * 2^(DEVMIR_LAT_BUCKETS - 1) ns (2.1 s) on.
+ */
+#define DEVMIR_LAT_BUCKETS	32
+
+/**
+ * struct devmir_lat_hist - A snapshot of one latency histogram.
+ * @count: Samples.
+ * @sum_ns: Their sum, nanoseconds.
+ * @max_ns: The largest, nanoseconds.
+ * @buckets: Samples per log2 bucket (%DEVMIR_LAT_BUCKETS).
+ */
+struct devmir_lat_hist {
+	u64 count;
+	u64 sum_ns;
+	u64 max_ns;
+	u64 buckets[DEVMIR_LAT_BUCKETS];
 };
 
 /* Flags of &struct devmir_fault. */
@@ -439,6 +542,7 @@ int devmir_fault_range_unlocked(struct devmir_mirror *mirror, u64 start,
 
 /* Device memory: driver/core/devmem.c */
 u64 devmir_device_devmem_size(struct devmir_device *dev);
+enum devmir_memory_kind devmir_device_memory_kind(struct devmir_device *dev);
 struct devmir_device *devmir_page_device(struct page *page);
 long devmir_devmem_index(struct devmir_device *dev, struct page *page);
 bool devmir_pfn_is_local(struct devmir_device *dev, unsigned long pfn);
@@ -478,5 +582,10 @@ unsigned int devmir_stats_flatten(struct devmir_device *dev,
 				  unsigned int n);
 void devmir_mirror_reset_stats(struct devmir_mirror *mirror);
 void devmir_device_reset_stats(struct devmir_device *dev);
+const char *devmir_lat_name(enum devmir_lat lat);
+void devmir_mirror_latency(struct devmir_mirror *mirror,
+			   struct devmir_lat_hist *hists);
+void devmir_device_latency(struct devmir_device *dev,
+			   struct devmir_lat_hist *hists);
 
 #endif /* _DEVMIRROR_H */

@@ -270,6 +270,22 @@ static inline int devmir_make_device_exclusive(struct mm_struct *mm,
 #endif
 }
 
+/*
+ * devmir_alloc_pages_bulk_node() - Fill the NULL slots of @pages with up to
+ * @nr pages of node @nid (and its fallbacks); return how many slots are
+ * filled. The call lost its _array suffix in 6.14.
+ */
+static inline unsigned long devmir_alloc_pages_bulk_node(gfp_t gfp, int nid,
+							 unsigned long nr,
+							 struct page **pages)
+{
+#ifdef HAVE_ALLOC_PAGES_BULK_NODE
+	return alloc_pages_bulk_node(gfp, nid, nr, pages);
+#else
+	return alloc_pages_bulk_array_node(gfp, nid, nr, pages);
+#endif
+}
+
 /* Whether devmir_hmm_range_fault_unlocked() can do anything but fail. */
 static inline bool devmir_hmm_fault_unlocked_supported(void)
 {

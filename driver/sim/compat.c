@@ -28,8 +28,13 @@
  * the header has them) with
  * test_hmm's semantics, so that programs written for test_hmm.ko (the
  * kernel's own hmm-tests among them) run unchanged. Devices 2 and 3, which
- * are device-coherent in test_hmm, do not exist: opening them fails with
- * ENOENT and hmm-tests skips those variants.
+ * are device-coherent in test_hmm (given spm_addr_dev0/1), are the first
+ * two device-coherent devices of the module (given ``coherent_addr=``);
+ * without those they do not exist: opening them fails with ENOENT and
+ * hmm-tests skips those variants. On a coherent device, migrations to the
+ * device land in device-coherent memory, which the CPU keeps accessing
+ * directly, MIGRATE_TO_SYS and RELEASE move the pages back, and SNAPSHOT
+ * reports them as DEV_COHERENT_LOCAL or _REMOTE, as test_hmm does.
  *
  * Every open file holds a reference on the mirror of its device and the
  * opener's mm (all opens of one process on one device share it); commands
@@ -371,6 +376,10 @@ static u8 sim_compat_prot(struct sim_device *sdev, unsigned long entry)
 		prot = devmir_page_device(page) == sdev->core ?
 			HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL :
 			HMM_DMIRROR_PROT_DEV_PRIVATE_REMOTE;
+	else if (is_device_coherent_page(page))
+		prot = devmir_page_device(page) == sdev->core ?
+			HMM_DMIRROR_PROT_DEV_COHERENT_LOCAL :
+			HMM_DMIRROR_PROT_DEV_COHERENT_REMOTE;
 	else if (is_zero_pfn(page_to_pfn(page)))
 		prot = HMM_DMIRROR_PROT_ZERO;
 	else
@@ -530,12 +539,14 @@ static const struct file_operations sim_compat_fops = {
 /**
  * sim_compat_register() - Create /dev/hmm_dmirrorN for a device.
  * @sdev: The device; its core context exists.
+ * @id: N: test_hmm's device number (0 and 1 device-private, 2 and 3
+ *	device-coherent).
  *
  * Context: Process context (module load).
  * Return: 0, -ENOMEM, or the error of misc_register() (-EBUSY if the name
  * is taken, e.g. by test_hmm.ko).
  */
-int sim_compat_register(struct sim_device *sdev)
+int sim_compat_register(struct sim_device *sdev, unsigned int id)
 {
 	struct sim_compat *compat;
 	int ret;
@@ -544,7 +555,7 @@ int sim_compat_register(struct sim_device *sdev)
 	if (!compat)
 		return -ENOMEM;
 	compat->sdev = sdev;
-	snprintf(compat->name, sizeof(compat->name), "hmm_dmirror%u", sdev->index);
+	snprintf(compat->name, sizeof(compat->name), "hmm_dmirror%u", id);
 	compat->misc.minor = MISC_DYNAMIC_MINOR;
 	compat->misc.name = compat->name;
 	compat->misc.fops = &sim_compat_fops;

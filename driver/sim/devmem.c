@@ -79,8 +79,9 @@ static struct page *sim_backing(struct sim_device *sdev, long idx, bool alloc)
 }
 
 /*
- * The page that holds the data of @page: itself in system memory, the
- * backing page for a device page of any simulated device.
+ * The page that holds the data of @page: itself in system memory and in
+ * device-coherent memory, the backing page for a device-private page of any
+ * simulated device.
  */
 static struct page *sim_page_data(struct page *page, bool alloc)
 {
@@ -137,7 +138,8 @@ int sim_copy(struct devmir_device *dev, struct page **dst, struct page **src,
  *
  * Context: Any context.
  * Return: The frame of its backing page, or 0 if @pfn is not @sdev's or was
- * never written.
+ * never written; @pfn itself for device-coherent memory, whose pages hold
+ * their data.
  */
 u64 sim_devmem_backing_pfn(struct sim_device *sdev, u64 pfn)
 {
@@ -146,6 +148,8 @@ u64 sim_devmem_backing_pfn(struct sim_device *sdev, u64 pfn)
 
 	if (!devmir_pfn_is_local(sdev->core, pfn))
 		return 0;
+	if (sdev->coherent)
+		return pfn;
 	idx = devmir_devmem_index(sdev->core, pfn_to_page(pfn));
 	page = sim_backing(sdev, idx, false);
 	return page ? page_to_pfn(page) : 0;

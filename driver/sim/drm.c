@@ -58,6 +58,9 @@ static_assert(DRM_DEVMIR_STAT_NAME_LEN == DEVMIR_STAT_NAME_LEN);
 static_assert(DRM_DEVMIR_STAT_COUNTER == DEVMIR_STAT_KIND_COUNTER);
 static_assert(DRM_DEVMIR_STAT_GAUGE == DEVMIR_STAT_KIND_GAUGE);
 static_assert(sizeof(struct drm_devmir_stat_desc) == 40);
+static_assert(DRM_DEVMIR_LAT_BUCKETS == DEVMIR_LAT_BUCKETS);
+static_assert(sizeof(struct drm_devmir_latency) == 312);
+static_assert(sizeof(struct drm_devmir_query_latency) == 8);
 
 /*
  * STATS (ABI 1) reports invalidations by the ABI's event numbering
@@ -126,6 +129,9 @@ static int sim_ioctl_get_info(struct drm_device *drm, void *data,
 	args->engines = sdev->nengines;
 	args->txn_bytes = sim_config.txn_bytes;
 	args->device_memory = devmir_device_devmem_size(sdev->core);
+	args->memory_kind =
+		devmir_device_memory_kind(sdev->core) == DEVMIR_MEMORY_COHERENT ?
+		DRM_DEVMIR_MEMORY_COHERENT : DRM_DEVMIR_MEMORY_PRIVATE;
 	args->window_min = DRM_DEVMIR_WINDOW_MIN;
 	args->window_max = DRM_DEVMIR_WINDOW_MAX;
 	return 0;
@@ -566,6 +572,46 @@ out:
 	return ret;
 }
 
+/* LATENCY: the latency histograms of the caller's mirror or of the device. */
+static int sim_query_latency(struct devmir_device *core,
+			     struct devmir_mirror *mirror, bool device,
+			     void __user *data)
+{
+	struct drm_devmir_query_latency head = {
+		.count = DEVMIR_LAT_NR,
+		.nbuckets = DRM_DEVMIR_LAT_BUCKETS,
+	};
+	struct drm_devmir_latency *out;
+	struct devmir_lat_hist *hists;
+	unsigned int i;
+	int ret = 0;
+
+	hists = kcalloc(DEVMIR_LAT_NR, sizeof(*hists), GFP_KERNEL);
+	out = kcalloc(DEVMIR_LAT_NR, sizeof(*out), GFP_KERNEL);
+	if (!hists || !out) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (device)
+		devmir_device_latency(core, hists);
+	else
+		devmir_mirror_latency(mirror, hists);
+	for (i = 0; i < DEVMIR_LAT_NR; i++) {
+		strscpy(out[i].name, devmir_lat_name(i), sizeof(out[i].name));
+		out[i].count = hists[i].count;
+		out[i].sum_ns = hists[i].sum_ns;
+		out[i].max_ns = hists[i].max_ns;
+		memcpy(out[i].buckets, hists[i].buckets, sizeof(out[i].buckets));
+	}
+	if (copy_to_user(data, &head, sizeof(head)) ||
+	    copy_to_user(data + sizeof(head), out, DEVMIR_LAT_NR * sizeof(*out)))
+		ret = -EFAULT;
+out:
+	kfree(out);
+	kfree(hists);
+	return ret;
+}
+
 static int sim_ioctl_query(struct drm_device *drm, void *data,
 			   struct drm_file *file)
 {
@@ -590,6 +636,10 @@ static int sim_ioctl_query(struct drm_device *drm, void *data,
 		need = struct_size_t(struct drm_devmir_query_stat_values, values,
 				     count);
 		break;
+	case DRM_DEVMIR_QUERY_LATENCY:
+		need = struct_size_t(struct drm_devmir_query_latency, hist,
+				     DEVMIR_LAT_NR);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -608,6 +658,9 @@ static int sim_ioctl_query(struct drm_device *drm, void *data,
 
 	if (args->query == DRM_DEVMIR_QUERY_STAT_DESC)
 		ret = sim_query_stat_desc(sdev->core, user, count);
+	else if (args->query == DRM_DEVMIR_QUERY_LATENCY)
+		ret = sim_query_latency(sdev->core, mirror,
+					args->flags & DRM_DEVMIR_QUERY_DEVICE, user);
 	else
 		ret = sim_query_stat_values(sdev->core, mirror,
 					    args->flags & DRM_DEVMIR_QUERY_DEVICE,

@@ -37,9 +37,19 @@
  * page and copies data in and out for migrations (devmem.c). Device accesses
  * to pages in device memory use that memory. All devices of the module share
  * one pgmap owner: they are peers, see each other's device pages and migrate
- * them when they touch them. With ``hmm_compat=1`` devices 0 and 1 are also
- * test_hmm's /dev/hmm_dmirror0 and 1 (compat.c), and no device has peers,
- * as in test_hmm. Atomics on system memory take the page
+ * them when they touch them.
+ *
+ * Each address of ``coherent_addr`` (reserved physical memory, e.g. a
+ * ``memmap=`` range) adds one more device, after the ``ndevices`` ones,
+ * whose ``coherent_mb`` MiB of memory is device-coherent: the core turns the
+ * range into MEMORY_DEVICE_COHERENT pages, which hold their data
+ * themselves; the CPU accesses them directly, so this module needs no
+ * backing pages for them and copies with the CPU like for system pages.
+ *
+ * With ``hmm_compat=1`` devices 0 and 1 are also test_hmm's
+ * /dev/hmm_dmirror0 and 1 (compat.c), the first two device-coherent devices
+ * its /dev/hmm_dmirror2 and 3, and no device has peers, as in test_hmm.
+ * Atomics on system memory take the page
  * exclusive first (devmir_exclusive_begin()).
  *
  * Unloading: every open render-node file pins the module (its
@@ -132,6 +142,15 @@ static bool direct_read = true;
 module_param(direct_read, bool, 0444);
 MODULE_PARM_DESC(direct_read, "READ copies into the user buffer directly when its page is present, else through the bounce page (default true)");
 
+static unsigned long coherent_addr[SIM_MAX_COHERENT];
+static unsigned int ncoherent_addr;
+module_param_array(coherent_addr, ulong, &ncoherent_addr, 0444);
+MODULE_PARM_DESC(coherent_addr, "Physical addresses of reserved memory (e.g. memmap=256M$0x40000000), one device-coherent device each, after the ndevices device-private ones (2 MiB-aligned, at most 4)");
+
+static unsigned int coherent_mb = 256;
+module_param(coherent_mb, uint, 0444);
+MODULE_PARM_DESC(coherent_mb, "Memory of each device-coherent device in MiB, from coherent_addr on (an even number up to 16384, default 256)");
+
 static bool hmm_compat;
 module_param(hmm_compat, bool, 0444);
 MODULE_PARM_DESC(hmm_compat, "Also expose devices 0 and 1 as test_hmm's /dev/hmm_dmirror0 and 1; they are then not peers (default false)");
@@ -198,6 +217,7 @@ static const struct devmir_device_ops sim_core_ops = {
 static int sim_config_check(void)
 {
 	struct sim_config *c = &sim_config;
+	unsigned int i;
 
 	c->ndevices = ndevices;
 	c->tlb_entries = tlb_entries;
@@ -213,9 +233,21 @@ static int sim_config_check(void)
 	c->ram_window = (u64)ram_window_kb << 10;
 	c->hmm_compat = hmm_compat;
 	c->direct_read = direct_read;
+	c->ncoherent = ncoherent_addr;
+	c->coherent_size = (u64)coherent_mb << 20;
+	for (i = 0; i < c->ncoherent; i++)
+		c->coherent_base[i] = coherent_addr[i];
 
-	if (!c->ndevices || c->ndevices > ARRAY_SIZE(sim_devices))
+	if (!c->ndevices || c->ndevices + c->ncoherent > ARRAY_SIZE(sim_devices))
 		return -EINVAL;
+	if (c->ncoherent && (!c->coherent_size ||
+			     !IS_ALIGNED(c->coherent_size, DEVMIR_DEVMEM_ALIGN) ||
+			     c->coherent_size > DEVMIR_DEVMEM_MAX))
+		return -EINVAL;
+	for (i = 0; i < c->ncoherent; i++)
+		if (!c->coherent_base[i] ||
+		    !IS_ALIGNED(c->coherent_base[i], DEVMIR_DEVMEM_ALIGN))
+			return -EINVAL;
 	if (!is_power_of_2(c->tlb_entries) || c->tlb_entries < 4 ||
 	    c->tlb_entries > 65536 || !is_power_of_2(c->tlb_ways) ||
 	    c->tlb_ways > c->tlb_entries)
@@ -298,6 +330,7 @@ static struct sim_device *sim_device_create(unsigned int index)
 	}
 	sdev->pdev = pdev;
 	sdev->index = index;
+	sdev->coherent = index >= sim_config.ndevices;
 	sdev->format = sim_format;
 	if (!sim_config.huge)
 		sdev->format.leaf_levels = BIT(0);
@@ -308,7 +341,7 @@ static struct sim_device *sim_device_create(unsigned int index)
 	ret = sim_engines_init(sdev, sim_config.engines);
 	if (ret)
 		goto err_tlb;
-	ret = sim_devmem_init(sdev, sim_config.devmem);
+	ret = sim_devmem_init(sdev, sdev->coherent ? 0 : sim_config.devmem);
 	if (ret)
 		goto err_engines;
 
@@ -321,7 +354,13 @@ static struct sim_device *sim_device_create(unsigned int index)
 	desc.mirror_priv_size = sizeof(struct sim_mirror);
 	desc.max_asids = sim_config.max_asids;
 	desc.fault_window = sim_config.fault_window;
-	desc.devmem_size = sim_config.devmem;
+	if (sdev->coherent) {
+		desc.memory_kind = DEVMIR_MEMORY_COHERENT;
+		desc.coherent_base = sim_config.coherent_base[index - sim_config.ndevices];
+		desc.devmem_size = sim_config.coherent_size;
+	} else {
+		desc.devmem_size = sim_config.devmem;
+	}
 	desc.ram_window = sim_config.ram_window;
 	desc.drvdata = sdev;
 	desc.driver_stats = sim_stat_names;
@@ -373,8 +412,11 @@ static int sim_device_register(struct sim_device *sdev)
 	if (ret)
 		return ret;
 	sdev->registered = true;
-	if (sim_config.hmm_compat && sdev->index < 2)
-		return sim_compat_register(sdev);
+	if (sim_config.hmm_compat && !sdev->coherent && sdev->index < 2)
+		return sim_compat_register(sdev, sdev->index);
+	/* test_hmm's device-coherent devices are its devices 2 and 3. */
+	if (sim_config.hmm_compat && sdev->coherent)
+		return sim_compat_register(sdev, 2 + sdev->index - sim_config.ndevices);
 	return 0;
 }
 
@@ -394,7 +436,7 @@ static int __init sim_init(void)
 		pr_err("devmirror_sim: invalid module parameters\n");
 		return ret;
 	}
-	for (i = 0; i < sim_config.ndevices; i++) {
+	for (i = 0; i < sim_config.ndevices + sim_config.ncoherent; i++) {
 		sim_devices[i] = sim_device_create(i);
 		if (IS_ERR(sim_devices[i])) {
 			ret = PTR_ERR(sim_devices[i]);
@@ -402,7 +444,7 @@ static int __init sim_init(void)
 			goto err_destroy;
 		}
 	}
-	for (i = 0; i < sim_config.ndevices; i++) {
+	for (i = 0; i < sim_config.ndevices + sim_config.ncoherent; i++) {
 		ret = sim_device_register(sim_devices[i]);
 		if (ret)
 			goto err_destroy;
@@ -412,6 +454,9 @@ static int __init sim_init(void)
 	pr_info("devmirror_sim: %u device(s), TLB %u x %u-way, fault queue %u, %u MiB device memory each\n",
 		sim_config.ndevices, sim_config.tlb_entries / sim_config.tlb_ways,
 		sim_config.tlb_ways, sim_config.fault_queue, devmem_mb);
+	if (sim_config.ncoherent)
+		pr_info("devmirror_sim: %u device-coherent device(s), %u MiB each\n",
+			sim_config.ncoherent, coherent_mb);
 	return 0;
 
 err_destroy:

@@ -36,6 +36,9 @@
 struct platform_device;
 struct sim_compat;
 
+/* Device-coherent devices at most (coherent_addr=). */
+#define SIM_MAX_COHERENT	4
+
 /**
  * struct sim_config - Static configuration of every simulated device,
  * from the module parameters, checked once at load.
@@ -54,7 +57,12 @@ struct sim_compat;
  * @direct_read: Whether a READ copies straight into the user buffer when
  *	that page of it is present (else always through the bounce page).
  * @hmm_compat: Whether devices 0 and 1 are also /dev/hmm_dmirror0 and 1
- *	(compat.c); their devices are then not peers, like test_hmm's.
+ *	(compat.c); their devices are then not peers, like test_hmm's. The
+ *	first two coherent devices are then /dev/hmm_dmirror2 and 3.
+ * @ncoherent: Number of device-coherent devices, after the @ndevices
+ *	device-private ones (indexes @ndevices ..).
+ * @coherent_base: Physical address of each coherent device's memory.
+ * @coherent_size: Bytes of memory of each coherent device.
  */
 struct sim_config {
 	unsigned int ndevices;
@@ -71,6 +79,9 @@ struct sim_config {
 	u64 ram_window;
 	bool direct_read;
 	bool hmm_compat;
+	unsigned int ncoherent;
+	u64 coherent_base[SIM_MAX_COHERENT];
+	u64 coherent_size;
 };
 
 extern struct sim_config sim_config;
@@ -245,10 +256,12 @@ struct sim_engine {
  * @tlb: The TLB.
  * @nengines: Number of engines.
  * @engines: The engines.
+ * @coherent: Whether the device's memory is device-coherent: its pages
+ *	hold their own data, and @backing is NULL.
  * @devmem_pages: Pages of device memory.
- * @backing: Per device page (devmir_devmem_index()), the kernel page that
- *	holds its data, allocated when the copy engine first writes it;
- *	set once with cmpxchg(), freed when the device goes.
+ * @backing: Device-private memory: per device page (devmir_devmem_index()),
+ *	the kernel page that holds its data, allocated when the copy engine
+ *	first writes it; set once with cmpxchg(), freed when the device goes.
  * @compat: The test_hmm front end of the device, or NULL.
  * @registered: Whether the render node was registered.
  */
@@ -257,6 +270,7 @@ struct sim_device {
 	struct platform_device *pdev;
 	unsigned int index;
 	struct dmpt_format format;
+	bool coherent;
 	struct devmir_device *core;
 	struct sim_tlb tlb;
 	unsigned int nengines;
@@ -370,10 +384,10 @@ int sim_fq_service(struct sim_fault_queue *fq, struct devmir_mirror *mirror,
 
 /* compat.c, built where the kernel tree has lib/test_hmm_uapi.h (Kbuild) */
 #ifdef HAVE_TEST_HMM_UAPI
-int sim_compat_register(struct sim_device *sdev);
+int sim_compat_register(struct sim_device *sdev, unsigned int id);
 void sim_compat_unregister(struct sim_device *sdev);
 #else
-static inline int sim_compat_register(struct sim_device *sdev)
+static inline int sim_compat_register(struct sim_device *sdev, unsigned int id)
 {
 	return -EOPNOTSUPP;
 }

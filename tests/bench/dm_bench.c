@@ -338,6 +338,26 @@ fail:
 		dm_tap(emptied, "%s_fault_%s_root_only_after_munmap", o->label, kind);
 }
 
+/* The phases of a migration window the core times (DOC: Migration). */
+static const char *const migrate_phases[] = {
+	"setup", "alloc", "copy", "pages", "finalize", "refresh",
+};
+#define NPHASES (sizeof(migrate_phases) / sizeof(migrate_phases[0]))
+
+/* The mirror's phase counters (ns) of the render node; false if absent. */
+static bool read_phases(int fd, uint64_t *ns)
+{
+	char name[40];
+	size_t i;
+
+	for (i = 0; i < NPHASES; i++) {
+		snprintf(name, sizeof(name), "migrate_%s_ns", migrate_phases[i]);
+		if (dm_stat(fd, 0, name, &ns[i]))
+			return false;
+	}
+	return true;
+}
+
 /*
  * Migration to device memory and back (a front end), or the CPU baselines
  * over the same bytes: memcpy (the bandwidth limit) and move_pages between
@@ -370,7 +390,11 @@ static void group_migrate_device(const struct bench_opts *o)
 			break;
 		}
 		for (dir = 0; dir < 2; dir++) {
+			uint64_t ph0[NPHASES], ph1[NPHASES];
+			bool phases = !strcmp(be->name, "native") &&
+				      read_phases(dev.fd, ph0);
 			double t = 0, t0;
+			size_t p;
 
 			for (done = 0; done < size; done += chunk) {
 				t0 = now();
@@ -383,6 +407,19 @@ static void group_migrate_device(const struct bench_opts *o)
 			}
 			row(dir == 0 ? "migrate_to_dev" : "migrate_to_sys", o,
 			    size, rep, t, size);
+			/* Where the time went, by phase (seconds). */
+			if (phases && read_phases(dev.fd, ph1)) {
+				for (p = 0; p < NPHASES; p++) {
+					char metric[64];
+
+					snprintf(metric, sizeof(metric), "migrate_phase_%s_%s",
+						 migrate_phases[p], dir == 0 ? "dev" : "sys");
+					/* Not row(): a phase may take no measurable time. */
+					printf("@@DM-BENCH,%s,%s,%zu,%d,%.9g,%zu\n", metric,
+					       o->label, size, o->first_rep + rep,
+					       (ph1[p] - ph0[p]) / 1e9, size);
+				}
+			}
 		}
 		if (bench_bad_word(buf, size))
 			intact = false;

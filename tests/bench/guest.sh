@@ -48,6 +48,20 @@ tap() {
 }
 info() { echo "@@DM-BENCH-INFO,$1,$2"; }
 
+# latency LABEL: every devmirror device's latency histograms (debugfs, DOC:
+# Latency histograms), one row each: LABEL, device, name, count, sum and
+# largest sample (ns), then the 32 log2 buckets.
+latency() {
+	for f in /sys/kernel/debug/devmirror/*/latency; do
+		[ -r "$f" ] || continue
+		d=${f%/latency}
+		d=${d##*/}
+		grep -v '^#' "$f" | while read -r line; do
+			echo "@@DM-BENCH-LAT,$1,$d,$(echo "$line" | tr ' ' ,)"
+		done
+	done
+}
+
 info kernel "$(uname -r)"
 info cpus "$(grep -c ^processor /proc/cpuinfo)"
 info memory_kib "$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
@@ -139,6 +153,10 @@ fi
 	/tests/dm_bench -b native -l warmup -g fault -s 16 -r 1 -w "$WINDOW" >/dev/null
 	[ $peer = 1 ] && /tests/dm_bench -b hmm -l warmup -g fault -s 16 -r 1 >/dev/null
 }
+# The latency histograms cover the measured rounds only: reset every
+# device's statistics (devmirror stat DEV --reset, devices 0, 1, ...).
+i=0
+while /tests/devmirror stat $i --reset >/dev/null 2>&1; do i=$((i + 1)); done
 r=0
 while [ $r -lt $rounds ]; do
 	rep=$((r * per))
@@ -160,6 +178,7 @@ while [ $r -lt $rounds ]; do
 	bench -b cpu -l cpu -g "$(groups fault,migrate)" $sizes -R $rep
 	r=$((r + 1))
 done
+latency native
 if [ $peer = 1 ]; then
 	rmmod test_hmm
 	tap $? bench_unload_test_hmm

@@ -3,7 +3,8 @@
  * devmirror_inject - devmirror's own fault-injection points (debugfs
  * devmirror/inject/, driver/core/inject.c): hmm_range_fault() -EBUSY,
  * a notifier-sequence bump between fault and commit, an exhausted
- * device-memory pool, a copy that fails part way through a migration.
+ * device-memory pool, a copy that fails part way through a migration, a
+ * page busy for one pass over a migration window.
  *
  * For each point, with a fixed seed (printed; DM_INJECT_SEED overrides it)
  * and a rate that fires often: device READ/WRITE/atomics over a THP and a
@@ -153,20 +154,24 @@ static void check_migrate(struct tally *t, int ret, unsigned int ok,
 }
 
 /*
- * MIGRATE, again while it answers -EBUSY with busy pages only, a few times:
- * -EBUSY is a retry request by contract (a page transiently locked, pinned
- * or still on another CPU's LRU batch when migrate_vma_setup() looked), so
- * one alone is no failure; one that lasts is.
+ * MIGRATE, again while it answers -EBUSY with busy pages only, a few times
+ * with a growing pause: -EBUSY is a retry request by contract (a page
+ * locked, pinned or isolated by the kernel through every pass the driver
+ * made: compaction migrating it, which under KASAN and TCG takes tens of
+ * milliseconds), so one alone is no failure; one that lasts is.
  */
-#define MIGRATE_TRIES	4
+#define MIGRATE_TRIES	8
 static int migrate_settled(int fd, void *b, size_t size, bool to_device,
 			   struct drm_devmir_migrate *m)
 {
 	int ret = -EBUSY, i;
 
-	for (i = 0; i < MIGRATE_TRIES && ret == -EBUSY; i++)
+	for (i = 0; i < MIGRATE_TRIES && ret == -EBUSY; i++) {
+		if (i)
+			usleep(1000U << i);	/* 2 ms .. 128 ms, 254 ms in all */
 		ret = to_device ? dm_to_device(fd, b, size, m) :
 				  dm_to_system(fd, b, size, m);
+	}
 	return ret;
 }
 
@@ -570,6 +575,95 @@ TEST_F_TIMEOUT(inject, thp_hole_whole_or_nothing, TEST_SECONDS)
 		EXPECT_EQ(-1, buf_check_range(frag + i * PAGE, i * PAGE, PAGE, 61));
 		munmap(frag + i * PAGE, PAGE);
 	}
+	check_clean_close(_metadata, self);
+}
+
+/*
+ * One pass in 2 over a migration window finds a page busy: the window
+ * passes over it again, so few migrations end with -EBUSY, and those
+ * account for the page as busy.
+ */
+TEST_F_TIMEOUT(inject, page_busy_workload, TEST_SECONDS)
+{
+	struct tally t = { };
+	uint64_t retries;
+
+	run_point(_metadata, self, "page_busy", 2, OK_EBUSY, 0, &t);
+	retries = dm_stat_of(self->fd, "migrate_retries");
+	EXPECT_NE(UINT64_MAX, retries);
+	EXPECT_LT(0ULL, retries);
+	check_clean_close(_metadata, self);
+}
+
+/* Migrate @size bytes at @b to the device or back; expect every page to move. */
+static void migrate_all(struct __test_metadata *_metadata, int fd, uint8_t *b,
+			size_t size, bool to_device)
+{
+	struct drm_devmir_migrate m;
+
+	ASSERT_EQ(0, to_device ? dm_to_device(fd, b, size, &m) :
+				 dm_to_system(fd, b, size, &m));
+	EXPECT_EQ(size / PAGE, m.migrated);
+	EXPECT_EQ(0ULL, dm_migrate_failed(&m));
+}
+
+/*
+ * A page busy for one pass is moved by the next (DOC: Migration), in both
+ * directions, and each retry is counted; the data survive.
+ */
+TEST_F_TIMEOUT(inject, page_busy_once_is_retried, TEST_SECONDS)
+{
+	size_t size = KIB(64);
+
+	buf_fill(self->small, size, 81);
+	ASSERT_EQ(0, dm_inject_seed(inject_seed()));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "times", 1));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 1));
+	migrate_all(_metadata, self->fd, self->small, size, true);
+	EXPECT_EQ(1, dm_inject_get("page_busy", "hits"));
+	EXPECT_EQ(1ULL, dm_stat_of(self->fd, "migrate_retries"));
+	ASSERT_EQ(0, dm_read(self->fd, self->small, size, self->out));
+	EXPECT_EQ(-1, buf_check(self->out, size, 81));
+
+	ASSERT_EQ(0, dm_inject_set("page_busy", "times", 1));
+	migrate_all(_metadata, self->fd, self->small, size, false);
+	EXPECT_EQ(2, dm_inject_get("page_busy", "hits"));
+	EXPECT_EQ(2ULL, dm_stat_of(self->fd, "migrate_retries"));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 0));
+	EXPECT_EQ(-1, buf_check(self->small, size, 81));
+	check_clean_close(_metadata, self);
+}
+
+/*
+ * A page busy at every pass: the window passes over it twice more, then
+ * gives up on that page alone (-EBUSY, one busy page per window, the rest
+ * moved), which stays where it is with its data.
+ */
+TEST_F_TIMEOUT(inject, page_busy_always_fails_that_page, TEST_SECONDS)
+{
+	size_t size = KIB(64), n = size / PAGE;
+	struct drm_devmir_migrate m;
+
+	buf_fill(self->small, size, 82);
+	ASSERT_EQ(0, dm_inject_seed(inject_seed()));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 1));
+	/* self->small is 2 MiB-aligned: 64 KiB is one window. */
+	EXPECT_EQ(-EBUSY, dm_to_device(self->fd, self->small, size, &m));
+	EXPECT_EQ(n - 1, m.migrated);
+	EXPECT_EQ(1ULL, m.failed[DRM_DEVMIR_MIGFAIL_BUSY]);
+	EXPECT_EQ(n, dm_migrate_total(&m));
+	EXPECT_EQ(3, dm_inject_get("page_busy", "hits"));
+	EXPECT_EQ(2ULL, dm_stat_of(self->fd, "migrate_retries"));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 0));
+
+	ASSERT_EQ(0, dm_read(self->fd, self->small, size, self->out));
+	EXPECT_EQ(-1, buf_check(self->out, size, 82));
+	/* The page left behind moves now; the others are already there. */
+	ASSERT_EQ(0, dm_to_device(self->fd, self->small, size, &m));
+	EXPECT_EQ(1ULL, m.migrated);
+	EXPECT_EQ(n - 1, m.already);
+	migrate_all(_metadata, self->fd, self->small, size, false);
+	EXPECT_EQ(-1, buf_check(self->small, size, 82));
 	check_clean_close(_metadata, self);
 }
 

@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/mempolicy.h>
 
 #include "kselftest_harness.h"
 #include "devmir_test.h"
@@ -230,7 +233,8 @@ TEST_F(migrate, to_system_counts_migrating_busy)
 
 	hits0 = dm_inject_get("migrate_stall", "hits");
 	ASSERT_LE(0, hits0) TH_LOG("no devmirror/inject/migrate_stall in debugfs");
-	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	/* One window: the held migration must hold every page of the buffer. */
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, buf);
 	buf_fill(buf, size, 41);
 	h.buf = buf;
@@ -711,6 +715,73 @@ TEST_F(migrate, migrate_multiple)
 	free(out);
 }
 
+/* The NUMA node of each of @n pages at @buf (move_pages(2) query); 0 or -1. */
+static int nodes_of(void *buf, size_t n, int *status)
+{
+	void **pages = calloc(n, sizeof(*pages));
+	size_t i;
+	long ret;
+
+	if (!pages)
+		return -1;
+	for (i = 0; i < n; i++)
+		pages[i] = (char *)buf + i * PAGE;
+	ret = syscall(SYS_move_pages, 0, n, pages, NULL, status, 0);
+	free(pages);
+	return ret ? -1 : 0;
+}
+
+/*
+ * Migration back honours the memory policy: pages of a range bound to the
+ * second NUMA node come back there, by MIGRATE and by a CPU fault, whatever
+ * node the CPU is on (system pages are allocated in bulk on the local node
+ * only under the default policy).
+ */
+TEST_F(migrate, to_system_honours_mbind)
+{
+	size_t size = KIB(256), n = NPAGES(size), i, on1;
+	unsigned long mask = 1UL << 1;
+	struct drm_devmir_migrate m;
+	int *status;
+	uint8_t *buf;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "one NUMA node: nothing to bind to");
+	status = calloc(n, sizeof(*status));
+	ASSERT_NE(NULL, status);
+	buf = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, syscall(SYS_mbind, buf, size, MPOL_BIND, &mask,
+			     8 * sizeof(mask), 0));
+	buf_fill(buf, size, 131);
+	ASSERT_EQ(0, nodes_of(buf, n, status));
+	for (i = 0, on1 = 0; i < n; i++)
+		on1 += status[i] == 1;
+	ASSERT_EQ(n, on1) TH_LOG("the bind itself did not place the pages");
+
+	/* MIGRATE back. */
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	ASSERT_EQ(n, m.migrated);
+	ASSERT_EQ(0, dm_to_system(self->fd, buf, size, &m));
+	ASSERT_EQ(n, m.migrated);
+	ASSERT_EQ(0, nodes_of(buf, n, status));
+	for (i = 0, on1 = 0; i < n; i++)
+		on1 += status[i] == 1;
+	EXPECT_EQ(n, on1);
+
+	/* A CPU fault's window back. */
+	ASSERT_EQ(0, dm_set_ram_window(self->fd, size));
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	ASSERT_EQ(n, m.migrated);
+	EXPECT_EQ(-1, buf_check(buf, size, 131));
+	ASSERT_EQ(0, nodes_of(buf, n, status));
+	for (i = 0, on1 = 0; i < n; i++)
+		on1 += status[i] == 1;
+	EXPECT_EQ(n, on1);
+	munmap(buf, size);
+	free(status);
+}
+
 /* A range with an unmapped hole fails before any work. */
 TEST_F(migrate, hole_fails_cleanly)
 {
@@ -760,10 +831,17 @@ TEST_F(migrate, policy_first_fault)
 	ASSERT_EQ(-1, buf_check(out, size, 121));
 	ASSERT_EQ(0, dm_stats(self->fd, 0, &st));
 	EXPECT_EQ(n / 16, st.policy_migrations);
-	EXPECT_EQ(n, st.migrated_to_device);
+	/*
+	 * A page the kernel keeps busy through every pass (compaction holding
+	 * it isolated, say) stays in system memory and is mirrored there, as
+	 * documented, counted failed: every page is accounted one way or the
+	 * other, all but a handful move, the mirror shows exactly those.
+	 */
+	EXPECT_EQ(n, st.migrated_to_device + st.migrate_failed);
+	EXPECT_LE(n - 8, st.migrated_to_device);
 	snap = dm_snap(self->fd, buf, n);
 	ASSERT_NE(NULL, snap);
-	EXPECT_EQ(n, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	EXPECT_EQ(st.migrated_to_device, dm_snap_with(snap, n, DRM_DEVMIR_SNAP_DEV_LOCAL));
 	free(snap);
 
 	/*
@@ -828,13 +906,6 @@ static uint8_t *pingpong_setup(int fd, size_t size, uint8_t **tmp)
 	return buf;
 }
 
-static uint64_t stat_of(int fd, const char *name)
-{
-	uint64_t v = UINT64_MAX;
-
-	return dm_stat(fd, 0, name, &v) ? UINT64_MAX : v;
-}
-
 /*
  * Thrashing (DOC: Thrashing): a region that makes three round trips within
  * a second is held in system memory; the device mirrors it there, so
@@ -853,21 +924,21 @@ TEST_F(migrate, thrash_held)
 	ASSERT_EQ(0, dm_set_thrashing(self->fd, 3, 10000));
 	buf = pingpong_setup(self->fd, size, &tmp);
 	ASSERT_NE(NULL, buf);
-	for (round = 0; round < 50 && stat_of(self->fd, "thrash_detected") == 0; round++)
+	for (round = 0; round < 50 && dm_stat_of(self->fd, "thrash_detected") == 0; round++)
 		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
 	TH_LOG("detected after %u rounds: %llu round trips", round,
-	       (unsigned long long)stat_of(self->fd, "thrash_trips"));
-	ASSERT_EQ(1, stat_of(self->fd, "thrash_detected"));
-	EXPECT_LE(3, stat_of(self->fd, "thrash_trips"));
-	EXPECT_LE(1, stat_of(self->fd, "thrash_held"));
+	       (unsigned long long)dm_stat_of(self->fd, "thrash_trips"));
+	ASSERT_EQ(1, dm_stat_of(self->fd, "thrash_detected"));
+	EXPECT_LE(3, dm_stat_of(self->fd, "thrash_trips"));
+	EXPECT_LE(1, dm_stat_of(self->fd, "thrash_held"));
 
-	migrations = stat_of(self->fd, "policy_migrations");
-	ram_faults = stat_of(self->fd, "ram_faults");
+	migrations = dm_stat_of(self->fd, "policy_migrations");
+	ram_faults = dm_stat_of(self->fd, "ram_faults");
 	for (round = 0; round < 8; round++)
 		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 200));
-	EXPECT_EQ(migrations, stat_of(self->fd, "policy_migrations"));
-	EXPECT_EQ(ram_faults, stat_of(self->fd, "ram_faults"));
-	EXPECT_EQ(1, stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(migrations, dm_stat_of(self->fd, "policy_migrations"));
+	EXPECT_EQ(ram_faults, dm_stat_of(self->fd, "ram_faults"));
+	EXPECT_EQ(1, dm_stat_of(self->fd, "thrash_detected"));
 	snap = dm_snap(self->fd, buf, NPAGES(size));
 	ASSERT_NE(NULL, snap);
 	EXPECT_EQ(0, dm_snap_with(snap, NPAGES(size), DRM_DEVMIR_SNAP_DEV_LOCAL));
@@ -889,11 +960,11 @@ TEST_F(migrate, thrash_off)
 	ASSERT_NE(NULL, buf);
 	for (round = 0; round < 8; round++)
 		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
-	EXPECT_EQ(0, stat_of(self->fd, "thrash_trips"));
-	EXPECT_EQ(0, stat_of(self->fd, "thrash_detected"));
-	EXPECT_EQ(0, stat_of(self->fd, "thrash_held"));
-	EXPECT_LE(8, stat_of(self->fd, "policy_migrations"));
-	EXPECT_LE(8, stat_of(self->fd, "ram_faults"));
+	EXPECT_EQ(0, dm_stat_of(self->fd, "thrash_trips"));
+	EXPECT_EQ(0, dm_stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(0, dm_stat_of(self->fd, "thrash_held"));
+	EXPECT_LE(8, dm_stat_of(self->fd, "policy_migrations"));
+	EXPECT_LE(8, dm_stat_of(self->fd, "ram_faults"));
 	free(tmp);
 	munmap(buf, size);
 }
@@ -910,10 +981,10 @@ TEST_F(migrate, thrash_count_only)
 	ASSERT_NE(NULL, buf);
 	for (round = 0; round < 8; round++)
 		ASSERT_EQ(0, pingpong_round(self->fd, buf, size, tmp, 2 * round + 10));
-	EXPECT_LE(1, stat_of(self->fd, "thrash_detected"));
-	EXPECT_EQ(0, stat_of(self->fd, "thrash_held"));
-	EXPECT_LE(8, stat_of(self->fd, "policy_migrations"));
-	EXPECT_LE(8, stat_of(self->fd, "ram_faults"));
+	EXPECT_LE(1, dm_stat_of(self->fd, "thrash_detected"));
+	EXPECT_EQ(0, dm_stat_of(self->fd, "thrash_held"));
+	EXPECT_LE(8, dm_stat_of(self->fd, "policy_migrations"));
+	EXPECT_LE(8, dm_stat_of(self->fd, "ram_faults"));
 	free(tmp);
 	munmap(buf, size);
 }

@@ -3,7 +3,9 @@
  * devmirror_query - DRM_IOCTL_DEVMIR_QUERY, the self-describing statistics
  * of ABI 2: size negotiation, bad input, names, values that move with a
  * device access, mirror vs device scope, and agreement with the frozen
- * ABI 1 STATS for every counter both report.
+ * ABI 1 STATS for every counter both report; the latency histograms
+ * (QUERY LATENCY): one sample per fault, migration window and invalidation,
+ * by size, in both scopes, reset with the counters.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -173,7 +175,7 @@ TEST_F(query, bad_input_einval)
 			arg.flags = ~DRM_DEVMIR_QUERY_FLAGS;
 			break;
 		case 4:
-			arg.query = 2;
+			arg.query = DRM_DEVMIR_QUERY_LATENCY + 1;
 			break;
 		case 5:	/* DEVICE means nothing for the descriptions */
 			arg.query = DRM_DEVMIR_QUERY_STAT_DESC;
@@ -359,6 +361,225 @@ TEST_F(query, old_stats_agree)
 	EXPECT_LE(1U, st.invalidations[DRM_DEVMIR_INV_PROTECTION_VMA]);
 	EXPECT_LE(1U, st.invalidations[DRM_DEVMIR_INV_CLEAR]);
 	EXPECT_LE(1U, st.walk_levels);
+}
+
+/* The latency histograms of a scope (QUERY LATENCY), in a new buffer. */
+static struct drm_devmir_query_latency *lat_read(int fd, uint32_t flags)
+{
+	struct drm_devmir_query_latency *lat;
+	uint32_t size = 0;
+
+	if (dm_query(fd, DRM_DEVMIR_QUERY_LATENCY, flags, NULL, &size))
+		return NULL;
+	lat = calloc(1, size);
+	if (lat && dm_query(fd, DRM_DEVMIR_QUERY_LATENCY, flags, lat, &size)) {
+		free(lat);
+		return NULL;
+	}
+	return lat;
+}
+
+/* The histogram @name; NULL when there is none. */
+static const struct drm_devmir_latency *lat_hist(const struct drm_devmir_query_latency *lat,
+						 const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; lat && i < lat->count; i++)
+		if (!strcmp(lat->hist[i].name, name))
+			return &lat->hist[i];
+	return NULL;
+}
+
+/* Samples of @name, or UINT64_MAX if there is no such histogram. */
+static uint64_t lat_count(const struct drm_devmir_query_latency *lat,
+			  const char *name)
+{
+	const struct drm_devmir_latency *h = lat_hist(lat, name);
+
+	return h ? h->count : UINT64_MAX;
+}
+
+/* Every histogram is consistent: buckets add up, max within the sum. */
+static int lat_consistent(const struct drm_devmir_query_latency *lat)
+{
+	uint64_t sum;
+	uint32_t i, b;
+
+	for (i = 0; i < lat->count; i++) {
+		const struct drm_devmir_latency *h = &lat->hist[i];
+		int top = -1;
+
+		for (sum = 0, b = 0; b < DRM_DEVMIR_LAT_BUCKETS; b++) {
+			sum += h->buckets[b];
+			if (h->buckets[b])
+				top = b;
+		}
+		/* The largest sample lies in the highest non-empty bucket. */
+		if (sum != h->count || h->max_ns > h->sum_ns ||
+		    (top > 0 && h->max_ns < 1ULL << top) ||
+		    (top >= 0 && top < DRM_DEVMIR_LAT_BUCKETS - 1 &&
+		     h->max_ns >= 2ULL << top))
+			return -1 - (int)i;
+	}
+	return 0;
+}
+
+TEST_F(query, latency_size_and_names)
+{
+	static const char *const names[] = {
+		"fault_4k", "fault_64k", "fault_2m", "to_device_4k",
+		"to_device_64k", "to_device_2m", "to_system_4k",
+		"to_system_64k", "to_system_2m", "invalidate",
+	};
+	struct drm_devmir_query_latency *lat;
+	uint32_t size = 0, need, i;
+	uint8_t *p;
+
+	ASSERT_EQ(0, dm_query(self->fd, DRM_DEVMIR_QUERY_LATENCY, 0, NULL, &size));
+	need = sizeof(*lat) + 10 * sizeof(struct drm_devmir_latency);
+	EXPECT_EQ(need, size);
+	p = malloc(size);
+	ASSERT_NE(NULL, p);
+	memset(p, 0xa5, size);
+	size--;
+	EXPECT_EQ(-EINVAL, dm_query(self->fd, DRM_DEVMIR_QUERY_LATENCY, 0, p, &size));
+	EXPECT_EQ(-1, buf_check_byte(p, need, 0xa5));
+	free(p);
+	size = need;
+	EXPECT_EQ(-EFAULT, dm_query(self->fd, DRM_DEVMIR_QUERY_LATENCY, 0,
+				 (void *)DM_KERNEL_ADDR, &size));
+
+	lat = lat_read(self->fd, 0);
+	ASSERT_NE(NULL, lat);
+	EXPECT_EQ(10U, lat->count);
+	EXPECT_EQ((uint32_t)DRM_DEVMIR_LAT_BUCKETS, lat->nbuckets);
+	for (i = 0; i < 10 && i < lat->count; i++) {
+		EXPECT_STREQ(names[i], lat->hist[i].name);
+		/* Just reset by the fixture. */
+		EXPECT_EQ(0U, lat->hist[i].count);
+	}
+	free(lat);
+}
+
+/*
+ * One sample per device fault serviced, by the size it mapped; one per
+ * migration window, by direction and size; one per invalidation applied.
+ * RESET_STATS empties them.
+ */
+TEST_F(query, latency_samples_by_kind_and_size)
+{
+	struct query_stats *qs = &self->qs;
+	struct drm_devmir_query_latency *lat;
+	struct drm_devmir_migrate m;
+	size_t size = KIB(64);
+	uint8_t *b;
+
+	/* 16 faults of the page alone (the fixture's 4 KiB window). */
+	ASSERT_EQ(0, dm_read(self->fd, self->buf, self->size, self->out));
+	ASSERT_EQ(0, query_values(self->fd, qs, 0));
+	lat = lat_read(self->fd, 0);
+	ASSERT_NE(NULL, lat);
+	EXPECT_EQ(0, lat_consistent(lat));
+	EXPECT_EQ(stat_value(qs, "faults"), lat_count(lat, "fault_4k"));
+	EXPECT_EQ(self->size / PAGE, lat_count(lat, "fault_4k"));
+	EXPECT_EQ(0U, lat_count(lat, "fault_64k"));
+	EXPECT_EQ(0U, lat_count(lat, "to_device_64k"));
+	free(lat);
+
+	/* A 64 KiB window: one fault for a 64 KiB-aligned buffer. */
+	b = buf_map_aligned(size, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, b);
+	buf_fill(b, size, 5);
+	ASSERT_EQ(0, dm_set_window(self->fd, KIB(64)));
+	ASSERT_EQ(0, dm_read(self->fd, b, size, self->out));
+	/* One window each way, 64 KiB: one sample each. */
+	ASSERT_EQ(0, dm_to_device(self->fd, b, size, &m));
+	ASSERT_EQ(0, dm_to_system(self->fd, b, size, &m));
+	lat = lat_read(self->fd, 0);
+	ASSERT_NE(NULL, lat);
+	EXPECT_EQ(0, lat_consistent(lat));
+	EXPECT_EQ(1U, lat_count(lat, "fault_64k"));
+	EXPECT_EQ(1U, lat_count(lat, "to_device_64k"));
+	EXPECT_EQ(1U, lat_count(lat, "to_system_64k"));
+	EXPECT_EQ(0U, lat_count(lat, "to_device_2m"));
+	/* The migration's own invalidations reached the mirror. */
+	EXPECT_LE(1U, lat_count(lat, "invalidate"));
+	free(lat);
+
+	/* munmap: one more invalidation applied. */
+	lat = lat_read(self->fd, 0);
+	ASSERT_NE(NULL, lat);
+	ASSERT_EQ(0, munmap(b, size));
+	{
+		struct drm_devmir_query_latency *after = lat_read(self->fd, 0);
+
+		ASSERT_NE(NULL, after);
+		EXPECT_LT(lat_count(lat, "invalidate"), lat_count(after, "invalidate"));
+		free(after);
+	}
+	free(lat);
+
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	lat = lat_read(self->fd, 0);
+	ASSERT_NE(NULL, lat);
+	for (uint32_t i = 0; i < lat->count; i++) {
+		EXPECT_EQ(0U, lat->hist[i].count) TH_LOG("%s", lat->hist[i].name);
+		EXPECT_EQ(0U, lat->hist[i].sum_ns);
+		EXPECT_EQ(0U, lat->hist[i].max_ns);
+	}
+	free(lat);
+}
+
+/* A CPU fault on a device page is a migration to system memory too. */
+TEST_F(query, latency_cpu_fault_counts_to_system)
+{
+	struct drm_devmir_query_latency *lat;
+	struct drm_devmir_migrate m;
+	uint64_t n = 0;
+
+	ASSERT_EQ(0, dm_to_device(self->fd, self->buf, self->size, &m));
+	ASSERT_EQ(0, dm_reset_stats(self->fd, 0));
+	/* The CPU brings its ram window back. */
+	EXPECT_EQ(-1, buf_check(self->buf, PAGE, 3));
+	lat = lat_read(self->fd, 0);
+	ASSERT_NE(NULL, lat);
+	n = lat_count(lat, "to_system_4k") + lat_count(lat, "to_system_64k") +
+	    lat_count(lat, "to_system_2m");
+	EXPECT_EQ(1U, n);
+	EXPECT_EQ(0, lat_consistent(lat));
+	free(lat);
+}
+
+/* The device scope holds every mirror's samples; the mirror scope its own. */
+TEST_F(query, latency_device_scope_covers_other_mirrors)
+{
+	struct drm_devmir_query_latency *dev0, *dev1, *mine;
+	int status;
+	pid_t pid;
+
+	dev0 = lat_read(self->fd, DRM_DEVMIR_QUERY_DEVICE);
+	ASSERT_NE(NULL, dev0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd = dm_open(0);
+
+		_exit(fd < 0 || dm_set_window(fd, KIB(4)) ||
+		      dm_read(fd, self->buf, 4 * PAGE, self->out) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	dev1 = lat_read(self->fd, DRM_DEVMIR_QUERY_DEVICE);
+	mine = lat_read(self->fd, 0);
+	ASSERT_NE(NULL, dev1);
+	ASSERT_NE(NULL, mine);
+	EXPECT_LE(lat_count(dev0, "fault_4k") + 4, lat_count(dev1, "fault_4k"));
+	EXPECT_EQ(0U, lat_count(mine, "fault_4k"));
+	EXPECT_EQ(0, lat_consistent(dev1));
+	free(dev0);
+	free(dev1);
+	free(mine);
 }
 
 /* A file used by another process is refused, as for every ioctl. */

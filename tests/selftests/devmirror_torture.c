@@ -645,6 +645,25 @@ static struct torture_op *op_find(const char *name, size_t len)
 	return NULL;
 }
 
+/*
+ * Whether a worker stops: at the deadline; with -X not before a word was
+ * damaged and a check met it (the control proves nothing until then, and a
+ * loaded machine may need longer than the run's time for both), but at ten
+ * times the run's length at the latest.
+ */
+static bool worker_stops(void)
+{
+	uint64_t now = dm_now_ns();
+
+	if (now < cfg.deadline_ns)
+		return false;
+	if (!cfg.corrupt)
+		return true;
+	return (__atomic_load_n(&ctr->corruptions, __ATOMIC_RELAXED) &&
+		__atomic_load_n(&ctr->mismatches, __ATOMIC_RELAXED)) ||
+	       now >= cfg.deadline_ns + 9ULL * cfg.seconds * 1000000000ULL;
+}
+
 static void *worker_thread(void *arg)
 {
 	struct worker *w = arg;
@@ -656,7 +675,7 @@ static void *worker_thread(void *arg)
 	w->fi_fd = cfg.fi ? dm_fi_thread_open() : -1;
 	if (cfg.fi && w->fi_fd < 0)
 		bump(&ctr->fi_errors, 1);
-	while (dm_now_ns() < cfg.deadline_ns) {
+	while (!worker_stops()) {
 		r = dm_rng_below(&w->rng, total);
 		for (i = 0; r >= ops[i].weight; i++)
 			r -= ops[i].weight;

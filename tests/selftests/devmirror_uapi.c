@@ -90,6 +90,8 @@ TEST_F(uapi, get_info)
 	EXPECT_EQ(0U, self->info.tlb_entries % self->info.tlb_ways);
 	EXPECT_LE(1U, self->info.engines);
 	EXPECT_LE(1U, self->info.asid);
+	EXPECT_GE((__u32)DRM_DEVMIR_MEMORY_COHERENT, self->info.memory_kind);
+	EXPECT_EQ(0U, self->info.reserved2);
 
 	memset(&info, 0, sizeof(info));
 	info.flags = 1;
@@ -98,6 +100,28 @@ TEST_F(uapi, get_info)
 	info.pad = 1;
 	EXPECT_EQ(-EINVAL, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_GET_INFO, &info));
 	EXPECT_EQ(-EFAULT, dm_ioctl(self->fd, DRM_IOCTL_DEVMIR_GET_INFO, self->hole));
+}
+
+/*
+ * A program built before memory_kind was appended passes the shorter
+ * structure: it gets everything it knows, and nothing is written past its
+ * end (extension rule, docs/uapi.md).
+ */
+TEST_F(uapi, get_info_short_struct)
+{
+	struct drm_devmir_get_info info;
+	unsigned long req;
+
+	memset(&info, 0xa5, sizeof(info));
+	info.flags = 0;
+	info.pad = 0;
+	req = DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_GET_INFO,
+		       char[offsetof(struct drm_devmir_get_info, memory_kind)]);
+	ASSERT_EQ(0, dm_ioctl(self->fd, req, &info));
+	EXPECT_EQ(self->info.window_max, info.window_max);
+	EXPECT_EQ(self->info.device_memory, info.device_memory);
+	EXPECT_EQ(0xa5a5a5a5U, info.memory_kind);
+	EXPECT_EQ(0xa5a5a5a5U, info.reserved2);
 }
 
 TEST_F(uapi, access_bad_flags_pad_op_engine)

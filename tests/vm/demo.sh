@@ -4,8 +4,9 @@
 # what they registered, then the devmirror CLI (on PATH from /tests): the
 # devices, device 0's description, the demo (device faults fill the mirror,
 # the buffer migrates into device memory and comes back on CPU access) and
-# the device's statistics; then the raw-ioctl walkthrough of the migration
-# paths (policy, exclusive atomics); unload the modules.
+# the device's statistics and latency histograms; then the raw-ioctl
+# walkthrough of the migration paths (policy, exclusive atomics); unload
+# the modules.
 
 set -e
 PATH=/tests:$PATH
@@ -30,6 +31,8 @@ echo "== devmirror migrate 1 --size 16M"
 devmirror migrate 1 --size 16M --no-progress
 echo "== devmirror stat 0 (device-wide)"
 devmirror stat 0
+echo "== devmirror stat 0 --latency (device-wide)"
+devmirror stat 0 --latency
 if [ -x /tests/devmirror_demo ]; then
 	echo "== the same paths through the raw ioctls, with the fault-driven policy"
 	/tests/devmirror_demo

@@ -174,6 +174,7 @@ static void cli_info_json(struct cli_ctx *ctx, struct devmir_dev *dev,
 	cli_json_u64(&j, "engines", in->engines);
 	cli_json_u64(&j, "txn_bytes", in->txn_bytes);
 	cli_json_u64(&j, "device_memory", in->device_memory);
+	cli_json_str(&j, "memory_kind", devmir_mem_kind_name(in->memory_kind));
 	cli_json_u64(&j, "window_min", in->window_min);
 	cli_json_u64(&j, "window_max", in->window_max);
 	cli_json_object(&j, "policy");
@@ -182,6 +183,8 @@ static void cli_info_json(struct cli_ctx *ctx, struct devmir_dev *dev,
 	cli_json_str(&j, "migrate_mode", cli_migrate_mode(pol->migrate_mode));
 	cli_json_u64(&j, "migrate_threshold", pol->migrate_threshold);
 	cli_json_u64(&j, "ram_window", pol->ram_window);
+	cli_json_u64(&j, "thrash_rounds", pol->thrash_rounds);
+	cli_json_u64(&j, "thrash_hold_ms", pol->thrash_hold_ms);
 	cli_json_close_object(&j);
 	cli_json_end(&j);
 }
@@ -196,10 +199,14 @@ static void cli_info_text(struct devmir_dev *dev, const struct devmir_info *in,
 	printf("devmirror device %u (%s), ABI %u\n", in->index,
 	       devmir_path(dev), in->abi_version);
 	printf("  NUMA node        %s\n", cli_node_text(a, sizeof(a), node));
-	printf("  device memory    %s\n",
-	       in->device_memory ?
-		       cli_human_bytes(a, sizeof(a), in->device_memory) :
-		       "none (system memory only)");
+	if (in->device_memory)
+		printf("  device memory    %s, %s\n",
+		       cli_human_bytes(a, sizeof(a), in->device_memory),
+		       in->memory_kind == DEVMIR_MEM_COHERENT ?
+			       "device-coherent (the CPU accesses it in place)" :
+			       "device-private (a CPU access migrates back)");
+	else
+		printf("  device memory    none (system memory only)\n");
 	printf("  mirror table     %u levels over %u VA bits (level 0 = leaf):\n",
 	       in->levels, in->va_bits);
 	for (l = in->levels < DEVMIR_MAX_LEVELS ? in->levels :
@@ -235,6 +242,11 @@ static void cli_info_text(struct devmir_dev *dev, const struct devmir_info *in,
 		printf(" (%u faults per 2 MiB)", pol->migrate_threshold);
 	printf("; CPU faults bring back %s\n",
 	       cli_human_bytes(a, sizeof(a), pol->ram_window));
+	if (pol->thrash_rounds)
+		printf("  thrashing        %u round trips within 1 s; then held in system memory for %u ms\n",
+		       pol->thrash_rounds, pol->thrash_hold_ms);
+	else
+		printf("  thrashing        not watched\n");
 }
 
 static int cli_info(struct cli_ctx *ctx, int argc, char **argv)

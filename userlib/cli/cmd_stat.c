@@ -17,6 +17,10 @@
 #define CLI_OPT_COUNT 0x201
 #define CLI_OPT_RESET 0x202
 #define CLI_OPT_MIRROR 0x203
+#define CLI_OPT_LATENCY 0x204
+
+/* Histograms the CLI reads at most (the driver has 10). */
+#define CLI_LAT_MAX 64
 
 #define STAT_BAD_WATCH "bad --watch interval '%s' (seconds, 0.01-86400)"
 
@@ -31,6 +35,7 @@ static const struct option cli_stat_options[] = {
 	{ "count", required_argument, NULL, CLI_OPT_COUNT },
 	{ "reset", no_argument, NULL, CLI_OPT_RESET },
 	{ "mirror", no_argument, NULL, CLI_OPT_MIRROR },
+	{ "latency", no_argument, NULL, CLI_OPT_LATENCY },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -178,11 +183,79 @@ out:
 	return status;
 }
 
+/*
+ * --latency: the device's latency histograms (libdevmirror 3.1), a line each
+ * for humans (samples, mean, median, 99th percentile and largest, in
+ * microseconds; the percentiles are bucket tops), the whole histograms in
+ * JSON.
+ */
+static int cli_stat_latency(struct cli_ctx *ctx, struct devmir_dev *dev,
+			    enum devmir_stats_scope scope, const char *name,
+			    bool reset)
+{
+	struct devmir_latency *h;
+	unsigned int n, i, b;
+	struct cli_json j;
+	int ret;
+
+	h = calloc(CLI_LAT_MAX, sizeof(*h));
+	if (!h)
+		return cli_fail(ctx, -ENOMEM, "read latency histograms");
+	ret = devmir_latency_read(dev, scope, h, CLI_LAT_MAX, sizeof(*h), &n);
+	if (ret) {
+		free(h);
+		return cli_fail(ctx, ret, "read latency histograms");
+	}
+	if (n > CLI_LAT_MAX)
+		n = CLI_LAT_MAX;
+	if (ctx->json) {
+		cli_json_begin(&j, ctx);
+		cli_json_u64(&j, "index", devmir_index(dev));
+		cli_json_str(&j, "scope", name);
+		cli_json_u64(&j, "bucket_base_ns", 1);
+		cli_json_array(&j, "latency");
+		for (i = 0; i < n; i++) {
+			cli_json_object(&j, NULL);
+			cli_json_str(&j, "name", h[i].name);
+			cli_json_u64(&j, "count", h[i].count);
+			cli_json_u64(&j, "sum_ns", h[i].sum_ns);
+			cli_json_u64(&j, "max_ns", h[i].max_ns);
+			cli_json_u64(&j, "p50_ns", devmir_latency_quantile(&h[i], 0.5));
+			cli_json_u64(&j, "p99_ns", devmir_latency_quantile(&h[i], 0.99));
+			cli_json_array(&j, "buckets");
+			for (b = 0; b < DEVMIR_LATENCY_BUCKETS; b++)
+				cli_json_u64(&j, NULL, h[i].buckets[b]);
+			cli_json_close_array(&j);
+			cli_json_close_object(&j);
+		}
+		cli_json_close_array(&j);
+		cli_json_end(&j);
+	} else {
+		printf("devmirror device %u (%s), %s latency%s (us; p50, p99: log2 bucket tops):\n",
+		       devmir_index(dev), devmir_path(dev), name,
+		       reset ? " (just reset)" : "");
+		printf("  %-16s %10s %10s %10s %10s %10s\n", "histogram", "samples",
+		       "mean", "p50", "p99", "max");
+		for (i = 0; i < n; i++) {
+			double mean = h[i].count ?
+				(double)h[i].sum_ns / (double)h[i].count : 0;
+
+			printf("  %-16s %10" PRIu64 " %10.1f %10.1f %10.1f %10.1f\n",
+			       h[i].name, h[i].count, mean / 1e3,
+			       devmir_latency_quantile(&h[i], 0.5) / 1e3,
+			       devmir_latency_quantile(&h[i], 0.99) / 1e3,
+			       h[i].max_ns / 1e3);
+		}
+	}
+	free(h);
+	return CLI_EXIT_OK;
+}
+
 static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum devmir_stats_scope scope = DEVMIR_STATS_DEVICE;
 	double interval = 0;
-	bool reset = false;
+	bool reset = false, latency = false;
 	struct cli_stats st = { 0 };
 	struct devmir_info info = DEVMIR_INIT(info);
 	struct devmir_dev *dev;
@@ -211,6 +284,9 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 		case CLI_OPT_MIRROR:
 			scope = DEVMIR_STATS_MIRROR;
 			break;
+		case CLI_OPT_LATENCY:
+			latency = true;
+			break;
 		default:
 			ret = cli_common_opt(ctx, &cli_cmd_stat, opt);
 			if (opt == CLI_OPT_HELP || opt == '?')
@@ -222,6 +298,8 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 				       argv[optind + 1]);
 	if (count > 0 && !interval)
 		return cli_usage_error(ctx, "--count needs --watch");
+	if (latency && interval)
+		return cli_usage_error(ctx, "--latency does not combine with --watch");
 	name = scope == DEVMIR_STATS_DEVICE ? "device" : "mirror";
 
 	ret = cli_open(ctx, optind < argc ? argv[optind] : NULL, &dev);
@@ -241,6 +319,10 @@ static int cli_stat(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (interval) {
 		ret = cli_stat_watch(ctx, dev, scope, name, interval, count);
+		goto out;
+	}
+	if (latency) {
+		ret = cli_stat_latency(ctx, dev, scope, name, reset);
 		goto out;
 	}
 
@@ -268,7 +350,7 @@ out:
 
 const struct cli_command cli_cmd_stat = {
 	.name = "stat",
-	.args = "[DEV] [--watch[=SECONDS]] [--count N] [--reset] [--mirror]",
+	.args = "[DEV] [--watch[=SECONDS]] [--count N] [--reset] [--mirror] [--latency]",
 	.summary = "device statistics, once or every SECONDS",
 	.run = cli_stat,
 };

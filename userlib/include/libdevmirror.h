@@ -106,7 +106,7 @@ extern "C" {
  * the man pages' version from these three lines.
  */
 #define DEVMIR_VERSION_MAJOR 3
-#define DEVMIR_VERSION_MINOR 0
+#define DEVMIR_VERSION_MINOR 1
 #define DEVMIR_VERSION_PATCH 0
 
 /*
@@ -165,6 +165,19 @@ struct devmir_enum_entry {
 };
 
 /**
+ * enum devmir_mem_kind - The kind of a device's memory (&devmir_info).
+ * @DEVMIR_MEM_PRIVATE: Device-private: the CPU cannot access it; a CPU
+ *	touch migrates the page back to system memory.
+ * @DEVMIR_MEM_COHERENT: Device-coherent (an APU's or a CXL device's
+ *	memory): the CPU reads and writes it in place; pages leave it by an
+ *	explicit migration, or when the kernel pins them long-term.
+ */
+enum devmir_mem_kind {
+	DEVMIR_MEM_PRIVATE = 0,
+	DEVMIR_MEM_COHERENT = 1,
+};
+
+/**
  * struct devmir_info - What a device reports about itself (GET_INFO).
  * @struct_size: (in) sizeof(struct devmir_info) as the caller compiled it.
  * @abi_version: ABI version of the driver.
@@ -184,9 +197,12 @@ struct devmir_enum_entry {
  * @engines: Number of engines (valid &devmir_access.engine values are
  *	0 .. @engines - 1).
  * @txn_bytes: Bytes per device memory transaction.
- * @device_memory: Bytes of device-private memory (0: none).
+ * @device_memory: Bytes of device memory (0: none), of the kind
+ *	@memory_kind says.
  * @window_min: Smallest fault-ahead window, bytes.
  * @window_max: Largest fault-ahead window, bytes.
+ * @memory_kind: &enum devmir_mem_kind of @device_memory (since 3.1; a
+ *	caller built against 3.0 passes a structure without it).
  */
 struct devmir_info {
 	uint32_t struct_size;
@@ -207,6 +223,7 @@ struct devmir_info {
 	uint64_t device_memory;
 	uint64_t window_min;
 	uint64_t window_max;
+	unsigned int memory_kind;
 };
 
 /**
@@ -263,6 +280,7 @@ struct devmir_access {
 #define DEVMIR_POLICY_BATCH (1U << 1) /* fault_batch */
 #define DEVMIR_POLICY_MIGRATE (1U << 2) /* migrate_mode, migrate_threshold */
 #define DEVMIR_POLICY_RAM_WINDOW (1U << 3) /* ram_window */
+#define DEVMIR_POLICY_THRASH (1U << 4) /* thrash_rounds, thrash_hold_ms (3.1) */
 
 /**
  * enum devmir_migmode - Fault-driven migration to the device.
@@ -290,6 +308,13 @@ enum devmir_migmode {
  * @ram_window: Bytes a CPU fault on a device page migrates back to system
  *	memory: a power of two from &devmir_info.window_min (the page alone)
  *	to &devmir_info.window_max.
+ * @thrash_rounds: (since 3.1) Round trips between CPU and device within a
+ *	second that make a 2 MiB region thrashing under a fault-driven
+ *	migration mode, 0 to 64; 0 stops watching (default 3).
+ * @thrash_hold_ms: (since 3.1) How long a thrashing region then stays in
+ *	system memory, mirrored there instead of migrated, 0 to 10000 ms
+ *	(doubling while it keeps thrashing right after a hold); 0 counts
+ *	thrashing without holding (default 200).
  *
  * The policy belongs to the process's mirror: every handle of the same
  * process on the same device shares it. The migration members take effect
@@ -302,6 +327,8 @@ struct devmir_policy {
 	enum devmir_migmode migrate_mode;
 	uint32_t migrate_threshold;
 	uint64_t ram_window;
+	uint32_t thrash_rounds;
+	uint32_t thrash_hold_ms;
 };
 
 /**
@@ -371,6 +398,36 @@ struct devmir_stat_field {
 	const char *description;
 	bool counter;
 	bool driver;
+};
+
+/*
+ * Buckets of a latency histogram: bucket i counts latencies of 2^i to
+ * 2^(i+1) - 1 ns (bucket 0 also 0 ns), the last one everything from 2^31 ns
+ * (2.1 s) on.
+ */
+#define DEVMIR_LATENCY_BUCKETS 32
+
+/**
+ * struct devmir_latency - One latency histogram of the device (since 3.1).
+ * @name: Its name: "fault_4k", "fault_64k", "fault_2m" (device faults
+ *	serviced, by how much they mapped: 4 KiB, up to 64 KiB, up to 2 MiB);
+ *	"to_device_4k", "to_device_64k", "to_device_2m", "to_system_4k",
+ *	"to_system_64k", "to_system_2m" (migration windows by direction and
+ *	size; CPU faults on device pages count as "to_system_*");
+ *	"invalidate" (invalidations the mirror applied, device TLB shootdown
+ *	included). A newer driver may add names.
+ * @count: Samples since the last devmir_reset_stats() of the scope.
+ * @sum_ns: Their sum, nanoseconds.
+ * @max_ns: The largest sample, nanoseconds.
+ * @buckets: Samples per log2 bucket of nanoseconds (%DEVMIR_LATENCY_BUCKETS);
+ *	they add up to @count.
+ */
+struct devmir_latency {
+	char name[32];
+	uint64_t count;
+	uint64_t sum_ns;
+	uint64_t max_ns;
+	uint64_t buckets[DEVMIR_LATENCY_BUCKETS];
 };
 
 /**
@@ -790,6 +847,15 @@ int devmir_snapshot(struct devmir_dev *dev, const void *addr, size_t npages,
 		    size_t *mapped);
 
 /**
+ * devmir_mem_kind_name() - Name of a kind of device memory.
+ * @kind: The kind (&devmir_info.memory_kind).
+ *
+ * Context: Any.
+ * Return: "private" or "coherent"; "invalid" for a value outside the enum.
+ */
+const char *devmir_mem_kind_name(enum devmir_mem_kind kind);
+
+/**
  * devmir_page_state_name() - Name of a page state.
  * @state: The state.
  *
@@ -880,6 +946,51 @@ uint64_t devmir_stat_value(const struct devmir_dev *dev, const uint64_t *values,
  */
 void devmir_stat_delta(const struct devmir_dev *dev, uint64_t *delta,
 		       const uint64_t *after, const uint64_t *before);
+
+/**
+ * devmir_latency_read() - Read the latency histograms (since 3.1).
+ * @dev: The handle.
+ * @scope: The caller's mirror or the whole device.
+ * @hists: Receives up to @max histograms, in the device's order (the same
+ *	at every call).
+ * @max: Entries of @hists; 0 only asks how many there are.
+ * @entry_size: sizeof(struct devmir_latency) as the caller compiled it.
+ * @count: If not NULL, receives how many histograms the device reports
+ *	(more than @max: the rest was not stored).
+ *
+ * The device times its work as it does it (devmirror's DOC: Latency
+ * histograms); devmir_reset_stats() of the scope zeroes the histograms
+ * with the counters.
+ *
+ * Context: Process context of the opener.
+ * Return: 0, or a negative errno:
+ * -EINVAL: @dev is NULL, @scope is unknown, @hists is NULL with @max not
+ * 0, or @entry_size is smaller than the first version of the structure.
+ * -EOPNOTSUPP: The device's driver keeps no histograms (older than them).
+ * -EPROTO: The device answered with a malformed histogram list.
+ * -EBADF: The handle was opened by another process (the child of a
+ * fork(), a descriptor passed over a socket): open one of its own.
+ * -ENODEV: The device is gone (module unloaded, device removed) or the
+ * process's address space is being torn down.
+ * -ENOMEM: The kernel or the library ran out of memory.
+ */
+int devmir_latency_read(struct devmir_dev *dev, enum devmir_stats_scope scope,
+			struct devmir_latency *hists, unsigned int max,
+			size_t entry_size, unsigned int *count);
+
+/**
+ * devmir_latency_quantile() - A quantile of a latency histogram (since 3.1).
+ * @hist: The histogram.
+ * @q: The quantile, 0 to 1 (0.5: the median, 0.99: the 99th percentile).
+ *
+ * The histogram keeps log2 buckets, so the answer is an upper bound: the
+ * top of the bucket the quantile falls in, never above the largest sample.
+ *
+ * Context: Any.
+ * Return: Nanoseconds; 0 for an empty histogram, a NULL @hist or @q out of
+ * range.
+ */
+uint64_t devmir_latency_quantile(const struct devmir_latency *hist, double q);
 
 /**
  * devmir_reset_stats() - Zero the counters of a scope.

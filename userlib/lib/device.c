@@ -26,13 +26,14 @@ DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_WINDOW, DRM_DEVMIR_POLICY_WINDOW);
 DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_BATCH, DRM_DEVMIR_POLICY_BATCH);
 DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_MIGRATE, DRM_DEVMIR_POLICY_MIGRATE);
 DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_RAM_WINDOW, DRM_DEVMIR_POLICY_RAM_WINDOW);
+DEVMIR_SAME_AS_ABI(DEVMIR_POLICY_THRASH, DRM_DEVMIR_POLICY_THRASH);
 DEVMIR_SAME_AS_ABI(DEVMIR_MIGMODE_OFF, DRM_DEVMIR_MIGMODE_OFF);
 DEVMIR_SAME_AS_ABI(DEVMIR_MIGMODE_FIRST_FAULT, DRM_DEVMIR_MIGMODE_FIRST_FAULT);
 DEVMIR_SAME_AS_ABI(DEVMIR_MIGMODE_THRESHOLD, DRM_DEVMIR_MIGMODE_THRESHOLD);
 
 #define DEVMIR_POLICY_ALL                                                     \
 	(DEVMIR_POLICY_WINDOW | DEVMIR_POLICY_BATCH | DEVMIR_POLICY_MIGRATE | \
-	 DEVMIR_POLICY_RAM_WINDOW)
+	 DEVMIR_POLICY_RAM_WINDOW | DEVMIR_POLICY_THRASH)
 
 int devmir_ioctl(int fd, unsigned long request, void *arg)
 {
@@ -70,6 +71,19 @@ void devmir_decode_info(struct devmir_info *info,
 	info->device_memory = raw->device_memory;
 	info->window_min = raw->window_min;
 	info->window_max = raw->window_max;
+	info->memory_kind = raw->memory_kind == DRM_DEVMIR_MEMORY_COHERENT ?
+			    DEVMIR_MEM_COHERENT : DEVMIR_MEM_PRIVATE;
+}
+
+const char *devmir_mem_kind_name(enum devmir_mem_kind kind)
+{
+	switch (kind) {
+	case DEVMIR_MEM_PRIVATE:
+		return "private";
+	case DEVMIR_MEM_COHERENT:
+		return "coherent";
+	}
+	return "invalid";
 }
 
 int devmir_get_info(struct devmir_dev *dev, struct devmir_info *info)
@@ -264,6 +278,8 @@ int devmir_get_policy(struct devmir_dev *dev, struct devmir_policy *policy)
 	out.migrate_mode = raw.migrate_mode;
 	out.migrate_threshold = raw.migrate_threshold;
 	out.ram_window = raw.ram_window;
+	out.thrash_rounds = raw.thrash_rounds;
+	out.thrash_hold_ms = raw.thrash_hold_ms;
 	return devmir_struct_out(policy, &out, sizeof(out),
 				 DEVMIR_POLICY_SIZE_3_0);
 }
@@ -280,6 +296,10 @@ int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 	ret = devmir_struct_in(&in, user, sizeof(in), DEVMIR_POLICY_SIZE_3_0);
 	if (ret)
 		return ret;
+	/* A caller built against 3.0 has no thrashing members to apply. */
+	if (fields & DEVMIR_POLICY_THRASH &&
+	    user->struct_size < DEVMIR_POLICY_SIZE_3_1)
+		return -EINVAL;
 	memset(&raw, 0, sizeof(raw));
 	raw.flags = fields;
 	if (fields & DEVMIR_POLICY_BATCH)
@@ -292,5 +312,9 @@ int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 	}
 	if (fields & DEVMIR_POLICY_RAM_WINDOW)
 		raw.ram_window = policy->ram_window;
+	if (fields & DEVMIR_POLICY_THRASH) {
+		raw.thrash_rounds = policy->thrash_rounds;
+		raw.thrash_hold_ms = policy->thrash_hold_ms;
+	}
 	return devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &raw);
 }

@@ -20,11 +20,15 @@
 #define DEVMIR_ACCESS_SIZE_3_0 devmir_offsetofend(struct devmir_access, faults)
 #define DEVMIR_POLICY_SIZE_3_0 \
 	devmir_offsetofend(struct devmir_policy, ram_window)
+#define DEVMIR_POLICY_SIZE_3_1 \
+	devmir_offsetofend(struct devmir_policy, thrash_hold_ms)
 #define DEVMIR_REPORT_SIZE_3_0 \
 	devmir_offsetofend(struct devmir_migrate_report, bytes_copied)
 #define DEVMIR_ENUM_SIZE_3_0 \
 	devmir_offsetofend(struct devmir_enum_entry, usable)
 #define DEVMIR_PAGE_SIZE_3_0 devmir_offsetofend(struct devmir_page, leaf_size)
+#define DEVMIR_LATENCY_SIZE_3_1 \
+	devmir_offsetofend(struct devmir_latency, buckets)
 
 /* The DRM driver name of devmirror render nodes. */
 #define DEVMIR_DRIVER_NAME "devmirror"

@@ -15,6 +15,7 @@
 #define DEVMIR_SNAP_CHUNK 65536UL
 
 _Static_assert(DEVMIR_SNAP_CHUNK <= DRM_DEVMIR_SNAPSHOT_MAX_PAGES, "chunk");
+_Static_assert(DEVMIR_LATENCY_BUCKETS == DRM_DEVMIR_LAT_BUCKETS, "buckets");
 
 #define DEVMIR_SNAP_KNOWN                                         \
 	(DRM_DEVMIR_SNAP_READ | DRM_DEVMIR_SNAP_WRITE |           \
@@ -168,6 +169,16 @@ static const struct {
 	{ "remote_faults", "device faults on a peer device's pages" },
 	{ "exclusive_grants", "pages made exclusive for device atomics" },
 	{ "pages_dirtied", "pages the device wrote, dirtied when unmapped" },
+	{ "thrash_trips", "regions migrated again after a CPU fault took them back" },
+	{ "thrash_detected", "times a region was found thrashing" },
+	{ "thrash_held", "device faults mirrored in system memory: region held" },
+	{ "migrate_retries", "migration passes made again for busy pages" },
+	{ "migrate_setup_ns", "ns migrations spent collecting, unmapping pages" },
+	{ "migrate_alloc_ns", "ns migrations spent allocating destinations" },
+	{ "migrate_copy_ns", "ns migrations spent copying" },
+	{ "migrate_pages_ns", "ns migrations spent switching page metadata" },
+	{ "migrate_finalize_ns", "ns migrations spent remapping pages" },
+	{ "migrate_refresh_ns", "ns migrations spent refreshing the mirror" },
 	{ "dirs_pruned", "directories freed because they became empty" },
 	{ "splits", "huge leaves split by partial invalidations" },
 	{ "table_bytes", "bytes allocated for directories" },
@@ -217,30 +228,51 @@ static int devmir_query(int fd, uint32_t query, uint32_t flags, void *data,
 	return ret;
 }
 
+/*
+ * A QUERY answer in a buffer of its own: ask the size, allocate it (at
+ * least @min bytes, else -EPROTO), ask again. On success *@out is the
+ * answer (free() it) and *@size its size.
+ */
+static int devmir_query_alloc(int fd, uint32_t query, uint32_t flags,
+			      size_t min, void **out, uint32_t *size)
+{
+	void *raw;
+	int ret;
+
+	*size = 0;
+	ret = devmir_query(fd, query, flags, NULL, size);
+	if (ret)
+		return ret;
+	if (*size < min)
+		return -EPROTO;
+	raw = calloc(1, *size);
+	if (!raw)
+		return -ENOMEM;
+	ret = devmir_query(fd, query, flags, raw, size);
+	if (ret) {
+		free(raw);
+		return ret;
+	}
+	*out = raw;
+	return 0;
+}
+
 int devmir_stats_load(struct devmir_dev *dev)
 {
 	struct drm_devmir_query_stat_desc *raw;
 	struct devmir_stat_field *fields;
 	char(*names)[DRM_DEVMIR_STAT_NAME_LEN];
-	uint32_t size = 0, i, n;
+	uint32_t size, i, n;
 	int ret;
 
-	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, NULL, &size);
+	ret = devmir_query_alloc(dev->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0,
+				 sizeof(*raw), (void **)&raw, &size);
 	if (ret)
 		return ret;
-	if (size < sizeof(*raw))
-		return -EPROTO;
-	raw = calloc(1, size);
-	if (!raw)
-		return -ENOMEM;
-	ret = devmir_query(dev->fd, DRM_DEVMIR_QUERY_STAT_DESC, 0, raw, &size);
 	n = raw->count;
-	if (!ret &&
-	    (size_t)size < sizeof(*raw) + (size_t)n * sizeof(raw->desc[0]))
-		ret = -EPROTO;
-	if (ret) {
+	if ((size_t)size < sizeof(*raw) + (size_t)n * sizeof(raw->desc[0])) {
 		free(raw);
-		return ret;
+		return -EPROTO;
 	}
 	fields = calloc(n ? n : 1, sizeof(*fields));
 	names = calloc(n ? n : 1, sizeof(*names));
@@ -370,4 +402,69 @@ int devmir_reset_stats(struct devmir_dev *dev, enum devmir_stats_scope scope)
 	memset(&raw, 0, sizeof(raw));
 	raw.flags = flags;
 	return devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_RESET_STATS, &raw);
+}
+
+int devmir_latency_read(struct devmir_dev *dev, enum devmir_stats_scope scope,
+			struct devmir_latency *hists, unsigned int max,
+			size_t entry_size, unsigned int *count)
+{
+	struct drm_devmir_query_latency *raw;
+	struct devmir_latency one;
+	uint32_t flags, unused, size, i, n;
+	int ret;
+
+	if (!dev || devmir_scope_flags(scope, &flags, &unused) ||
+	    (max && !hists))
+		return -EINVAL;
+	if (max && (entry_size < DEVMIR_LATENCY_SIZE_3_1 ||
+		    entry_size > DEVMIR_STRUCT_SIZE_MAX))
+		return -EINVAL;
+	ret = devmir_query_alloc(dev->fd, DRM_DEVMIR_QUERY_LATENCY, flags,
+				 sizeof(*raw), (void **)&raw, &size);
+	/* A well-formed query refused: a driver from before histograms. */
+	if (ret == -EINVAL)
+		return -EOPNOTSUPP;
+	if (ret)
+		return ret;
+	n = raw->count;
+	if ((size_t)size < sizeof(*raw) + (size_t)n * sizeof(raw->hist[0]) ||
+	    raw->nbuckets != DRM_DEVMIR_LAT_BUCKETS)
+		ret = -EPROTO;
+	for (i = 0; !ret && i < n && i < max; i++) {
+		memset(&one, 0, sizeof(one));
+		memcpy(one.name, raw->hist[i].name, sizeof(one.name));
+		one.name[sizeof(one.name) - 1] = '\0';
+		one.count = raw->hist[i].count;
+		one.sum_ns = raw->hist[i].sum_ns;
+		one.max_ns = raw->hist[i].max_ns;
+		memcpy(one.buckets, raw->hist[i].buckets, sizeof(one.buckets));
+		devmir_entry_out((char *)hists + i * entry_size, entry_size,
+				 &one, sizeof(one));
+	}
+	free(raw);
+	if (!ret && count)
+		*count = n;
+	return ret;
+}
+
+uint64_t devmir_latency_quantile(const struct devmir_latency *hist, double q)
+{
+	uint64_t seen = 0, need, bound;
+	unsigned int i;
+
+	if (!hist || !hist->count || !(q >= 0 && q <= 1))
+		return 0;
+	/* The rank of the quantile, at least the first sample. */
+	need = (uint64_t)(q * (double)hist->count + 0.999999);
+	if (!need)
+		need = 1;
+	for (i = 0; i < DEVMIR_LATENCY_BUCKETS; i++) {
+		seen += hist->buckets[i];
+		if (seen >= need)
+			break;
+	}
+	if (i >= DEVMIR_LATENCY_BUCKETS - 1)
+		return hist->max_ns;
+	bound = (2ULL << i) - 1;
+	return bound < hist->max_ns ? bound : hist->max_ns;
 }

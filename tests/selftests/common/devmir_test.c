@@ -269,6 +269,13 @@ int dm_stat(int fd, uint32_t flags, const char *name, uint64_t *value)
 	return ret;
 }
 
+uint64_t dm_stat_of(int fd, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	return dm_stat(fd, 0, name, &v) ? UINT64_MAX : v;
+}
+
 int dm_set_thrashing(int fd, uint32_t rounds, uint32_t hold_ms)
 {
 	struct drm_devmir_set_policy pol = {

@@ -59,6 +59,8 @@ int dm_reset_stats(int fd, uint32_t flags);
 int dm_query(int fd, uint32_t query, uint32_t flags, void *data, uint32_t *size);
 /* One statistic by name through QUERY (@flags: DRM_DEVMIR_QUERY_DEVICE or 0). */
 int dm_stat(int fd, uint32_t flags, const char *name, uint64_t *value);
+/* The mirror's statistic @name, or UINT64_MAX if it cannot be read. */
+uint64_t dm_stat_of(int fd, const char *name);
 /* SET_POLICY of the thrashing fields alone. */
 int dm_set_thrashing(int fd, uint32_t rounds, uint32_t hold_ms);
 

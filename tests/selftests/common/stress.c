@@ -382,8 +382,8 @@ int dm_fi_nth_disarm(int fd)
 	return fired;
 }
 
-const char *const dm_inject_points[4] = {
-	"hmm_busy", "seq_bump", "pool_exhaust", "copy_fail",
+const char *const dm_inject_points[5] = {
+	"hmm_busy", "seq_bump", "pool_exhaust", "copy_fail", "page_busy",
 };
 
 #define INJECT_DIR	DEBUGFS "/devmirror/inject"

@@ -136,7 +136,7 @@ int dm_fi_nth_disarm(int fd);
  * below -1; dm_inject_off() sets every rate to 0 and times to -1.
  * -ENOENT when the core has no injection points (no debugfs).
  */
-extern const char *const dm_inject_points[4];
+extern const char *const dm_inject_points[5];
 int dm_inject_seed(uint64_t seed);
 int dm_inject_set(const char *point, const char *attr, long long value);
 long long dm_inject_get(const char *point, const char *attr);

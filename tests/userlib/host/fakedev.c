@@ -39,10 +39,13 @@ void fakedev_reset(void)
 	s = getenv("FAKEDEV_INDEX");
 	fakedev.index = s ? atoi(s) : 0;
 	fakedev.migrate_busy = !!getenv("FAKEDEV_MIGRATE_BUSY");
+	fakedev.no_latency = !!getenv("FAKEDEV_NO_LATENCY");
 	fakedev.reset_flags = -1;
 	fakedev.fault_batch = 16;
 	fakedev.fault_window = DRM_DEVMIR_WINDOW_MIN;
 	fakedev.ram_window = DRM_DEVMIR_WINDOW_MIN;
+	fakedev.thrash_rounds = 3;
+	fakedev.thrash_hold_ms = 200;
 	fakedev_ready = true;
 }
 
@@ -206,8 +209,16 @@ static int fakedev_set_policy(struct drm_devmir_set_policy *a)
 		fakedev.migrate_mode = a->migrate_mode;
 		fakedev.migrate_threshold = a->migrate_threshold;
 	}
+	if (a->flags & DRM_DEVMIR_POLICY_THRASH &&
+	    (a->thrash_rounds > DRM_DEVMIR_THRASH_ROUNDS_MAX ||
+	     a->thrash_hold_ms > DRM_DEVMIR_THRASH_HOLD_MAX_MS))
+		return -EINVAL;
 	if (a->flags & DRM_DEVMIR_POLICY_RAM_WINDOW)
 		fakedev.ram_window = a->ram_window;
+	if (a->flags & DRM_DEVMIR_POLICY_THRASH) {
+		fakedev.thrash_rounds = a->thrash_rounds;
+		fakedev.thrash_hold_ms = a->thrash_hold_ms;
+	}
 	return 0;
 }
 
@@ -220,6 +231,8 @@ static int fakedev_get_policy(struct drm_devmir_get_policy *a)
 	a->migrate_mode = fakedev.migrate_mode;
 	a->migrate_threshold = fakedev.migrate_threshold;
 	a->ram_window = fakedev.ram_window;
+	a->thrash_rounds = fakedev.thrash_rounds;
+	a->thrash_hold_ms = fakedev.thrash_hold_ms;
 	return 0;
 }
 
@@ -267,6 +280,7 @@ static int fakedev_query(struct drm_devmir_query *a)
 {
 	struct drm_devmir_query_stat_desc *desc;
 	struct drm_devmir_query_stat_values *vals;
+	struct drm_devmir_query_latency *lat;
 	size_t need, k;
 
 	if (a->pad || a->reserved[0] || a->reserved[1] ||
@@ -280,6 +294,11 @@ static int fakedev_query(struct drm_devmir_query *a)
 		break;
 	case DRM_DEVMIR_QUERY_STAT_VALUES:
 		need = sizeof(*vals) + FAKEDEV_NSTATS * sizeof(vals->values[0]);
+		break;
+	case DRM_DEVMIR_QUERY_LATENCY:
+		if (fakedev.no_latency)
+			return -EINVAL;
+		need = sizeof(*lat) + FAKEDEV_NLAT * sizeof(lat->hist[0]);
 		break;
 	default:
 		return -EINVAL;
@@ -305,6 +324,23 @@ static int fakedev_query(struct drm_devmir_query *a)
 			desc->desc[k].flags = fakedev_stat_desc[k].driver ?
 						      DRM_DEVMIR_STAT_DRIVER :
 						      0;
+		}
+	} else if (a->query == DRM_DEVMIR_QUERY_LATENCY) {
+		lat = (void *)(uintptr_t)a->data;
+		memset(lat, 0, need);
+		fakedev.lat_flags = a->flags;
+		lat->count = FAKEDEV_NLAT;
+		lat->nbuckets = fakedev.lat_buckets ? fakedev.lat_buckets :
+						      DRM_DEVMIR_LAT_BUCKETS;
+		for (k = 0; k < FAKEDEV_NLAT; k++) {
+			uint64_t n = FAKEDEV_LAT_COUNT(k, a->flags);
+
+			snprintf(lat->hist[k].name, sizeof(lat->hist[k].name),
+				 "%s", fakedev_lat_names[k]);
+			lat->hist[k].count = n;
+			lat->hist[k].sum_ns = n << (10 + k);
+			lat->hist[k].max_ns = (2ULL << (10 + k)) - 1;
+			lat->hist[k].buckets[10 + k] = n;
 		}
 	} else {
 		vals = (void *)(uintptr_t)a->data;

@@ -12,6 +12,7 @@
  *   FAKEDEV_ABI    ABI version GET_INFO reports (default 1)
  *   FAKEDEV_INDEX  device index (default 0)
  *   FAKEDEV_MIGRATE_BUSY  when set, MIGRATE finds every page busy
+ *   FAKEDEV_NO_LATENCY  when set, QUERY LATENCY is refused (an older driver)
  *   FAKEDEV_DENY   a path whose open() fails with EACCES
  */
 #ifndef _FAKEDEV_H
@@ -64,6 +65,17 @@ static const struct fakedev_stat fakedev_stat_desc[] __attribute__((unused)) = {
 #define FAKEDEV_NSTATS \
 	(sizeof(fakedev_stat_desc) / sizeof(fakedev_stat_desc[0]))
 
+/*
+ * QUERY LATENCY: histogram k is named fakedev_lat_names[k] and holds
+ * FAKEDEV_LAT_COUNT(k, flags) samples, all in bucket 10 + k (a sum of that
+ * many times 2^(10 + k) ns, the largest 2^(11 + k) - 1 ns).
+ */
+static const char *const fakedev_lat_names[] __attribute__((unused)) = {
+	"fault_4k", "to_device_2m", "invalidate",
+};
+#define FAKEDEV_NLAT 3
+#define FAKEDEV_LAT_COUNT(k, flags) (10ULL * ((k) + 1) + ((flags) ? 7 : 0))
+
 /**
  * struct fakedev - The fake's configuration and what it saw.
  * @name: DRM driver name it reports.
@@ -87,6 +99,8 @@ static const struct fakedev_stat fakedev_stat_desc[] __attribute__((unused)) = {
  * @migrate_mode: The policy's migration mode.
  * @migrate_threshold: The policy's migration threshold.
  * @ram_window: The policy's window of CPU faults on device pages.
+ * @thrash_rounds: The policy's round trips that make a region thrashing.
+ * @thrash_hold_ms: The policy's hold of a thrashing region.
  * @migrate_busy: MIGRATE reports every page busy (FAIL_BUSY) when true,
  *	else every page migrated.
  * @migrate_calls: MIGRATE ioctls that got to run.
@@ -94,6 +108,10 @@ static const struct fakedev_stat fakedev_stat_desc[] __attribute__((unused)) = {
  * @migrate_size: Sizes of the first MIGRATE ioctls.
  * @migrate_dir: Direction of the last MIGRATE.
  * @migrate_flags: Flags of the last MIGRATE.
+ * @no_latency: QUERY LATENCY is refused with EINVAL, as by a driver
+ *	older than the histograms.
+ * @lat_buckets: Bucket count QUERY LATENCY reports (0: the right one).
+ * @lat_flags: Flags of the last QUERY LATENCY.
  */
 struct fakedev {
 	char name[32];
@@ -117,12 +135,17 @@ struct fakedev {
 	uint32_t migrate_mode;
 	uint32_t migrate_threshold;
 	uint64_t ram_window;
+	uint32_t thrash_rounds;
+	uint32_t thrash_hold_ms;
 	bool migrate_busy;
 	unsigned int migrate_calls;
 	uint64_t migrate_addr[FAKEDEV_MAX_LOG];
 	uint64_t migrate_size[FAKEDEV_MAX_LOG];
 	uint32_t migrate_dir;
 	uint32_t migrate_flags;
+	bool no_latency;
+	uint32_t lat_buckets;
+	uint32_t lat_flags;
 };
 
 /* The fake's state, set up from the environment on first use. */

@@ -248,6 +248,8 @@ static void test_fake_info(void)
 	     json_u64(j, "engines", &v) && v == 2 &&
 	     json_u64(j, "policy.fault_window", &v) && v == 4096 &&
 	     json_u64(j, "policy.fault_batch", &v) && v == 16 &&
+	     json_u64(j, "policy.thrash_rounds", &v) && v == 3 &&
+	     json_u64(j, "policy.thrash_hold_ms", &v) && v == 200 &&
 	     json_is(j, "levels", JSON_ARRAY) &&
 	     json_get(j, "levels")->n == 4 &&
 	     json_is(j, "page_sizes", JSON_ARRAY) &&
@@ -270,7 +272,8 @@ static void test_fake_info(void)
 
 	cli(&r, env, "info", FAKE_PATH, NULL);
 	ok = r.status == 0 && strstr(r.out, "4 levels over 48 VA bits") &&
-	     strstr(r.out, "none (no affinity)");
+	     strstr(r.out, "none (no affinity)") &&
+	     strstr(r.out, "3 round trips within 1 s; then held in system memory for 200 ms");
 	tap_check(ok, "cli_info_text_fake_device", "status %d", r.status);
 	run_free(&r);
 }
@@ -371,6 +374,57 @@ static void test_fake_stat(void)
 	ok = r.status == 0 && strstr(r.out, "device statistics") &&
 	     strstr(r.out, "TLB");
 	tap_check(ok, "cli_stat_text", "status %d", r.status);
+	run_free(&r);
+}
+
+static bool envelope_ok(const struct json *j, const char *command,
+			const char *device);
+
+/* stat --latency: the histograms as a table and as JSON. */
+static void test_fake_latency(void)
+{
+	char old_env[] = "FAKEDEV_NO_LATENCY=1";
+	char *const env[] = { preload, NULL };
+	char *const env_old[] = { preload, old_env, NULL };
+	struct run_result r;
+	struct json *j;
+	uint64_t v = 0, b = 0;
+	bool ok;
+
+	cli(&r, env, "stat", FAKE_PATH, "--latency", NULL);
+	/* fault_4k: 10 samples of 1024 ns, bucket top 2047 ns. */
+	ok = r.status == 0 && strstr(r.out, "device latency") &&
+	     strstr(r.out, "to_device_2m") &&
+	     strstr(r.out, "fault_4k                 17        1.0        2.0        2.0        2.0");
+	tap_check(ok, "cli_stat_latency_text", "status %d out '%.400s'", r.status,
+		  r.out);
+	run_free(&r);
+
+	cli(&r, env, "--json", "stat", FAKE_PATH, "--latency", "--mirror", NULL);
+	j = parse(&r);
+	ok = r.status == 0 && j && envelope_ok(j, "stat", FAKE_PATH) &&
+	     !strcmp(json_str(j, "scope") ?: "", "mirror") &&
+	     !strcmp(json_str(j, "latency.2.name") ?: "", "invalidate") &&
+	     json_u64(j, "latency.2.count", &v) && v == FAKEDEV_LAT_COUNT(2, 0) &&
+	     json_u64(j, "latency.2.buckets.12", &b) && b == v &&
+	     json_u64(j, "latency.2.p99_ns", &v) && v == (2ULL << 12) - 1 &&
+	     json_u64(j, "latency.0.sum_ns", &v) && v == 10ULL << 10 &&
+	     json_u64(j, "latency.1.buckets.31", &v) && v == 0 &&
+	     !json_get(j, "latency.1.buckets.32") && !json_get(j, "latency.3");
+	tap_check(ok, "cli_stat_latency_json", "status %d out '%.300s'", r.status,
+		  r.out);
+	json_free(j);
+	run_free(&r);
+
+	cli(&r, env, "stat", FAKE_PATH, "--latency", "--watch=1", NULL);
+	ok = r.status == 2 && !*r.out && strstr(r.err, "--latency");
+	tap_check(ok, "cli_stat_latency_no_watch", "status %d", r.status);
+	run_free(&r);
+
+	cli(&r, env_old, "stat", FAKE_PATH, "--latency", NULL);
+	ok = r.status == 1 && !*r.out && strstr(r.err, "latency");
+	tap_check(ok, "cli_stat_latency_older_driver", "status %d err '%s'",
+		  r.status, r.err);
 	run_free(&r);
 }
 
@@ -826,6 +880,7 @@ int main(int argc, char **argv)
 	test_fake_info();
 	test_fake_abi();
 	test_fake_stat();
+	test_fake_latency();
 	test_fake_migrate();
 	test_json_envelope();
 	test_json_usage_errors();

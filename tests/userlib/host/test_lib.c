@@ -223,7 +223,8 @@ static void test_struct_size(void)
 	     devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &pol) == -EINVAL &&
 	     devmir_migrate_range(dev, (void *)0x10000, 4096,
 				  DEVMIR_MIGDIR_TO_DEVICE, 0, &res) == -EINVAL;
-	info.struct_size = sizeof(info) - 4;
+	/* Shorter than the 3.0 structure (which ends at window_max). */
+	info.struct_size = offsetof(struct devmir_info, memory_kind) - 4;
 	ok &= devmir_get_info(dev, &info) == -EINVAL;
 	info.struct_size = 1 << 20;
 	ok &= devmir_get_info(dev, &info) == -EINVAL;
@@ -241,6 +242,17 @@ static void test_struct_size(void)
 	for (i = 0; i < sizeof(big.newer); i++)
 		ok &= !big.newer[i];
 	tap_check(ok, "struct_size_larger_zeroed", NULL);
+
+	/* A caller built against 3.0: no memory_kind, nothing written there. */
+	memset(&big, 0xa5, sizeof(big));
+	big.info.struct_size = offsetof(struct devmir_info, memory_kind);
+	ok = !devmir_get_info(dev, &big.info) && big.info.levels == 4 &&
+	     big.info.memory_kind == 0xa5a5a5a5U;
+	tap_check(ok, "struct_size_3_0_caller", NULL);
+	ok = !strcmp(devmir_mem_kind_name(DEVMIR_MEM_PRIVATE), "private") &&
+	     !strcmp(devmir_mem_kind_name(DEVMIR_MEM_COHERENT), "coherent") &&
+	     !strcmp(devmir_mem_kind_name((enum devmir_mem_kind)7), "invalid");
+	tap_check(ok, "mem_kind_names", NULL);
 
 	/* ... and must leave members this library does not know unset. */
 	memset(&bigacc, 0, sizeof(bigacc));
@@ -445,9 +457,29 @@ static void test_policy(void)
 	ok &= devmir_set_policy(dev, DEVMIR_POLICY_MIGRATE, &pol) == -EINVAL;
 	tap_check(ok, "policy_migration_fields", NULL);
 
+	/* 3.1: the thrashing members; a 3.0-sized caller cannot set them. */
+	ok = !devmir_get_policy(dev, &pol) && pol.thrash_rounds == 3 &&
+	     pol.thrash_hold_ms == 200;
+	pol.thrash_rounds = 5;
+	pol.thrash_hold_ms = 1000;
+	ok &= !devmir_set_policy(dev, DEVMIR_POLICY_THRASH, &pol) &&
+	      fakedev.policy_flags == DEVMIR_POLICY_THRASH &&
+	      !devmir_get_policy(dev, &pol) && pol.thrash_rounds == 5 &&
+	      pol.thrash_hold_ms == 1000 && pol.fault_batch == 8;
+	pol.thrash_rounds = 65;
+	ok &= devmir_set_policy(dev, DEVMIR_POLICY_THRASH, &pol) == -EINVAL;
+	pol.thrash_rounds = 5;
+	calls = fakedev.calls;
+	pol.struct_size = offsetof(struct devmir_policy, thrash_rounds);
+	ok &= devmir_set_policy(dev, DEVMIR_POLICY_THRASH, &pol) == -EINVAL &&
+	      fakedev.calls == calls &&
+	      !devmir_set_policy(dev, DEVMIR_POLICY_BATCH, &pol);
+	pol.struct_size = sizeof(pol);
+	tap_check(ok, "policy_thrashing_fields", NULL);
+
 	calls = fakedev.calls;
 	ok = devmir_set_policy(dev, 0, &pol) == -EINVAL &&
-	     devmir_set_policy(dev, 16, &pol) == -EINVAL &&
+	     devmir_set_policy(dev, 32, &pol) == -EINVAL &&
 	     devmir_set_policy(dev, DEVMIR_POLICY_BATCH, NULL) == -EINVAL &&
 	     devmir_get_policy(dev, NULL) == -EINVAL && fakedev.calls == calls;
 	pol.fault_window = 3000;
@@ -607,6 +639,98 @@ static void test_stats(void)
 	     devmir_stat_read(dev, DEVMIR_STATS_MIRROR, NULL, n) == -EINVAL &&
 	     devmir_stat_read(dev, DEVMIR_STATS_MIRROR, st, n - 1) == -EINVAL;
 	tap_check(ok, "stats_reset_scopes", NULL);
+	devmir_close(dev);
+}
+
+/* The latency histograms: decoding, scopes, sizes, refusals, quantiles. */
+static void test_latency(void)
+{
+	struct devmir_latency h[4], one;
+	struct devmir_dev *dev = open_fake();
+	unsigned int n = 0, k;
+	unsigned char big[sizeof(struct devmir_latency) + 16];
+	bool ok;
+
+	if (!dev) {
+		tap_check(false, "latency_read_decoded", "no fake device");
+		return;
+	}
+	memset(h, 0xa5, sizeof(h));
+	ok = !devmir_latency_read(dev, DEVMIR_STATS_MIRROR, h, 4, sizeof(h[0]), &n) &&
+	     n == FAKEDEV_NLAT && fakedev.lat_flags == 0;
+	for (k = 0; ok && k < FAKEDEV_NLAT; k++)
+		ok = !strcmp(h[k].name, fakedev_lat_names[k]) &&
+		     h[k].count == FAKEDEV_LAT_COUNT(k, 0) &&
+		     h[k].sum_ns == FAKEDEV_LAT_COUNT(k, 0) << (10 + k) &&
+		     h[k].max_ns == (2ULL << (10 + k)) - 1 &&
+		     h[k].buckets[10 + k] == h[k].count && h[k].buckets[0] == 0;
+	/* Entries past the device's count are not written. */
+	ok = ok && h[3].count == 0xa5a5a5a5a5a5a5a5ULL;
+	tap_check(ok, "latency_read_decoded", "%u histograms", n);
+
+	ok = !devmir_latency_read(dev, DEVMIR_STATS_DEVICE, h, 4, sizeof(h[0]), NULL) &&
+	     fakedev.lat_flags == DRM_DEVMIR_QUERY_DEVICE &&
+	     h[1].count == FAKEDEV_LAT_COUNT(1, 1);
+	tap_check(ok, "latency_device_scope_flag", NULL);
+
+	/* Fewer slots than histograms: the first ones, and the full count. */
+	memset(h, 0, sizeof(h));
+	n = 0;
+	ok = !devmir_latency_read(dev, DEVMIR_STATS_MIRROR, h, 1, sizeof(h[0]), &n) &&
+	     n == FAKEDEV_NLAT && !strcmp(h[0].name, "fault_4k") && !h[1].count;
+	n = 0;
+	ok = ok && !devmir_latency_read(dev, DEVMIR_STATS_MIRROR, NULL, 0, 0, &n) &&
+	     n == FAKEDEV_NLAT;
+	tap_check(ok, "latency_fewer_slots_and_count_only", NULL);
+
+	/* A caller built against a larger structure gets zeros past ours. */
+	memset(big, 0xff, sizeof(big));
+	ok = !devmir_latency_read(dev, DEVMIR_STATS_MIRROR, (void *)big, 1,
+				  sizeof(big), NULL);
+	for (k = sizeof(struct devmir_latency); ok && k < sizeof(big); k++)
+		ok = !big[k];
+	ok = ok && devmir_latency_read(dev, DEVMIR_STATS_MIRROR, h, 1,
+				       offsetof(struct devmir_latency, buckets), NULL) ==
+			   -EINVAL &&
+	     devmir_latency_read(dev, DEVMIR_STATS_MIRROR, NULL, 1, sizeof(h[0]), NULL) ==
+		     -EINVAL &&
+	     devmir_latency_read(dev, (enum devmir_stats_scope)5, h, 1,
+				 sizeof(h[0]), NULL) == -EINVAL &&
+	     devmir_latency_read(NULL, DEVMIR_STATS_MIRROR, h, 1, sizeof(h[0]),
+				 NULL) == -EINVAL;
+	tap_check(ok, "latency_entry_size_and_bad_arguments", NULL);
+
+	fakedev.lat_buckets = 16;
+	ok = devmir_latency_read(dev, DEVMIR_STATS_MIRROR, h, 4, sizeof(h[0]), NULL) ==
+	     -EPROTO;
+	fakedev.lat_buckets = 0;
+	fakedev.no_latency = true;
+	ok = ok && devmir_latency_read(dev, DEVMIR_STATS_MIRROR, h, 4, sizeof(h[0]),
+				       NULL) == -EOPNOTSUPP;
+	fakedev.no_latency = false;
+	tap_check(ok, "latency_malformed_and_older_driver", NULL);
+
+	/* 90 samples of 1 us (bucket 9), 10 of about 1 ms (bucket 19). */
+	memset(&one, 0, sizeof(one));
+	one.count = 100;
+	one.buckets[9] = 90;
+	one.buckets[19] = 10;
+	one.max_ns = 900000;
+	ok = devmir_latency_quantile(&one, 0.5) == 1023 &&
+	     devmir_latency_quantile(&one, 0.9) == 1023 &&
+	     devmir_latency_quantile(&one, 0.91) == 900000 &&
+	     devmir_latency_quantile(&one, 0) == 1023 &&
+	     devmir_latency_quantile(&one, 1) == 900000 &&
+	     devmir_latency_quantile(&one, 1.5) == 0 &&
+	     devmir_latency_quantile(&one, -0.1) == 0 &&
+	     devmir_latency_quantile(NULL, 0.5) == 0;
+	one.max_ns = 3000000000ULL;
+	one.buckets[19] = 0;
+	one.buckets[DEVMIR_LATENCY_BUCKETS - 1] = 10;
+	ok = ok && devmir_latency_quantile(&one, 0.99) == 3000000000ULL;
+	memset(&one, 0, sizeof(one));
+	ok = ok && devmir_latency_quantile(&one, 0.5) == 0;
+	tap_check(ok, "latency_quantiles", NULL);
 	devmir_close(dev);
 }
 
@@ -819,6 +943,7 @@ int main(int argc, char **argv)
 	test_policy();
 	test_snapshot();
 	test_stats();
+	test_latency();
 	test_migrate_validation();
 	test_migrate_marshalling();
 	test_topology();

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # compat-hmm-tests: the kernel's own hmm-tests, unchanged, against devmirror's
-# test_hmm front end (devmirror_sim.ko hmm_compat=1, /dev/hmm_dmirror0..1).
+# test_hmm front end (devmirror_sim.ko hmm_compat=1, /dev/hmm_dmirror0..3).
 # The same binary runs against test_hmm.ko in peer-test_hmm; tests/vm/compare-peer
 # prints both result lists side by side. DM_TEST_ARGS selects single tests.
 # On the debug kernel, leaks are caught by the end-of-run kmemleak listing
@@ -16,8 +16,16 @@ if grep -q '^test_hmm ' /proc/modules; then
 	exit 1
 fi
 
+# With the rig's reserved ranges (tests/vm/init: DM_COHERENT_ADDRS) the
+# module adds two device-coherent devices, /dev/hmm_dmirror2 and 3 as in
+# test_hmm given spm_addr_dev0/1, and hmm-tests runs its
+# hmm_device_coherent variants.
+set -- $DM_COHERENT_ADDRS
+coherent=
+[ $# -eq 2 ] && coherent="coherent_addr=$1,$2 coherent_mb=$((DM_COHERENT_SIZE >> 20))"
+set --
 insmod /modules/devmirror.ko || { echo "not ok 901 insmod_devmirror"; exit 1; }
-if ! insmod /modules/devmirror_sim.ko hmm_compat=1; then
+if ! insmod /modules/devmirror_sim.ko hmm_compat=1 $coherent; then
 	rmmod devmirror
 	echo "not ok 902 insmod_devmirror_sim_hmm_compat"
 	exit 1
@@ -30,12 +38,14 @@ fi
 # or XPASS (passes now: take it off this list), with the reason;
 # tests/expected-skips lists them per kernel and tests/vm/compare-peer fails
 # on an XPASS. Only tests this hmm-tests has are named (hmm-tests -l lists
-# on stderr).
+# on stderr). They are known failures of the device-private variant only:
+# the device-coherent variant of the same test runs apart too (the
+# harness's -T would drop both), as an ordinary test.
 known=""
 # Not run at all: a benchmark (minutes under TCG).
 unsupported="benchmark_thp_migration|a benchmark, not a test (make bench measures)"
 list=$(/tests/hmm-tests -l 2>&1)
-exclude= select= n=910
+exclude= select= plain= n=910
 while IFS='|' read -r name why; do
 	echo "$list" | grep -qw "$name" || continue
 	exclude="$exclude -T $name"
@@ -50,7 +60,8 @@ while IFS='|' read -r name why; do
 	echo "$list" | grep -qw "$name" || continue
 	exclude="$exclude -T $name"
 	if [ -z "$DM_TEST_ARGS" ] || echo "$DM_TEST_ARGS" | grep -qw "$name"; then
-		select="$select -t $name"
+		select="$select -r hmm.hmm_device_private.$name"
+		plain="$plain -r hmm.hmm_device_coherent.$name"
 	fi
 done <<EOF
 $known
@@ -58,6 +69,11 @@ EOF
 
 /tests/hmm-tests $exclude $DM_TEST_ARGS
 rc=$?
+
+# The device-coherent variants of the known failures: ordinary results.
+if [ -n "$plain" ]; then
+	/tests/hmm-tests $plain || rc=1
+fi
 
 # The known failures: each result line becomes XFAIL or XPASS, with its reason.
 if [ -n "$select" ]; then

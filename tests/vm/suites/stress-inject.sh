@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # stress-inject: devmirror's own fault-injection points (debugfs
-# devmirror/inject/: hmm_busy, seq_bump, pool_exhaust, copy_fail).
+# devmirror/inject/: hmm_busy, seq_bump, pool_exhaust, copy_fail, page_busy).
 # devmirror_inject runs device accesses and migrations under each point with
 # a fixed seed, then without it, on a device with 8 MiB of device memory so
 # that migrations oversubscribe it; then the torture runs on the default
@@ -38,14 +38,15 @@ tap $? insmod_devmirror_sim_8mib
 # Hits of every point, one line, for the log.
 hits() {
 	line="# inject $1:"
-	for p in hmm_busy seq_bump pool_exhaust copy_fail; do
+	for p in hmm_busy seq_bump pool_exhaust copy_fail page_busy; do
 		line="$line $p $(cat $inj/$p/hits)/$(cat $inj/$p/calls)"
 	done
 	echo "$line (hits/calls)"
 }
 
 # The torture with every point on at a low rate. Strict first: retries and
-# -EBUSY are all the two notifier-race points can cause. Then all four:
+# -EBUSY are all the two notifier-race points and page_busy can cause. Then
+# all five:
 # the pool and copy points make migrations fail with -ENOMEM, which the
 # torture accepts only in its fault-injection mode (-F; failslab armed at
 # probability 0 injects nothing itself).
@@ -62,7 +63,7 @@ torture_under() {
 	for pr in "$@"; do
 		[ "$(cat "$inj/${pr%=*}/hits")" -gt 0 ] || fired=1
 	done
-	for p in hmm_busy seq_bump pool_exhaust copy_fail; do
+	for p in hmm_busy seq_bump pool_exhaust copy_fail page_busy; do
 		echo 0 > $inj/$p/rate
 	done
 	tap $fired "${name}_points_fired"
@@ -73,9 +74,9 @@ tap $? rmmod_devmirror_sim_8mib
 insmod /modules/devmirror_sim.ko
 tap $? insmod_devmirror_sim
 targs=
-torture_under inject_races hmm_busy=20 seq_bump=20
+torture_under inject_races hmm_busy=20 seq_bump=20 page_busy=20
 targs="-F slab -P 0"
-torture_under inject_all hmm_busy=50 seq_bump=50 pool_exhaust=20 copy_fail=10
+torture_under inject_all hmm_busy=50 seq_bump=50 pool_exhaust=20 copy_fail=10 page_busy=50
 
 rmmod devmirror_sim
 tap $? rmmod_devmirror_sim
