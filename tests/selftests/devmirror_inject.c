@@ -668,6 +668,46 @@ TEST_F_TIMEOUT(inject, page_busy_always_fails_that_page, TEST_SECONDS)
 }
 
 /*
+ * A THP busy for one pass (device THP): the kernel collects it as one 2 MiB
+ * entry, the injection makes that entry busy as a whole, and the retry
+ * passes over the whole block again, so every page moves, as one folio, in
+ * one retry; the same back to system memory.
+ */
+TEST_F_TIMEOUT(inject, page_busy_thp_entry_retried_whole, TEST_SECONDS)
+{
+	size_t size = HUGE_2M, n = size / PAGE;
+	struct drm_devmir_migrate m;
+
+	if (dm_devmem_field(0, "device_thp") != 1)
+		SKIP(return, "kernel without device-private THP (HAVE_DEVICE_PRIVATE_THP)");
+	buf_thp(self->thp, size, true);
+	buf_fill(self->thp, size, 83);
+	if (thp_kib(self->thp) < (long)(size >> 10))
+		SKIP(return, "no THP for the buffer");
+	ASSERT_EQ(0, dm_inject_seed(inject_seed()));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "times", 1));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 1));
+	ASSERT_EQ(0, dm_to_device(self->fd, self->thp, size, &m));
+	EXPECT_EQ(n, m.migrated);
+	EXPECT_EQ(0ULL, dm_migrate_failed(&m));
+	EXPECT_EQ(1, dm_inject_get("page_busy", "hits"));
+	EXPECT_EQ(1ULL, dm_stat_of(self->fd, "migrate_retries"));
+	EXPECT_EQ(1ULL, dm_stat_of(self->fd, "thp_migrated"));
+	EXPECT_EQ(0ULL, dm_stat_of(self->fd, "thp_fallbacks"));
+	ASSERT_EQ(0, dm_read(self->fd, self->thp, size, self->out));
+	EXPECT_EQ(-1, buf_check(self->out, size, 83));
+
+	ASSERT_EQ(0, dm_inject_set("page_busy", "times", 1));
+	migrate_all(_metadata, self->fd, self->thp, size, false);
+	EXPECT_EQ(2, dm_inject_get("page_busy", "hits"));
+	EXPECT_EQ(2ULL, dm_stat_of(self->fd, "migrate_retries"));
+	EXPECT_EQ(2ULL, dm_stat_of(self->fd, "thp_migrated"));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 0));
+	EXPECT_EQ(-1, buf_check(self->thp, size, 83));
+	check_clean_close(_metadata, self);
+}
+
+/*
  * A storm: every hmm_range_fault() "races". A device fault gives up with
  * -EBUSY after the timeout, a migration still accounts for every page, the
  * data are intact, and everything works once it stops.
