@@ -169,12 +169,20 @@ static bool devmir_default_mempolicy(struct vm_area_struct *vma)
 #endif
 }
 
-/* Fill @pool with up to @want pages when the default policy applies. */
+/*
+ * Fill @pool, when the default policy applies, with a page for each of the
+ * @npages entries of @src that migrate_vma_setup() collected with a page.
+ */
 static void devmir_sys_pool_fill(struct devmir_sys_pool *pool,
-				 struct vm_area_struct *vma, unsigned long want)
+				 struct vm_area_struct *vma,
+				 const unsigned long *src, unsigned long npages)
 {
+	unsigned long i, want = 0;
+
 	pool->n = 0;
 	pool->used = 0;
+	for (i = 0; i < npages; i++)
+		want += (src[i] & MIGRATE_PFN_MIGRATE) && migrate_pfn_to_page(src[i]);
 	if (want < 2 || !devmir_default_mempolicy(vma))
 		return;
 	memset(pool->pages, 0, want * sizeof(*pool->pages));
@@ -186,7 +194,7 @@ static void devmir_sys_pool_fill(struct devmir_sys_pool *pool,
 static struct page *devmir_sys_page(struct devmir_sys_pool *pool,
 				    struct vm_area_struct *vma, u64 addr)
 {
-	if (pool && pool->used < pool->n)
+	if (pool->used < pool->n)
 		return pool->pages[pool->used++];
 	return alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma, addr);
 }
@@ -272,6 +280,26 @@ static void devmir_window_account(struct devmir_mirror *mirror,
 }
 
 /*
+ * The page_busy injection point (DOC: Fault injection): the first page at
+ * or after entry @draw % @npages (cyclically) that migrate_vma_setup()
+ * collected is left where it is, as if someone held it. Only a page can be
+ * busy: an entry without one (a hole, the zero page) is passed over.
+ */
+static void devmir_inject_busy_page(unsigned long *src, unsigned long npages,
+				    u64 draw)
+{
+	unsigned long i, k;
+
+	for (k = 0; k < npages; k++) {
+		i = (draw + k) % npages;
+		if ((src[i] & MIGRATE_PFN_MIGRATE) && migrate_pfn_to_page(src[i])) {
+			src[i] &= ~MIGRATE_PFN_MIGRATE;
+			return;
+		}
+	}
+}
+
+/*
  * Account the time since @t to the phase counter @stat of a migration
  * window (DOC: Migration); return now.
  */
@@ -313,7 +341,6 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 	};
 	struct devmir_sys_pool pool = { .pages = buf->sys_pages };
 	u64 bytes = 0, draw, t;
-	unsigned long want;
 	struct devmir_inflight inflight;
 	unsigned int done, k;
 	bool unknown = false;
@@ -340,15 +367,11 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 	}
 	devmir_inject_stall(DEVMIR_STALL_MIGRATE, mirror->mm);
 	if (devmir_inject(DEVMIR_INJECT_PAGE_BUSY, &draw))
-		buf->src[draw % args.npages] &= ~MIGRATE_PFN_MIGRATE;
+		devmir_inject_busy_page(buf->src, args.npages, draw);
 	t = devmir_phase(mirror, DEVMIR_STAT_MIGRATE_SETUP_NS, t);
 
-	if (dir == DEVMIR_MIGRATE_TO_SYSTEM) {
-		for (i = 0, want = 0; i < args.npages; i++)
-			want += (buf->src[i] & MIGRATE_PFN_MIGRATE) &&
-				migrate_pfn_to_page(buf->src[i]);
-		devmir_sys_pool_fill(&pool, vma, want);
-	}
+	if (dir == DEVMIR_MIGRATE_TO_SYSTEM)
+		devmir_sys_pool_fill(&pool, vma, buf->src, args.npages);
 	for (i = 0; i < args.npages; i++) {
 		buf->dst[i] = 0;
 		if (buf->src[i] & MIGRATE_PFN_MIGRATE)
@@ -680,7 +703,6 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	struct devmir_sys_pool pool = { };
 	struct devmir_inflight inflight;
 	u64 start_ns = ktime_get_ns();
-	unsigned long want;
 	vm_fault_t ret = 0;
 
 	npages = (args.end - args.start) >> PAGE_SHIFT;
@@ -703,13 +725,9 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
-	if (allocated) {
-		pool.pages = rb.sys_pages;
-		for (i = 0, want = 0; i < args.npages; i++)
-			want += (rb.src[i] & MIGRATE_PFN_MIGRATE) &&
-				migrate_pfn_to_page(rb.src[i]);
-		devmir_sys_pool_fill(&pool, vma, want);
-	}
+	/* A single page (no buffer) takes nothing from the pool. */
+	pool.pages = rb.sys_pages;
+	devmir_sys_pool_fill(&pool, vma, rb.src, args.npages);
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(rb.src[i]);
 		struct page *dpage;
