@@ -46,10 +46,10 @@
  *	others keep their data where they are and count as
  *	%DEVMIR_MIGRATE_FAIL_NOMEM (eviction: they stay on the LRU).
  * ``page_busy``
- *	One page of a pass over a migration window (a random one of the pass,
- *	if migrate_vma_setup() collected it) is not migrated, as if someone
- *	held it for a moment: it counts busy, and the window passes over it
- *	again (DOC: Migration).
+ *	One page of a pass over a migration window (a random one of those
+ *	migrate_vma_setup() collected; holes and the zero page are no page to
+ *	hold) is not migrated, as if someone held it for a moment: it counts
+ *	busy, and the window passes over it again (DOC: Migration).
  *
  * Each point directory holds ``rate`` (fail one call in N; 0, the default,
  * switches the point off), ``times`` (failures left, -1 for no limit, the

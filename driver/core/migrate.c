@@ -186,12 +186,22 @@ static bool devmir_default_mempolicy(struct vm_area_struct *vma)
 #endif
 }
 
-/* Fill @pool with up to @want pages when the default policy applies. */
+/*
+ * Fill @pool, when the default policy applies, with a page for each of the
+ * @npages entries of @src that migrate_vma_setup() collected with a page.
+ */
 static void devmir_sys_pool_fill(struct devmir_sys_pool *pool,
-				 struct vm_area_struct *vma, unsigned long want)
+				 struct vm_area_struct *vma,
+				 const unsigned long *src, unsigned long npages)
 {
+	unsigned long i, want = 0;
+
 	pool->n = 0;
 	pool->used = 0;
+	for (i = 0; i < npages; i++)
+		want += (src[i] & MIGRATE_PFN_MIGRATE) &&
+			!(src[i] & DEVMIR_MIGRATE_PFN_COMPOUND) &&
+			migrate_pfn_to_page(src[i]);
 	if (want < 2 || !devmir_default_mempolicy(vma))
 		return;
 	memset(pool->pages, 0, want * sizeof(*pool->pages));
@@ -203,7 +213,7 @@ static void devmir_sys_pool_fill(struct devmir_sys_pool *pool,
 static struct page *devmir_sys_page(struct devmir_sys_pool *pool,
 				    struct vm_area_struct *vma, u64 addr)
 {
-	if (pool && pool->used < pool->n)
+	if (pool->used < pool->n)
 		return pool->pages[pool->used++];
 	return alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma, addr);
 }
@@ -413,13 +423,29 @@ static bool devmir_pass_compound(struct devmir_device *dev,
 	       devmir_device_memory_kind(dev) == DEVMIR_MEMORY_PRIVATE;
 }
 
+/* The first entry of @src in [@from, @to) with a collected page, or @to. */
+static unsigned long devmir_busy_candidate(const unsigned long *src,
+					   unsigned long from, unsigned long to)
+{
+	unsigned long i, nr;
+
+	for (i = from; i < to; i += nr) {
+		nr = src[i] & DEVMIR_MIGRATE_PFN_COMPOUND ? DEVMIR_BLOCK_PAGES : 1;
+		if ((src[i] & MIGRATE_PFN_MIGRATE) && migrate_pfn_to_page(src[i]))
+			return i;
+	}
+	return to;
+}
+
 /*
- * The page_busy injection point: the entry of @src (@npages entries, after
- * migrate_vma_setup()) that holds page @draw % @npages is busy, as if the
- * kernel had not been able to isolate it. A 2 MiB entry
- * (MIGRATE_PFN_COMPOUND: the first of its 512, the other 511 empty) is busy
- * as a whole: without MIGRATE_PFN_MIGRATE on its first entry the kernel
- * leaves the whole folio, or the whole hole, where it is.
+ * The page_busy injection point (DOC: Fault injection): the entry of @src
+ * (@npages entries, after migrate_vma_setup()) that holds page
+ * @draw % @npages, or the next one after it (cyclically) with a collected
+ * page, is busy, as if the kernel had not been able to isolate it. Only a
+ * page can be busy: an entry without one (a hole, the zero page) is passed
+ * over. A 2 MiB entry (MIGRATE_PFN_COMPOUND: the first of its 512, the
+ * other 511 empty) is busy as a whole: without MIGRATE_PFN_MIGRATE on its
+ * first entry the kernel leaves the whole folio where it is.
  */
 static void devmir_inject_busy_entry(unsigned long *src, unsigned long npages,
 				     u64 draw)
@@ -431,7 +457,11 @@ static void devmir_inject_busy_entry(unsigned long *src, unsigned long npages,
 		if (page < i + nr)
 			break;
 	}
-	src[i] &= ~MIGRATE_PFN_MIGRATE;
+	i = devmir_busy_candidate(src, i, npages);
+	if (i == npages)
+		i = devmir_busy_candidate(src, 0, npages);
+	if (i < npages)
+		src[i] &= ~MIGRATE_PFN_MIGRATE;
 }
 
 /*
@@ -467,7 +497,6 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 	};
 	struct devmir_sys_pool pool = { .pages = buf->sys_pages };
 	u64 bytes = 0, draw, t;
-	unsigned long want;
 	struct devmir_inflight inflight;
 	unsigned int done, k;
 	bool unknown = false;
@@ -509,13 +538,8 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 	 * System destinations of 4 KiB entries come from the pool; a 2 MiB
 	 * entry has its own (a system THP, else 4 KiB pages one by one).
 	 */
-	if (dir == DEVMIR_MIGRATE_TO_SYSTEM) {
-		for (i = 0, want = 0; i < args.npages; i++)
-			want += (buf->src[i] & MIGRATE_PFN_MIGRATE) &&
-				!(buf->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND) &&
-				migrate_pfn_to_page(buf->src[i]);
-		devmir_sys_pool_fill(&pool, vma, want);
-	}
+	if (dir == DEVMIR_MIGRATE_TO_SYSTEM)
+		devmir_sys_pool_fill(&pool, vma, buf->src, args.npages);
 	memset(buf->dst, 0, args.npages * sizeof(buf->dst[0]));
 	for (i = 0; i < args.npages; i += nr) {
 		nr = 1;
@@ -894,7 +918,6 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 	struct devmir_sys_pool pool = { };
 	struct devmir_inflight inflight;
 	u64 start_ns = ktime_get_ns();
-	unsigned long want;
 	vm_fault_t ret = 0;
 
 	/*
@@ -932,15 +955,12 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 		goto out;
 	}
 	memset(rb.dst, 0, args.npages * sizeof(rb.dst[0]));
-	if (allocated) {
-		/* 4 KiB entries only: a 2 MiB one has its own (see below). */
-		pool.pages = rb.sys_pages;
-		for (i = 0, want = 0; i < args.npages; i++)
-			want += (rb.src[i] & MIGRATE_PFN_MIGRATE) &&
-				!(rb.src[i] & DEVMIR_MIGRATE_PFN_COMPOUND) &&
-				migrate_pfn_to_page(rb.src[i]);
-		devmir_sys_pool_fill(&pool, vma, want);
-	}
+	/*
+	 * 4 KiB entries only: a 2 MiB one has its own (see below). A single
+	 * page (no buffer) takes nothing from the pool.
+	 */
+	pool.pages = rb.sys_pages;
+	devmir_sys_pool_fill(&pool, vma, rb.src, args.npages);
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(rb.src[i]);
 		unsigned long flags = rb.src[i] & MIGRATE_PFN_WRITE;

@@ -33,27 +33,11 @@
 #define NPAGES(size)	((size) / PAGE)
 #define SETTLE_S	30
 
-/* Render-node index of the @nth (0-based) device-coherent device, or -1. */
-static int coherent_index(unsigned int nth)
-{
-	struct drm_devmir_get_info info;
-	unsigned int i, n = dm_count();
-	int fd, found = -1;
-
-	for (i = 0; i < n && found < 0; i++) {
-		fd = dm_open(i);
-		if (fd < 0)
-			continue;
-		if (!dm_info(fd, &info) &&
-		    info.memory_kind == DRM_DEVMIR_MEMORY_COHERENT && !nth--)
-			found = i;
-		close(fd);
-	}
-	return found;
-}
-
-/* Render-node index of the first device-private device with memory, or -1. */
-static int private_index(void)
+/*
+ * Render-node index of the @nth (0-based) device with memory of @kind
+ * (DRM_DEVMIR_MEMORY_*), or -1.
+ */
+static int kind_index(unsigned int kind, unsigned int nth)
 {
 	struct drm_devmir_get_info info;
 	unsigned int i, n = dm_count();
@@ -64,23 +48,15 @@ static int private_index(void)
 		if (fd < 0)
 			continue;
 		if (!dm_info(fd, &info) && info.device_memory &&
-		    info.memory_kind == DRM_DEVMIR_MEMORY_PRIVATE)
+		    info.memory_kind == kind && !nth--)
 			found = i;
 		close(fd);
 	}
 	return found;
 }
 
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
+#define coherent_index(nth)	kind_index(DRM_DEVMIR_MEMORY_COHERENT, (nth))
+#define private_index()		kind_index(DRM_DEVMIR_MEMORY_PRIVATE, 0)
 
 /* Poll the device's pool until @want pages are in use or SETTLE_S passed. */
 static uint64_t wait_used(int fd, uint64_t want)
@@ -383,7 +359,7 @@ TEST_F(coh, devmem_fork_cow)
 		buf_fill(buf, size, 62);
 		_exit(buf_check(buf, size, 62) == -1 ? 0 : 3);
 	}
-	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, dm_wait_child(pid));
 	ASSERT_EQ(-1, buf_check(buf, size, 61));
 	ASSERT_EQ(0, dm_read(self->fd, buf, size, out));
 	ASSERT_EQ(-1, buf_check(out, size, 61));
@@ -530,7 +506,7 @@ TEST_F(coh, teardown_exit_with_device_pages)
 	close(ready[0]);
 	EXPECT_EQ(used0 + NPAGES(MIB(1)), dm_devmem_used(self->fd));
 	kill(pid, SIGKILL);
-	ASSERT_EQ(1000 + SIGKILL, wait_child(pid));
+	ASSERT_EQ(1000 + SIGKILL, dm_wait_child(pid));
 	EXPECT_EQ(used0, wait_used(self->fd, used0));
 }
 
@@ -573,7 +549,7 @@ TEST_F_TIMEOUT(coh, teardown_kill9_mid_migration, 300)
 		close(ready[0]);
 		usleep((i * 7919) % 100000);
 		kill(pid, SIGKILL);
-		ASSERT_EQ(1000 + SIGKILL, wait_child(pid));
+		ASSERT_EQ(1000 + SIGKILL, dm_wait_child(pid));
 	}
 	EXPECT_EQ(used0, wait_used(self->fd, used0));
 
@@ -639,7 +615,7 @@ TEST(teardown_unload_with_coherent_pages)
 		usleep(20000);
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(1, write(cmd[1], "v", 1));
-	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, dm_wait_child(pid));
 	close(cmd[1]);
 	close(rep[0]);
 

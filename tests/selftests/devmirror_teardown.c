@@ -60,16 +60,6 @@ static uint8_t *populate(int fd, size_t size, int huge, unsigned int seed)
 	return buf;
 }
 
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
 
 FIXTURE(td) {
 	int objects;		/* mirror objects before the test */
@@ -123,7 +113,7 @@ TEST_F(td, close_before_exit)
 			_exit(4);
 		_exit(0);
 	}
-	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, dm_wait_child(pid));
 	ASSERT_CLEAN();
 }
 
@@ -168,7 +158,7 @@ TEST_F(td, exit_with_files_open)
 	}
 	close(gate[0]);
 	close(report[1]);
-	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, dm_wait_child(pid));
 	/* Kept by the holder's files, no longer listed for lookups. */
 	ASSERT_EQ(self->objects + (self->ndev > 1 ? 2 : 1), dm_mirror_objects());
 	fd = dm_open(0);
@@ -273,7 +263,7 @@ TEST_F(td, exit_during_access)
 			usleep(2000 * i);
 			_exit(0);
 		}
-		ASSERT_EQ(0, wait_child(pid));
+		ASSERT_EQ(0, dm_wait_child(pid));
 	}
 	ASSERT_CLEAN();
 }
@@ -309,7 +299,7 @@ static void kill_mid_fault(struct __test_metadata *_metadata,
 		close(ready[0]);
 		usleep(dm_rng_below(&rng, 30000));
 		kill(-pid, SIGKILL);	/* the child and its siblings */
-		ASSERT_EQ(1000 + SIGKILL, wait_child(pid));
+		ASSERT_EQ(1000 + SIGKILL, dm_wait_child(pid));
 		while (waitpid(-1, NULL, 0) > 0)
 			;
 	}
@@ -356,7 +346,7 @@ TEST_F(td, exit_with_device_pages)
 			EXPECT_EQ(before + held, tdh_devmem_used(self->ndev));
 		}
 		ASSERT_EQ(1, write(cmd, "x", 1));
-		ASSERT_EQ(0, wait_child(pid));
+		ASSERT_EQ(0, dm_wait_child(pid));
 		close(cmd);
 		close(rep);
 		EXPECT_EQ(before, tdh_wait_devmem_used(self->ndev, before, SETTLE_S));
@@ -399,7 +389,7 @@ static void kill_mid_migration(struct __test_metadata *_metadata,
 		close(ready[0]);
 		usleep(dm_rng_below(&rng, 100000));
 		kill(pid, SIGKILL);
-		ASSERT_EQ(1000 + SIGKILL, wait_child(pid));
+		ASSERT_EQ(1000 + SIGKILL, dm_wait_child(pid));
 	}
 	ASSERT_EQ(0, dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st1));
 	TH_LOG("%lu kills; device 0: %llu pages migrated in, %llu out, %llu evictions", rounds,
@@ -506,7 +496,7 @@ TEST_F(mod, unload_refused_while_open)
 	ASSERT_EQ(0, close(fd));
 	ASSERT_TRUE(refused(dm_module_unload("devmirror_sim")));
 	ASSERT_EQ(1, write(gate[1], "g", 1));
-	ASSERT_EQ(0, wait_child(holder));
+	ASSERT_EQ(0, dm_wait_child(holder));
 	close(gate[1]);
 
 	ASSERT_EQ(0, reload(self, ""));
@@ -529,7 +519,7 @@ TEST_F(mod, unload_after_exit_with_files_open)
 			_exit(1);
 		_exit(0);
 	}
-	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, dm_wait_child(pid));
 	ASSERT_EQ(0, reload(self, ""));
 	ASSERT_TRUE(tdh_device_works(0));
 }
@@ -564,7 +554,7 @@ TEST_F(mod, unload_with_device_pages)
 	ASSERT_EQ(1, read(rep, &c, 1));
 	ASSERT_EQ(0, unload_settled("devmirror_sim"));
 	ASSERT_EQ(1, write(cmd, "v", 1));
-	EXPECT_EQ(0, wait_child(pid));	/* data intact, read with no device */
+	EXPECT_EQ(0, dm_wait_child(pid));	/* data intact, read with no device */
 	close(cmd);
 	close(rep);
 

@@ -522,3 +522,14 @@ int dm_churn_stop(struct dm_churn *c)
 	pthread_join(c->thread, NULL);
 	return c->failed ? -EIO : 0;
 }
+
+int dm_wait_child(int pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

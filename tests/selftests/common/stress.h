@@ -68,6 +68,12 @@ unsigned int dm_wait_children(const int *pids, unsigned int n, uint64_t limit,
 			      unsigned int *bad);
 
 /*
+ * Wait for child @pid: its exit status, 1000 + the signal that killed it,
+ * or -1 if it could not be waited for.
+ */
+int dm_wait_child(int pid);
+
+/*
  * Mirror objects alive on every devmirror device: the number of
  * debugfs devmirror/<dev>/mirror-<asid> directories, which exist from a
  * mirror's creation until it is freed. -errno if debugfs is not there.
