@@ -205,6 +205,28 @@ static int devmir_check_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(devmir_check);
 
+/* What the kernel the core was built for offers (tests read it). */
+static int devmir_features_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "device_thp %d\ntwo_pass_invalidation %d\n",
+		   DEVMIR_DEVICE_THP, DEVMIR_TWO_PASS_INVALIDATION);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_features);
+
+/**
+ * devmir_debugfs_init() - Create the core's files in its debugfs root.
+ * @root: The root directory, or NULL (debugfs is optional).
+ *
+ * Context: Process context (module init).
+ */
+void devmir_debugfs_init(struct dentry *root)
+{
+	if (root)
+		debugfs_create_file("features", 0444, root, NULL,
+				    &devmir_features_fops);
+}
+
 /**
  * devmir_debugfs_device_init() - Create a device's debugfs directory.
  * @dev: The device context.

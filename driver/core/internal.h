@@ -259,6 +259,21 @@ struct devmir_devmem {
 };
 
 /**
+ * struct devmir_inv_finish - The second pass of one invalidation (DOC:
+ * Two-pass invalidation in notifier.c).
+ * @base: What the kernel links and hands back to invalidate_finish.
+ * @mirror: The mirror invalidated.
+ * @start_ns: When the first pass began (the latency histogram's start).
+ * @blockable: Whether the invalidation may sleep.
+ */
+struct devmir_inv_finish {
+	struct devmir_notifier_finish base;
+	struct devmir_mirror *mirror;
+	u64 start_ns;
+	bool blockable;
+};
+
+/**
  * struct devmir_mirror - The mirror of one mm on one device.
  * @kref: One reference per open file, in-flight operation and lookup user.
  * @dev: The device context; outlives the mirror.
@@ -306,6 +321,9 @@ struct devmir_devmem {
  *	make_device_exclusive_range() hands the page over, forgotten by every
  *	invalidation but a migration's (which leaves such entries alone); has
  *	its own lock. Only read to classify pages a migration did not collect.
+ * @inv_slot: The finish record of a two-pass invalidation (DOC: Two-pass
+ *	invalidation in notifier.c), for the common case of one at a time.
+ * @inv_slot_busy: Bit 0 set while @inv_slot is in use.
  * @debugfs: The mirror's debugfs directory, or NULL.
  * @priv: Driver data (&devmir_device.priv_size bytes, zeroed).
  */
@@ -335,6 +353,8 @@ struct devmir_mirror {
 	unsigned int thrash_hold_ms;
 	struct xarray thrash;
 	struct xarray exclusive;
+	struct devmir_inv_finish inv_slot;
+	unsigned long inv_slot_busy;
 	struct dentry *debugfs;
 	u64 priv[] __aligned(8);
 };
@@ -596,12 +616,14 @@ void devmir_stat_add_invalidation(struct devmir_mirror *mirror,
 void devmir_device_stat_add(struct devmir_device *dev, enum devmir_stat stat,
 			    u64 n);
 enum devmir_lat devmir_lat_sized(enum devmir_lat lat_4k, u64 bytes);
+void devmir_shootdown_wait(struct devmir_mirror *mirror, bool blockable);
 void devmir_lat_record(struct devmir_mirror *mirror, enum devmir_lat lat,
 		       u64 start_ns);
 void devmir_device_lat_record(struct devmir_device *dev, enum devmir_lat lat,
 			      u64 start_ns);
 
 /* debugfs.c */
+void devmir_debugfs_init(struct dentry *root);
 void devmir_debugfs_device_init(struct devmir_device *dev);
 void devmir_debugfs_device_fini(struct devmir_device *dev);
 void devmir_debugfs_mirror_init(struct devmir_mirror *mirror);

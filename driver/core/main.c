@@ -307,6 +307,7 @@ static int __init devmir_init(void)
 	devmir_debugfs_root = debugfs_create_dir("devmirror", NULL);
 	if (IS_ERR(devmir_debugfs_root))
 		devmir_debugfs_root = NULL;
+	devmir_debugfs_init(devmir_debugfs_root);
 	devmir_inject_init(devmir_debugfs_root);
 	pr_info("devmirror: framework core loaded\n");
 	return 0;

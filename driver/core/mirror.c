@@ -173,8 +173,10 @@ static void devmir_mirror_drain(struct devmir_mirror *mirror)
 	mutex_lock(&mirror->update_lock);
 	pages = dmpt_clear(&mirror->pt, 0, end, DEVMIR_GFP_LOCKED);
 	mutex_unlock(&mirror->update_lock);
-	if (pages)
+	if (pages) {
 		mirror->dev->ops->invalidate(mirror, 0, end, true);
+		devmir_shootdown_wait(mirror, true);
+	}
 }
 
 /* Undo devmir_mirror_alloc(); the notifier is already removed or never was. */

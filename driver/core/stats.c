@@ -56,6 +56,7 @@ static const char *const devmir_stat_names[DEVMIR_STAT_NR] = {
 	[DEVMIR_STAT_MIGRATE_REFRESH_NS] = "migrate_refresh_ns",
 	[DEVMIR_STAT_THP_MIGRATED] = "thp_migrated",
 	[DEVMIR_STAT_THP_FALLBACKS] = "thp_fallbacks",
+	[DEVMIR_STAT_INV_TWO_PASS] = "inv_two_pass",
 };
 
 static const char *const devmir_lat_names[DEVMIR_LAT_NR] = {

@@ -46,6 +46,18 @@ struct page;
  *	from it: when it returns, the CPU may free or reuse the pages. Must
  *	not sleep when @blockable is false, and must never allocate memory
  *	that may recurse into reclaim.
+ * @invalidate_wait: Optional. With it, @invalidate may return once the
+ *	device has dropped its TLB entries of the range and been asked to
+ *	invalidate, before the device acknowledged it; @invalidate_wait then
+ *	returns once every invalidation issued for @mirror before it was
+ *	called has been acknowledged (the device no longer uses any
+ *	translation it dropped). The core calls it after @invalidate,
+ *	outside the update lock, before the CPU may reuse the pages: at once
+ *	on kernels with one-pass interval notifiers, and on kernels with two
+ *	in the second pass, after every other notifier of the range (every
+ *	other device mirroring the mm) had its first, so that the devices'
+ *	acknowledgments overlap (DOC: Two-pass invalidation). Must not sleep
+ *	when @blockable is false.
  * @copy: Required when the device has memory
  *	(&devmir_device_desc.devmem_size), the device's copy engine. Copy
  *	@npages pages, page i from @src[i] to @dst[i], and wait for the copy
@@ -66,6 +78,7 @@ struct devmir_device_ops {
 	void (*mirror_fini)(struct devmir_mirror *mirror);
 	void (*invalidate)(struct devmir_mirror *mirror, u64 start, u64 end,
 			   bool blockable);
+	void (*invalidate_wait)(struct devmir_mirror *mirror, bool blockable);
 	int (*copy)(struct devmir_device *dev, struct page **dst,
 		    struct page **src, unsigned int npages);
 };
@@ -240,6 +253,8 @@ struct devmir_device_desc {
  * @DEVMIR_STAT_THP_FALLBACKS: 2 MiB sources a migration moved as 4 KiB
  *	pages because no 2 MiB destination was to be had (device memory
  *	fragmented or full, no system THP, or %DEVMIR_MIGRATE_SMALL).
+ * @DEVMIR_STAT_INV_TWO_PASS: Invalidations whose device acknowledgment
+ *	was waited for in the interval notifier's second pass.
  * @DEVMIR_STAT_NR: Number of counters.
  *
  * Only events the core itself sees are here. A driver counts its own
@@ -294,6 +309,7 @@ enum devmir_stat {
 	DEVMIR_STAT_MIGRATE_REFRESH_NS,
 	DEVMIR_STAT_THP_MIGRATED,
 	DEVMIR_STAT_THP_FALLBACKS,
+	DEVMIR_STAT_INV_TWO_PASS,
 	DEVMIR_STAT_NR
 };
 

@@ -325,6 +325,28 @@ static inline int devmir_hmm_range_fault_unlocked(struct hmm_range *range,
  * kernel has: drm_driver.date is gone; file_operations.fop_flags is new,
  * and before it drm_open() set FMODE_UNSIGNED_OFFSET by itself.
  */
+/*
+ * Two-pass interval notifiers: &mmu_interval_notifier_ops.invalidate_start
+ * issues the invalidation and hands back a finish record, and the kernel
+ * calls invalidate_finish with it once every notifier of the range had its
+ * first pass, so several devices' shootdowns overlap. Without them the
+ * record type still exists (the callbacks compile everywhere) and the ops
+ * keep their one pass.
+ */
+#ifdef HAVE_MMU_INTERVAL_TWO_PASS
+#define DEVMIR_TWO_PASS_INVALIDATION	true
+#define devmir_notifier_finish		mmu_interval_notifier_finish
+#define DEVMIR_NOTIFIER_TWO_PASS(start, finish)				\
+	.invalidate_start = start, .invalidate_finish = finish,
+#else
+#define DEVMIR_TWO_PASS_INVALIDATION	false
+struct devmir_notifier_finish {
+	struct mmu_interval_notifier *notifier;
+};
+
+#define DEVMIR_NOTIFIER_TWO_PASS(start, finish)
+#endif
+
 #ifdef HAVE_DRM_DRIVER_DATE
 #define DEVMIR_DRM_DATE(d)	.date = (d),
 #else

@@ -3,8 +3,10 @@
  * devmirror_sim - simulated SVM devices built on the devmirror core: module
  * parameters, device creation and the core callbacks.
  */
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/init.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -155,6 +157,26 @@ static bool hmm_compat;
 module_param(hmm_compat, bool, 0444);
 MODULE_PARM_DESC(hmm_compat, "Also expose devices 0 and 1 as test_hmm's /dev/hmm_dmirror0 and 1; they are then not peers (default false)");
 
+/*
+ * The modelled round trip of a device TLB invalidation, from the request to
+ * the device's acknowledgment (DOC: TLB shootdown). Writable at any time
+ * through /sys/module/devmirror_sim/parameters/; each shootdown reads it
+ * once.
+ */
+static int sim_set_tlb_inv_us(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, SIM_TLB_INV_US_MAX);
+}
+
+static const struct kernel_param_ops sim_tlb_inv_us_ops = {
+	.set = sim_set_tlb_inv_us,
+	.get = param_get_uint,
+};
+
+static unsigned int tlb_inv_us;
+module_param_cb(tlb_inv_us, &sim_tlb_inv_us_ops, &tlb_inv_us, 0644);
+MODULE_PARM_DESC(tlb_inv_us, "Modelled TLB invalidation round trip in microseconds (0-1000, default 0)");
+
 /* The pgmap owner shared by every device of this module: they are peers. */
 static int sim_peer_group;
 
@@ -189,15 +211,26 @@ static void sim_mirror_fini(struct devmir_mirror *mirror)
 	sim_fq_fini(&smirror->fq);
 }
 
-/*
- * The TLB shootdown: under the access lock for write, so it waits for the
- * transactions in flight and none starts with a stale translation.
+/**
+ * DOC: TLB shootdown
+ *
+ * The simulated TLB is software, so the shootdown itself is exact and at
+ * once: under the mirror's access lock for write, it waits for the
+ * transactions in flight, drops the range's entries, and no transaction
+ * starts with a stale translation. A real device also takes a round trip
+ * to acknowledge an invalidation; tlb_inv_us models it (0, the default:
+ * none). Each shootdown moves the mirror's acknowledgment time to at
+ * least now + tlb_inv_us, and sim_invalidate_wait() (the core's
+ * &devmir_device_ops.invalidate_wait) waits until then: in the notifier's
+ * second pass where the kernel has two, so the round trips of several
+ * devices overlap (DOC: Two-pass invalidation).
  */
 static void sim_invalidate(struct devmir_mirror *mirror, u64 start, u64 end,
 			   bool blockable)
 {
 	struct sim_device *sdev = devmir_device_drvdata(devmir_mirror_device(mirror));
 	struct sim_mirror *smirror = devmir_mirror_priv(mirror);
+	s64 due, prev;
 	unsigned int n;
 
 	write_lock(&smirror->access_lock);
@@ -205,12 +238,32 @@ static void sim_invalidate(struct devmir_mirror *mirror, u64 start, u64 end,
 	write_unlock(&smirror->access_lock);
 	devmir_driver_stat_add(mirror, SIM_STAT_TLB_SHOOTDOWNS, 1);
 	devmir_driver_stat_add(mirror, SIM_STAT_TLB_FLUSHED, n);
+
+	due = ktime_get_ns() + (s64)READ_ONCE(tlb_inv_us) * NSEC_PER_USEC;
+	prev = atomic64_read(&smirror->inv_due);
+	while (prev < due && !atomic64_try_cmpxchg(&smirror->inv_due, &prev, due))
+		;
+}
+
+/* Wait for the acknowledgment of every shootdown issued so far. */
+static void sim_invalidate_wait(struct devmir_mirror *mirror, bool blockable)
+{
+	struct sim_mirror *smirror = devmir_mirror_priv(mirror);
+	s64 left = atomic64_read(&smirror->inv_due) - (s64)ktime_get_ns();
+
+	if (left <= 0)
+		return;
+	if (blockable)
+		fsleep(DIV_ROUND_UP(left, NSEC_PER_USEC));
+	else
+		udelay(DIV_ROUND_UP(left, NSEC_PER_USEC));
 }
 
 static const struct devmir_device_ops sim_core_ops = {
 	.mirror_init = sim_mirror_init,
 	.mirror_fini = sim_mirror_fini,
 	.invalidate = sim_invalidate,
+	.invalidate_wait = sim_invalidate_wait,
 	.copy = sim_copy,
 };
 

@@ -39,6 +39,9 @@ struct sim_compat;
 /* Device-coherent devices at most (coherent_addr=). */
 #define SIM_MAX_COHERENT	4
 
+/* Largest modelled TLB invalidation round trip (tlb_inv_us), microseconds. */
+#define SIM_TLB_INV_US_MAX	1000
+
 /**
  * struct sim_config - Static configuration of every simulated device,
  * from the module parameters, checked once at load.
@@ -293,6 +296,7 @@ struct sim_device {
  */
 struct sim_mirror {
 	rwlock_t access_lock;
+	atomic64_t inv_due;
 	unsigned int fault_batch;
 	struct sim_fault_queue fq;
 };

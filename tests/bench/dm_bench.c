@@ -45,7 +45,7 @@
  * @backend: Front end, NULL for the CPU-only baselines.
  * @label: Name of the rows (native, compat, test_hmm, cpu).
  * @groups: Comma-separated groups: fault, migrate, scale, window, mem, churn,
- *	pingpong, mirrors, sparse.
+ *	pingpong, mirrors, shootdown, sparse.
  * @size: Buffer of the fault group.
  * @migrate_size: Buffer of the migrate group.
  * @window_size: Buffer of the window and churn groups.
@@ -856,6 +856,101 @@ static uint64_t *sparse_word(char *base, int rep, int k)
 	return (uint64_t *)(base + region * HUGE_2M + (k % 512) * PAGE);
 }
 
+#define SHOOTDOWN_SIZE	KIB(256)	/* the range munmap() invalidates */
+#define SHOOTDOWN_CALLS	16		/* munmap() calls per repetition */
+#define SHOOTDOWN_US	"100"		/* the modelled TLB-invalidation round trip */
+
+/*
+ * One repetition of the shootdown group: @ndev devices mirror a fresh
+ * SHOOTDOWN_SIZE buffer, then it is unmapped; the seconds of the munmap()
+ * calls alone, averaged over SHOOTDOWN_CALLS, or -1 on a failed call.
+ * *@stale: a device still mirrors the range afterwards.
+ */
+static double shootdown_munmap(struct bench_dev *dev, unsigned int ndev,
+			       void *out, bool *stale)
+{
+	struct drm_devmir_stats st;
+	double spent = 0, t0;
+	unsigned int i, d;
+
+	for (i = 0; i < SHOOTDOWN_CALLS; i++) {
+		uint64_t *buf = bench_buffer(SHOOTDOWN_SIZE, false);
+
+		if (!buf)
+			return -1;
+		for (d = 0; d < ndev; d++)
+			if (bench_native.read(&dev[d], buf, SHOOTDOWN_SIZE, out))
+				return -1;
+		t0 = now();
+		if (munmap(buf, SHOOTDOWN_SIZE))
+			return -1;
+		spent += now() - t0;
+		for (d = 0; d < ndev; d++)
+			if (dm_stats(dev[d].fd, 0, &st) || dm_entries(&st))
+				*stale = true;
+	}
+	return spent / SHOOTDOWN_CALLS;
+}
+
+/*
+ * Two-pass invalidation (issue 17): munmap() of a range 1, 2 and 4 devices
+ * mirror, each device taking SHOOTDOWN_US to acknowledge a TLB
+ * invalidation (the simulator's tlb_inv_us), waited for in the notifier's
+ * second pass (rows shootdown_2pass, x: devices) and in the first, one
+ * device after another (shootdown_1pass; the core's two_pass=N). On a
+ * kernel without two-pass interval notifiers both wait in the one pass.
+ * Afterwards no device mirrors the range.
+ */
+static void group_shootdown(const struct bench_opts *o)
+{
+	static const unsigned int counts[] = { 1, 2, 4 };
+	bool calls_ok = true, clean = true;
+	struct bench_dev dev[4];
+	unsigned int ndev = dm_count(), c, d, opened;
+	void *out = malloc(SHOOTDOWN_SIZE);
+	int rep, pass;
+
+	printf("# %s: shootdown group, two-pass notifiers %ld\n", o->label,
+	       dm_feature("two_pass_invalidation"));
+	if (!out || ndev < 4 ||
+	    dm_param_set("devmirror_sim", "tlb_inv_us", SHOOTDOWN_US)) {
+		dm_tap(false, "%s_shootdown_setup", o->label);
+		free(out);
+		return;
+	}
+	for (c = 0; c < 3 && calls_ok; c++) {
+		for (opened = 0; opened < counts[c]; opened++)
+			if (bench_native.open(&dev[opened], opened))
+				break;
+		calls_ok = opened == counts[c];
+		for (rep = 0; rep < o->reps && calls_ok; rep++) {
+			for (pass = 2; pass >= 1 && calls_ok; pass--) {
+				double t;
+
+				if (dm_param_set("devmirror", "two_pass",
+						 pass == 2 ? "Y" : "N")) {
+					calls_ok = false;
+					break;
+				}
+				t = shootdown_munmap(dev, counts[c], out, &clean);
+				if (t < 0)
+					calls_ok = false;
+				else
+					row(pass == 2 ? "shootdown_2pass" :
+					    "shootdown_1pass", o, counts[c], rep, t,
+					    SHOOTDOWN_SIZE);
+			}
+		}
+		for (d = 0; d < opened; d++)
+			bench_native.close(&dev[d]);
+	}
+	dm_param_set("devmirror", "two_pass", "Y");
+	dm_param_set("devmirror_sim", "tlb_inv_us", "0");
+	free(out);
+	dm_tap(calls_ok, "%s_shootdown_calls_succeed", o->label);
+	dm_tap(clean, "%s_shootdown_mirrors_empty_after_munmap", o->label);
+}
+
 /*
  * Sparse access (issue 18): an 8 GiB mapping of which the CPU wrote one
  * word in each of 4096 random 2 MiB regions, each such page then read by
@@ -1124,7 +1219,7 @@ static void usage(void)
 		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
 		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB] [-P N] [-M N,...]\n"
 		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn,pingpong,\n"
-		"      mirrors,sparse\n"
+		"      mirrors,shootdown,sparse\n"
 		"      (default fault,migrate)\n"
 		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
 		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
@@ -1220,6 +1315,8 @@ int main(int argc, char **argv)
 		group_pingpong(&o);
 	if (o.backend == &bench_native && has_group(&o, "mirrors"))
 		group_mirrors(&o);
+	if (o.backend == &bench_native && has_group(&o, "shootdown"))
+		group_shootdown(&o);
 	if (o.backend == &bench_native && has_group(&o, "sparse"))
 		group_sparse(&o);
 	if (o.backend && o.backend->set_window && has_group(&o, "mem"))

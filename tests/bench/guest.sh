@@ -14,7 +14,7 @@
 #   WSIZE=MiB MEM=MiB PINGPONG=N PROCS=N:...  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
 #   ONLY=g:g   only these dm_bench groups (fault, migrate, scale, window, mem,
-#              churn, pingpong, mirrors, sparse) in every round; the report
+#              churn, pingpong, mirrors, shootdown, sparse) in every round; the report
 #              leaves the rest n/a
 #   PROFILE=LABEL:GROUP  instead of the rounds: run one dm_bench group
 #              (fault, migrate, ...) of one front end (native or test_hmm)
@@ -199,13 +199,14 @@ rmmod devmirror_sim && rmmod devmirror
 tap $? bench_unload_devmirror_compat
 
 # 3. Many mirrors: 1..64 processes, each on four devices with a sparse
-#    1 TiB reservation (small device memory: nothing migrates).
-if [ "$(groups mirrors)" = mirrors ]; then
+#    1 TiB reservation (small device memory: nothing migrates); munmap of a
+#    range 1, 2 and 4 devices mirror, their shootdowns in one pass or two.
+if [ "$(groups mirrors,shootdown)" != none ]; then
 	insmod /modules/devmirror.ko && insmod /modules/devmirror_sim.ko ndevices=4 devmem_mb=16 $SIM
 	tap $? bench_load_devmirror_mirrors
 	r=0
 	while [ $r -lt $rounds ]; do
-		bench -b native -l native -g mirrors -M "$PROCS" -r $per -R $((r * per))
+		bench -b native -l native -g "$(groups mirrors,shootdown)" -M "$PROCS" -r $per -R $((r * per))
 		r=$((r + 1))
 	done
 	rmmod devmirror_sim && rmmod devmirror

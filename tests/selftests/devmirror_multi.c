@@ -142,6 +142,77 @@ TEST(two_processes_one_device)
 	close(fd);
 }
 
+/*
+ * munmap of a range two devices mirror, with a modelled TLB-invalidation
+ * round trip (tlb_inv_us): on kernels with two-pass interval notifiers each
+ * mirror waits for its device's acknowledgment in the second pass
+ * (inv_two_pass moves on both), with two_pass=N in the first (it does not);
+ * either way both mirrors are empty, both devices shot their TLBs down,
+ * and a device access to the range fails. Bad round trips are refused.
+ */
+TEST(munmap_two_pass)
+{
+	static const char *const mode[] = { "Y", "N" };
+	uint64_t pass0, pass1, sd0, sd1;
+	size_t size = KIB(256);
+	struct drm_devmir_stats st;
+	uint8_t *buf, *out;
+	int fd0, fd1, round;
+
+	if (dm_count() < 2)
+		SKIP(return, "needs two devmirror devices");
+	if (dm_feature("two_pass_invalidation") != 1)
+		SKIP(return, "kernel without two-pass interval notifiers");
+	EXPECT_EQ(-EINVAL, dm_param_set("devmirror_sim", "tlb_inv_us", "1001"));
+	ASSERT_EQ(0, dm_param_set("devmirror_sim", "tlb_inv_us", "300"));
+	out = malloc(size);
+	ASSERT_NE(NULL, out);
+
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, dm_param_set("devmirror", "two_pass", mode[round]));
+		fd0 = dm_open(0);
+		fd1 = dm_open(1);
+		ASSERT_LE(0, fd0);
+		ASSERT_LE(0, fd1);
+		/* Page-exact windows, as in one_process_two_devices. */
+		ASSERT_EQ(0, dm_set_window(fd0, KIB(4)));
+		ASSERT_EQ(0, dm_set_window(fd1, KIB(4)));
+		buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		ASSERT_NE(MAP_FAILED, buf);
+		buf_fill(buf, size, 40 + round);
+		ASSERT_EQ(0, dm_read(fd0, buf, size, out));
+		ASSERT_EQ(-1, buf_check(out, size, 40 + round));
+		ASSERT_EQ(0, dm_read(fd1, buf, size, out));
+		ASSERT_EQ(-1, buf_check(out, size, 40 + round));
+		pass0 = dm_stat_of(fd0, "inv_two_pass");
+		pass1 = dm_stat_of(fd1, "inv_two_pass");
+		sd0 = dm_stat_of(fd0, "tlb_shootdowns");
+		sd1 = dm_stat_of(fd1, "tlb_shootdowns");
+
+		ASSERT_EQ(0, munmap(buf, size));
+		if (round == 0) {
+			EXPECT_LT(pass0, dm_stat_of(fd0, "inv_two_pass"));
+			EXPECT_LT(pass1, dm_stat_of(fd1, "inv_two_pass"));
+		} else {
+			EXPECT_EQ(pass0, dm_stat_of(fd0, "inv_two_pass"));
+			EXPECT_EQ(pass1, dm_stat_of(fd1, "inv_two_pass"));
+		}
+		EXPECT_LT(sd0, dm_stat_of(fd0, "tlb_shootdowns"));
+		EXPECT_LT(sd1, dm_stat_of(fd1, "tlb_shootdowns"));
+		ASSERT_EQ(0, dm_stats(fd0, 0, &st));
+		EXPECT_EQ(0ULL, dm_entries(&st));
+		ASSERT_EQ(0, dm_stats(fd1, 0, &st));
+		EXPECT_EQ(0ULL, dm_entries(&st));
+		EXPECT_EQ(-EFAULT, dm_read(fd0, buf, PAGE, out));
+		EXPECT_EQ(-EFAULT, dm_read(fd1, buf, PAGE, out));
+		close(fd0);
+		close(fd1);
+	}
+	EXPECT_EQ(0, dm_param_set("devmirror", "two_pass", "Y"));
+	EXPECT_EQ(0, dm_param_set("devmirror_sim", "tlb_inv_us", "0"));
+	free(out);
+}
+
 /* One process on two devices: two mirrors, both invalidated by munmap. */
 TEST(one_process_two_devices)
 {

@@ -157,6 +157,7 @@ static const struct {
 	{ "inv_other", "invalidations: other events" },
 	{ "inv_skipped", "invalidations skipped: caused by the device" },
 	{ "inv_retry", "non-blocking invalidations refused while busy" },
+	{ "inv_two_pass", "invalidations whose device shootdown was waited for in a second pass" },
 	{ "pages_invalidated", "4 KiB pages unmapped from the mirror" },
 	{ "pages_protected", "4 KiB pages downgraded to read-only" },
 	{ "migrated_to_device", "pages migrated into device memory" },

@@ -446,14 +446,42 @@ long thp_kib(const void *addr)
 	return kib;
 }
 
-int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len)
+
+double dm_now(void)
 {
-	char path[128];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The value of the line "@key N" of @text, or -1. */
+static long dm_key_value(const char *text, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p;
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, len) && p[len] == ' ')
+			return strtol(p + len + 1, NULL, 0);
+	return -1;
+}
+
+long dm_devmem_field(unsigned int index, const char *key)
+{
+	char text[512];
+
+	if (dm_debugfs_read(index, "devmem", text, sizeof(text)) < 0)
+		return -1;
+	return dm_key_value(text, key);
+}
+
+/* Read a whole small file into @out; -errno on failure. */
+static int dm_file_read(const char *path, char *out, size_t len)
+{
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/devmirror/sim%u/%s",
-		 index, file);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
@@ -465,23 +493,38 @@ int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len)
 	return 0;
 }
 
-double dm_now(void)
+int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len)
 {
-	struct timespec ts;
+	char path[128];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/devmirror/sim%u/%s",
+		 index, file);
+	return dm_file_read(path, out, len);
 }
 
-long dm_devmem_field(unsigned int index, const char *key)
+long dm_feature(const char *key)
 {
-	char text[512], *p;
-	size_t len = strlen(key);
+	char text[256];
 
-	if (dm_debugfs_read(index, "devmem", text, sizeof(text)) < 0)
+	if (dm_file_read("/sys/kernel/debug/devmirror/features", text,
+			 sizeof(text)) < 0)
 		return -1;
-	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, len) && p[len] == ' ')
-			return strtol(p + len + 1, NULL, 0);
-	return -1;
+	return dm_key_value(text, key);
+}
+
+int dm_param_set(const char *module, const char *name, const char *value)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : 0;
 }

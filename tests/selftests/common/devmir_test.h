@@ -97,5 +97,9 @@ long thp_kib(const void *addr);
 int dm_debugfs_read(unsigned int index, const char *file, char *out, size_t len);
 /* A "key value" line of device @index's debugfs devmem file; -1 if none. */
 long dm_devmem_field(unsigned int index, const char *key);
+/* "@key N" of the core's debugfs features file (device_thp, ...), or -1. */
+long dm_feature(const char *key);
+/* Write /sys/module/@module/parameters/@name; 0 or -errno. */
+int dm_param_set(const char *module, const char *name, const char *value);
 
 #endif /* _DEVMIR_TEST_H */

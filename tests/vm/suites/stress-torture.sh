@@ -5,8 +5,9 @@
 # mprotect, madvise(DONTNEED), migrations to device memory and back, fork and
 # exit - on the default device, then on a tiny one (4-entry TLB, 2-slot fault
 # queue, 256-byte transactions, no huge pages, 2 MiB of device memory, so that
-# migrations evict); finally the negative control: deliberate corruption must
-# be caught.
+# migrations evict; a 20 µs TLB-invalidation round trip, waited for in the
+# notifier's second pass where the kernel has one); finally the negative
+# control: deliberate corruption must be caught.
 # Each run lasts $DM_TORTURE_SECONDS, else 10 s (30 s on the debug kernel);
 # DM_TEST_ARGS are passed to the torture runs (e.g. "-s 1234" to replay).
 
@@ -28,7 +29,8 @@ tap $? insmod_devmirror_sim
 rmmod devmirror_sim
 tap $? rmmod_devmirror_sim
 insmod /modules/devmirror_sim.ko ndevices=1 tlb_entries=4 tlb_ways=1 \
-	fault_queue=2 fault_batch=1 txn_bytes=256 huge=0 engines=1 devmem_mb=2
+	fault_queue=2 fault_batch=1 txn_bytes=256 huge=0 engines=1 devmem_mb=2 \
+	tlb_inv_us=20
 tap $? insmod_tiny_device
 /tests/devmirror_torture -n tiny_ "$@" || rc=1
 
