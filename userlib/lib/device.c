@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "internal.h"
+#include "trace.h"
 
 /* A public constant and the ABI's must agree, or the build fails. */
 #define DEVMIR_SAME_AS_ABI(lib, abi) _Static_assert((lib) == (abi), #lib)
@@ -186,6 +186,8 @@ int devmir_access(struct devmir_dev *dev, struct devmir_access *user)
 	if (ret)
 		return ret;
 	ret = __devmir_access(dev, acc);
+	if (!ret)
+		devmir_record_access(dev, acc);
 	/* The (out) members, also on failure; the size was checked above. */
 	devmir_struct_out(user, &run, sizeof(run), DEVMIR_ACCESS_SIZE_3_0);
 	return ret;
