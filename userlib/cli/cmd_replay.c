@@ -498,7 +498,7 @@ static int replay_run(struct replay_ctx *r, const struct replay_setting *set,
 /* The summary columns: a name each, and the statistic it shows. */
 static const char *const replay_columns[][2] = {
 	{ "faults", "faults_raised" },
-	{ "serviced", "faults_resolved" },
+	{ "serviced", "faults" },
 	{ "to_device", "migrated_to_device" },
 	{ "to_system", "migrated_to_system" },
 	{ "evictions", "evictions" },
