@@ -543,6 +543,8 @@ struct csv_row {
 };
 
 #define CSV_HEADER "time_ns,device,op,buffer,offset,size"
+#define CSV_NAME_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
 static const char *const csv_ops[] = {
 	"read", "write", "atomic_add", "atomic_cmpxchg",
@@ -600,7 +602,8 @@ static int csv_line(struct cli_ctx *ctx, const char *path, unsigned long ln,
 	if (!csv_number(field[5], &v[5]) || !v[5] ||
 	    v[4] + v[5] < v[4] || v[4] + v[5] > DEVMIR_TRACE_BUFFER_MAX)
 		return csv_error(ctx, path, ln, "bad size", field[5]);
-	if (!*field[3] || strlen(field[3]) >= DEVMIR_TRACE_NAME_MAX)
+	if (!*field[3] || strlen(field[3]) >= DEVMIR_TRACE_NAME_MAX ||
+	    strspn(field[3], CSV_NAME_CHARS) != strlen(field[3]))
 		return csv_error(ctx, path, ln, "bad buffer name", field[3]);
 	for (b = 0; b < *nnames; b++)
 		if (!strcmp(names[b], field[3]))

@@ -141,15 +141,16 @@ int devmir_record_buffer(struct devmir_dev *dev, const char *name,
 }
 
 /*
- * A range of no named buffer: name the whole mapping that holds it after
- * /proc/self/maps ("map0", "map1", ...). The buffer id, or -1 (a range
- * across mappings, or over a named buffer).
+ * A range of no named buffer: name the mapping that holds it after
+ * /proc/self/maps ("map0", "map1", ...), less the named buffers around
+ * it. The buffer id, or -1 (a range across mappings or buffers).
  */
 static int devmir_record_mapping(struct devmir_trace *t, uintptr_t addr,
 				 uint64_t size)
 {
 	unsigned long long lo, hi;
 	char line[512], name[DEVMIR_TRACE_NAME_MAX];
+	unsigned int i;
 	FILE *maps;
 	int id = -1;
 
@@ -161,6 +162,16 @@ static int devmir_record_mapping(struct devmir_trace *t, uintptr_t addr,
 			continue;
 		if (addr < lo || addr >= hi)
 			continue;
+		for (i = 0; i < t->nbufs; i++) {
+			const struct devmir_trace_buf *b = &t->bufs[i];
+
+			if (!b->addr)
+				continue;
+			if (b->addr + b->size <= addr && b->addr + b->size > lo)
+				lo = b->addr + b->size;
+			if (b->addr > addr && b->addr < hi)
+				hi = b->addr;
+		}
 		if (size <= hi - addr) {
 			snprintf(name, sizeof(name), "map%u", t->maps);
 			id = __devmir_record_buffer(t, name, lo, hi - lo);

@@ -47,6 +47,7 @@ prog() {
 
 prog test_lib "$out/tests/test_lib"
 prog test_cli "$out/tests/test_cli" "$out/devmirror" "$out/tests/fakedev.so"
+prog test_trace "$out/tests/test_trace" "$out/devmirror" "$out/tests/fakedev.so"
 
 # Exactly the symbols of each map leave its shared library.
 exports() {
