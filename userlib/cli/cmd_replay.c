@@ -508,6 +508,9 @@ static const char *const replay_columns[][2] = {
 
 #define REPLAY_COLUMNS ARRAY_SIZE(replay_columns)
 
+/* Width of the policy column: the longest --policy, at least 28. */
+static int replay_label_width = 28;
+
 /* A summary column summed over the devices. */
 static uint64_t replay_sum(const struct replay_ctx *r, const uint64_t *stats,
 			   unsigned int nstats, const char *name)
@@ -577,7 +580,8 @@ static void replay_print_header(const struct replay_ctx *r, const char *path)
 	       cli_human_bytes(human, sizeof(human), total));
 	for (d = 0; d < r->ndev; d++)
 		printf(" %s", devmir_path(r->devs[d]));
-	printf("\n%-28s %8s %6s", "policy", "ops", "errors");
+	printf("\n%-*s %8s %6s", replay_label_width, "policy", "ops",
+	       "errors");
 	for (b = 0; b < REPLAY_COLUMNS; b++)
 		printf(" %*s", b == REPLAY_COLUMNS - 1 ? 12 : 9,
 		       replay_columns[b][0]);
@@ -591,8 +595,8 @@ static void replay_print_run(const struct replay_ctx *r,
 {
 	unsigned int c;
 
-	printf("%-28s %8" PRIu64 " %6" PRIu64, set->label, res->ops,
-	       res->errors);
+	printf("%-*s %8" PRIu64 " %6" PRIu64, replay_label_width, set->label,
+	       res->ops, res->errors);
 	for (c = 0; c < REPLAY_COLUMNS; c++)
 		printf(" %*" PRIu64, c == REPLAY_COLUMNS - 1 ? 12 : 9,
 		       replay_sum(r, stats, nstats, replay_columns[c][1]));
@@ -683,6 +687,8 @@ static int cli_replay(struct cli_ctx *ctx, int argc, char **argv)
 		ret = replay_parse_policy(ctx, policies[s], &sets[s]);
 		if (ret)
 			return ret;
+		if ((int)strlen(policies[s]) > replay_label_width)
+			replay_label_width = strlen(policies[s]);
 	}
 
 	ret = devmir_trace_load(path, &r.trace);

@@ -3,7 +3,7 @@
 # userlib-cli: the devmirror CLI. Without the modules it must fail cleanly
 # (exit 69, an empty JSON device list that says why); with them,
 # userlib_cli checks its --json output against the library and runs the
-# demo and the benchmark; userlib_replay records and replays traces.
+# demo and the benchmark.
 
 cli=/tests/devmirror
 fail() { echo "not ok $1 $2"; exit 1; }
@@ -43,15 +43,6 @@ nodev 803 core_only
 insmod /modules/devmirror_sim.ko || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
 
 /tests/userlib_cli "$@" || rc=1
-# Record and replay (docs/replay.md): the library's recording, the CLI's
-# record, replay determinism, the policy comparison.
-if [ -x /tests/userlib_replay ]; then
-	/tests/userlib_replay "$@" || rc=1
-else
-	echo "not ok 900 userlib_replay: program missing"
-	rc=1
-fi
-
 if rmmod devmirror_sim; then echo "ok 903 rmmod_devmirror_sim"; else echo "not ok 903 rmmod_devmirror_sim"; rc=1; fi
 if rmmod devmirror; then echo "ok 904 rmmod_devmirror"; else echo "not ok 904 rmmod_devmirror"; rc=1; fi
 nodev 805 after_rmmod
