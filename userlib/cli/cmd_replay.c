@@ -72,6 +72,7 @@ struct replay_setting {
  * @layout_fixed: The buffers got their fixed addresses.
  * @setup_err: The run could not start (open, policy, buffers): -errno.
  * @setup_what: What could not be done then.
+ * @policy: The policy in force on the first device during the run.
  */
 struct replay_result {
 	uint64_t elapsed_ns;
@@ -82,6 +83,7 @@ struct replay_result {
 	uint32_t layout_fixed;
 	int32_t setup_err;
 	char setup_what[64];
+	struct devmir_policy policy;
 };
 
 /**
@@ -210,9 +212,10 @@ static int replay_parse_policy(struct cli_ctx *ctx, char *spec,
 	return 0;
 bad:
 	free(copy);
-	return cli_usage_error(ctx,
-			       "bad --policy '%s' (recorded, default, or window=SIZE|adaptive,batch=N,migrate=off|first|threshold:N,ram_window=SIZE,thrash=ROUNDS:MS)",
-			       spec);
+	return cli_usage_error(
+		ctx,
+		"bad --policy '%s' (recorded, default, or window=SIZE|adaptive,batch=N,migrate=off|first|threshold:N,ram_window=SIZE,thrash=ROUNDS:MS)",
+		spec);
 }
 
 /* The trace's policy, then the setting's, on @dev. */
@@ -231,11 +234,12 @@ static int replay_set_policy(struct devmir_dev *dev,
 		p.ram_window = c->ram_window;
 		p.thrash_rounds = c->thrash_rounds;
 		p.thrash_hold_ms = c->thrash_hold_ms;
-		ret = devmir_set_policy(dev, DEVMIR_POLICY_WINDOW |
-					DEVMIR_POLICY_BATCH |
-					DEVMIR_POLICY_MIGRATE |
-					DEVMIR_POLICY_RAM_WINDOW |
-					DEVMIR_POLICY_THRASH, &p);
+		ret = devmir_set_policy(
+			dev,
+			DEVMIR_POLICY_WINDOW | DEVMIR_POLICY_BATCH |
+				DEVMIR_POLICY_MIGRATE |
+				DEVMIR_POLICY_RAM_WINDOW | DEVMIR_POLICY_THRASH,
+			&p);
 		if (ret)
 			return ret;
 	}
@@ -259,7 +263,8 @@ static int replay_map(struct replay_ctx *r, uint8_t **bufs, bool *fixed)
 	for (b = 0; b < r->buffers; b++) {
 		devmir_trace_buffer(r->trace, b, NULL, &size);
 		span = (size + REPLAY_ALIGN - 1) / REPLAY_ALIGN * REPLAY_ALIGN;
-		p = mmap((void *)(uintptr_t)cursor, size, PROT_READ | PROT_WRITE,
+		p = mmap((void *)(uintptr_t)cursor, size,
+			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
 			 0);
 		if (p == MAP_FAILED || p != (void *)(uintptr_t)cursor) {
@@ -298,10 +303,11 @@ static int replay_one(struct devmir_dev **devs, uint8_t **bufs,
 	switch (rec->op) {
 	case DEVMIR_TRACE_ACCESS:
 		if (rec->kind == DEVMIR_OP_ATOMIC_ADD)
-			return devmir_atomic_add(dev, (uint64_t *)addr, 1, NULL);
+			return devmir_atomic_add(dev, (uint64_t *)addr, 1,
+						 NULL);
 		if (rec->kind == DEVMIR_OP_ATOMIC_CMPXCHG)
-			return devmir_atomic_cmpxchg(dev, (uint64_t *)addr, 0, 0,
-						     NULL);
+			return devmir_atomic_cmpxchg(dev, (uint64_t *)addr, 0,
+						     0, NULL);
 		for (done = 0; !ret && done < rec->size; done += n) {
 			n = rec->size - done;
 			if (n > REPLAY_SCRATCH_MAX)
@@ -381,6 +387,10 @@ static void replay_child(struct replay_ctx *r, const struct replay_setting *set,
 			goto out;
 		}
 		ret = replay_set_policy(devs[d], &r->config, set);
+		if (!ret && !d) {
+			res->policy.struct_size = sizeof(res->policy);
+			ret = devmir_get_policy(devs[d], &res->policy);
+		}
 		if (ret) {
 			replay_setup_fail(res, ret, "set the policy");
 			goto out;
@@ -519,8 +529,8 @@ static uint64_t replay_sum(const struct replay_ctx *r, const uint64_t *stats,
 	unsigned int d;
 
 	for (d = 0; d < r->ndev; d++)
-		sum += devmir_stat_value(r->devs[0], stats + (uint64_t)d * nstats,
-					 name);
+		sum += devmir_stat_value(r->devs[0],
+					 stats + (uint64_t)d * nstats, name);
 	return sum;
 }
 
@@ -543,12 +553,27 @@ static void replay_json_run(struct cli_json *j, const struct replay_ctx *r,
 		cli_json_str(j, "message", devmir_strerror(res->first_err));
 		cli_json_close_object(j);
 	}
+	cli_json_object(j, "policy_in_force");
+	cli_json_u64(j, "fault_batch", res->policy.fault_batch);
+	cli_json_u64(j, "fault_window", res->policy.fault_window);
+	cli_json_str(j, "migrate_mode",
+		     res->policy.migrate_mode == DEVMIR_MIGMODE_FIRST_FAULT ?
+			     "first_fault" :
+		     res->policy.migrate_mode == DEVMIR_MIGMODE_THRESHOLD ?
+			     "threshold" :
+			     "off");
+	cli_json_u64(j, "migrate_threshold", res->policy.migrate_threshold);
+	cli_json_u64(j, "ram_window", res->policy.ram_window);
+	cli_json_u64(j, "thrash_rounds", res->policy.thrash_rounds);
+	cli_json_u64(j, "thrash_hold_ms", res->policy.thrash_hold_ms);
+	cli_json_close_object(j);
 	cli_json_bool(j, "layout_fixed", res->layout_fixed);
 	cli_json_u64(j, "elapsed_ns", res->elapsed_ns);
 	cli_json_object(j, "summary");
 	for (c = 0; c < REPLAY_COLUMNS; c++)
 		cli_json_u64(j, replay_columns[c][0],
-			     replay_sum(r, stats, nstats, replay_columns[c][1]));
+			     replay_sum(r, stats, nstats,
+					replay_columns[c][1]));
 	cli_json_close_object(j);
 	cli_json_array(j, "devices");
 	for (d = 0; d < r->ndev; d++) {
@@ -575,13 +600,12 @@ static void replay_print_header(const struct replay_ctx *r, const char *path)
 		devmir_trace_buffer(r->trace, b, NULL, &size);
 		total += size;
 	}
-	printf("replay of %s: %" PRIu64 " records, %u buffers (%s), on",
-	       path, r->records, r->buffers,
+	printf("replay of %s: %" PRIu64 " records, %u buffers (%s), on", path,
+	       r->records, r->buffers,
 	       cli_human_bytes(human, sizeof(human), total));
 	for (d = 0; d < r->ndev; d++)
 		printf(" %s", devmir_path(r->devs[d]));
-	printf("\n%-*s %8s %6s", replay_label_width, "policy", "ops",
-	       "errors");
+	printf("\n%-*s %8s %6s", replay_label_width, "policy", "ops", "errors");
 	for (b = 0; b < REPLAY_COLUMNS; b++)
 		printf(" %*s", b == REPLAY_COLUMNS - 1 ? 12 : 9,
 		       replay_columns[b][0]);
@@ -603,14 +627,15 @@ static void replay_print_run(const struct replay_ctx *r,
 	printf(" %10.1f\n", res->elapsed_ns / 1e6);
 	if (res->errors)
 		fprintf(stderr,
-			"devmirror: replay: %s: %" PRIu64 " operations failed, the first (record %" PRIu64 "): %s\n",
+			"devmirror: replay: %s: %" PRIu64
+			" operations failed, the first (record %" PRIu64
+			"): %s\n",
 			set->label, res->errors, res->first_rec,
 			devmir_strerror(res->first_err));
 }
 
 /* --device N or N,M,...: the DEV of each of the trace's devices. */
-static int replay_devices(struct cli_ctx *ctx, struct replay_ctx *r,
-			  char *arg)
+static int replay_devices(struct cli_ctx *ctx, struct replay_ctx *r, char *arg)
 {
 	static char names[DEVMIR_TRACE_DEVICES_MAX][16];
 	char *save = NULL, *tok;
@@ -634,13 +659,14 @@ static int replay_devices(struct cli_ctx *ctx, struct replay_ctx *r,
 	for (tok = strtok_r(arg, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (n == DEVMIR_TRACE_DEVICES_MAX)
-			return cli_usage_error(ctx, "too many --device entries");
+			return cli_usage_error(ctx,
+					       "too many --device entries");
 		r->dev_args[n++] = tok;
 	}
 	if (n != r->ndev)
-		return cli_usage_error(ctx,
-				       "the trace uses %u devices, --device names %u",
-				       r->ndev, n);
+		return cli_usage_error(
+			ctx, "the trace uses %u devices, --device names %u",
+			r->ndev, n);
 	return 0;
 }
 
@@ -664,9 +690,9 @@ static int cli_replay(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case CLI_OPT_POLICY:
 			if (nsets == REPLAY_MAX_SETTINGS)
-				return cli_usage_error(ctx,
-						       "at most %d --policy options",
-						       REPLAY_MAX_SETTINGS);
+				return cli_usage_error(
+					ctx, "at most %d --policy options",
+					REPLAY_MAX_SETTINGS);
 			policies[nsets++] = optarg;
 			break;
 		default:
@@ -769,6 +795,7 @@ out:
 const struct cli_command cli_cmd_replay = {
 	.name = "replay",
 	.args = "TRACE [--device N|DEV,DEV...] [--policy SPEC]...",
-	.summary = "replay a trace, once per --policy, and compare the counters",
+	.summary =
+		"replay a trace, once per --policy, and compare the counters",
 	.run = cli_replay,
 };

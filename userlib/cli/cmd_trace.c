@@ -58,8 +58,8 @@ struct trace_opts {
 	uint64_t records;
 };
 
-static int trace_parse_u64(struct cli_ctx *ctx, const char *opt,
-			   const char *s, uint64_t *out)
+static int trace_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s,
+			   uint64_t *out)
 {
 	char *end;
 
@@ -89,19 +89,22 @@ static int trace_parse(struct cli_ctx *ctx, const struct cli_command *cmd,
 		case CLI_OPT_SIZE:
 		case CLI_OPT_ROW:
 			if (cli_parse_size(optarg, opt == CLI_OPT_SIZE ?
-						   &o->size : &o->row) ||
-			    (opt == CLI_OPT_SIZE ? o->size : o->row) % TRACE_PAGE)
-				return cli_usage_error(ctx,
-						       "bad --%s '%s' (a multiple of 4K)",
-						       opt == CLI_OPT_SIZE ? "size" : "row",
-						       optarg);
+							   &o->size :
+							   &o->row) ||
+			    (opt == CLI_OPT_SIZE ? o->size : o->row) %
+				    TRACE_PAGE)
+				return cli_usage_error(
+					ctx, "bad --%s '%s' (a multiple of 4K)",
+					opt == CLI_OPT_SIZE ? "size" : "row",
+					optarg);
 			break;
 		case CLI_OPT_COUNT:
-			if (trace_parse_u64(ctx, "--count", optarg, &o->count) ||
+			if (trace_parse_u64(ctx, "--count", optarg,
+					    &o->count) ||
 			    !o->count || o->count > 1000000)
-				return cli_usage_error(ctx,
-						       "bad --count '%s' (1 to 1000000)",
-						       optarg);
+				return cli_usage_error(
+					ctx, "bad --count '%s' (1 to 1000000)",
+					optarg);
 			break;
 		case CLI_OPT_SEED:
 			if (trace_parse_u64(ctx, "--seed", optarg, &o->seed))
@@ -416,7 +419,8 @@ static void gen_random4k(struct trace_gen *g, const struct trace_opts *o)
 		r = gen_random(&state);
 		gen_rec(g, 0, DEVMIR_TRACE_ACCESS,
 			r % 4 ? DEVMIR_OP_READ : DEVMIR_OP_WRITE, data,
-			(r >> 8) % (size / TRACE_PAGE) * TRACE_PAGE, TRACE_PAGE);
+			(r >> 8) % (size / TRACE_PAGE) * TRACE_PAGE,
+			TRACE_PAGE);
 	}
 }
 
@@ -451,8 +455,9 @@ static int gen_stencil2d(struct cli_ctx *ctx, struct trace_gen *g,
 	int top, bottom;
 
 	if (half % row || half < 2 * row)
-		return cli_usage_error(ctx,
-				       "--size must hold two halves of at least two --row rows each");
+		return cli_usage_error(
+			ctx,
+			"--size must hold two halves of at least two --row rows each");
 	top = gen_buffer(g, "top", half);
 	bottom = gen_buffer(g, "bottom", half);
 	if (g->ret)
@@ -507,9 +512,10 @@ static int trace_gen(struct cli_ctx *ctx, const struct trace_opts *o,
 	c.devices = !strcmp(kind, "stencil2d") ? 2 : 1;
 	if (strcmp(kind, "stream") && strcmp(kind, "random4k") &&
 	    strcmp(kind, "pingpong") && strcmp(kind, "stencil2d"))
-		return cli_usage_error(ctx,
-				       "unknown trace kind '%s' (stream, random4k, pingpong, stencil2d)",
-				       kind);
+		return cli_usage_error(
+			ctx,
+			"unknown trace kind '%s' (stream, random4k, pingpong, stencil2d)",
+			kind);
 	ret = devmir_trace_create(&c, &g.trace);
 	if (ret)
 		return cli_trace_fail(ctx, ret, "create a trace");
@@ -547,15 +553,15 @@ struct csv_row {
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
 static const char *const csv_ops[] = {
-	"read", "write", "atomic_add", "atomic_cmpxchg",
-	"to_device", "to_system", "cpu_read", "cpu_write",
+	"read",	     "write",	  "atomic_add", "atomic_cmpxchg",
+	"to_device", "to_system", "cpu_read",	"cpu_write",
 };
 
 static int csv_error(struct cli_ctx *ctx, const char *path, unsigned long line,
 		     const char *what, const char *text)
 {
-	fprintf(stderr, "devmirror: trace: %s:%lu: %s '%s'\n", path, line,
-		what, text);
+	fprintf(stderr, "devmirror: trace: %s:%lu: %s '%s'\n", path, line, what,
+		text);
 	return CLI_EXIT_FAIL;
 }
 
@@ -575,8 +581,9 @@ static bool csv_number(const char *s, uint64_t *out)
  * (@nnames of them so far, sizes in @sizes grown to cover the row).
  */
 static int csv_line(struct cli_ctx *ctx, const char *path, unsigned long ln,
-		    char *line, struct csv_row *row, char (*names)[DEVMIR_TRACE_NAME_MAX],
-		    uint64_t *sizes, unsigned int *nnames)
+		    char *line, struct csv_row *row,
+		    char (*names)[DEVMIR_TRACE_NAME_MAX], uint64_t *sizes,
+		    unsigned int *nnames)
 {
 	char *field[7], *save = NULL, *tok;
 	uint64_t v[6], end;
@@ -586,12 +593,13 @@ static int csv_line(struct cli_ctx *ctx, const char *path, unsigned long ln,
 	     tok = strtok_r(NULL, ",", &save))
 		field[n++] = tok;
 	if (n != 6)
-		return csv_error(ctx, path, ln, "not 6 columns (" CSV_HEADER "):",
-				 line);
+		return csv_error(ctx, path, ln,
+				 "not 6 columns (" CSV_HEADER "):", line);
 	if (!csv_number(field[0], &v[0]))
 		return csv_error(ctx, path, ln, "bad time_ns", field[0]);
 	if (!csv_number(field[1], &v[1]) || v[1] >= DEVMIR_TRACE_DEVICES_MAX)
-		return csv_error(ctx, path, ln, "bad device (0 to 7)", field[1]);
+		return csv_error(ctx, path, ln, "bad device (0 to 7)",
+				 field[1]);
 	for (op = 0; op < ARRAY_SIZE(csv_ops); op++)
 		if (!strcmp(field[2], csv_ops[op]))
 			break;
@@ -599,8 +607,8 @@ static int csv_line(struct cli_ctx *ctx, const char *path, unsigned long ln,
 		return csv_error(ctx, path, ln, "unknown op", field[2]);
 	if (!csv_number(field[4], &v[4]))
 		return csv_error(ctx, path, ln, "bad offset", field[4]);
-	if (!csv_number(field[5], &v[5]) || !v[5] ||
-	    v[4] + v[5] < v[4] || v[4] + v[5] > DEVMIR_TRACE_BUFFER_MAX)
+	if (!csv_number(field[5], &v[5]) || !v[5] || v[4] + v[5] < v[4] ||
+	    v[4] + v[5] > DEVMIR_TRACE_BUFFER_MAX)
 		return csv_error(ctx, path, ln, "bad size", field[5]);
 	if (!*field[3] || strlen(field[3]) >= DEVMIR_TRACE_NAME_MAX ||
 	    strspn(field[3], CSV_NAME_CHARS) != strlen(field[3]))
@@ -624,7 +632,8 @@ static int csv_line(struct cli_ctx *ctx, const char *path, unsigned long ln,
 	row->rec.time_ns = v[0];
 	row->rec.device = v[1];
 	row->rec.op = op < 4 ? DEVMIR_TRACE_ACCESS :
-		      op < 6 ? DEVMIR_TRACE_MIGRATE : DEVMIR_TRACE_CPU;
+		      op < 6 ? DEVMIR_TRACE_MIGRATE :
+			       DEVMIR_TRACE_CPU;
 	row->rec.kind = op < 4 ? op : op < 6 ? op - 4 : op - 6;
 	row->rec.buffer = b;
 	row->rec.offset = v[4];
@@ -636,7 +645,7 @@ static int trace_csv(struct cli_ctx *ctx, const struct trace_opts *o,
 		     const char *path)
 {
 	struct devmir_trace_config c = DEVMIR_INIT(c);
-	char (*names)[DEVMIR_TRACE_NAME_MAX] = NULL;
+	char(*names)[DEVMIR_TRACE_NAME_MAX] = NULL;
 	struct devmir_trace *trace = NULL;
 	struct csv_row *rows = NULL, *more;
 	size_t nrows = 0, cap = 0, i, len;
@@ -670,7 +679,8 @@ static int trace_csv(struct cli_ctx *ctx, const struct trace_opts *o,
 		if (ln == 1) {
 			if (strcmp(line, CSV_HEADER)) {
 				csv_error(ctx, path, ln,
-					  "the first line is not " CSV_HEADER ":",
+					  "the first line is not " CSV_HEADER
+					  ":",
 					  line);
 				goto out;
 			}
@@ -702,8 +712,9 @@ static int trace_csv(struct cli_ctx *ctx, const struct trace_opts *o,
 		if (ret >= 0)
 			ret = 0;
 		else
-			fprintf(stderr, "devmirror: trace: %s: buffer '%s': %s\n",
-				path, names[b], devmir_last_error());
+			fprintf(stderr,
+				"devmirror: trace: %s: buffer '%s': %s\n", path,
+				names[b], devmir_last_error());
 	}
 	for (i = 0; !ret && i < nrows; i++) {
 		ret = devmir_trace_append(trace, &rows[i].rec,
@@ -742,9 +753,8 @@ static int cli_trace(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "no subcommand (show, gen, csv)");
 	sub = argv[first];
 	if (strcmp(sub, "show") && strcmp(sub, "gen") && strcmp(sub, "csv"))
-		return cli_usage_error(ctx,
-				       "unknown subcommand '%s' (show, gen, csv)",
-				       sub);
+		return cli_usage_error(
+			ctx, "unknown subcommand '%s' (show, gen, csv)", sub);
 	if (first + 1 >= argc)
 		return cli_usage_error(ctx, "%s: missing operand", sub);
 	if (first + 2 < argc)
@@ -763,6 +773,7 @@ static int cli_trace(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_command cli_cmd_trace = {
 	.name = "trace",
 	.args = "show TRACE [--records N] | gen KIND -o TRACE [--size S] [--count N] [--seed N] [--row S] | csv FILE -o TRACE",
-	.summary = "show a trace; generate stream, random4k, pingpong, stencil2d; convert CSV",
+	.summary =
+		"show a trace; generate stream, random4k, pingpong, stencil2d; convert CSV",
 	.run = cli_trace,
 };

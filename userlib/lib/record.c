@@ -93,15 +93,16 @@ static int devmir_record_find(const struct devmir_trace *t, uintptr_t addr,
 }
 
 /* Whether [@addr, @addr + @size) overlaps a named buffer. */
-static bool devmir_record_overlaps(const struct devmir_trace *t,
-				   uintptr_t addr, uint64_t size)
+static bool devmir_record_overlaps(const struct devmir_trace *t, uintptr_t addr,
+				   uint64_t size)
 {
 	unsigned int i;
 
 	for (i = 0; i < t->nbufs; i++) {
 		const struct devmir_trace_buf *b = &t->bufs[i];
 
-		if (b->addr && addr < b->addr + b->size && b->addr < addr + size)
+		if (b->addr && addr < b->addr + b->size &&
+		    b->addr < addr + size)
 			return true;
 	}
 	return false;
@@ -185,8 +186,8 @@ static int devmir_record_mapping(struct devmir_trace *t, uintptr_t addr,
 }
 
 /* Append one record of @dev's calls; what cannot be recorded is counted. */
-static void devmir_record(struct devmir_dev *dev, uintptr_t addr,
-			  uint64_t size, uint8_t op, uint8_t kind)
+static void devmir_record(struct devmir_dev *dev, uintptr_t addr, uint64_t size,
+			  uint8_t op, uint8_t kind)
 {
 	struct devmir_trace *t = dev->rec_trace;
 	struct devmir_trace_record rec;
@@ -262,7 +263,8 @@ void devmir_record_from_env(struct devmir_dev *dev)
 	if (!path || !*path)
 		return;
 	pthread_mutex_lock(&devmir_env_lock);
-	if (!devmir_env_trace && !devmir_trace_create(NULL, &devmir_env_trace)) {
+	if (!devmir_env_trace &&
+	    !devmir_trace_create(NULL, &devmir_env_trace)) {
 		devmir_env_pid = getpid();
 		atexit(devmir_record_env_save);
 	}

@@ -115,17 +115,19 @@ int __devmir_trace_add_buffer(struct devmir_trace *trace, const char *name,
 	unsigned int i;
 
 	if (!devmir_trace_name_ok(name))
-		return devmir_set_error(-EINVAL,
-					"bad buffer name (1 to %d of A-Z a-z 0-9 _ . -)",
-					DEVMIR_TRACE_NAME_MAX - 1);
+		return devmir_set_error(
+			-EINVAL,
+			"bad buffer name (1 to %d of A-Z a-z 0-9 _ . -)",
+			DEVMIR_TRACE_NAME_MAX - 1);
 	if (!size || size % DEVMIR_TRACE_PAGE || size > DEVMIR_TRACE_BUFFER_MAX)
-		return devmir_set_error(-EINVAL,
-					"buffer '%s': size %llu is not a multiple of 4096 from 4096 to 1 TiB",
-					name, (unsigned long long)size);
+		return devmir_set_error(
+			-EINVAL,
+			"buffer '%s': size %llu is not a multiple of 4096 from 4096 to 1 TiB",
+			name, (unsigned long long)size);
 	for (i = 0; i < trace->nbufs; i++)
 		if (!strcmp(trace->bufs[i].name, name))
-			return devmir_set_error(-EEXIST,
-						"buffer '%s' named twice", name);
+			return devmir_set_error(
+				-EEXIST, "buffer '%s' named twice", name);
 	if (trace->nbufs == DEVMIR_TRACE_BUFFERS_MAX)
 		return devmir_set_error(-ENOSPC, "more than %d buffers",
 					DEVMIR_TRACE_BUFFERS_MAX);
@@ -189,35 +191,36 @@ static int devmir_trace_check(const struct devmir_trace *trace,
 					n, rec->kind, rec->op);
 	if (rec->device >= trace->config.devices ||
 	    (rec->op == DEVMIR_TRACE_CPU && rec->device))
-		return devmir_set_error(-EINVAL,
-					"record %llu: device %u of a trace of %u",
-					n, rec->device, trace->config.devices);
+		return devmir_set_error(
+			-EINVAL, "record %llu: device %u of a trace of %u", n,
+			rec->device, trace->config.devices);
 	if (rec->buffer >= trace->nbufs)
-		return devmir_set_error(-EINVAL,
-					"record %llu: buffer %u of a table of %u",
-					n, rec->buffer, trace->nbufs);
+		return devmir_set_error(
+			-EINVAL, "record %llu: buffer %u of a table of %u", n,
+			rec->buffer, trace->nbufs);
 	buf = &trace->bufs[rec->buffer];
 	if (!rec->size || rec->offset > buf->size ||
 	    rec->size > buf->size - rec->offset)
-		return devmir_set_error(-EINVAL,
-					"record %llu: offset %llu + size %llu beyond buffer '%s' of %llu bytes",
-					n, (unsigned long long)rec->offset,
-					(unsigned long long)rec->size, buf->name,
-					(unsigned long long)buf->size);
+		return devmir_set_error(
+			-EINVAL,
+			"record %llu: offset %llu + size %llu beyond buffer '%s' of %llu bytes",
+			n, (unsigned long long)rec->offset,
+			(unsigned long long)rec->size, buf->name,
+			(unsigned long long)buf->size);
 	if (rec->op == DEVMIR_TRACE_MIGRATE &&
 	    (rec->offset % DEVMIR_TRACE_PAGE || rec->size % DEVMIR_TRACE_PAGE))
-		return devmir_set_error(-EINVAL,
-					"record %llu: migration not page-aligned",
-					n);
-	if (rec->op == DEVMIR_TRACE_ACCESS && rec->kind >= DEVMIR_OP_ATOMIC_ADD &&
+		return devmir_set_error(
+			-EINVAL, "record %llu: migration not page-aligned", n);
+	if (rec->op == DEVMIR_TRACE_ACCESS &&
+	    rec->kind >= DEVMIR_OP_ATOMIC_ADD &&
 	    (rec->size != 8 || rec->offset % 8))
-		return devmir_set_error(-EINVAL,
-					"record %llu: atomic not 8 aligned bytes",
-					n);
+		return devmir_set_error(
+			-EINVAL, "record %llu: atomic not 8 aligned bytes", n);
 	if (n && rec->time_ns < trace->recs[n - 1].time_ns)
-		return devmir_set_error(-EINVAL,
-					"record %llu: time %llu ns before the previous record's",
-					n, (unsigned long long)rec->time_ns);
+		return devmir_set_error(
+			-EINVAL,
+			"record %llu: time %llu ns before the previous record's",
+			n, (unsigned long long)rec->time_ns);
 	return 0;
 }
 
@@ -405,7 +408,8 @@ static int __devmir_trace_save(struct devmir_trace *t, int fd)
 	for (i = 0; !ret && i < t->nrecs; i += n) {
 		n = t->nrecs - i < DEVMIR_TRACE_CHUNK ? t->nrecs - i :
 							DEVMIR_TRACE_CHUNK;
-		for (p = chunk, b = 0; b < n; b++, p += DEVMIR_TRACE_RECORD_SIZE)
+		for (p = chunk, b = 0; b < n;
+		     b++, p += DEVMIR_TRACE_RECORD_SIZE)
 			devmir_trace_put_record(p, &t->recs[i + b]);
 		ret = devmir_write_all(fd, chunk, n * DEVMIR_TRACE_RECORD_SIZE);
 	}
@@ -476,8 +480,8 @@ static int devmir_read_file(const char *path, uint8_t **datap, size_t *lenp)
 		if (errno == ENOMEM)
 			return -ENOMEM;
 		if (errno == EFBIG)
-			return devmir_set_error(-EPROTO,
-						"%s: larger than any trace", path);
+			return devmir_set_error(
+				-EPROTO, "%s: larger than any trace", path);
 		return devmir_set_error(-(errno ? errno : EIO), "%s: %s", path,
 					strerror(errno));
 	}
@@ -499,23 +503,24 @@ static int devmir_trace_parse(struct devmir_trace *t, const uint8_t *d,
 	int ret;
 
 	if (len < 8 || memcmp(d, DEVMIR_TRACE_MAGIC, 8))
-		return devmir_set_error(-EPROTO, "not a devmirror trace (bad magic)");
+		return devmir_set_error(-EPROTO,
+					"not a devmirror trace (bad magic)");
 	if (len < DEVMIR_TRACE_HEADER_SIZE)
 		return devmir_set_error(-EPROTO,
 					"truncated header: %zu of %d bytes",
 					len, DEVMIR_TRACE_HEADER_SIZE);
 	if (get_le16(d + 8) != DEVMIR_TRACE_FORMAT)
-		return devmir_set_error(-EOPNOTSUPP,
-					"trace format version %u, this library reads %d",
-					get_le16(d + 8), DEVMIR_TRACE_FORMAT);
+		return devmir_set_error(
+			-EOPNOTSUPP,
+			"trace format version %u, this library reads %d",
+			get_le16(d + 8), DEVMIR_TRACE_FORMAT);
 	if (get_le16(d + 10) != DEVMIR_TRACE_HEADER_SIZE ||
 	    get_le16(d + 12) != DEVMIR_TRACE_ENTRY_SIZE ||
 	    get_le16(d + 14) != DEVMIR_TRACE_RECORD_SIZE)
-		return devmir_set_error(-EPROTO,
-					"header, entry or record size not %d, %d, %d",
-					DEVMIR_TRACE_HEADER_SIZE,
-					DEVMIR_TRACE_ENTRY_SIZE,
-					DEVMIR_TRACE_RECORD_SIZE);
+		return devmir_set_error(
+			-EPROTO, "header, entry or record size not %d, %d, %d",
+			DEVMIR_TRACE_HEADER_SIZE, DEVMIR_TRACE_ENTRY_SIZE,
+			DEVMIR_TRACE_RECORD_SIZE);
 	c->devices = get_le32(d + 16);
 	nbufs = get_le32(d + 20);
 	nrecs = get_le64(d + 24);
@@ -534,15 +539,16 @@ static int devmir_trace_parse(struct devmir_trace *t, const uint8_t *d,
 		return devmir_set_error(-EPROTO, "%u devices (1 to %d)",
 					c->devices, DEVMIR_TRACE_DEVICES_MAX);
 	if (c->has_policy > 1 || get_le64(d + 88))
-		return devmir_set_error(-EPROTO,
-					"policy flag %u or reserved header bytes not 0",
-					c->has_policy);
+		return devmir_set_error(
+			-EPROTO,
+			"policy flag %u or reserved header bytes not 0",
+			c->has_policy);
 	if (!c->has_policy &&
 	    (c->fault_batch || c->fault_window || c->migrate_mode ||
 	     c->migrate_threshold || c->ram_window || c->thrash_rounds ||
 	     c->thrash_hold_ms))
-		return devmir_set_error(-EPROTO,
-					"policy values in a trace without a policy");
+		return devmir_set_error(
+			-EPROTO, "policy values in a trace without a policy");
 	if (c->has_policy && c->migrate_mode > DEVMIR_MIGMODE_THRESHOLD)
 		return devmir_set_error(-EPROTO, "unknown migrate mode %u",
 					c->migrate_mode);
@@ -550,37 +556,43 @@ static int devmir_trace_parse(struct devmir_trace *t, const uint8_t *d,
 		return devmir_set_error(-EPROTO, "%u buffers (at most %d)",
 					nbufs, DEVMIR_TRACE_BUFFERS_MAX);
 	/* Every count is proved by the file's length before it is used. */
-	need = DEVMIR_TRACE_HEADER_SIZE + (uint64_t)nbufs * DEVMIR_TRACE_ENTRY_SIZE;
+	need = DEVMIR_TRACE_HEADER_SIZE +
+	       (uint64_t)nbufs * DEVMIR_TRACE_ENTRY_SIZE;
 	if (len < need)
-		return devmir_set_error(-EPROTO,
-					"truncated buffer table: %u entries need %llu bytes, the file has %zu",
-					nbufs, (unsigned long long)need, len);
+		return devmir_set_error(
+			-EPROTO,
+			"truncated buffer table: %u entries need %llu bytes, the file has %zu",
+			nbufs, (unsigned long long)need, len);
 	if (nrecs > (len - need) / DEVMIR_TRACE_RECORD_SIZE)
-		return devmir_set_error(-EPROTO,
-					"truncated records: the header says %llu, the file holds %llu",
-					(unsigned long long)nrecs,
-					(unsigned long long)((len - need) /
-							     DEVMIR_TRACE_RECORD_SIZE));
+		return devmir_set_error(
+			-EPROTO,
+			"truncated records: the header says %llu, the file holds %llu",
+			(unsigned long long)nrecs,
+			(unsigned long long)((len - need) /
+					     DEVMIR_TRACE_RECORD_SIZE));
 	need += nrecs * DEVMIR_TRACE_RECORD_SIZE;
 	if (len != need)
-		return devmir_set_error(-EPROTO,
-					"%llu stray bytes after the last record",
-					(unsigned long long)(len - need));
+		return devmir_set_error(
+			-EPROTO, "%llu stray bytes after the last record",
+			(unsigned long long)(len - need));
 
 	p = d + DEVMIR_TRACE_HEADER_SIZE;
 	for (b = 0; b < nbufs; b++, p += DEVMIR_TRACE_ENTRY_SIZE) {
 		size_t nl = strnlen((const char *)p, DEVMIR_TRACE_NAME_MAX);
 
 		if (nl == DEVMIR_TRACE_NAME_MAX)
-			return devmir_set_error(-EPROTO,
-						"buffer %u: name not NUL-terminated", b);
+			return devmir_set_error(
+				-EPROTO, "buffer %u: name not NUL-terminated",
+				b);
 		for (i = nl; i < DEVMIR_TRACE_NAME_MAX; i++)
 			if (p[i])
-				return devmir_set_error(-EPROTO,
-							"buffer %u: bytes after the name's NUL", b);
+				return devmir_set_error(
+					-EPROTO,
+					"buffer %u: bytes after the name's NUL",
+					b);
 		if (get_le64(p + 40))
-			return devmir_set_error(-EPROTO,
-						"buffer %u: reserved bytes not 0", b);
+			return devmir_set_error(
+				-EPROTO, "buffer %u: reserved bytes not 0", b);
 		memcpy(name, p, DEVMIR_TRACE_NAME_MAX);
 		ret = __devmir_trace_add_buffer(t, name, get_le64(p + 32));
 		if (ret == -ENOMEM)
@@ -605,9 +617,9 @@ static int devmir_trace_parse(struct devmir_trace *t, const uint8_t *d,
 		rec.kind = p[29];
 		rec.device = p[30];
 		if (p[31])
-			return devmir_set_error(-EPROTO,
-						"record %llu: reserved byte not 0",
-						(unsigned long long)i);
+			return devmir_set_error(
+				-EPROTO, "record %llu: reserved byte not 0",
+				(unsigned long long)i);
 		ret = __devmir_trace_append(t, &rec);
 		if (ret == -ENOMEM)
 			return ret;

@@ -63,7 +63,8 @@ static int cli(struct run_result *res, struct json **j, ...)
 	if (j) {
 		*j = json_parse(res->out, err, sizeof(err));
 		if (!*j)
-			fprintf(stderr, "# bad JSON (%s): %.300s\n# stderr: %.500s\n",
+			fprintf(stderr,
+				"# bad JSON (%s): %.300s\n# stderr: %.500s\n",
 				err, res->out, res->err);
 	}
 	return ret;
@@ -124,7 +125,8 @@ static int compare_runs(const struct json *ja, unsigned int a,
 			fprintf(stderr, "# %s: %s run %u, %s run %u\n", name,
 				sa->items[i].text, a,
 				json_member(sb, name) ?
-					json_member(sb, name)->text : "none",
+					json_member(sb, name)->text :
+					"none",
 				b);
 			differ++;
 		}
@@ -278,8 +280,8 @@ TEST_F(rec, record_cli_unmodified_program)
 	strcat(example, "/example_discover_read");
 	if (access(example, X_OK))
 		SKIP(return, "%s is missing", example);
-	ASSERT_EQ(0, cli(&res, NULL, "record", "-o", self->trace, "--",
-			 example, NULL));
+	ASSERT_EQ(0, cli(&res, NULL, "record", "-o", self->trace, "--", example,
+			 NULL));
 	ASSERT_EQ(0, res.status) TH_LOG("%s", res.err);
 	run_free(&res);
 	ASSERT_EQ(0, devmir_trace_load(self->trace, &t))
@@ -324,10 +326,12 @@ static void check_deterministic(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, j2);
 	run_free(&res);
 	EXPECT_EQ(1, json_is(j1, "runs.0.layout_fixed", JSON_BOOL) &&
-		     json_get(j1, "runs.0.layout_fixed")->boolean);
+			     json_get(j1, "runs.0.layout_fixed")->boolean);
 	EXPECT_LT(0, u64_at(j1, "runs.0.summary.faults"));
-	EXPECT_EQ(0, compare_runs(j1, 0, j1, 1, 0)) TH_LOG("%s %s", kind, policy);
-	EXPECT_EQ(0, compare_runs(j1, 0, j2, 0, 0)) TH_LOG("%s %s", kind, policy);
+	EXPECT_EQ(0, compare_runs(j1, 0, j1, 1, 0))
+	TH_LOG("%s %s", kind, policy);
+	EXPECT_EQ(0, compare_runs(j1, 0, j2, 0, 0))
+	TH_LOG("%s %s", kind, policy);
 	json_free(j1);
 	json_free(j2);
 }

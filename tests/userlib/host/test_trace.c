@@ -250,11 +250,12 @@ static const struct bad_file bad_files[] = {
 	{ "other_record_size", 14, 0, 1, 40, 0, -EPROTO, "record size" },
 	{ "zero_devices", 16, 0, 1, 0, 0, -EPROTO, "0 devices" },
 	{ "too_many_buffers", 20, 0, 8, 5000, 0, -EPROTO, "5000 buffers" },
-	{ "truncated_table", 20, 0, 8, 4000, 0, -EPROTO, "truncated buffer table" },
+	{ "truncated_table", 20, 0, 8, 4000, 0, -EPROTO,
+	  "truncated buffer table" },
 	{ "huge_record_count", 24, 0, 8, 1ULL << 60, 0, -EPROTO,
 	  "truncated records" },
 	{ "truncated_record", -1, 0, 0, 0, -5, -EPROTO, "truncated records" },
-	{ "stray_bytes", -1, 0, 0, 0, HDR + 2 * ENTRY + REF_RECS * REC + 3,
+	{ "stray_bytes", -1, 0, 0, 0, HDR + 2 * ENTRY + REF_RECS *REC + 3,
 	  -EPROTO, "3 stray bytes" },
 	{ "policy_flag", 48, 0, 1, 2, 0, -EPROTO, "policy flag" },
 	{ "unknown_migrate_mode", 64, 0, 1, 7, 0, -EPROTO, "migrate mode" },
@@ -271,7 +272,8 @@ static const struct bad_file bad_files[] = {
 	{ "unknown_buffer", 24, 2, 1, 2, 0, -EPROTO, "buffer 2" },
 	{ "unknown_device", 30, 2, 1, 2, 0, -EPROTO, "device 2" },
 	{ "reserved_record", 31, 2, 1, 1, 0, -EPROTO, "reserved" },
-	{ "range_beyond_buffer", 8, 2, 8, 12288, 0, -EPROTO, "beyond buffer 'in'" },
+	{ "range_beyond_buffer", 8, 2, 8, 12288, 0, -EPROTO,
+	  "beyond buffer 'in'" },
 	{ "range_wraps", 8, 2, 8, ~0ULL - 4095, 0, -EPROTO, "beyond buffer" },
 	{ "zero_size", 16, 2, 8, 0, 0, -EPROTO, "beyond buffer" },
 	{ "time_goes_back", 2 * REC, 2, 8, 5, 0, -EPROTO,
@@ -295,7 +297,8 @@ static void test_reader_errors(void)
 	for (i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
 		const struct bad_file *b = &bad_files[i];
 		size_t base = b->base == 0 ? 0 :
-			      b->base == 1 ? HDR : HDR + 2 * ENTRY;
+			      b->base == 1 ? HDR :
+					     HDR + 2 * ENTRY;
 
 		memset(bytes, 0, sizeof(bytes));
 		memcpy(bytes, ref, ref_len);
@@ -303,8 +306,9 @@ static void test_reader_errors(void)
 		/* Up to 8 bytes little-endian; a wider field repeats a byte. */
 		if (b->at >= 0)
 			for (k = 0; k < (unsigned int)b->width; k++)
-				bytes[base + b->at + k] = b->width > 8 ?
-					b->value : b->value >> (8 * k);
+				bytes[base + b->at + k] =
+					b->width > 8 ? b->value :
+						       b->value >> (8 * k);
 		if (b->len > 0)
 			len = b->len == 1 ? 0 : (size_t)b->len;
 		else if (b->len < 0)
@@ -312,7 +316,8 @@ static void test_reader_errors(void)
 		file_write(tmp("bad.dmt"), bytes, len);
 		t = NULL;
 		ret = devmir_trace_load(tmp("bad.dmt"), &t);
-		ok = ret == b->err && !t && strstr(devmir_last_error(), b->msg) &&
+		ok = ret == b->err && !t &&
+		     strstr(devmir_last_error(), b->msg) &&
 		     strstr(devmir_last_error(), "bad.dmt");
 		snprintf(name, sizeof(name), "trace_reader_%s", b->name);
 		tap_check(ok, name, "ret %d, '%s'", ret, devmir_last_error());
@@ -343,8 +348,9 @@ static void test_reader_errors(void)
 static void test_writer_checks(void *arg)
 {
 	struct devmir_trace_config c = DEVMIR_INIT(c);
-	struct devmir_trace_record r = { 0, 0, 4096, 0, DEVMIR_TRACE_ACCESS,
-					 DEVMIR_OP_READ, 0 };
+	struct devmir_trace_record r = {
+		0, 0, 4096, 0, DEVMIR_TRACE_ACCESS, DEVMIR_OP_READ, 0
+	};
 	struct devmir_trace *t;
 	char long_name[40];
 
@@ -357,7 +363,8 @@ static void test_writer_checks(void *arg)
 	CHECK_EQ(-EINVAL, devmir_trace_create(&c, &t));
 	CHECK_EQ(-EINVAL, devmir_trace_create(NULL, NULL));
 	CHECK_EQ(0, devmir_trace_create(NULL, &t));
-	CHECK_EQ(-EINVAL, devmir_trace_append(t, &r, sizeof(r))); /* no buffer */
+	CHECK_EQ(-EINVAL,
+		 devmir_trace_append(t, &r, sizeof(r))); /* no buffer */
 	CHECK_EQ(-EINVAL, devmir_trace_add_buffer(t, "", 4096));
 	CHECK_EQ(-EINVAL, devmir_trace_add_buffer(t, "a b", 4096));
 	memset(long_name, 'x', sizeof(long_name) - 1);
@@ -402,9 +409,10 @@ static void test_recording(void *arg)
 	CHECK_EQ(0, devmir_record_start(dev, t));
 	CHECK_EQ(-EBUSY, devmir_record_start(dev, t));
 	CHECK_EQ(0, devmir_record_start(dev2, t));
-	CHECK_EQ(0, devmir_record_buffer(dev, "data", buf + 4 * PAGE, 4 * PAGE));
-	CHECK_EQ(-EEXIST, devmir_record_buffer(dev, "more", buf + 7 * PAGE,
-					       2 * PAGE));
+	CHECK_EQ(0,
+		 devmir_record_buffer(dev, "data", buf + 4 * PAGE, 4 * PAGE));
+	CHECK_EQ(-EEXIST,
+		 devmir_record_buffer(dev, "more", buf + 7 * PAGE, 2 * PAGE));
 	CHECK_EQ(-EINVAL, devmir_record_buffer(dev, "odd", buf + 1, PAGE));
 	CHECK_EQ(0, devmir_read(dev, buf + 5 * PAGE + 16, out, 100, NULL));
 	CHECK_EQ(0, devmir_write(dev2, buf + 4 * PAGE, out, 8192, NULL));
@@ -445,12 +453,14 @@ static void test_csv(void)
 		{ "no_header", "0,0,read,a,0,4096\n", "csv:1: the first line" },
 		{ "empty", "", "csv:1: empty file" },
 		{ "columns", "H\n0,0,read,a,0\n", "csv:2: not 6 columns" },
-		{ "op", "H\n0,0,fetch,a,0,4096\n", "csv:2: unknown op 'fetch'" },
+		{ "op", "H\n0,0,fetch,a,0,4096\n",
+		  "csv:2: unknown op 'fetch'" },
 		{ "number", "H\n0,0,read,a,0x,4096\n", "csv:2: bad offset" },
 		{ "negative", "H\n-1,0,read,a,0,4096\n", "csv:2: bad time_ns" },
 		{ "device", "H\n0,8,read,a,0,4096\n", "csv:2: bad device" },
 		{ "size", "H\n0,0,read,a,0,0\n", "csv:2: bad size" },
-		{ "name", "H\n0,0,read,a/b,0,4096\n", "csv:2: bad buffer name 'a/b'" },
+		{ "name", "H\n0,0,read,a/b,0,4096\n",
+		  "csv:2: bad buffer name 'a/b'" },
 		{ "time", "H\n5,0,read,a,0,4096\n# c\n4,0,read,a,0,4096\n",
 		  "csv:4: time 4 ns before" },
 		{ "migration", "H\n0,0,to_device,a,100,4096\n",
@@ -467,9 +477,11 @@ static void test_csv(void)
 	const char *bname;
 	bool ok;
 
-	snprintf(text, sizeof(text),
-		 "%s\n0,0,read,in,0,10000\n# a comment\n\n5,1,write,out,4096,1\n"
-		 "5,0,to_system,in,4096,8192\n9,0,cpu_write,out,0,1\n", hdr);
+	snprintf(
+		text, sizeof(text),
+		"%s\n0,0,read,in,0,10000\n# a comment\n\n5,1,write,out,4096,1\n"
+		"5,0,to_system,in,4096,8192\n9,0,cpu_write,out,0,1\n",
+		hdr);
 	file_write(tmp("ok.csv"), text, strlen(text));
 	cli(&res, false, "trace", "csv", tmp("ok.csv"), "-o", tmp("csv.dmt"),
 	    NULL);
@@ -492,7 +504,8 @@ static void test_csv(void)
 		const char *h = strstr(bad[i].text, "H\n");
 
 		if (h == bad[i].text)
-			snprintf(text, sizeof(text), "%s%s", hdr, bad[i].text + 1);
+			snprintf(text, sizeof(text), "%s%s", hdr,
+				 bad[i].text + 1);
 		else
 			snprintf(text, sizeof(text), "%s", bad[i].text);
 		file_write(tmp("bad.csv"), text, strlen(text));
@@ -514,8 +527,8 @@ static struct devmir_trace *gen(const char *kind, const char *opt,
 	struct devmir_trace *t = NULL;
 	struct run_result res;
 
-	cli(&res, false, "trace", "gen", kind, "-o", tmp("gen.dmt"), opt,
-	    value, NULL);
+	cli(&res, false, "trace", "gen", kind, "-o", tmp("gen.dmt"), opt, value,
+	    NULL);
 	if (res.status || devmir_trace_load(tmp("gen.dmt"), &t))
 		tap_note("gen %s: status %d: %s %s", kind, res.status, res.err,
 			 devmir_last_error());
@@ -588,7 +601,8 @@ static void test_generators(void *arg)
 	if (!t)
 		return;
 	devmir_trace_counts(t, &buffers, &records, NULL);
-	CHECK_EQ(3 * (128 + 1), records); /* 8 MiB in 64 KiB writes, a CPU pass */
+	CHECK_EQ(3 * (128 + 1),
+		 records); /* 8 MiB in 64 KiB writes, a CPU pass */
 	for (i = 0; i < records; i++) {
 		devmir_trace_get(t, i, &r, sizeof(r));
 		if (r.op == DEVMIR_TRACE_CPU) {
@@ -646,8 +660,8 @@ static void test_replay_cli(void *arg)
 	/* ref.dmt needs two devices. */
 	CHECK_EQ(2, res.status);
 	run_free(&res);
-	cli(&res, false, "trace", "gen", "stream", "-o", tmp("s.dmt"),
-	    "--size", "1M", NULL);
+	cli(&res, false, "trace", "gen", "stream", "-o", tmp("s.dmt"), "--size",
+	    "1M", NULL);
 	run_free(&res);
 	cli(&res, true, "--json", "replay", tmp("s.dmt"), "--device",
 	    "/dev/null", "--policy", "window=64K,batch=4", "--policy",
@@ -661,6 +675,11 @@ static void test_replay_cli(void *arg)
 		      !strcmp(json_str(j, "runs.1.policy"), "default"));
 		CHECK(json_u64(j, "runs.0.summary.faults", &v));
 		CHECK(json_get(j, "runs.0.devices.0.stats.tlb_misses"));
+		/* The fake's default window is 4096; the first run set 64K. */
+		CHECK(json_u64(j, "runs.0.policy_in_force.fault_window", &v) &&
+		      v == 65536);
+		CHECK(json_u64(j, "runs.0.policy_in_force.fault_batch", &v) &&
+		      v == 4);
 		json_free(j);
 	}
 	run_free(&res);
@@ -687,7 +706,8 @@ static void test_replay_cli(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s DEVMIRROR_CLI FAKEDEV_SO\n", argv[0]);
+		fprintf(stderr, "usage: %s DEVMIRROR_CLI FAKEDEV_SO\n",
+			argv[0]);
 		return 2;
 	}
 	tap_init(1, argv, "userlib.");
