@@ -308,8 +308,10 @@ static void check_deterministic(struct __test_metadata *_metadata,
 				const char *kind, const char *opt,
 				const char *value)
 {
+	const struct json *devices;
 	struct run_result res;
 	struct json *j1, *j2;
+	unsigned int d;
 
 	ASSERT_EQ(0, cli(&res, NULL, "trace", "gen", kind, "-o", trace, opt,
 			 value, NULL));
@@ -328,10 +330,14 @@ static void check_deterministic(struct __test_metadata *_metadata,
 	EXPECT_EQ(1, json_is(j1, "runs.0.layout_fixed", JSON_BOOL) &&
 			     json_get(j1, "runs.0.layout_fixed")->boolean);
 	EXPECT_LT(0, u64_at(j1, "runs.0.summary.faults"));
-	EXPECT_EQ(0, compare_runs(j1, 0, j1, 1, 0))
-	TH_LOG("%s %s", kind, policy);
-	EXPECT_EQ(0, compare_runs(j1, 0, j2, 0, 0))
-	TH_LOG("%s %s", kind, policy);
+	devices = json_get(j1, "runs.0.devices");
+	ASSERT_NE(NULL, devices);
+	for (d = 0; d < devices->n; d++) {
+		EXPECT_EQ(0, compare_runs(j1, 0, j1, 1, d))
+		TH_LOG("%s %s device %u", kind, policy, d);
+		EXPECT_EQ(0, compare_runs(j1, 0, j2, 0, d))
+		TH_LOG("%s %s device %u", kind, policy, d);
+	}
 	json_free(j1);
 	json_free(j2);
 }
@@ -349,6 +355,11 @@ TEST_F(rec, replay_twice_identical_counters)
 	check_deterministic(_metadata, self->trace,
 			    "migrate=first,thrash=0:0,window=64K", "pingpong",
 			    "--size", "2M");
+	/* Two devices: explicit migrations and halo reads between them. */
+	if (devmir_enumerate(NULL, 0, sizeof(struct devmir_enum_entry)) < 2)
+		SKIP(return, "one device only");
+	check_deterministic(_metadata, self->trace, "window=64K", "stencil2d",
+			    "--size", "4M");
 }
 
 /* Two --policy options: a row each, and the difference shows. */
