@@ -280,7 +280,9 @@ int devmir_trace_get(struct devmir_trace *trace, uint64_t index,
  * @dev: The handle.
  * @trace: The trace. Several handles may record into one trace: each
  *	becomes the trace's next device number (the first also stamps the
- *	trace with its device's configuration and the policy in force).
+ *	trace with its device's configuration and the policy in force; its
+ *	devmir_set_policy() calls before the first record update that
+ *	policy).
  *
  * From now on every devmir_access() (devmir_read(), devmir_write(), the
  * atomics) and devmir_migrate_range() (devmir_prefetch()) of @dev that

@@ -318,5 +318,8 @@ int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 		raw.thrash_rounds = policy->thrash_rounds;
 		raw.thrash_hold_ms = policy->thrash_hold_ms;
 	}
-	return devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &raw);
+	ret = devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &raw);
+	if (!ret)
+		devmir_record_policy(dev);
+	return ret;
 }

@@ -26,6 +26,20 @@ static uint64_t devmir_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The policy members of a trace's configuration, from @policy. */
+static void devmir_record_set_policy(struct devmir_trace_config *c,
+				     const struct devmir_policy *policy)
+{
+	c->has_policy = 1;
+	c->fault_batch = policy->fault_batch;
+	c->fault_window = policy->fault_window;
+	c->migrate_mode = policy->migrate_mode;
+	c->migrate_threshold = policy->migrate_threshold;
+	c->ram_window = policy->ram_window;
+	c->thrash_rounds = policy->thrash_rounds;
+	c->thrash_hold_ms = policy->thrash_hold_ms;
+}
+
 int devmir_record_start(struct devmir_dev *dev, struct devmir_trace *trace)
 {
 	struct devmir_policy policy = DEVMIR_INIT(policy);
@@ -51,14 +65,7 @@ int devmir_record_start(struct devmir_dev *dev, struct devmir_trace *trace)
 		c->engines = dev->info.engines;
 		c->fault_queue_entries = dev->info.fault_queue_entries;
 		c->device_memory = dev->info.device_memory;
-		c->has_policy = 1;
-		c->fault_batch = policy.fault_batch;
-		c->fault_window = policy.fault_window;
-		c->migrate_mode = policy.migrate_mode;
-		c->migrate_threshold = policy.migrate_threshold;
-		c->ram_window = policy.ram_window;
-		c->thrash_rounds = policy.thrash_rounds;
-		c->thrash_hold_ms = policy.thrash_hold_ms;
+		devmir_record_set_policy(c, &policy);
 	}
 	dev->rec_device = trace->attached++;
 	if (c->devices < trace->attached)
@@ -215,6 +222,23 @@ static void devmir_record(struct devmir_dev *dev, uintptr_t addr, uint64_t size,
 	if (__devmir_trace_append(t, &rec))
 		t->dropped++;
 out:
+	pthread_mutex_unlock(&t->lock);
+}
+
+void devmir_record_policy(struct devmir_dev *dev)
+{
+	struct devmir_policy policy = DEVMIR_INIT(policy);
+	struct devmir_trace *t = dev->rec_trace;
+
+	/*
+	 * The trace carries one policy: the first device's when its first
+	 * record was made. A change after that is not in the trace.
+	 */
+	if (!t || dev->rec_device || devmir_get_policy(dev, &policy))
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (!t->nrecs)
+		devmir_record_set_policy(&t->config, &policy);
 	pthread_mutex_unlock(&t->lock);
 }
 

@@ -78,6 +78,8 @@ void devmir_record_access(struct devmir_dev *dev,
 			  const struct devmir_access *acc);
 void devmir_record_migrate(struct devmir_dev *dev, const void *addr,
 			   size_t size, enum devmir_migdir dir);
+/* devmir_set_policy(): the policy before the first record is the trace's. */
+void devmir_record_policy(struct devmir_dev *dev);
 /* devmir_open_path(): record when DEVMIR_TRACE_ENV is set. */
 void devmir_record_from_env(struct devmir_dev *dev);
 

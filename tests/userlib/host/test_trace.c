@@ -388,6 +388,8 @@ static void test_writer_checks(void *arg)
 /* Recording on the fake render node, by call and by the environment. */
 static void test_recording(void *arg)
 {
+	struct devmir_trace_config c = DEVMIR_INIT(c);
+	struct devmir_policy pol = DEVMIR_INIT(pol);
 	struct devmir_trace_record r;
 	struct devmir_trace *t;
 	struct devmir_dev *dev = NULL, *dev2 = NULL;
@@ -409,6 +411,9 @@ static void test_recording(void *arg)
 	CHECK_EQ(0, devmir_record_start(dev, t));
 	CHECK_EQ(-EBUSY, devmir_record_start(dev, t));
 	CHECK_EQ(0, devmir_record_start(dev2, t));
+	/* A policy set before the first record is the trace's. */
+	pol.fault_window = 65536;
+	CHECK_EQ(0, devmir_set_policy(dev, DEVMIR_POLICY_WINDOW, &pol));
 	CHECK_EQ(0,
 		 devmir_record_buffer(dev, "data", buf + 4 * PAGE, 4 * PAGE));
 	CHECK_EQ(-EEXIST,
@@ -416,6 +421,9 @@ static void test_recording(void *arg)
 	CHECK_EQ(-EINVAL, devmir_record_buffer(dev, "odd", buf + 1, PAGE));
 	CHECK_EQ(0, devmir_read(dev, buf + 5 * PAGE + 16, out, 100, NULL));
 	CHECK_EQ(0, devmir_write(dev2, buf + 4 * PAGE, out, 8192, NULL));
+	/* One set after the first record is not. */
+	pol.fault_window = 1 << 21;
+	CHECK_EQ(0, devmir_set_policy(dev, DEVMIR_POLICY_WINDOW, &pol));
 	/* Outside "data": the mapping that holds it becomes "map0". */
 	CHECK_EQ(0, devmir_read(dev, buf, out, 64, NULL));
 	/* Not carried out: not recorded. */
@@ -423,6 +431,10 @@ static void test_recording(void *arg)
 	CHECK_EQ(0, devmir_record_stop(dev));
 	CHECK_EQ(-EINVAL, devmir_record_stop(dev));
 	CHECK_EQ(0, devmir_read(dev, buf + 5 * PAGE, out, 100, NULL));
+	CHECK_EQ(0, devmir_trace_get_config(t, &c));
+	CHECK_EQ(2, c.devices);
+	CHECK_EQ(1, c.has_policy);
+	CHECK_EQ(65536, c.fault_window);
 	CHECK_EQ(0, devmir_trace_counts(t, &buffers, &records, &dropped));
 	CHECK_EQ(2, buffers);
 	CHECK_EQ(3, records);
