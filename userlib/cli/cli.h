@@ -61,7 +61,8 @@ struct cli_command {
 };
 
 extern const struct cli_command cli_cmd_list, cli_cmd_info, cli_cmd_topo,
-	cli_cmd_stat, cli_cmd_demo, cli_cmd_migrate, cli_cmd_bench;
+	cli_cmd_stat, cli_cmd_demo, cli_cmd_migrate, cli_cmd_bench,
+	cli_cmd_record, cli_cmd_replay, cli_cmd_trace;
 
 /*
  * Long options every command accepts (each command's option table lists
@@ -109,6 +110,21 @@ __printf(2, 3) int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...);
  * discovery or opening, else %CLI_EXIT_FAIL.
  */
 int cli_fail(struct cli_ctx *ctx, int err, const char *what);
+
+/**
+ * cli_trace_fail() - Report a failed trace call (load, save, create).
+ * @ctx: The context.
+ * @err: The negative errno.
+ * @what: What failed ("read the trace").
+ *
+ * Prints "devmirror: CMD: WHAT: DETAIL" with the library's detail (which
+ * names the file and the place in it) and, with --json, an error document
+ * of kind "trace".
+ *
+ * Context: Any.
+ * Return: %CLI_EXIT_FAIL.
+ */
+int cli_trace_fail(struct cli_ctx *ctx, int err, const char *what);
 
 /**
  * cli_output_status() - Whether everything written to stdout arrived.

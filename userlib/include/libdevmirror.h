@@ -106,7 +106,7 @@ extern "C" {
  * the man pages' version from these three lines.
  */
 #define DEVMIR_VERSION_MAJOR 3
-#define DEVMIR_VERSION_MINOR 1
+#define DEVMIR_VERSION_MINOR 2
 #define DEVMIR_VERSION_PATCH 0
 
 /*
@@ -1017,5 +1017,7 @@ int devmir_reset_stats(struct devmir_dev *dev, enum devmir_stats_scope scope);
 
 /* Migration between system and device memory. */
 #include "libdevmirror_migrate.h"
+/* Recording device calls into traces, and reading traces (since 3.2). */
+#include "libdevmirror_trace.h"
 
 #endif /* _LIBDEVMIRROR_H */

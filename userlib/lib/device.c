@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "internal.h"
+#include "trace.h"
 
 /* A public constant and the ABI's must agree, or the build fails. */
 #define DEVMIR_SAME_AS_ABI(lib, abi) _Static_assert((lib) == (abi), #lib)
@@ -186,6 +186,8 @@ int devmir_access(struct devmir_dev *dev, struct devmir_access *user)
 	if (ret)
 		return ret;
 	ret = __devmir_access(dev, acc);
+	if (!ret)
+		devmir_record_access(dev, acc);
 	/* The (out) members, also on failure; the size was checked above. */
 	devmir_struct_out(user, &run, sizeof(run), DEVMIR_ACCESS_SIZE_3_0);
 	return ret;
@@ -316,5 +318,8 @@ int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 		raw.thrash_rounds = policy->thrash_rounds;
 		raw.thrash_hold_ms = policy->thrash_hold_ms;
 	}
-	return devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &raw);
+	ret = devmir_ioctl(dev->fd, DRM_IOCTL_DEVMIR_SET_POLICY, &raw);
+	if (!ret)
+		devmir_record_policy(dev);
+	return ret;
 }

@@ -16,7 +16,7 @@
 
 #include <xf86drm.h>
 
-#include "internal.h"
+#include "trace.h"
 
 /**
  * DOC: Overview
@@ -415,6 +415,7 @@ int devmir_open_path(const char *path, struct devmir_dev **devp)
 				       path, strerror(-ret));
 		goto err_free;
 	}
+	devmir_record_from_env(dev);
 	*devp = dev;
 	return 0;
 
@@ -429,6 +430,7 @@ void devmir_close(struct devmir_dev *dev)
 {
 	if (!dev)
 		return;
+	dev->rec_trace = NULL;
 	devmir_stats_unload(dev);
 	close(dev->fd);
 	free(dev);

@@ -25,6 +25,15 @@ int devmir_set_error(int err, const char *fmt, ...)
 	return err;
 }
 
+int devmir_prefix_error(int err, const char *prefix)
+{
+	char detail[DEVMIR_ERRMSG_LEN];
+
+	snprintf(detail, sizeof(detail), "%s", devmir_errmsg);
+	snprintf(devmir_errmsg, sizeof(devmir_errmsg), "%s%s", prefix, detail);
+	return err;
+}
+
 const char *devmir_last_error(void)
 {
 	return devmir_errmsg;

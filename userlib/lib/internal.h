@@ -45,8 +45,13 @@
  *	they are fixed for the device's lifetime.
  * @stat_names: Storage of their names.
  * @nr_stats: Entries of @stat_fields.
+ * @rec_trace: The trace the handle records into (devmir_record_start()),
+ *	or NULL.
+ * @rec_device: The handle's device number in @rec_trace.
  *
- * Immutable after devmir_open_path() returns, hence shareable by threads.
+ * Immutable after devmir_open_path() returns, hence shareable by threads;
+ * only devmir_record_start() and devmir_record_stop() change @rec_trace,
+ * and they must not race other calls on the handle.
  */
 struct devmir_dev {
 	int fd;
@@ -56,6 +61,8 @@ struct devmir_dev {
 	struct devmir_stat_field *stat_fields;
 	char (*stat_names)[DRM_DEVMIR_STAT_NAME_LEN];
 	unsigned int nr_stats;
+	struct devmir_trace *rec_trace;
+	unsigned int rec_device;
 };
 
 /**
@@ -81,6 +88,16 @@ int devmir_ioctl(int fd, unsigned long request, void *arg);
  * Return: @err, so that callers can "return devmir_set_error(...)".
  */
 __printf(2, 3) int devmir_set_error(int err, const char *fmt, ...);
+
+/**
+ * devmir_prefix_error() - Put a prefix before the last failure's details.
+ * @err: The negative errno being returned.
+ * @prefix: What to put before them ("trace.bin: ").
+ *
+ * Context: Any; the message is per thread.
+ * Return: @err.
+ */
+int devmir_prefix_error(int err, const char *prefix);
 
 /**
  * devmir_decode_info() - Convert a GET_INFO answer to struct devmir_info.

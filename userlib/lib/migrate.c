@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "trace.h"
 
 #define DEVMIR_MIGRATE_PAGE 4096UL
 
@@ -95,6 +95,9 @@ int devmir_migrate_range(struct devmir_dev *dev, const void *addr, size_t size,
 	if (res)
 		devmir_struct_out(res, &total, sizeof(total),
 				  DEVMIR_REPORT_SIZE_3_0);
+	/* The device carried it out, even if some pages could not move. */
+	if (!ret || ret == -ENOMEM || ret == -EBUSY || ret == -EOPNOTSUPP)
+		devmir_record_migrate(dev, addr, size, dir);
 	return ret;
 }
 

@@ -47,6 +47,7 @@ prog() {
 
 prog test_lib "$out/tests/test_lib"
 prog test_cli "$out/tests/test_cli" "$out/devmirror" "$out/tests/fakedev.so"
+prog test_trace "$out/tests/test_trace" "$out/devmirror" "$out/tests/fakedev.so"
 
 # Exactly the symbols of each map leave its shared library.
 exports() {
@@ -302,7 +303,7 @@ done
 [ -z "$bad" ]
 ok $? man_see_also_exists "dangling:$bad"
 missing=
-for cmd in list info topo stat demo migrate bench; do
+for cmd in list info topo stat demo migrate bench record replay trace; do
 	grep -q "^\.B $cmd\$\|^\.BR $cmd " "$src/man/devmirror.1" || missing="$missing $cmd"
 done
 [ -z "$missing" ]
