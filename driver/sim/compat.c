@@ -10,6 +10,7 @@
 #include <linux/overflow.h>
 #include <linux/pgtable.h>
 #include <linux/sched/mm.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -52,8 +53,15 @@
  * test_hmm's, the file can be mapped: each page is a zeroed kernel page.
  */
 
-/* Bytes one READ, WRITE, EXCLUSIVE or migration command may cover. */
+/* Bytes one READ, WRITE, EXCLUSIVE or SNAPSHOT command may cover. */
 #define SIM_COMPAT_MAX_BYTES	(64ULL << 20)
+/*
+ * Bytes one migration command may cover: more, since a migration goes 2 MiB
+ * window by window with no buffer of the command's size, rescheduling and
+ * stopping at a fatal signal between windows (test_hmm has no limit;
+ * 7.x's hmm-tests migrates 256 MiB in one command).
+ */
+#define SIM_COMPAT_MAX_MIGRATE_BYTES	SZ_1G
 /* Pages per devmir_cpu_snapshot() call. */
 #define SIM_COMPAT_SNAP_CHUNK	512UL
 /* Faults handed to the core per devmir_fault_batch() call. */
@@ -430,9 +438,11 @@ out:
 	return ret;
 }
 
-/* Checks common to every command, before any work. */
-static int sim_compat_validate(const struct hmm_dmirror_cmd *cmd)
+/* Checks common to every command @op, before any work. */
+static int sim_compat_validate(unsigned int op, const struct hmm_dmirror_cmd *cmd)
 {
+	bool migrate = op == HMM_DMIRROR_MIGRATE_TO_DEV ||
+		       op == HMM_DMIRROR_MIGRATE_TO_SYS;
 	u64 len, end;
 
 	if (!cmd->npages || cmd->addr & ~PAGE_MASK)
@@ -440,7 +450,7 @@ static int sim_compat_validate(const struct hmm_dmirror_cmd *cmd)
 	if (check_shl_overflow(cmd->npages, PAGE_SHIFT, &len) ||
 	    check_add_overflow(cmd->addr, len, &end) || end > TASK_SIZE_MAX)
 		return -EINVAL;
-	if (len > SIM_COMPAT_MAX_BYTES)
+	if (len > (migrate ? SIM_COMPAT_MAX_MIGRATE_BYTES : SIM_COMPAT_MAX_BYTES))
 		return -EINVAL;
 	return 0;
 }
@@ -474,7 +484,7 @@ static long sim_compat_ioctl(struct file *filp, unsigned int op,
 	}
 	if (copy_from_user(&cmd, uarg, sizeof(cmd)))
 		return -EFAULT;
-	ret = sim_compat_validate(&cmd);
+	ret = sim_compat_validate(op, &cmd);
 	if (ret)
 		return ret;
 	if (devmir_mirror_mm(cf->mirror) != current->mm)

@@ -14,7 +14,8 @@
 #   WSIZE=MiB MEM=MiB PINGPONG=N PROCS=N:...  (defaults: see below)
 #   SIM=p=v+p=v  extra devmirror_sim.ko parameters for both devmirror runs
 #   ONLY=g:g   only these dm_bench groups (fault, migrate, scale, window, mem,
-#              churn, pingpong, mirrors, shootdown, sparse) in every round; the report
+#              churn, pingpong, mirrors, shootdown, sparse; peerthp: hmm-tests'
+#              benchmark_thp_migration, 7.x) in every round; the report
 #              leaves the rest n/a
 #   PROFILE=LABEL:GROUP  instead of the rounds: run one dm_bench group
 #              (fault, migrate, ...) of one front end (native or test_hmm)
@@ -47,6 +48,21 @@ tap() {
 	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; rc=1; fi
 }
 info() { echo "@@DM-BENCH-INFO,$1,$2"; }
+# peer_thp LABEL: the kernel's own THP migration benchmark (hmm-tests'
+# benchmark_thp_migration, 7.x) against whatever /dev/hmm_dmirror0 is now
+# (test_hmm.ko, or devmirror's compatible devices), its table kept as
+# @@DM-BENCH-PEER rows for the report. Only where hmm-tests has it, and
+# not in a smoke run (minutes under TCG).
+peer_thp() {
+	[ "$smoke" = 0 ] && [ "$(groups peerthp)" = peerthp ] || return 0
+	# (the harness lists its tests on stderr)
+	/tests/hmm-tests -l 2>&1 | grep -q 'benchmark_thp_migration' || return 0
+	/tests/hmm-tests -r hmm.hmm_device_private.benchmark_thp_migration >/tmp/peer_thp.txt 2>&1
+	tap $? "bench_peer_thp_$1"
+	grep '^# .*hmm-tests\.c' /tmp/peer_thp.txt
+	sed -n '/HMM THP Migration Benchmark/,$p' /tmp/peer_thp.txt | grep -v '^ok\|^#' |
+		while IFS= read -r line; do echo "@@DM-BENCH-PEER,$1,$line"; done
+}
 
 # latency LABEL: every devmirror device's latency histograms (debugfs, DOC:
 # Latency histograms), one row each: LABEL, device, name, count, sum and
@@ -179,6 +195,7 @@ while [ $r -lt $rounds ]; do
 	r=$((r + 1))
 done
 latency native
+[ $peer = 1 ] && peer_thp test_hmm
 if [ $peer = 1 ]; then
 	rmmod test_hmm
 	tap $? bench_unload_test_hmm
@@ -197,6 +214,17 @@ while [ $r -lt $rounds ]; do
 done
 rmmod devmirror_sim && rmmod devmirror
 tap $? bench_unload_devmirror_compat
+
+# 2b. The kernel's THP migration benchmark against the compatible devices:
+#     it migrates up to 256 MiB at once, and test_hmm grows its device
+#     memory on demand, so these get 1 GiB each.
+if [ "$smoke" = 0 ] && [ "$(groups peerthp)" = peerthp ]; then
+	insmod /modules/devmirror.ko && insmod /modules/devmirror_sim.ko hmm_compat=1 devmem_mb=1024 $SIM
+	tap $? bench_load_devmirror_compat_1g
+	peer_thp compat
+	rmmod devmirror_sim && rmmod devmirror
+	tap $? bench_unload_devmirror_compat_1g
+fi
 
 # 3. Many mirrors: 1..64 processes, each on four devices with a sparse
 #    1 TiB reservation (small device memory: nothing migrates); munmap of a

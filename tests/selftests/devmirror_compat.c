@@ -65,6 +65,42 @@ TEST_F(compat, exclusive_unmapped_or_readonly_is_ebusy)
 }
 
 /*
+ * Size limits (docs/compat.md): READ covers at most 64 MiB, a migration up
+ * to 1 GiB (7.x's hmm-tests migrates 256 MiB in one command); one page
+ * more is -EINVAL, before any work. A 96 MiB migration goes to the device
+ * and back in one command each way, every page moved, the data intact
+ * (MIGRATE_TO_DEV also hands the data back through the device, as
+ * test_hmm's does, into a buffer of the command's size).
+ */
+TEST_F(compat, command_size_limits)
+{
+	size_t size = MIB(96), npages = size / PAGE;
+	uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint8_t *out = malloc(size);
+	uint64_t cpages = 0;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, madvise(buf, size, MADV_NOHUGEPAGE));
+	buf_fill(buf, size, 21);
+	EXPECT_EQ(-EINVAL, hmm_cmd(self->fd, HMM_DMIRROR_READ, buf,
+				   MIB(64) / PAGE + 1, self->scratch, NULL));
+	EXPECT_EQ(-EINVAL, hmm_cmd(self->fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf,
+				   MIB(1024) / PAGE + 1, self->scratch, NULL));
+	ASSERT_EQ(0, hmm_cmd(self->fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, npages,
+			     out, &cpages));
+	EXPECT_EQ(npages, cpages);
+	EXPECT_EQ(-1, buf_check(out, size, 21));
+	cpages = 0;
+	ASSERT_EQ(0, hmm_cmd(self->fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, npages,
+			     self->scratch, &cpages));
+	EXPECT_EQ(npages, cpages);
+	EXPECT_EQ(-1, buf_check(buf, size, 21));
+	munmap(buf, size);
+	free(out);
+}
+
+/*
  * Closing the file does not evict: the process's pages stay in device
  * memory, the CPU still gets their data back (migrate_to_ram), and the
  * memory returns when the process unmaps them. test_hmm evicts every page
