@@ -166,11 +166,13 @@ uninstall: deps
 # three kernels and the debug kernel of the default one (docs/testing.md,
 # "CI").
 # On 6.1 and 7.x CI runs the suites that exercise what differs between the
-# kernels (every wrapper of devmirror_compat.h, hmm-tests against the peer);
+# kernels (every wrapper of devmirror_compat.h, hmm-tests against the peer,
+# device THP and two-pass invalidation where the kernel has them);
 # make check-matrix runs every suite on all three.
 CI_KERNEL_SUITES := module-load compat-hmm-tests peer-test_hmm devmirror-access \
 	devmirror-uapi devmirror-devmem devmirror-exclusive devmirror-migrate \
-	devmirror-invalidate devmirror-compat devmirror-coherent
+	devmirror-invalidate devmirror-compat devmirror-coherent devmirror-multi \
+	stress-inject
 comma := ,
 CI_KSUITES := $(subst $() $(),$(comma),$(strip $(CI_KERNEL_SUITES)))
 ifeq ($(CI),true)
