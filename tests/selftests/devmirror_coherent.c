@@ -33,30 +33,8 @@
 #define NPAGES(size)	((size) / PAGE)
 #define SETTLE_S	30
 
-/*
- * Render-node index of the @nth (0-based) device with memory of @kind
- * (DRM_DEVMIR_MEMORY_*), or -1.
- */
-static int kind_index(unsigned int kind, unsigned int nth)
-{
-	struct drm_devmir_get_info info;
-	unsigned int i, n = dm_count();
-	int fd, found = -1;
-
-	for (i = 0; i < n && found < 0; i++) {
-		fd = dm_open(i);
-		if (fd < 0)
-			continue;
-		if (!dm_info(fd, &info) && info.device_memory &&
-		    info.memory_kind == kind && !nth--)
-			found = i;
-		close(fd);
-	}
-	return found;
-}
-
-#define coherent_index(nth)	kind_index(DRM_DEVMIR_MEMORY_COHERENT, (nth))
-#define private_index()		kind_index(DRM_DEVMIR_MEMORY_PRIVATE, 0)
+#define coherent_index(nth)	dm_kind_index(DRM_DEVMIR_MEMORY_COHERENT, (nth))
+#define private_index()		dm_kind_index(DRM_DEVMIR_MEMORY_PRIVATE, 0)
 
 /* Poll the device's pool until @want pages are in use or SETTLE_S passed. */
 static uint64_t wait_used(int fd, uint64_t want)
