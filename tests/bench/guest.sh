@@ -212,6 +212,19 @@ if [ "$(groups mirrors)" = mirrors ]; then
 	rmmod devmirror_sim && rmmod devmirror
 	tap $? bench_unload_devmirror_mirrors
 fi
+# peer_coherent: test_hmm's rows of round 4 (device 0 private, 2 coherent).
+peer_coherent() {
+	insmod /modules/test_hmm.ko $spm &
+	pid=$!
+	wait $pid
+	tap $? bench_load_test_hmm_coherent
+	echo "$pid" >>/tmp/dm-peer-pids
+	bench -b hmm -l test_hmm -g cpuaccess $sizes -R $rep
+	bench -b hmm -l test_hmm_coherent -d coherent -g migrate,cpuaccess $sizes -R $rep
+	rmmod test_hmm
+	tap $? bench_unload_test_hmm_coherent
+}
+
 # 4. Device-coherent memory against device-private memory, devmirror's
 #    render node and test_hmm side by side: migration to a coherent device
 #    and back, and CPU access to pages in device memory (coherent: the CPU
@@ -238,18 +251,19 @@ if [ "$(groups coherent)" = coherent ]; then
 			bench -b native -l native_coherent -d coherent -g migrate,cpuaccess $sizes -R $rep
 			rmmod devmirror_sim && rmmod devmirror
 			tap $? bench_unload_devmirror_coherent
-			if [ $peer = 1 ]; then
-				insmod /modules/test_hmm.ko $spm &
-				pid=$!
-				wait $pid
-				tap $? bench_load_test_hmm_coherent
-				echo "$pid" >>/tmp/dm-peer-pids
-				bench -b hmm -l test_hmm -g cpuaccess $sizes -R $rep
-				bench -b hmm -l test_hmm_coherent -d coherent -g migrate,cpuaccess \
-					$sizes -R $rep
-				rmmod test_hmm
-				tap $? bench_unload_test_hmm_coherent
-			fi
+			# Not on 7.x: its test_hmm maps its reserved range a second
+			# time when out of 4 KiB pages, with a WARNING (as in
+			# tests/vm/suites/peer-test_hmm.sh).
+			case $(uname -r) in
+			7.*)
+				if [ $peer = 1 ] && [ $r = 0 ]; then
+					n=$((n + 1))
+					echo "ok $n bench_test_hmm_coherent # SKIP 7.x test_hmm re-maps its coherent range when out of 4 KiB pages (WARNING): not given one"
+				fi
+				;;
+			*)
+				[ $peer = 1 ] && peer_coherent ;;
+			esac
 			bench -b cpu -l cpu -g cpuaccess $sizes -R $rep
 			r=$((r + 1))
 		done
