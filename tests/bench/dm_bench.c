@@ -14,8 +14,9 @@
  * Nothing here judges speed. What is checked, as TAP lines, is that the
  * measurement measured what it claims: every read returned the buffer byte
  * for byte, THP-backed buffers really were, every page migrated both ways
- * with its data intact, the mirror emptied after munmap, and every timing
- * is a positive finite number. `make check` runs this at tiny sizes.
+ * with its data intact, the mirror emptied after munmap, pages of a
+ * device-coherent device stayed in its memory while the CPU used them, and
+ * every timing is a positive finite number. `make check` runs this at tiny sizes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,7 +46,7 @@
  * @backend: Front end, NULL for the CPU-only baselines.
  * @label: Name of the rows (native, compat, test_hmm, cpu).
  * @groups: Comma-separated groups: fault, migrate, scale, window, mem, churn,
- *	pingpong, mirrors, shootdown, sparse.
+ *	pingpong, mirrors, shootdown, sparse, cpuaccess.
  * @size: Buffer of the fault group.
  * @migrate_size: Buffer of the migrate group.
  * @window_size: Buffer of the window and churn groups.
@@ -61,6 +62,8 @@
  * @pingpong: Rounds of one pingpong run.
  * @procs: Process counts of the mirrors group.
  * @nprocs: How many.
+ * @device: Device index of the backend (-d), or -1 for its first device
+ *	with device-coherent memory (-d coherent).
  */
 struct bench_opts {
 	const struct bench_backend *backend;
@@ -76,6 +79,7 @@ struct bench_opts {
 	int pingpong;
 	int procs[BENCH_MAX_LIST];
 	int nprocs;
+	int device;
 };
 
 static double now(void)
@@ -196,13 +200,29 @@ static double bench_read(const struct bench_backend *be, struct bench_dev *dev,
 	return t;
 }
 
+/*
+ * The device index the options name: -d N, or for -d coherent the first
+ * render node with device-coherent memory, or test_hmm's first
+ * device-coherent device, 2 (test_hmm.ko given spm_addr_dev0/1, or
+ * devmirror_sim.ko hmm_compat=1 given coherent_addr=). -1: none.
+ */
+static int bench_index(const struct bench_opts *o)
+{
+	if (o->device >= 0)
+		return o->device;
+	if (o->backend == &bench_native)
+		return dm_kind_index(DRM_DEVMIR_MEMORY_COHERENT, 0);
+	return 2;
+}
+
 static int bench_open(const struct bench_opts *o, struct bench_dev *dev)
 {
-	int ret = o->backend->open(dev, 0);
+	int index = bench_index(o), ret;
 
+	ret = index < 0 ? -ENODEV : o->backend->open(dev, index);
 	if (ret) {
-		fprintf(stderr, "dm_bench: %s: open device 0: %s\n", o->label,
-			strerror(-ret));
+		fprintf(stderr, "dm_bench: %s: open device %d: %s\n", o->label,
+			index, strerror(-ret));
 		return ret;
 	}
 	if (o->window && o->backend->set_window) {
@@ -458,6 +478,115 @@ static void group_migrate_device(const struct bench_opts *o, bool thp)
 	dm_tap(intact, "%s_migrate%s_data_intact", o->label, kind);
 	if (thp)
 		dm_tap(huge, "%s_migrate_thp_buffers_thp_backed", o->label);
+}
+
+/* Migrate all of [@buf, @buf + @size) to the device; false on any failure. */
+static bool bench_to_device(const struct bench_backend *be, struct bench_dev *dev,
+			    void *buf, size_t size, void *scratch, bool *moved_all)
+{
+	size_t chunk = be->max_chunk < size ? be->max_chunk : size, done;
+	uint64_t moved;
+
+	for (done = 0; done < size; done += chunk) {
+		if (be->migrate(dev, (char *)buf + done, chunk, true, scratch, &moved))
+			return false;
+		if (moved != chunk / PAGE)
+			*moved_all = false;
+	}
+	return true;
+}
+
+/*
+ * The CPU reads every word of @buf (checking that each holds its own
+ * address) or writes it again; the seconds it took. *@exact is cleared on a
+ * wrong word.
+ */
+static double bench_cpu_touch(uint64_t *buf, size_t size, bool write, bool *exact)
+{
+	volatile uint64_t *p = buf, *end = buf + size / 8;
+	uint64_t bad = 0;
+	double t0 = now();
+
+	if (write) {
+		for (; p < end; p++)
+			*p = (uintptr_t)p;
+	} else {
+		for (; p < end; p++)
+			bad |= *p ^ (uintptr_t)p;
+	}
+	t0 = now() - t0;
+	if (bad)
+		*exact = false;
+	return t0;
+}
+
+/*
+ * CPU access to device memory: the migrate group's buffer is migrated to
+ * the device, then the CPU reads all of it (cpuaccess_read); migrated
+ * again, the CPU writes all of it (cpuaccess_write). On device-private
+ * memory every touch of a page still on the device faults and migrates
+ * (a window of) it back; on device-coherent memory the CPU reads and
+ * writes the device's memory directly. The CPU label does the same on a
+ * buffer in system memory: the plain cost of the loop. For the render
+ * node the pool says where the pages ended up: on a coherent device all
+ * of them are still in device memory after the CPU touched them.
+ */
+static void group_cpuaccess(const struct bench_opts *o)
+{
+	const struct bench_backend *be = o->backend;
+	size_t size = o->migrate_size, n = size / PAGE;
+	bool moved_all = true, exact = true, calls_ok = true, placed = true;
+	bool native = be == &bench_native, coherent = false, again;
+	struct drm_devmir_get_info info;
+	void *scratch = NULL;
+	int rep, w;
+
+	if (be) {
+		scratch = malloc(be->max_chunk < size ? be->max_chunk : size);
+		if (!scratch) {
+			dm_tap(false, "%s_cpuaccess_setup", o->label);
+			return;
+		}
+	}
+	for (rep = 0; rep < o->reps && calls_ok; rep++) {
+		uint64_t *buf = bench_buffer(size, false);
+		struct bench_dev dev;
+
+		if (!buf || (be && bench_open(o, &dev))) {
+			calls_ok = false;
+			if (buf)
+				munmap(buf, size);
+			break;
+		}
+		if (native && !dm_info(dev.fd, &info))
+			coherent = info.memory_kind == DRM_DEVMIR_MEMORY_COHERENT;
+		for (w = 0; w < 2; w++) {
+			uint64_t used0 = native ? dm_devmem_used(dev.fd) : 0;
+			double t;
+
+			/* Only the first: coherent pages are still there for the second. */
+			if (be && !bench_to_device(be, &dev, buf, size, scratch,
+						   w ? &again : &moved_all))
+				calls_ok = false;
+			t = bench_cpu_touch(buf, size, w, &exact);
+			row(w ? "cpuaccess_write" : "cpuaccess_read", o, size, rep, t, size);
+			/* Coherent: every page still in device memory. */
+			if (native && coherent && dm_devmem_used(dev.fd) != used0 + (w ? 0 : n))
+				placed = false;
+		}
+		if (be)
+			be->close(&dev);
+		if (bench_bad_word(buf, size))
+			exact = false;
+		munmap(buf, size);
+	}
+	free(scratch);
+	dm_tap(calls_ok, "%s_cpuaccess_calls_succeed", o->label);
+	if (be)
+		dm_tap(moved_all, "%s_cpuaccess_every_page_moved_to_device", o->label);
+	dm_tap(exact, "%s_cpuaccess_data_exact", o->label);
+	if (native && coherent)
+		dm_tap(placed, "%s_cpuaccess_coherent_pages_stay_in_device_memory", o->label);
 }
 
 static bool bench_on_node(void **pages, size_t n, int node)
@@ -1246,8 +1375,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: dm_bench -b native|hmm|cpu -l LABEL [-g GROUPS] [-s MiB] [-m MiB]\n"
 		"                [-r REPS] [-R FIRST] [-w KiB] [-S MiB,...] [-W KiB,...] [-V MiB] [-G MiB] [-P N] [-M N,...]\n"
+		"                [-d N|coherent]\n"
 		"  -g  groups, comma-separated: fault,migrate,scale,window,mem,churn,pingpong,\n"
-		"      mirrors,shootdown,sparse\n"
+		"      mirrors,shootdown,sparse,cpuaccess\n"
 		"      (default fault,migrate)\n"
 		"  -s  fault-group buffer (default 256)   -m  migrate-group buffer (default 128)\n"
 		"  -r  repetitions (default 5)            -R  number of the first one in the rows\n"
@@ -1257,7 +1387,8 @@ static void usage(void)
 		"  -V  buffer of the window and churn groups (default 64)\n"
 		"  -G  mem-group buffer, THP, measured at it and twice it (default 1024)\n"
 		"  -P  rounds of a pingpong run (default 64)\n"
-		"  -M  process counts of the mirrors group (default 1,2,4,16,64)\n");
+		"  -M  process counts of the mirrors group (default 1,2,4,16,64)\n"
+		"  -d  device index (default 0), or the first device-coherent device\n");
 	exit(2);
 }
 
@@ -1278,7 +1409,7 @@ int main(int argc, char **argv)
 	int opt, i;
 
 	dm_tap_set_prefix("bench_");
-	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:P:M:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:P:M:d:")) != -1) {
 		switch (opt) {
 		case 'b': backend = optarg; break;
 		case 'l': o.label = optarg; break;
@@ -1294,6 +1425,9 @@ int main(int argc, char **argv)
 		case 'W': windows = optarg; break;
 		case 'P': o.pingpong = atoi(optarg); break;
 		case 'M': procs = optarg; break;
+		case 'd':
+			o.device = strcmp(optarg, "coherent") ? atoi(optarg) : -1;
+			break;
 		default: usage();
 		}
 	}
@@ -1351,6 +1485,8 @@ int main(int argc, char **argv)
 		group_sparse(&o);
 	if (o.backend && o.backend->set_window && has_group(&o, "mem"))
 		group_mem_thp(&o);
+	if (has_group(&o, "cpuaccess"))
+		group_cpuaccess(&o);
 	dm_tap(timings_sane, "%s_timings_positive_and_finite", o.label);
 	return tap_done();
 }

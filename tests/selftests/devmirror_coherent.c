@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devmirror_coherent - device-coherent memory on the render nodes: the
- * coherent variants of the migrate, devmem, exclusive and teardown tests. The suite
+ * coherent variants of the migrate, devmem, exclusive and teardown tests
+ * (the integrity and torture ones are in devmirror_integrity and
+ * devmirror_torture). The suite
  * (devmirror-coherent) loads one device-private device (0) and two
  * device-coherent devices over the rig's reserved ranges, each with a
  * 4 MiB pool. What differs from device-private memory is asserted: the
@@ -33,30 +35,8 @@
 #define NPAGES(size)	((size) / PAGE)
 #define SETTLE_S	30
 
-/*
- * Render-node index of the @nth (0-based) device with memory of @kind
- * (DRM_DEVMIR_MEMORY_*), or -1.
- */
-static int kind_index(unsigned int kind, unsigned int nth)
-{
-	struct drm_devmir_get_info info;
-	unsigned int i, n = dm_count();
-	int fd, found = -1;
-
-	for (i = 0; i < n && found < 0; i++) {
-		fd = dm_open(i);
-		if (fd < 0)
-			continue;
-		if (!dm_info(fd, &info) && info.device_memory &&
-		    info.memory_kind == kind && !nth--)
-			found = i;
-		close(fd);
-	}
-	return found;
-}
-
-#define coherent_index(nth)	kind_index(DRM_DEVMIR_MEMORY_COHERENT, (nth))
-#define private_index()		kind_index(DRM_DEVMIR_MEMORY_PRIVATE, 0)
+#define coherent_index(nth)	dm_kind_index(DRM_DEVMIR_MEMORY_COHERENT, (nth))
+#define private_index()		dm_kind_index(DRM_DEVMIR_MEMORY_PRIVATE, 0)
 
 /* Poll the device's pool until @want pages are in use or SETTLE_S passed. */
 static uint64_t wait_used(int fd, uint64_t want)
@@ -230,18 +210,24 @@ TEST_F(coh, devmem_oversubscribe_evicts)
 	EXPECT_EQ(0ULL, wait_used(self->fd, 0));
 }
 
+/*
+ * A CPU thread adding 1 to @word @rounds times, or, with @rounds 0, until
+ * @stop is set; @done counts its adds.
+ */
 struct cpu_adder {
 	uint64_t *word;
-	unsigned long rounds;
+	unsigned long rounds, done;
+	int stop;
 };
 
 static void *cpu_adds(void *arg)
 {
 	struct cpu_adder *a = arg;
-	unsigned long i;
 
-	for (i = 0; i < a->rounds; i++)
+	while (a->rounds ? a->done < a->rounds : !__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
 		__atomic_fetch_add(a->word, 1, __ATOMIC_SEQ_CST);
+		a->done++;
+	}
 	return NULL;
 }
 
@@ -283,6 +269,59 @@ TEST_F(coh, exclusive_atomics_in_place)
 	EXPECT_EQ(1ULL, dm_snap_with(snap, 1, DRM_DEVMIR_SNAP_DEV_LOCAL));
 	free(snap);
 	munmap(buf, PAGE);
+}
+
+/*
+ * exclusive: another device's atomics on a page in coherent memory. To
+ * that device (the device-private one, a peer) the page is ordinary
+ * memory: its atomics take exclusive access to it (make_device_exclusive
+ * on a ZONE_DEVICE page, or the fallback) while the CPU's atomics on the
+ * same word revoke it. No update is lost, and the page never leaves the
+ * coherent device's memory.
+ */
+TEST_F(coh, exclusive_peer_atomics_on_coherent_page)
+{
+	struct cpu_adder adder = { .rounds = 0 };
+	unsigned long i, rounds = 2000;
+	int p = private_index(), fd;
+	struct drm_devmir_stats st;
+	uint64_t *word, old, used;
+	pthread_t thread;
+	uint8_t *buf;
+
+	ASSERT_LE(0, p);
+	fd = dm_open(p);
+	ASSERT_LE(0, fd);
+	buf = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	word = (uint64_t *)buf;
+	*word = 0;
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, PAGE, NULL));
+	used = dm_devmem_used(self->fd);
+	ASSERT_EQ(0, dm_reset_stats(fd, 0));
+
+	adder.word = word;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, cpu_adds, &adder));
+	/* The CPU adds all along: its accesses keep revoking exclusivity. */
+	for (i = 0; i < rounds; i++)
+		ASSERT_EQ(0, dm_atomic_add(fd, word, 1, &old));
+	__atomic_store_n(&adder.stop, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(rounds + adder.done, __atomic_load_n(word, __ATOMIC_SEQ_CST));
+
+	ASSERT_EQ(0, dm_stats(fd, 0, &st));
+	TH_LOG("peer: %llu exclusive grants, %llu fallbacks; the CPU added %lu",
+	       (unsigned long long)st.exclusive_grants,
+	       (unsigned long long)st.exclusive_fallbacks, adder.done);
+	EXPECT_EQ(0ULL, st.migrated_to_system);
+	EXPECT_EQ(0ULL, st.remote_faults);
+	EXPECT_EQ(used, dm_devmem_used(self->fd));
+	/* The coherent device still sees the page, with every update. */
+	ASSERT_EQ(0, dm_read(self->fd, buf, 8, &old));
+	EXPECT_EQ(rounds + adder.done, old);
+	EXPECT_EQ(used, dm_devmem_used(self->fd));
+	munmap(buf, PAGE);
+	close(fd);
 }
 
 /*

@@ -15,8 +15,15 @@
  *
  * Variants: the render node and the test_hmm-compatible device
  * (/dev/hmm_dmirror0, devmirror_sim hmm_compat=1), each with 4 KiB pages and
- * with a THP-backed buffer. The swap and file cases need the suite script's
- * swap device and ext2 mount (DM_INTEG_FS); without them they fail.
+ * with a THP-backed buffer, each on a device with device-private memory and
+ * on one with device-coherent memory (the first coherent render node,
+ * /dev/hmm_dmirror2; the suite loads them over the rig's reserved ranges).
+ * On a coherent device the pages in device memory are ordinary memory the
+ * device writes in place: its writes must reach their dirty state as well,
+ * whichever way they leave device memory (the driver's migration, or the
+ * kernel's own before a long-term pin). The swap and file cases need the
+ * suite script's swap device and ext2 mount (DM_INTEG_FS); without them
+ * they fail; the coherent variants skip without a coherent device.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,9 +36,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
+
 #include "kselftest_harness.h"
 #include "devmir_test.h"
 #include "hmm_uapi.h"
+#include "../../../mm/gup_test.h"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -51,16 +61,40 @@ FIXTURE(integ) {
 FIXTURE_VARIANT(integ) {
 	bool compat;	/* /dev/hmm_dmirror0 instead of the render node */
 	bool thp;	/* one 2 MiB THP instead of 4 KiB pages */
+	bool coherent;	/* a device with device-coherent memory */
 };
 
 FIXTURE_VARIANT_ADD(integ, render_4k) { .compat = false, .thp = false };
 FIXTURE_VARIANT_ADD(integ, render_thp) { .compat = false, .thp = true };
 FIXTURE_VARIANT_ADD(integ, compat_4k) { .compat = true, .thp = false };
 FIXTURE_VARIANT_ADD(integ, compat_thp) { .compat = true, .thp = true };
+FIXTURE_VARIANT_ADD(integ, render_coherent_4k) { .thp = false, .coherent = true };
+FIXTURE_VARIANT_ADD(integ, render_coherent_thp) { .thp = true, .coherent = true };
+FIXTURE_VARIANT_ADD(integ, compat_coherent_4k) {
+	.compat = true, .thp = false, .coherent = true };
+FIXTURE_VARIANT_ADD(integ, compat_coherent_thp) {
+	.compat = true, .thp = true, .coherent = true };
 
-static int dev_open(bool compat)
+/*
+ * The device of @variant: render node 0 or the first coherent one,
+ * /dev/hmm_dmirror0 or test_hmm's first coherent device, 2. -ENODEV: no
+ * coherent device is loaded; else -errno.
+ */
+static int dev_open(const FIXTURE_VARIANT(integ) *variant)
 {
-	return compat ? open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC) : dm_open(0);
+	int index = 0, fd;
+
+	if (variant->compat)
+		fd = open(variant->coherent ? "/dev/hmm_dmirror2" : "/dev/hmm_dmirror0",
+			  O_RDWR | O_CLOEXEC);
+	else if (variant->coherent &&
+		 (index = dm_kind_index(DRM_DEVMIR_MEMORY_COHERENT, 0)) < 0)
+		return -ENODEV;
+	else
+		fd = dm_open(index);
+	if (fd < 0)
+		return variant->coherent && errno == ENOENT ? -ENODEV : -errno;
+	return fd;
 }
 
 /* Device WRITE of @size bytes at @addr from @data: 0 or -errno. */
@@ -77,16 +111,34 @@ static int dev_read(int fd, bool compat, void *addr, size_t size, void *out)
 			dm_read(fd, addr, size, out);
 }
 
-/* Migrate to device memory (@to_device) or back to system memory. */
+/*
+ * Migrate to device memory (@to_device) or back: 0, -errno, or -ESRCH when
+ * the call succeeded without moving every page (the case would then test
+ * nothing of device memory).
+ */
 static int dev_migrate(int fd, bool compat, void *addr, size_t size,
 		       bool to_device, void *scratch)
 {
-	if (compat)
-		return hmm_cmd(fd, to_device ? HMM_DMIRROR_MIGRATE_TO_DEV :
-					       HMM_DMIRROR_MIGRATE_TO_SYS,
-			       addr, size / PAGE, scratch, NULL);
-	return to_device ? dm_to_device(fd, addr, size, NULL) :
-			   dm_to_system(fd, addr, size, NULL);
+	struct drm_devmir_migrate m;
+	uint64_t moved;
+	int ret;
+
+	if (compat) {
+		ret = hmm_cmd(fd, to_device ? HMM_DMIRROR_MIGRATE_TO_DEV :
+					      HMM_DMIRROR_MIGRATE_TO_SYS,
+			      addr, size / PAGE, scratch, &moved);
+	} else {
+		ret = to_device ? dm_to_device(fd, addr, size, &m) :
+				  dm_to_system(fd, addr, size, &m);
+		moved = m.migrated;
+	}
+	if (!ret && moved != size / PAGE) {
+		fprintf(stderr, "# migration to %s moved %llu of %zu pages\n",
+			to_device ? "device" : "system", (unsigned long long)moved,
+			size / PAGE);
+		return -ESRCH;
+	}
+	return ret;
 }
 
 /* KiB of swap in use by this process (VmSwap), or -1. */
@@ -132,10 +184,14 @@ static void drop_caches(void)
 
 FIXTURE_SETUP(integ)
 {
-	self->fd = dev_open(variant->compat);
+	self->buf = MAP_FAILED;
+	self->src = NULL;
+	self->fd = dev_open(variant);
+	if (self->fd == -ENODEV)
+		SKIP(return, "no device-coherent device (devmirror_sim coherent_addr=)");
 	ASSERT_LE(0, self->fd) TH_LOG("cannot open the %s device: %s",
 				      variant->compat ? "compat" : "render",
-				      strerror(errno));
+				      strerror(-self->fd));
 	self->size = variant->thp ? HUGE_2M : 256 * PAGE;
 	self->buf = buf_map_aligned(self->size, HUGE_2M, PROT_READ | PROT_WRITE,
 				    MAP_PRIVATE);
@@ -158,7 +214,8 @@ FIXTURE_TEARDOWN(integ)
 	free(self->src);
 	if (self->buf != MAP_FAILED)
 		munmap(self->buf, self->size);
-	close(self->fd);
+	if (self->fd >= 0)
+		close(self->fd);
 }
 
 /*
@@ -224,22 +281,6 @@ TEST_F(integ, fork_cow_then_pageout)
 	EXPECT_DEVICE_DATA(self);
 }
 
-/* Migration to device memory and back carries the dirty state along. */
-TEST_F(integ, migrate_then_pageout)
-{
-	uint8_t *scratch = malloc(self->size);
-
-	ASSERT_NE(NULL, scratch);
-	lazyfree_then_device_write(_metadata, self, variant);
-	ASSERT_EQ(0, dev_migrate(self->fd, variant->compat, self->buf,
-				 self->size, true, scratch));
-	ASSERT_EQ(0, dev_migrate(self->fd, variant->compat, self->buf,
-				 self->size, false, scratch));
-	ASSERT_EQ(0, madvise(self->buf, self->size, MADV_PAGEOUT));
-	EXPECT_DEVICE_DATA(self);
-	free(scratch);
-}
-
 /* The device writes device memory; back in system memory it is data. */
 TEST_F(integ, write_in_device_memory_then_pageout)
 {
@@ -251,6 +292,69 @@ TEST_F(integ, write_in_device_memory_then_pageout)
 				 self->size, true, scratch));
 	ASSERT_EQ(0, dev_write(self->fd, variant->compat, self->buf, self->size,
 			       self->src));
+	ASSERT_EQ(0, dev_migrate(self->fd, variant->compat, self->buf,
+				 self->size, false, scratch));
+	ASSERT_EQ(0, madvise(self->buf, self->size, MADV_PAGEOUT));
+	EXPECT_DEVICE_DATA(self);
+	free(scratch);
+}
+
+/*
+ * The device writes device memory, then a long-term pin (FOLL_LONGTERM)
+ * moves the pages out: a device-private page through the driver's
+ * migrate_to_ram, a device-coherent one through the kernel's own migration
+ * (the driver only sees the invalidation). Unpinned and paged out, the
+ * pages must hold the device's data.
+ */
+TEST_F(integ, write_in_device_memory_then_longterm_pin)
+{
+	struct pin_longterm_test pin = { .flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE };
+	uint8_t *scratch = malloc(self->size);
+	int gup;
+
+	ASSERT_NE(NULL, scratch);
+	gup = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gup < 0)
+		SKIP(free(scratch); return, "no /sys/kernel/debug/gup_test");
+	if (ioctl(gup, PIN_LONGTERM_TEST_STOP)) {
+		close(gup);
+		free(scratch);
+		SKIP(return, "gup_test has no PIN_LONGTERM_TEST_* ioctls");
+	}
+	ASSERT_EQ(0, madvise(self->buf, self->size, MADV_FREE));
+	ASSERT_EQ(0, dev_migrate(self->fd, variant->compat, self->buf,
+				 self->size, true, scratch));
+	ASSERT_EQ(0, dev_write(self->fd, variant->compat, self->buf, self->size,
+			       self->src));
+	pin.addr = (uintptr_t)self->buf;
+	pin.size = self->size;
+	ASSERT_EQ(0, ioctl(gup, PIN_LONGTERM_TEST_START, &pin));
+	ASSERT_EQ(0, ioctl(gup, PIN_LONGTERM_TEST_STOP));
+	ASSERT_EQ(0, madvise(self->buf, self->size, MADV_PAGEOUT));
+	EXPECT_DEVICE_DATA(self);
+	close(gup);
+	free(scratch);
+}
+
+/*
+ * Migration to device memory and back carries the dirty state along.
+ *
+ * After the two cases above on purpose: 6.12 clears no page flags when a
+ * device page is freed or handed out again (free_zone_device_folio(),
+ * zone_device_page_init()), so a device page that once held a dirty page
+ * stays PG_dirty in its next use, and a write into it that the driver
+ * failed to mark would survive by that accident. This case leaves such
+ * pages behind; the cases writing in device memory run first, on pages of
+ * the variant's device no earlier case used.
+ */
+TEST_F(integ, migrate_then_pageout)
+{
+	uint8_t *scratch = malloc(self->size);
+
+	ASSERT_NE(NULL, scratch);
+	lazyfree_then_device_write(_metadata, self, variant);
+	ASSERT_EQ(0, dev_migrate(self->fd, variant->compat, self->buf,
+				 self->size, true, scratch));
 	ASSERT_EQ(0, dev_migrate(self->fd, variant->compat, self->buf,
 				 self->size, false, scratch));
 	ASSERT_EQ(0, madvise(self->buf, self->size, MADV_PAGEOUT));

@@ -6,7 +6,8 @@
  * an arena of slots: device READ, WRITE and atomics of self-verifying
  * patterns, against CPU refills, munmap, mmap, mprotect, madvise(DONTNEED),
  * fault-policy changes, migrations to device memory and back (MIGRATE; CPU
- * accesses fault device pages back by themselves) and fork (children that
+ * accesses fault device-private pages back by themselves and use
+ * device-coherent ones in place) and fork (children that
  * verify and write their copy and exit, or are SIGKILLed mid-access). Every
  * word of a slot holds its
  * own virtual address and a generation; the page model (torture_model.h)

@@ -365,6 +365,24 @@ uint64_t dm_device_memory(int fd)
 	return info.device_memory;
 }
 
+int dm_kind_index(unsigned int kind, unsigned int nth)
+{
+	struct drm_devmir_get_info info;
+	unsigned int i, n = dm_count();
+	int fd, found = -1;
+
+	for (i = 0; i < n && found < 0; i++) {
+		fd = dm_open(i);
+		if (fd < 0)
+			continue;
+		if (!dm_info(fd, &info) && info.device_memory &&
+		    info.memory_kind == kind && !nth--)
+			found = i;
+		close(fd);
+	}
+	return found;
+}
+
 uint64_t dm_devmem_used(int fd)
 {
 	struct drm_devmir_stats st;

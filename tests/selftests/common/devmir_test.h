@@ -77,6 +77,11 @@ int dm_set_migrate_policy(int fd, uint32_t mode, uint32_t threshold);
 int dm_set_ram_window(int fd, uint64_t bytes);
 /* Bytes of device memory of the device behind @fd (0: none or error). */
 uint64_t dm_device_memory(int fd);
+/*
+ * Render-node index of the @nth (0-based) device with device memory of
+ * @kind (DRM_DEVMIR_MEMORY_PRIVATE or _COHERENT), or -1.
+ */
+int dm_kind_index(unsigned int kind, unsigned int nth);
 /* Bytes of device memory in use on the whole device (~0: error). */
 uint64_t dm_devmem_used(int fd);
 /* Pages of a snapshot with every bit of @flags set. */

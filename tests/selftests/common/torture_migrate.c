@@ -107,6 +107,7 @@ enum tmig_verdict tmig_check(const struct tmig_call *c, const struct tm_page *a,
 
 int tmig_sample(unsigned int ndev, struct tmig_sample *out)
 {
+	struct drm_devmir_get_info info;
 	struct drm_devmir_stats st;
 	unsigned int d;
 	int fd, ret;
@@ -117,9 +118,15 @@ int tmig_sample(unsigned int ndev, struct tmig_sample *out)
 		if (fd < 0)
 			return -errno;
 		ret = dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st);
+		if (!ret)
+			ret = dm_info(fd, &info);
 		close(fd);
 		if (ret)
 			return ret;
+		if (info.memory_kind == DRM_DEVMIR_MEMORY_COHERENT) {
+			out->ncoherent++;
+			out->coherent_to_device += st.migrated_to_device;
+		}
 		out->devmem_used += st.devmem_used;
 		out->to_device += st.migrated_to_device;
 		out->to_system += st.migrated_to_system;
@@ -164,4 +171,9 @@ void tmig_verdict(unsigned int ndev, const struct tmig_sample *before,
 		dm_tap(after.to_device > before->to_device &&
 		       after.to_system > before->to_system &&
 		       after.ram_faults > before->ram_faults, "torture_migrated_both_ways");
+	if (both_ways && after.ncoherent)
+		dm_tap(after.coherent_to_device > before->coherent_to_device,
+		       "torture_coherent_memory_used (%llu pages into the %u coherent devices)",
+		       (unsigned long long)(after.coherent_to_device -
+					    before->coherent_to_device), after.ncoherent);
 }

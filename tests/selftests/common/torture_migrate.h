@@ -64,9 +64,14 @@ enum tmig_verdict tmig_check(const struct tmig_call *c, const struct tm_page *a,
  * @to_system: Pages migrated out of device memory so far.
  * @ram_faults: CPU faults on device pages so far.
  * @evictions: Device pages evicted to make room so far.
+ * @coherent_to_device: Of @to_device, the pages migrated into the memory
+ *	of devices with device-coherent memory.
+ * @ncoherent: Devices with device-coherent memory among those sampled.
  */
 struct tmig_sample {
 	uint64_t devmem_used, to_device, to_system, ram_faults, evictions;
+	uint64_t coherent_to_device;
+	unsigned int ncoherent;
 };
 
 /*

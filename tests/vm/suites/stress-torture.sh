@@ -6,8 +6,13 @@
 # exit - on the default device, then on a tiny one (4-entry TLB, 2-slot fault
 # queue, 256-byte transactions, no huge pages, 2 MiB of device memory, so that
 # migrations evict; a 20 µs TLB-invalidation round trip, waited for in the
-# notifier's second pass where the kernel has one); finally the negative
-# control: deliberate corruption must be caught.
+# notifier's second pass where the kernel has one), then on one
+# device-private and two device-coherent devices over the rig's reserved
+# ranges (tests/vm/init: DM_COHERENT_ADDRS), 2 MiB of memory each, so that
+# pages move between the kinds, the CPU uses coherent pages in place while
+# the device and the other threads race it, and coherent memory evicts (a
+# SKIP without the ranges); finally the negative control: deliberate
+# corruption must be caught.
 # Each run lasts $DM_TORTURE_SECONDS, else 10 s (30 s on the debug kernel);
 # DM_TEST_ARGS are passed to the torture runs (e.g. "-s 1234" to replay).
 
@@ -36,6 +41,17 @@ tap $? insmod_tiny_device
 
 rmmod devmirror_sim
 tap $? rmmod_tiny_device
+
+if [ -n "$DM_COHERENT_ADDRS" ]; then
+	insmod /modules/devmirror_sim.ko ndevices=1 devmem_mb=2 coherent_mb=2 \
+		coherent_addr=$(echo $DM_COHERENT_ADDRS | tr ' ' ,)
+	tap $? insmod_coherent_devices
+	/tests/devmirror_torture -n coherent_ "$@" || rc=1
+	rmmod devmirror_sim
+	tap $? rmmod_coherent_devices
+else
+	echo "ok 199 coherent_torture # SKIP no reserved device-coherent ranges (tests/vm/run -M 2G or more)"
+fi
 rmmod devmirror
 tap $? rmmod_devmirror
 exit $rc
