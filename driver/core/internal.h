@@ -616,7 +616,6 @@ void devmir_stat_add_invalidation(struct devmir_mirror *mirror,
 void devmir_device_stat_add(struct devmir_device *dev, enum devmir_stat stat,
 			    u64 n);
 enum devmir_lat devmir_lat_sized(enum devmir_lat lat_4k, u64 bytes);
-void devmir_shootdown_wait(struct devmir_mirror *mirror, bool blockable);
 void devmir_lat_record(struct devmir_mirror *mirror, enum devmir_lat lat,
 		       u64 start_ns);
 void devmir_device_lat_record(struct devmir_device *dev, enum devmir_lat lat,
@@ -769,6 +768,21 @@ static inline u64 devmir_va_end(const struct devmir_device *dev)
 	u64 span = 1ULL << dmpt_va_bits(dev->format);
 
 	return min_t(u64, span, TASK_SIZE_MAX);
+}
+
+/**
+ * devmir_shootdown_wait() - Wait for the device's acknowledgment of the
+ * shootdowns issued for a mirror (DOC: Two-pass invalidation).
+ * @mirror: The mirror.
+ * @blockable: Whether the caller may sleep.
+ *
+ * Context: Not under the update lock; sleeps only if @blockable.
+ */
+static inline void devmir_shootdown_wait(struct devmir_mirror *mirror,
+					 bool blockable)
+{
+	if (mirror->dev->ops->invalidate_wait)
+		mirror->dev->ops->invalidate_wait(mirror, blockable);
 }
 
 #endif /* _DEVMIR_INTERNAL_H */

@@ -66,20 +66,6 @@ static bool __devmir_invalidate(struct devmir_mirror *mirror,
 	return true;
 }
 
-/**
- * devmir_shootdown_wait() - Wait for the device's acknowledgment of the
- * shootdowns issued for a mirror.
- * @mirror: The mirror.
- * @blockable: Whether the caller may sleep.
- *
- * Context: Not under the update lock; sleeps only if @blockable.
- */
-void devmir_shootdown_wait(struct devmir_mirror *mirror, bool blockable)
-{
-	if (mirror->dev->ops->invalidate_wait)
-		mirror->dev->ops->invalidate_wait(mirror, blockable);
-}
-
 /*
  * The start of every invalidate callback: whether @range is to be applied,
  * and if so the update lock, taken. -EAGAIN: the lock is busy and the
