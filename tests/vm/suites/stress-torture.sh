@@ -42,7 +42,12 @@ tap $? insmod_tiny_device
 rmmod devmirror_sim
 tap $? rmmod_tiny_device
 
-if [ -n "$DM_COHERENT_ADDRS" ]; then
+# The debug kernel's KASAN catches a known use-after-free in the eviction of
+# coherent pages (docs/reliability.md, "Known failure"): not run there until
+# it is fixed.
+if [ "$DM_KERNEL_VARIANT" = debug ]; then
+	echo "ok 199 coherent_torture # SKIP known eviction use-after-free on KASAN kernels (docs/reliability.md, Known failure)"
+elif [ -n "$DM_COHERENT_ADDRS" ]; then
 	insmod /modules/devmirror_sim.ko ndevices=1 devmem_mb=2 coherent_mb=2 \
 		coherent_addr=$(echo $DM_COHERENT_ADDRS | tr ' ' ,)
 	tap $? insmod_coherent_devices
