@@ -128,8 +128,13 @@ extern "C" {
 #define DEVMIR_INIT(var) { .struct_size = sizeof(var) }
 /* clang-format on */
 
-/* Device ABI version this library speaks (DRM_DEVMIR_ABI_VERSION). */
-#define DEVMIR_ABI_VERSION 2
+/*
+ * Device ABI versions this library speaks: DRM_DEVMIR_ABI_VERSION, and the
+ * oldest it still opens (ABI 3 only added ioctls: range attributes, which
+ * are -EOPNOTSUPP on an ABI 2 device).
+ */
+#define DEVMIR_ABI_VERSION 3
+#define DEVMIR_ABI_VERSION_MIN 2
 
 /* Array bounds of the structures below. */
 #define DEVMIR_MAX_LEVELS 8 /* page-table levels, level 0 = leaf */
@@ -150,8 +155,8 @@ struct devmir_dev;
  * @drv_patchlevel: DRM driver version, patch level.
  * @numa_node: NUMA node the device is attached to, as sysfs reports it;
  *	-1 when the device has no NUMA affinity.
- * @usable: True when @abi_version is %DEVMIR_ABI_VERSION, i.e. this library
- *	can open the device.
+ * @usable: True when @abi_version is %DEVMIR_ABI_VERSION_MIN ..
+ *	%DEVMIR_ABI_VERSION, i.e. this library can open the device.
  */
 struct devmir_enum_entry {
 	unsigned int index;

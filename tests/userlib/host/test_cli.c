@@ -241,7 +241,7 @@ static void test_fake_info(void)
 	cli(&r, env, "info", FAKE_PATH, "--json", NULL);
 	j = parse(&r);
 	ok = r.status == 0 && j && json_u64(j, "index", &v) && v == 0 &&
-	     json_u64(j, "abi_version", &v) && v == 2 &&
+	     json_u64(j, "abi_version", &v) && v == 3 &&
 	     json_u64(j, "asid", &v) && v == 7 &&
 	     json_is(j, "numa_node", JSON_NULL) &&
 	     json_u64(j, "tlb_entries", &v) && v == 64 &&
@@ -281,7 +281,7 @@ static void test_fake_info(void)
 static void test_fake_abi(void)
 {
 	bool ok;
-	char abi[] = "FAKEDEV_ABI=3";
+	char abi[] = "FAKEDEV_ABI=4";
 	char *const env[] = { preload, abi, NULL };
 	struct run_result r;
 	struct json *j;
@@ -289,8 +289,8 @@ static void test_fake_abi(void)
 	cli(&r, env, "info", FAKE_PATH, "--json", NULL);
 	j = parse(&r);
 	ok = r.status == 69 && j && json_str(j, "error.detail") &&
-	     strstr(json_str(j, "error.detail"), "ABI 3") &&
-	     strstr(r.err, "ABI 3");
+	     strstr(json_str(j, "error.detail"), "ABI 4") &&
+	     strstr(r.err, "ABI 4");
 	tap_check(ok, "cli_abi_mismatch_exit_69", "status %d err '%s'",
 		  r.status, r.err);
 	json_free(j);

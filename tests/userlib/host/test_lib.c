@@ -123,10 +123,10 @@ static void test_fake_identity(void)
 		  devmir_last_error());
 	unsetenv("FAKEDEV_NAME");
 
-	setenv("FAKEDEV_ABI", "3", 1);
+	setenv("FAKEDEV_ABI", "4", 1);
 	fakedev_reset();
 	ret = devmir_open_path(FAKE_PATH, &dev);
-	ok = ret == -ENODEV && strstr(devmir_last_error(), "ABI 3");
+	ok = ret == -ENODEV && strstr(devmir_last_error(), "ABI 4");
 	tap_check(ok, "open_abi_mismatch_enodev", "ret %d, '%s'", ret,
 		  devmir_last_error());
 	unsetenv("FAKEDEV_ABI");
@@ -155,7 +155,7 @@ static void test_fake_info(void)
 	}
 	memset(&info, 0xff, sizeof(info));
 	info.struct_size = sizeof(info);
-	ok = !devmir_get_info(dev, &info) && info.abi_version == 2 &&
+	ok = !devmir_get_info(dev, &info) && info.abi_version == 3 &&
 	     info.index == 0 && info.asid == FAKEDEV_ASID && info.levels == 4 &&
 	     info.leaf_levels == 7 && info.va_bits == 48 &&
 	     info.level_shift[0] == 12 && info.level_shift[3] == 39 &&
