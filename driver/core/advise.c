@@ -40,7 +40,9 @@
  * covering the hole: memory mapped there later would inherit it. mremap()
  * therefore drops the attributes of what it moves, as amdkfd's SVM ranges
  * and xe's madvise do: the new range starts with none.
- *
+ */
+
+/**
  * DOC: Inheritance across fork
  *
  * A mirror belongs to one mm, and a render-node file to the process that
