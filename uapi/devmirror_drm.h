@@ -25,6 +25,9 @@
  * the end of this file); STATS is frozen at its ABI 1 layout and kept for
  * ABI 1 programs.
  *
+ * ABI 3: DRM_IOCTL_DEVMIR_ADVISE and DRM_IOCTL_DEVMIR_ADVISE_QUERY (range
+ * attributes); no existing structure changed.
+ *
  * docs/uapi.md documents every ioctl, field and error.
  */
 #ifndef _UAPI_DEVMIRROR_DRM_H
@@ -37,7 +40,7 @@ extern "C" {
 #endif
 
 /* Version of this ABI, reported by DRM_IOCTL_DEVMIR_GET_INFO. */
-#define DRM_DEVMIR_ABI_VERSION		2
+#define DRM_DEVMIR_ABI_VERSION		3
 
 /* Array bounds used by the structures below. */
 #define DRM_DEVMIR_MAX_LEVELS		8	/* page-table levels (level 0 = leaf) */
@@ -650,6 +653,128 @@ struct drm_devmir_query_latency {
 	struct drm_devmir_latency hist[];
 };
 
+/* &drm_devmir_attr.mask: the attributes a range sets. */
+#define DRM_DEVMIR_ATTR_PREFERRED_LOC	0x1U	/* @preferred_loc */
+#define DRM_DEVMIR_ATTR_ACCESSED_BY	0x2U	/* @accessed_by */
+#define DRM_DEVMIR_ATTR_GRANULARITY	0x4U	/* @granularity */
+#define DRM_DEVMIR_ATTR_FAULT_WINDOW	0x8U	/* @fault_window */
+#define DRM_DEVMIR_ATTR_THRASH		0x10U	/* @thrash_rounds, @thrash_hold_ms */
+#define DRM_DEVMIR_ATTR_ALL		(DRM_DEVMIR_ATTR_PREFERRED_LOC | \
+					 DRM_DEVMIR_ATTR_ACCESSED_BY | \
+					 DRM_DEVMIR_ATTR_GRANULARITY | \
+					 DRM_DEVMIR_ATTR_FAULT_WINDOW | \
+					 DRM_DEVMIR_ATTR_THRASH)
+
+/* &drm_devmir_attr.preferred_loc. */
+#define DRM_DEVMIR_LOC_SYSTEM		0	/* system memory */
+#define DRM_DEVMIR_LOC_DEVICE		1	/* this device's memory */
+
+/* Attribute ranges of one mirror, at most. */
+#define DRM_DEVMIR_ATTR_RANGES_MAX	4096
+
+/**
+ * struct drm_devmir_attr - Attributes of an address range of the caller's
+ * mirror on this device.
+ * @mask: (in/out) ``DRM_DEVMIR_ATTR_*``: the fields set. A field outside
+ *	the mask is 0, and for it the mirror's policy (SET_POLICY) applies.
+ * @preferred_loc: (in/out) %DRM_DEVMIR_LOC_SYSTEM: a device fault never
+ *	migrates the range (it mirrors system memory), whatever migrate_mode
+ *	says; %DRM_DEVMIR_LOC_DEVICE: a device fault migrates the window
+ *	around it to this device's memory first, as under FIRST_FAULT, even
+ *	when migrate_mode is OFF.
+ * @accessed_by: (in/out) 1: the device maps the range where it is and a
+ *	device fault never migrates it (wins over @preferred_loc); 0 or 1.
+ * @thrash_rounds: (in/out) As &drm_devmir_set_policy.thrash_rounds, for
+ *	faults in the range.
+ * @thrash_hold_ms: (in/out) As &drm_devmir_set_policy.thrash_hold_ms.
+ * @pad: (in) Must be 0.
+ * @granularity: (in/out) Bytes one migration of the range moves: a
+ *	device fault's migration to the device takes the granularity-aligned
+ *	block around the fault (clipped to its VMA) instead of the fault-ahead
+ *	window, and a CPU fault on a device page takes it back (instead of
+ *	ram_window); a power of two, %DRM_DEVMIR_WINDOW_MIN..
+ *	%DRM_DEVMIR_WINDOW_MAX.
+ * @fault_window: (in/out) As &drm_devmir_set_policy.fault_window, for
+ *	faults in the range (%DRM_DEVMIR_WINDOW_ADAPTIVE included).
+ */
+struct drm_devmir_attr {
+	__u32 mask;
+	__u32 preferred_loc;
+	__u32 accessed_by;
+	__u32 thrash_rounds;
+	__u32 thrash_hold_ms;
+	__u32 pad;
+	__u64 granularity;
+	__u64 fault_window;
+};
+
+/* &drm_devmir_advise.flags. */
+#define DRM_DEVMIR_ADVISE_CLEAR		0x1U	/* clear the fields of attr.mask */
+#define DRM_DEVMIR_ADVISE_FLAGS		DRM_DEVMIR_ADVISE_CLEAR
+
+/**
+ * struct drm_devmir_advise - Argument of DRM_IOCTL_DEVMIR_ADVISE.
+ * @addr: (in) Page-aligned first address.
+ * @size: (in) Bytes, a non-zero multiple of 4 KiB; @addr + @size must not
+ *	overflow nor pass the end of the address space the device maps.
+ * @flags: (in) 0: set the fields of @attr.mask to @attr's values on the
+ *	range; %DRM_DEVMIR_ADVISE_CLEAR: clear them (back to the mirror's
+ *	policy), every value of @attr 0.
+ * @pad: (in) Must be 0.
+ * @attr: (in) A non-empty mask and the values; a value outside the mask
+ *	must be 0; values within the bounds SET_POLICY uses.
+ * @reserved: (in) Must be 0.
+ *
+ * Sets attributes on [@addr, @addr + @size) whether or not memory is mapped
+ * there: existing ranges are split where the range cuts them, and
+ * neighbours left equal are merged. munmap() of memory drops the attributes
+ * of the range unmapped; so does mremap() of the range it moves. Errors:
+ * -EINVAL (bad argument, before anything changes), -ENOSPC (the mirror
+ * would hold more than %DRM_DEVMIR_ATTR_RANGES_MAX ranges; nothing changes),
+ * -ENOMEM.
+ */
+struct drm_devmir_advise {
+	__u64 addr;
+	__u64 size;
+	__u32 flags;
+	__u32 pad;
+	struct drm_devmir_attr attr;
+	__u64 reserved[2];
+};
+
+/**
+ * struct drm_devmir_attr_range - One attribute range (ADVISE_QUERY).
+ * @addr: (out) First address.
+ * @size: (out) Bytes.
+ * @attr: (out) Its attributes.
+ */
+struct drm_devmir_attr_range {
+	__u64 addr;
+	__u64 size;
+	struct drm_devmir_attr attr;
+};
+
+/**
+ * struct drm_devmir_advise_query - Argument of DRM_IOCTL_DEVMIR_ADVISE_QUERY.
+ * @addr: (in) Page-aligned first address.
+ * @size: (in) Bytes, a non-zero multiple of 4 KiB, not overflowing.
+ * @ranges: (in) User pointer to @count &struct drm_devmir_attr_range.
+ * @count: (in/out) In: room at @ranges, 0..%DRM_DEVMIR_ATTR_RANGES_MAX (0:
+ *	only count). Out: ranges overlapping [@addr, @addr + @size); the first
+ *	min(in, out) of them, in address order and not clipped, are at
+ *	@ranges.
+ * @flags: (in) Must be 0.
+ * @reserved: (in) Must be 0.
+ */
+struct drm_devmir_advise_query {
+	__u64 addr;
+	__u64 size;
+	__u64 ranges;
+	__u32 count;
+	__u32 flags;
+	__u64 reserved;
+};
+
 #define DRM_DEVMIR_GET_INFO		0x00
 #define DRM_DEVMIR_ACCESS		0x01
 #define DRM_DEVMIR_SET_POLICY		0x02
@@ -659,6 +784,8 @@ struct drm_devmir_query_latency {
 #define DRM_DEVMIR_RESET_STATS		0x06
 #define DRM_DEVMIR_MIGRATE		0x07
 #define DRM_DEVMIR_QUERY		0x08
+#define DRM_DEVMIR_ADVISE		0x09
+#define DRM_DEVMIR_ADVISE_QUERY		0x0a
 
 #define DRM_IOCTL_DEVMIR_GET_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_GET_INFO, struct drm_devmir_get_info)
@@ -678,6 +805,10 @@ struct drm_devmir_query_latency {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_MIGRATE, struct drm_devmir_migrate)
 #define DRM_IOCTL_DEVMIR_QUERY \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_QUERY, struct drm_devmir_query)
+#define DRM_IOCTL_DEVMIR_ADVISE \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_DEVMIR_ADVISE, struct drm_devmir_advise)
+#define DRM_IOCTL_DEVMIR_ADVISE_QUERY \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_DEVMIR_ADVISE_QUERY, struct drm_devmir_advise_query)
 
 /*
  * Deprecated ABI 1 names of the MIGRATE and SET_POLICY values: one prefix

@@ -233,6 +233,7 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		.dev_private_owner = mirror->dev->owner,
 	};
 	u64 window = READ_ONCE(mirror->fault_window), ahead = 0;
+	struct devmir_attr attr;
 	u64 start_ns = ktime_get_ns();
 	unsigned int migrations = 0;
 	struct devmir_retry retry;
@@ -251,6 +252,10 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		devmir_stat_add(mirror, DEVMIR_STAT_FAULTS_RESOLVED, 1);
 		return 0;
 	}
+	/* The attributes of the faulting address's range override the policy. */
+	devmir_mirror_attr_at(mirror, addr, &attr);
+	if (attr.mask & DEVMIR_ATTR_FAULT_WINDOW)
+		window = attr.fault_window;
 	if (window == DEVMIR_WINDOW_ADAPTIVE) {
 		bool snapshot;
 
@@ -290,10 +295,11 @@ static int devmir_fault_one(struct devmir_mirror *mirror, struct mm_struct *mm,
 		/* The policy moves what the fault would fault in. */
 		if (!ret && !migrations && ahead)
 			moved = devmir_policy_migrate(mirror, addr, addr,
-						      min_t(u64, addr + ahead, range.end), mbuf);
+						      min_t(u64, addr + ahead, range.end),
+						      &attr, mbuf);
 		else if (!ret && !migrations)
 			moved = devmir_policy_migrate(mirror, addr, range.start,
-						      range.end, mbuf);
+						      range.end, &attr, mbuf);
 		if (!ret && !moved) {
 			ret = devmir_fault_read(mirror, &range, addr, write,
 						window == DEVMIR_WINDOW_ADAPTIVE ? ahead : 0);

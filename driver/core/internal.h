@@ -57,6 +57,13 @@
  *                                        update lock; also from
  *                                        migrate_to_ram to read a mirror's
  *                                        ram window without a reference)
+ *     mirror->advice_lock              (spinlock, leaf: a CPU fault's
+ *                                        ram window of its range)
+ *
+ *   mirror->advice_mutex               (advice setters; allocate, then)
+ *     mirror->advice_lock              (spinlock, leaf; also taken under
+ *                                        the update lock by the notifier,
+ *                                        which trims ranges on munmap)
  *
  *   devmir_inject_lock                 (mutex, inject.c: debugfs writes of
  *                                        the injection points only; the
@@ -324,6 +331,15 @@ struct devmir_inv_finish {
  * @inv_slot: The finish record of a two-pass invalidation (DOC: Two-pass
  *	invalidation in notifier.c), for the common case of one at a time.
  * @inv_slot_busy: Bit 0 set while @inv_slot is in use.
+ * @advice_lock: Protects @advice, @nr_advice and @cap_advice (spinlock,
+ *	leaf: taken in the notifier, under the update lock, and in
+ *	migrate_to_ram, under the device's mirrors_lock).
+ * @advice: Attribute ranges, sorted, non-overlapping, adjacent equal ones
+ *	merged (DOC: Range attributes in advise.c); kvmalloc'ed.
+ * @nr_advice: Ranges in @advice.
+ * @cap_advice: Ranges @advice has room for.
+ * @advice_mutex: Serialises setters of @advice (they allocate before they
+ *	take @advice_lock).
  * @debugfs: The mirror's debugfs directory, or NULL.
  * @priv: Driver data (&devmir_device.priv_size bytes, zeroed).
  */
@@ -355,6 +371,11 @@ struct devmir_mirror {
 	struct xarray exclusive;
 	struct devmir_inv_finish inv_slot;
 	unsigned long inv_slot_busy;
+	spinlock_t advice_lock;		/* protects advice, nr_advice, cap_advice */
+	struct devmir_attr_range *advice;
+	unsigned int nr_advice;
+	unsigned int cap_advice;
+	struct mutex advice_mutex;	/* serialises advice setters */
 	struct dentry *debugfs;
 	u64 priv[] __aligned(8);
 };
@@ -440,7 +461,8 @@ extern struct dentry *devmir_debugfs_root;
 
 /* mirror.c */
 void devmir_mirror_unlist(struct devmir_mirror *mirror);
-u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm);
+u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm,
+			 u64 addr);
 void devmir_ram_fault_account(struct devmir_device *dev, struct mm_struct *mm,
 			      u64 addr, unsigned long moved, u64 bytes,
 			      u64 start_ns);
@@ -454,7 +476,8 @@ struct seq_file;
 #define DEVMIR_REGION_SHIFT	21
 
 /* thrash.c */
-bool devmir_thrash_hold(struct devmir_mirror *mirror, u64 addr);
+bool devmir_thrash_hold(struct devmir_mirror *mirror, u64 addr,
+			const struct devmir_attr *attr);
 void devmir_thrash_returned(struct devmir_mirror *mirror, u64 addr);
 void devmir_thrash_free(struct devmir_mirror *mirror);
 void devmir_thrash_show(struct seq_file *m, struct devmir_mirror *mirror);
@@ -605,7 +628,15 @@ bool devmir_exclusive_held(struct devmir_mirror *mirror, u64 addr);
 
 /* policy.c */
 int devmir_policy_migrate(struct devmir_mirror *mirror, u64 addr, u64 start,
-			  u64 end, struct devmir_migrate_buf **bufp);
+			  u64 end, const struct devmir_attr *attr,
+			  struct devmir_migrate_buf **bufp);
+
+/* advise.c */
+void devmir_advice_init(struct devmir_mirror *mirror);
+void devmir_advice_free(struct devmir_mirror *mirror);
+void devmir_advice_unmap(struct devmir_mirror *mirror, u64 start, u64 end);
+void devmir_advice_inherit(struct devmir_mirror *mirror,
+			   struct devmir_mirror *from);
 
 /* stats.c */
 void devmir_table_stats(struct devmir_mirror *mirror, struct dmpt_stats *st);

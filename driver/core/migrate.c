@@ -893,7 +893,7 @@ vm_fault_t devmir_migrate_to_ram(struct vm_fault *vmf)
 {
 	struct devmir_device *dev = devmir_page_device(vmf->page);
 	struct vm_area_struct *vma = vmf->vma;
-	u64 window = devmir_ram_window_of(dev, vma->vm_mm);
+	u64 window = devmir_ram_window_of(dev, vma->vm_mm, vmf->address);
 	u64 base = ALIGN_DOWN(vmf->address, window);
 	unsigned long single_src, single_dst, npages, i, fault_i = 0, moved = 0;
 	struct page *single_csrc, *single_cdst;

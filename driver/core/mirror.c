@@ -71,21 +71,29 @@ static struct devmir_mirror *devmir_mirror_of_mm(struct devmir_device *dev,
  * devmir_ram_window_of() - The ram window for a CPU fault of an mm.
  * @dev: The device owning the faulting page.
  * @mm: The faulting mm.
+ * @addr: The faulting address: the granularity of its attribute range
+ *	(DOC: Range attributes in advise.c), if it sets one, is the window.
  *
  * No reference is taken: the window is read under the mirror list's lock.
  *
  * Context: Any context that may take a spinlock.
  * Return: The window of @mm's mirror on @dev, or the device default.
  */
-u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm)
+u64 devmir_ram_window_of(struct devmir_device *dev, struct mm_struct *mm,
+			 u64 addr)
 {
 	struct devmir_mirror *mirror;
 	u64 window = dev->default_ram_window;
+	struct devmir_attr attr;
 
 	spin_lock(&dev->mirrors_lock);
 	mirror = devmir_mirror_of_mm(dev, mm);
-	if (mirror)
+	if (mirror) {
 		window = READ_ONCE(mirror->ram_window);
+		devmir_mirror_attr_at(mirror, addr, &attr);
+		if (attr.mask & DEVMIR_ATTR_GRANULARITY)
+			window = attr.granularity;
+	}
 	spin_unlock(&dev->mirrors_lock);
 	return window;
 }
@@ -203,6 +211,7 @@ static void devmir_mirror_free(struct devmir_mirror *mirror, bool initialised)
 	xa_destroy(&mirror->region_faults);
 	devmir_thrash_free(mirror);
 	xa_destroy(&mirror->exclusive);
+	devmir_advice_free(mirror);
 	mutex_destroy(&mirror->update_lock);
 	kfree(mirror);
 	atomic_dec(&dev->nr_mirrors);
@@ -260,6 +269,7 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 	xa_init(&mirror->exclusive);
 	INIT_LIST_HEAD(&mirror->node);
 	mutex_init(&mirror->update_lock);
+	devmir_advice_init(mirror);
 
 	ret = dmpt_init(&mirror->pt, dev->format);
 	if (ret)
@@ -291,6 +301,7 @@ static struct devmir_mirror *devmir_mirror_alloc(struct devmir_device *dev,
 
 err_asid:
 	xa_destroy(&mirror->region_faults);
+	devmir_advice_free(mirror);
 	mutex_destroy(&mirror->update_lock);
 	ida_free(&dev->asids, asid);
 err_free:
@@ -309,6 +320,36 @@ static void devmir_mirror_release(struct kref *kref)
 	devmir_mirror_free(mirror, true);
 }
 
+/*
+ * A new mirror of the caller's mm, made by a child of fork() that has not
+ * called execve() since, starts with the range attributes of its parent's
+ * mirror on the device (DOC: Inheritance across fork in advise.c).
+ */
+static void devmir_mirror_inherit(struct devmir_mirror *mirror)
+{
+	struct mm_struct *mm = mirror->mm, *parent_mm = NULL;
+	struct devmir_mirror *from;
+	struct task_struct *parent;
+
+	if (mm != current->mm || current->self_exec_id != current->parent_exec_id)
+		return;
+	rcu_read_lock();
+	parent = rcu_dereference(current->real_parent);
+	if (parent->self_exec_id == current->parent_exec_id)
+		parent_mm = get_task_mm(parent);
+	rcu_read_unlock();
+	if (!parent_mm)
+		return;
+	if (parent_mm != mm) {
+		from = devmir_mirror_find(mirror->dev, parent_mm);
+		if (from) {
+			devmir_advice_inherit(mirror, from);
+			devmir_mirror_put(from);
+		}
+	}
+	mmput(parent_mm);
+}
+
 /**
  * devmir_mirror_get_or_create() - Find or create the mirror of an mm.
  * @dev: The device context.
@@ -318,7 +359,9 @@ static void devmir_mirror_release(struct kref *kref)
  * Returns the device's existing mirror of @mm with a new reference, or
  * creates one: an empty mirror table, an address-space id, the driver's
  * per-mirror area and an interval notifier over the whole user address
- * space. Concurrent callers for the same mm end up sharing one mirror.
+ * space. Concurrent callers for the same mm end up sharing one mirror. A
+ * mirror created by a child of fork() starts with its parent's range
+ * attributes (DOC: Inheritance across fork in advise.c).
  *
  * Context: Process context; may sleep. Takes the mmap lock for write when
  * the mm gets its first notifier.
@@ -356,6 +399,7 @@ struct devmir_mirror *devmir_mirror_get_or_create(struct devmir_device *dev,
 	list_add_tail(&mirror->node, &dev->mirrors);
 	mirror->listed = true;
 	spin_unlock(&dev->mirrors_lock);
+	devmir_mirror_inherit(mirror);
 	return mirror;
 }
 EXPORT_SYMBOL_GPL(devmir_mirror_get_or_create);

@@ -122,6 +122,9 @@ static int devmir_invalidate_issue(struct devmir_mirror *mirror,
 	/* migrate_vma_setup() leaves device-exclusive entries in place. */
 	if (range->event != MMU_NOTIFY_MIGRATE)
 		devmir_exclusive_forget(mirror, range->start, range->end);
+	/* munmap(), mremap()'s old range: their attributes go too. */
+	if (range->event == MMU_NOTIFY_UNMAP)
+		devmir_advice_unmap(mirror, range->start, range->end);
 	devmir_stat_add_invalidation(mirror, range->event);
 	shot = __devmir_invalidate(mirror, range, range->start, range->end);
 	if (release)

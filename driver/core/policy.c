@@ -208,6 +208,11 @@ static bool devmir_policy_wants(struct devmir_mirror *mirror, u64 addr)
  * @addr: Page-aligned faulting address.
  * @start: Start of the fault's window (inside the VMA of @addr).
  * @end: End of the fault's window.
+ * @attr: The attributes of @addr's range: accessed-by or a preferred
+ *	location of system memory never migrate; a preferred location of this
+ *	device migrates whatever the policy; a granularity replaces the window
+ *	by the granularity-aligned block around @addr (clipped to the VMA);
+ *	thrashing settings replace the mirror's.
  * @bufp: Scratch space, allocated here on first use; the caller frees it.
  *
  * See DOC: Migration policy. A page already in this device's memory does
@@ -221,17 +226,38 @@ static bool devmir_policy_wants(struct devmir_mirror *mirror, u64 addr)
  * to move, or a negative errno (-ENOMEM, -EINTR) that fails the fault.
  */
 int devmir_policy_migrate(struct devmir_mirror *mirror, u64 addr, u64 start,
-			  u64 end, struct devmir_migrate_buf **bufp)
+			  u64 end, const struct devmir_attr *attr,
+			  struct devmir_migrate_buf **bufp)
 {
 	struct devmir_device *dev = mirror->dev;
 	struct devmir_migrate_result res = { };
 	struct devmir_migrate_buf *buf;
+	struct vm_area_struct *vma;
+	bool preferred = false;
 	struct page *page;
 	unsigned long hp;
 	int ret;
 
-	if (READ_ONCE(mirror->policy) == DEVMIR_POLICY_OFF || !dev->devmem)
+	if (!dev->devmem)
 		return 0;
+	/* Range attributes first (DOC: Range attributes in advise.c). */
+	if (attr->mask & DEVMIR_ATTR_ACCESSED_BY && attr->accessed_by)
+		return 0;
+	if (attr->mask & DEVMIR_ATTR_PREFERRED_LOC) {
+		if (attr->preferred_loc == DEVMIR_LOC_SYSTEM)
+			return 0;
+		preferred = true;
+	}
+	if (!preferred && READ_ONCE(mirror->policy) == DEVMIR_POLICY_OFF)
+		return 0;
+	if (attr->mask & DEVMIR_ATTR_GRANULARITY) {
+		vma = vma_lookup(mirror->mm, addr);
+		if (!vma)
+			return 0;
+		start = ALIGN_DOWN(addr, attr->granularity);
+		end = min_t(u64, start + attr->granularity, vma->vm_end);
+		start = max_t(u64, start, vma->vm_start);
+	}
 	buf = devmir_migrate_buf_get(bufp);
 	if (!buf)
 		return -ENOMEM;
@@ -243,7 +269,8 @@ int devmir_policy_migrate(struct devmir_mirror *mirror, u64 addr, u64 start,
 	page = (hp & HMM_PFN_VALID) ? hmm_pfn_to_page(hp) : NULL;
 	if (page && devmir_pfn_is_local(dev, page_to_pfn(page)))
 		return 0;
-	if (!devmir_policy_wants(mirror, addr) || devmir_thrash_hold(mirror, addr))
+	if ((!preferred && !devmir_policy_wants(mirror, addr)) ||
+	    devmir_thrash_hold(mirror, addr, attr))
 		return 0;
 	devmir_stat_add(mirror, DEVMIR_STAT_POLICY_MIGRATIONS, 1);
 	if (page && is_device_private_page(page))

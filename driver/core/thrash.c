@@ -154,11 +154,15 @@ static struct devmir_thrash *devmir_thrash_get(struct devmir_mirror *mirror,
 /*
  * Whether the policy must leave @addr's region in system memory: it is
  * held, or this migration completes the round trip that makes it
- * thrashing (DOC: Thrashing).
+ * thrashing (DOC: Thrashing). @attr, the attributes of @addr's range, may
+ * set the rounds and hold in place of the mirror's.
  */
-bool devmir_thrash_hold(struct devmir_mirror *mirror, u64 addr)
+bool devmir_thrash_hold(struct devmir_mirror *mirror, u64 addr,
+			const struct devmir_attr *attr)
 {
-	unsigned int rounds = READ_ONCE(mirror->thrash_rounds);
+	bool own = attr->mask & DEVMIR_ATTR_THRASH;
+	unsigned int rounds = own ? attr->thrash_rounds :
+				    READ_ONCE(mirror->thrash_rounds);
 	unsigned int hold_ms, trips, level;
 	unsigned long now = jiffies, window;
 	struct devmir_thrash *t;
@@ -193,7 +197,7 @@ bool devmir_thrash_hold(struct devmir_mirror *mirror, u64 addr)
 	}
 
 	devmir_stat_add(mirror, DEVMIR_STAT_THRASH_DETECTED, 1);
-	hold_ms = READ_ONCE(mirror->thrash_hold_ms);
+	hold_ms = own ? attr->thrash_hold_ms : READ_ONCE(mirror->thrash_hold_ms);
 	WRITE_ONCE(t->trips, 0);
 	if (!hold_ms) {
 		WRITE_ONCE(t->window_start, now);

@@ -192,6 +192,63 @@ struct devmir_device_desc {
 #define DEVMIR_THRASH_HOLD_MAX_MS	10000
 #define DEVMIR_THRASH_WINDOW_MS		1000
 
+/*
+ * Range attributes (devmir_mirror_advise()): the fields one range sets
+ * (&devmir_attr.mask); a field a range leaves unset is the mirror's.
+ */
+#define DEVMIR_ATTR_PREFERRED_LOC	0x1U	/* @preferred_loc */
+#define DEVMIR_ATTR_ACCESSED_BY		0x2U	/* @accessed_by */
+#define DEVMIR_ATTR_GRANULARITY		0x4U	/* @granularity */
+#define DEVMIR_ATTR_FAULT_WINDOW	0x8U	/* @fault_window */
+#define DEVMIR_ATTR_THRASH		0x10U	/* @thrash_rounds, @thrash_hold_ms */
+#define DEVMIR_ATTR_ALL			0x1fU
+
+/* &devmir_attr.preferred_loc. */
+#define DEVMIR_LOC_SYSTEM	0	/* system memory: faults never migrate */
+#define DEVMIR_LOC_DEVICE	1	/* this device: faults migrate */
+
+/* Attribute ranges one mirror may hold. */
+#define DEVMIR_ATTR_RANGES_MAX	4096
+
+/**
+ * struct devmir_attr - The attributes of one address range of a mirror.
+ * @mask: ``DEVMIR_ATTR_*``: the fields set; the others are 0 and the
+ *	mirror's policy applies for them.
+ * @preferred_loc: %DEVMIR_LOC_SYSTEM or %DEVMIR_LOC_DEVICE: where a device
+ *	fault leaves the range's pages, whatever the mirror's migration policy.
+ * @accessed_by: 1: the device maps the range where it is and never
+ *	migrates it on a fault (wins over @preferred_loc).
+ * @thrash_rounds: As devmir_mirror_set_thrashing()'s @rounds.
+ * @thrash_hold_ms: As devmir_mirror_set_thrashing()'s @hold_ms.
+ * @pad: Must be 0.
+ * @granularity: Bytes a migration of the range moves at a time, by a device
+ *	fault's policy (to the device) and by a CPU fault (to system memory):
+ *	a power of two, %DEVMIR_WINDOW_MIN..%DEVMIR_WINDOW_MAX.
+ * @fault_window: As devmir_mirror_set_fault_window()'s window.
+ */
+struct devmir_attr {
+	u32 mask;
+	u32 preferred_loc;
+	u32 accessed_by;
+	u32 thrash_rounds;
+	u32 thrash_hold_ms;
+	u32 pad;
+	u64 granularity;
+	u64 fault_window;
+};
+
+/**
+ * struct devmir_attr_range - One attribute range of a mirror.
+ * @start: First address, page aligned.
+ * @end: Exclusive end, page aligned.
+ * @attr: Its attributes (a non-empty mask).
+ */
+struct devmir_attr_range {
+	u64 start;
+	u64 end;
+	struct devmir_attr attr;
+};
+
 /**
  * enum devmir_stat - Framework counters, kept per mirror and per device.
  * @DEVMIR_STAT_FAULTS: Faults serviced through hmm_range_fault().
@@ -579,6 +636,16 @@ int devmir_mirror_set_thrashing(struct devmir_mirror *mirror,
 				unsigned int rounds, unsigned int hold_ms);
 void devmir_mirror_thrashing(struct devmir_mirror *mirror,
 			     unsigned int *rounds, unsigned int *hold_ms);
+
+/* Range attributes: driver/core/advise.c */
+int devmir_attr_check(const struct devmir_attr *attr, bool clear);
+int devmir_mirror_advise(struct devmir_mirror *mirror, u64 start, u64 end,
+			 const struct devmir_attr *attr, bool clear);
+int devmir_mirror_advice(struct devmir_mirror *mirror, u64 start, u64 end,
+			 struct devmir_attr_range *ranges, unsigned int max,
+			 unsigned int *total);
+void devmir_mirror_attr_at(struct devmir_mirror *mirror, u64 addr,
+			   struct devmir_attr *attr);
 
 /* Exclusive access: driver/core/exclusive.c */
 int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,

@@ -61,6 +61,19 @@ static_assert(sizeof(struct drm_devmir_stat_desc) == 40);
 static_assert(DRM_DEVMIR_LAT_BUCKETS == DEVMIR_LAT_BUCKETS);
 static_assert(sizeof(struct drm_devmir_latency) == 312);
 static_assert(sizeof(struct drm_devmir_query_latency) == 8);
+static_assert(DRM_DEVMIR_ATTR_ALL == DEVMIR_ATTR_ALL);
+static_assert(DRM_DEVMIR_ATTR_PREFERRED_LOC == DEVMIR_ATTR_PREFERRED_LOC);
+static_assert(DRM_DEVMIR_ATTR_ACCESSED_BY == DEVMIR_ATTR_ACCESSED_BY);
+static_assert(DRM_DEVMIR_ATTR_GRANULARITY == DEVMIR_ATTR_GRANULARITY);
+static_assert(DRM_DEVMIR_ATTR_FAULT_WINDOW == DEVMIR_ATTR_FAULT_WINDOW);
+static_assert(DRM_DEVMIR_ATTR_THRASH == DEVMIR_ATTR_THRASH);
+static_assert(DRM_DEVMIR_LOC_SYSTEM == DEVMIR_LOC_SYSTEM);
+static_assert(DRM_DEVMIR_LOC_DEVICE == DEVMIR_LOC_DEVICE);
+static_assert(DRM_DEVMIR_ATTR_RANGES_MAX == DEVMIR_ATTR_RANGES_MAX);
+static_assert(sizeof(struct drm_devmir_attr) == 40);
+static_assert(sizeof(struct drm_devmir_advise) == 80);
+static_assert(sizeof(struct drm_devmir_attr_range) == 56);
+static_assert(sizeof(struct drm_devmir_advise_query) == 40);
 
 /*
  * STATS (ABI 1) reports invalidations by the ABI's event numbering
@@ -670,6 +683,118 @@ static int sim_ioctl_query(struct drm_device *drm, void *data,
 	return ret;
 }
 
+static void sim_attr_from_user(struct devmir_attr *to,
+			       const struct drm_devmir_attr *from)
+{
+	to->mask = from->mask;
+	to->preferred_loc = from->preferred_loc;
+	to->accessed_by = from->accessed_by;
+	to->thrash_rounds = from->thrash_rounds;
+	to->thrash_hold_ms = from->thrash_hold_ms;
+	to->pad = from->pad;
+	to->granularity = from->granularity;
+	to->fault_window = from->fault_window;
+}
+
+static void sim_attr_to_user(struct drm_devmir_attr *to,
+			     const struct devmir_attr *from)
+{
+	memset(to, 0, sizeof(*to));
+	to->mask = from->mask;
+	to->preferred_loc = from->preferred_loc;
+	to->accessed_by = from->accessed_by;
+	to->thrash_rounds = from->thrash_rounds;
+	to->thrash_hold_ms = from->thrash_hold_ms;
+	to->granularity = from->granularity;
+	to->fault_window = from->fault_window;
+}
+
+/* The range of ADVISE and ADVISE_QUERY: aligned, non-empty, no overflow. */
+static int sim_attr_range_check(u64 addr, u64 size, u64 *end)
+{
+	if (addr & ~PAGE_MASK || size & ~PAGE_MASK || !size)
+		return -EINVAL;
+	if (check_add_overflow(addr, size, end))
+		return -EINVAL;
+	return 0;
+}
+
+static int sim_ioctl_advise(struct drm_device *drm, void *data,
+			    struct drm_file *file)
+{
+	struct drm_devmir_advise *args = data;
+	struct devmir_mirror *mirror;
+	struct devmir_attr attr;
+	u64 end;
+	int ret;
+
+	if (args->flags & ~DRM_DEVMIR_ADVISE_FLAGS || args->pad ||
+	    args->reserved[0] || args->reserved[1])
+		return -EINVAL;
+	ret = sim_attr_range_check(args->addr, args->size, &end);
+	if (ret)
+		return ret;
+	sim_attr_from_user(&attr, &args->attr);
+	ret = devmir_attr_check(&attr, args->flags & DRM_DEVMIR_ADVISE_CLEAR);
+	if (ret)
+		return ret;
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+	return devmir_mirror_advise(mirror, args->addr, end, &attr,
+				    args->flags & DRM_DEVMIR_ADVISE_CLEAR);
+}
+
+static int sim_ioctl_advise_query(struct drm_device *drm, void *data,
+				  struct drm_file *file)
+{
+	struct drm_devmir_advise_query *args = data;
+	struct drm_devmir_attr_range __user *uranges;
+	struct drm_devmir_attr_range out;
+	struct devmir_attr_range *ranges = NULL;
+	struct devmir_mirror *mirror;
+	unsigned int total, n, i;
+	u64 end;
+	int ret;
+
+	if (args->flags || args->reserved ||
+	    args->count > DRM_DEVMIR_ATTR_RANGES_MAX)
+		return -EINVAL;
+	ret = sim_attr_range_check(args->addr, args->size, &end);
+	if (ret)
+		return ret;
+	uranges = u64_to_user_ptr(args->ranges);
+	if (args->count) {
+		ret = sim_check_user(args->ranges,
+				     (u64)args->count * sizeof(*uranges), true);
+		if (ret)
+			return ret;
+	}
+	mirror = sim_file_mirror(file);
+	if (IS_ERR(mirror))
+		return PTR_ERR(mirror);
+	if (args->count) {
+		ranges = kvmalloc_array(args->count, sizeof(*ranges), GFP_KERNEL);
+		if (!ranges)
+			return -ENOMEM;
+	}
+	n = devmir_mirror_advice(mirror, args->addr, end, ranges, args->count,
+				 &total);
+	for (i = 0; i < n; i++) {
+		out.addr = ranges[i].start;
+		out.size = ranges[i].end - ranges[i].start;
+		sim_attr_to_user(&out.attr, &ranges[i].attr);
+		if (copy_to_user(&uranges[i], &out, sizeof(out))) {
+			ret = -EFAULT;
+			break;
+		}
+	}
+	kvfree(ranges);
+	if (!ret)
+		args->count = total;
+	return ret;
+}
+
 static const struct drm_ioctl_desc sim_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(DEVMIR_GET_INFO, sim_ioctl_get_info, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(DEVMIR_ACCESS, sim_ioctl_access, DRM_RENDER_ALLOW),
@@ -680,6 +805,9 @@ static const struct drm_ioctl_desc sim_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(DEVMIR_RESET_STATS, sim_ioctl_reset_stats, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(DEVMIR_MIGRATE, sim_ioctl_migrate, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(DEVMIR_QUERY, sim_ioctl_query, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_ADVISE, sim_ioctl_advise, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(DEVMIR_ADVISE_QUERY, sim_ioctl_advise_query,
+			  DRM_RENDER_ALLOW),
 };
 
 static int sim_drm_open(struct drm_device *drm, struct drm_file *file)

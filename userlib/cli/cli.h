@@ -62,7 +62,7 @@ struct cli_command {
 
 extern const struct cli_command cli_cmd_list, cli_cmd_info, cli_cmd_topo,
 	cli_cmd_stat, cli_cmd_demo, cli_cmd_migrate, cli_cmd_bench,
-	cli_cmd_record, cli_cmd_replay, cli_cmd_trace;
+	cli_cmd_record, cli_cmd_replay, cli_cmd_trace, cli_cmd_advise;
 
 /*
  * Long options every command accepts (each command's option table lists

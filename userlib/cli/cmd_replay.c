@@ -29,6 +29,7 @@
 
 #define CLI_OPT_DEVICE 0x600
 #define CLI_OPT_POLICY 0x601
+#define CLI_OPT_ADVISE 0x602
 
 #define REPLAY_PAGE 4096ULL
 #define REPLAY_ALIGN (2ULL << 20)
@@ -36,6 +37,7 @@
 #define REPLAY_BASE 0x600000000000ULL
 #define REPLAY_MAX_SETTINGS 16
 #define REPLAY_SCRATCH_MAX (64ULL << 20)
+#define REPLAY_MAX_ADVICE 16
 
 static const struct option cli_replay_options[] = {
 	{ "json", no_argument, NULL, CLI_OPT_JSON },
@@ -43,6 +45,7 @@ static const struct option cli_replay_options[] = {
 	{ "help", no_argument, NULL, CLI_OPT_HELP },
 	{ "device", required_argument, NULL, CLI_OPT_DEVICE },
 	{ "policy", required_argument, NULL, CLI_OPT_POLICY },
+	{ "advise", required_argument, NULL, CLI_OPT_ADVISE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -253,6 +256,122 @@ static int replay_set_policy(struct devmir_dev *dev,
  * wherever the kernel puts them. No THP: khugepaged must not change the
  * table between two runs.
  */
+/**
+ * struct replay_advice - One --advise: range attributes every run sets on
+ * a range of a buffer, on every device, before the first record.
+ * @spec: The SPEC as given.
+ * @buffer: Index of the buffer in the trace.
+ * @offset: First byte in the buffer (page-aligned).
+ * @size: Bytes (0: to the end of the buffer).
+ * @advice: The attributes.
+ */
+struct replay_advice {
+	const char *spec;
+	unsigned int buffer;
+	uint64_t offset;
+	uint64_t size;
+	struct devmir_advice advice;
+};
+
+static struct replay_advice replay_advices[REPLAY_MAX_ADVICE];
+static unsigned int replay_nadvice;
+
+/*
+ * SPEC: buffer=N[,offset=SIZE][,size=SIZE] and at least one of
+ * preferred=system|device, accessed-by, granularity=SIZE,
+ * window=SIZE|adaptive, thrash=ROUNDS:HOLD_MS. The device checks the
+ * values (-EINVAL).
+ */
+static int replay_parse_advice(struct cli_ctx *ctx, char *spec,
+			       struct replay_advice *a)
+{
+	struct devmir_advice *adv = &a->advice;
+	char *copy = strdup(spec), *tok, *save = NULL, *val, *colon;
+	bool have_buffer = false, ok = true;
+	uint32_t n;
+
+	memset(a, 0, sizeof(*a));
+	a->spec = spec;
+	adv->struct_size = sizeof(*adv);
+	if (!copy)
+		return cli_fail(ctx, -ENOMEM, "parse --advise");
+	for (tok = strtok_r(copy, ",", &save); tok && ok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		val = strchr(tok, '=');
+		if (val)
+			*val++ = '\0';
+		if (!strcmp(tok, "accessed-by") && !val) {
+			adv->fields |= DEVMIR_ADVISE_ACCESSED_BY;
+			adv->accessed_by = 1;
+		} else if (!val) {
+			ok = false;
+		} else if (!strcmp(tok, "buffer")) {
+			ok = replay_uint(val, &n);
+			a->buffer = n;
+			have_buffer = true;
+		} else if (!strcmp(tok, "offset")) {
+			ok = !strcmp(val, "0") || !cli_parse_size(val, &a->offset);
+		} else if (!strcmp(tok, "size")) {
+			ok = !cli_parse_size(val, &a->size);
+		} else if (!strcmp(tok, "preferred")) {
+			adv->fields |= DEVMIR_ADVISE_PREFERRED;
+			if (!strcmp(val, "device"))
+				adv->preferred = DEVMIR_PREFER_DEVICE;
+			else
+				ok = !strcmp(val, "system");
+		} else if (!strcmp(tok, "granularity")) {
+			adv->fields |= DEVMIR_ADVISE_GRANULARITY;
+			ok = replay_window(val, &adv->granularity, false);
+		} else if (!strcmp(tok, "window")) {
+			adv->fields |= DEVMIR_ADVISE_FAULT_WINDOW;
+			ok = replay_window(val, &adv->fault_window, true);
+		} else if (!strcmp(tok, "thrash")) {
+			adv->fields |= DEVMIR_ADVISE_THRASH;
+			colon = strchr(val, ':');
+			if (colon)
+				*colon++ = '\0';
+			ok = colon && replay_uint(val, &adv->thrash_rounds) &&
+			     replay_uint(colon, &adv->thrash_hold_ms);
+		} else {
+			ok = false;
+		}
+	}
+	free(copy);
+	if (ok && have_buffer && adv->fields && !(a->offset % REPLAY_PAGE))
+		return 0;
+	return cli_usage_error(ctx,
+		"bad --advise '%s' (buffer=N[,offset=SIZE][,size=SIZE] and preferred=system|device, accessed-by, granularity=SIZE, window=SIZE|adaptive, thrash=ROUNDS:MS)",
+		spec);
+}
+
+/* Every --advise on every device of a run; 0 or the first -errno. */
+static int replay_advise(struct replay_ctx *r, struct devmir_dev **devs,
+			 uint8_t **bufs)
+{
+	const struct replay_advice *a;
+	uint64_t bsize, size;
+	unsigned int i, d;
+	int ret;
+
+	for (i = 0; i < replay_nadvice; i++) {
+		a = &replay_advices[i];
+		devmir_trace_buffer(r->trace, a->buffer, NULL, &bsize);
+		if (a->offset >= bsize)
+			return -EINVAL;
+		size = a->size ? a->size : bsize - a->offset;
+		if (size > bsize - a->offset)
+			size = bsize - a->offset;
+		size = (size + REPLAY_PAGE - 1) / REPLAY_PAGE * REPLAY_PAGE;
+		for (d = 0; d < r->ndev; d++) {
+			ret = devmir_advise(devs[d], bufs[a->buffer] + a->offset,
+					    size, &a->advice);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static int replay_map(struct replay_ctx *r, uint8_t **bufs, bool *fixed)
 {
 	uint64_t cursor = REPLAY_BASE, size, span;
@@ -402,6 +521,11 @@ static void replay_child(struct replay_ctx *r, const struct replay_setting *set,
 		goto out;
 	}
 	res->layout_fixed = fixed;
+	ret = replay_advise(r, devs, bufs);
+	if (ret) {
+		replay_setup_fail(res, ret, "apply --advise");
+		goto out;
+	}
 	/* The fill is the CPU's: counters start after it. */
 	for (d = 0; d < r->ndev; d++)
 		devmir_reset_stats(devs[d], DEVMIR_STATS_MIRROR);
@@ -605,6 +729,8 @@ static void replay_print_header(const struct replay_ctx *r, const char *path)
 	       cli_human_bytes(human, sizeof(human), total));
 	for (d = 0; d < r->ndev; d++)
 		printf(" %s", devmir_path(r->devs[d]));
+	for (b = 0; b < replay_nadvice; b++)
+		printf("\nadvise: %s", replay_advices[b].spec);
 	printf("\n%-*s %8s %6s", replay_label_width, "policy", "ops", "errors");
 	for (b = 0; b < REPLAY_COLUMNS; b++)
 		printf(" %*s", b == REPLAY_COLUMNS - 1 ? 12 : 9,
@@ -688,6 +814,17 @@ static int cli_replay(struct cli_ctx *ctx, int argc, char **argv)
 		case CLI_OPT_DEVICE:
 			device = optarg;
 			break;
+		case CLI_OPT_ADVISE:
+			if (replay_nadvice == REPLAY_MAX_ADVICE)
+				return cli_usage_error(
+					ctx, "at most %d --advise options",
+					REPLAY_MAX_ADVICE);
+			ret = replay_parse_advice(ctx, optarg,
+						  &replay_advices[replay_nadvice]);
+			if (ret)
+				return ret;
+			replay_nadvice++;
+			break;
 		case CLI_OPT_POLICY:
 			if (nsets == REPLAY_MAX_SETTINGS)
 				return cli_usage_error(
@@ -723,6 +860,14 @@ static int cli_replay(struct cli_ctx *ctx, int argc, char **argv)
 	devmir_trace_get_config(r.trace, &r.config);
 	devmir_trace_counts(r.trace, &r.buffers, &r.records, NULL);
 	r.ndev = r.config.devices;
+	for (s = 0; s < replay_nadvice; s++) {
+		if (replay_advices[s].buffer >= r.buffers) {
+			ret = cli_usage_error(ctx,
+					      "--advise '%s': the trace has %u buffers",
+					      replay_advices[s].spec, r.buffers);
+			goto out;
+		}
+	}
 	ret = replay_devices(ctx, &r, device);
 	if (ret)
 		goto out;
@@ -772,6 +917,10 @@ static int cli_replay(struct cli_ctx *ctx, int argc, char **argv)
 		for (d = 0; d < r.ndev; d++)
 			cli_json_str(&j, NULL, devmir_path(r.devs[d]));
 		cli_json_close_array(&j);
+		cli_json_array(&j, "advise");
+		for (s = 0; s < replay_nadvice; s++)
+			cli_json_str(&j, NULL, replay_advices[s].spec);
+		cli_json_close_array(&j);
 		cli_json_array(&j, "runs");
 		for (s = 0; s < nsets; s++)
 			replay_json_run(&j, &r, &sets[s], &results[s],
@@ -794,7 +943,7 @@ out:
 
 const struct cli_command cli_cmd_replay = {
 	.name = "replay",
-	.args = "TRACE [--device N|DEV,DEV...] [--policy SPEC]...",
+	.args = "TRACE [--device N|DEV,DEV...] [--policy SPEC]... [--advise SPEC]...",
 	.summary =
 		"replay a trace, once per --policy, and compare the counters",
 	.run = cli_replay,

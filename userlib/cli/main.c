@@ -15,8 +15,8 @@
 
 static const struct cli_command *const cli_commands[] = {
 	&cli_cmd_list, &cli_cmd_info, &cli_cmd_topo,
-	&cli_cmd_stat, &cli_cmd_demo, &cli_cmd_migrate, &cli_cmd_bench,
-	&cli_cmd_record, &cli_cmd_replay, &cli_cmd_trace,
+	&cli_cmd_stat, &cli_cmd_demo, &cli_cmd_migrate, &cli_cmd_advise,
+	&cli_cmd_bench, &cli_cmd_record, &cli_cmd_replay, &cli_cmd_trace,
 };
 
 #define CLI_NCOMMANDS ARRAY_SIZE(cli_commands)

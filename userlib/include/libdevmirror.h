@@ -106,7 +106,7 @@ extern "C" {
  * the man pages' version from these three lines.
  */
 #define DEVMIR_VERSION_MAJOR 3
-#define DEVMIR_VERSION_MINOR 2
+#define DEVMIR_VERSION_MINOR 3
 #define DEVMIR_VERSION_PATCH 0
 
 /*
@@ -128,8 +128,13 @@ extern "C" {
 #define DEVMIR_INIT(var) { .struct_size = sizeof(var) }
 /* clang-format on */
 
-/* Device ABI version this library speaks (DRM_DEVMIR_ABI_VERSION). */
-#define DEVMIR_ABI_VERSION 2
+/*
+ * Device ABI versions this library speaks: DRM_DEVMIR_ABI_VERSION, and the
+ * oldest it still opens (ABI 3 only added ioctls: range attributes, which
+ * are -EOPNOTSUPP on an ABI 2 device).
+ */
+#define DEVMIR_ABI_VERSION 3
+#define DEVMIR_ABI_VERSION_MIN 2
 
 /* Array bounds of the structures below. */
 #define DEVMIR_MAX_LEVELS 8 /* page-table levels, level 0 = leaf */
@@ -150,8 +155,8 @@ struct devmir_dev;
  * @drv_patchlevel: DRM driver version, patch level.
  * @numa_node: NUMA node the device is attached to, as sysfs reports it;
  *	-1 when the device has no NUMA affinity.
- * @usable: True when @abi_version is %DEVMIR_ABI_VERSION, i.e. this library
- *	can open the device.
+ * @usable: True when @abi_version is %DEVMIR_ABI_VERSION_MIN ..
+ *	%DEVMIR_ABI_VERSION, i.e. this library can open the device.
  */
 struct devmir_enum_entry {
 	unsigned int index;
@@ -813,6 +818,159 @@ int devmir_get_policy(struct devmir_dev *dev, struct devmir_policy *policy);
  */
 int devmir_set_policy(struct devmir_dev *dev, unsigned int fields,
 		      const struct devmir_policy *policy);
+
+/* &devmir_advice.fields: the attributes a range sets (device ABI 3). */
+#define DEVMIR_ADVISE_PREFERRED (1U << 0) /* preferred */
+#define DEVMIR_ADVISE_ACCESSED_BY (1U << 1) /* accessed_by */
+#define DEVMIR_ADVISE_GRANULARITY (1U << 2) /* granularity */
+#define DEVMIR_ADVISE_FAULT_WINDOW (1U << 3) /* fault_window */
+#define DEVMIR_ADVISE_THRASH (1U << 4) /* thrash_rounds, thrash_hold_ms */
+#define DEVMIR_ADVISE_ALL 0x1fU
+
+/* Attribute ranges one mirror holds at most. */
+#define DEVMIR_ADVISE_RANGES_MAX 4096
+
+/**
+ * enum devmir_prefer - &devmir_advice.preferred: where a range's pages live.
+ * @DEVMIR_PREFER_SYSTEM: System memory: a device fault never migrates the
+ *	range, whatever the migrate mode.
+ * @DEVMIR_PREFER_DEVICE: This device's memory: a device fault migrates the
+ *	range (by its granularity, or the fault window) first, even when the
+ *	migrate mode is off.
+ */
+enum devmir_prefer {
+	DEVMIR_PREFER_SYSTEM = 0,
+	DEVMIR_PREFER_DEVICE = 1,
+};
+
+/**
+ * struct devmir_advice - Attributes of an address range (devmir_advise()).
+ * @struct_size: sizeof(struct devmir_advice) as the caller compiled it.
+ * @fields: ``DEVMIR_ADVISE_*``: the members set; the mirror's policy
+ *	applies for the others. Members outside @fields must be 0.
+ * @preferred: &enum devmir_prefer.
+ * @accessed_by: 1: the device maps the range where it is and a device
+ *	fault never migrates it (wins over @preferred).
+ * @thrash_rounds: As &devmir_policy.thrash_rounds, for the range.
+ * @thrash_hold_ms: As &devmir_policy.thrash_hold_ms, for the range.
+ * @granularity: Bytes one migration of the range moves (to the device on
+ *	a device fault, back on a CPU fault): a power of two from
+ *	&devmir_info.window_min to &devmir_info.window_max.
+ * @fault_window: As &devmir_policy.fault_window, for the range (0:
+ *	adaptive).
+ */
+struct devmir_advice {
+	uint32_t struct_size;
+	uint32_t fields;
+	uint32_t preferred;
+	uint32_t accessed_by;
+	uint32_t thrash_rounds;
+	uint32_t thrash_hold_ms;
+	uint64_t granularity;
+	uint64_t fault_window;
+};
+
+/**
+ * struct devmir_advice_range - One attribute range (devmir_advise_query()).
+ * @addr: First address.
+ * @size: Bytes.
+ * @fields: ``DEVMIR_ADVISE_*``: the members set.
+ * @preferred: &enum devmir_prefer.
+ * @accessed_by: 0 or 1.
+ * @thrash_rounds: Round trips that make a region thrashing.
+ * @thrash_hold_ms: First hold of a thrashing region.
+ * @pad: Zero.
+ * @granularity: Bytes one migration moves.
+ * @fault_window: Fault-ahead window (0: adaptive).
+ */
+struct devmir_advice_range {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t fields;
+	uint32_t preferred;
+	uint32_t accessed_by;
+	uint32_t thrash_rounds;
+	uint32_t thrash_hold_ms;
+	uint32_t pad;
+	uint64_t granularity;
+	uint64_t fault_window;
+};
+
+/**
+ * devmir_advise() - Set attributes of an address range of the caller's
+ * mirror.
+ * @dev: The handle.
+ * @addr: Page-aligned first address.
+ * @size: Bytes, a non-zero multiple of 4096.
+ * @advice: The members to set (@advice->fields) and their values.
+ *
+ * Ranges set before are split where [@addr, @addr + @size) cuts them and
+ * neighbours left equal merge; memory need not be mapped there. munmap()
+ * drops the attributes of what it unmaps, mremap() those of what it
+ * moves; a child of fork() opening the device starts with its parent's
+ * over the mappings it inherited. See libdevmirror(3), "Range attributes".
+ *
+ * Context: Process context of the opener.
+ * Return: 0, or a negative errno:
+ * -EINVAL: An argument is NULL; @addr or @size misaligned, @size 0, the
+ * range wraps or passes the end of the device's address space; @fields
+ * empty or with unknown bits; a member outside @fields not 0; a value out
+ * of bounds (those of devmir_set_policy(); @preferred not an
+ * &enum devmir_prefer; @accessed_by not 0 or 1); @advice->struct_size
+ * not initialised.
+ * -E2BIG: @advice is larger than this library's structure and sets a
+ * member this library does not know.
+ * -ENOSPC: The mirror would hold more than %DEVMIR_ADVISE_RANGES_MAX
+ * ranges; nothing changed.
+ * -EOPNOTSUPP: The device speaks ABI 2 (no range attributes).
+ * -EBADF: The handle was opened by another process: open one of its own.
+ * -ENODEV: The device is gone.
+ * -ENOMEM: The kernel ran out of memory.
+ */
+int devmir_advise(struct devmir_dev *dev, const void *addr, size_t size,
+		  const struct devmir_advice *advice);
+
+/**
+ * devmir_unadvise() - Clear attributes of an address range.
+ * @dev: The handle.
+ * @addr: Page-aligned first address.
+ * @size: Bytes, a non-zero multiple of 4096.
+ * @fields: ``DEVMIR_ADVISE_*``: the attributes to clear (back to the
+ *	mirror's policy); pieces left with none are dropped.
+ *
+ * Context: Process context of the opener.
+ * Return: 0, or a negative errno:
+ * -EINVAL: @dev NULL; @addr or @size misaligned, @size 0, the range wraps
+ * or passes the end of the device's address space; @fields empty or with
+ * unknown bits.
+ * -ENOSPC: Clearing inside a range would split it past
+ * %DEVMIR_ADVISE_RANGES_MAX ranges; nothing changed.
+ * -EOPNOTSUPP: The device speaks ABI 2 (no range attributes).
+ * -EBADF, -ENODEV, -ENOMEM: As devmir_advise().
+ */
+int devmir_unadvise(struct devmir_dev *dev, const void *addr, size_t size,
+		    unsigned int fields);
+
+/**
+ * devmir_advise_query() - Read the attribute ranges overlapping a range.
+ * @dev: The handle.
+ * @addr: Page-aligned first address.
+ * @size: Bytes, a non-zero multiple of 4096.
+ * @ranges: Receives up to @max ranges, whole (not clipped), in address
+ *	order; may be NULL when @max is 0.
+ * @max: Room at @ranges, 0..%DEVMIR_ADVISE_RANGES_MAX.
+ * @entry_size: sizeof(struct devmir_advice_range) as the caller compiled it.
+ * @count: Receives the number of overlapping ranges (may exceed @max).
+ *
+ * Context: Process context of the opener.
+ * Return: 0, or a negative errno: -EINVAL for a bad argument (as
+ * devmir_advise(), @count NULL, @ranges NULL with @max, @max too large,
+ * @entry_size too small); -EOPNOTSUPP on an ABI 2 device; -EBADF;
+ * -ENODEV; -ENOMEM.
+ */
+int devmir_advise_query(struct devmir_dev *dev, const void *addr, size_t size,
+			struct devmir_advice_range *ranges, size_t max,
+			size_t entry_size, size_t *count);
 
 /**
  * devmir_snapshot() - Read and decode the mirror entries of a range.

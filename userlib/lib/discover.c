@@ -129,7 +129,8 @@ static int devmir_identify(int fd, const char *path, struct devmir_probe *probe)
 	snprintf(probe->desc.path, sizeof(probe->desc.path), "%s", path);
 	probe->desc.index = probe->info.index;
 	probe->desc.abi_version = probe->info.abi_version;
-	probe->desc.usable = probe->info.abi_version == DEVMIR_ABI_VERSION;
+	probe->desc.usable = probe->info.abi_version >= DEVMIR_ABI_VERSION_MIN &&
+			     probe->info.abi_version <= DEVMIR_ABI_VERSION;
 	probe->desc.numa_node = -1;
 	if (!fstat(fd, &st) && S_ISCHR(st.st_mode))
 		probe->desc.numa_node = devmir_sysfs_numa_node(st.st_rdev);

@@ -27,6 +27,10 @@
 #define DEVMIR_ENUM_SIZE_3_0 \
 	devmir_offsetofend(struct devmir_enum_entry, usable)
 #define DEVMIR_PAGE_SIZE_3_0 devmir_offsetofend(struct devmir_page, leaf_size)
+#define DEVMIR_ADVICE_SIZE_3_3 \
+	devmir_offsetofend(struct devmir_advice, fault_window)
+#define DEVMIR_ADVICE_RANGE_SIZE_3_3 \
+	devmir_offsetofend(struct devmir_advice_range, fault_window)
 #define DEVMIR_LATENCY_SIZE_3_1 \
 	devmir_offsetofend(struct devmir_latency, buckets)
 

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "kselftest_harness.h"
 #include "libdevmirror.h"
@@ -128,6 +129,55 @@ TEST_F(dev, policy_out_of_range_einval)
 	ASSERT_EQ(0, devmir_get_policy(self->dev, &got));
 	EXPECT_EQ(saved.fault_batch, got.fault_batch);
 	EXPECT_EQ(saved.fault_window, got.fault_window);
+}
+
+/*
+ * Range attributes through the library: a range split by a second call,
+ * queried with a short array, cleared, and the device's own refusals.
+ */
+TEST_F(dev, advise_split_query_clear)
+{
+	struct devmir_advice adv = DEVMIR_INIT(adv);
+	struct devmir_advice_range r[2];
+	size_t size = 64 << 10, count = 0;
+	char *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, buf);
+	adv.fields = DEVMIR_ADVISE_FAULT_WINDOW;
+	adv.fault_window = 16 << 10;
+	ASSERT_EQ(0, devmir_advise(self->dev, buf, size, &adv));
+	adv.fields = DEVMIR_ADVISE_ACCESSED_BY;
+	adv.fault_window = 0;
+	adv.accessed_by = 1;
+	ASSERT_EQ(0, devmir_advise(self->dev, buf + 16384, 16384, &adv));
+	ASSERT_EQ(0, devmir_advise_query(self->dev, buf, size, r, 2,
+					 sizeof(r[0]), &count));
+	EXPECT_EQ(3, count);
+	EXPECT_EQ((uintptr_t)buf, r[0].addr);
+	EXPECT_EQ(16384, r[0].size);
+	EXPECT_EQ(DEVMIR_ADVISE_FAULT_WINDOW, r[0].fields);
+	EXPECT_EQ(DEVMIR_ADVISE_FAULT_WINDOW | DEVMIR_ADVISE_ACCESSED_BY,
+		  r[1].fields);
+	EXPECT_EQ(1, r[1].accessed_by);
+	EXPECT_EQ(16 << 10, r[1].fault_window);
+
+	ASSERT_EQ(0, devmir_unadvise(self->dev, buf, size, DEVMIR_ADVISE_ACCESSED_BY));
+	ASSERT_EQ(0, devmir_advise_query(self->dev, buf, size, r, 2,
+					 sizeof(r[0]), &count));
+	EXPECT_EQ(1, count);
+	EXPECT_EQ(size, r[0].size);
+
+	/* Refused by the device: a granularity that is not a power of two. */
+	adv.fields = DEVMIR_ADVISE_GRANULARITY;
+	adv.accessed_by = 0;
+	adv.granularity = 12288;
+	EXPECT_EQ(-EINVAL, devmir_advise(self->dev, buf, size, &adv));
+	ASSERT_EQ(0, devmir_unadvise(self->dev, buf, size, DEVMIR_ADVISE_ALL));
+	ASSERT_EQ(0, devmir_advise_query(self->dev, buf, size, NULL, 0,
+					 sizeof(r[0]), &count));
+	EXPECT_EQ(0, count);
+	munmap(buf, size);
 }
 
 TEST_HARNESS_MAIN

@@ -362,6 +362,113 @@ static int fakedev_reset_stats(struct drm_devmir_reset_stats *a)
 	return 0;
 }
 
+static bool fakedev_window_ok(uint64_t w)
+{
+	return !(w & (w - 1)) && w >= DRM_DEVMIR_WINDOW_MIN &&
+	       w <= DRM_DEVMIR_WINDOW_MAX;
+}
+
+/* The driver's checks of an attribute set (devmir_attr_check()). */
+static int fakedev_attr_check(const struct drm_devmir_attr *a, bool clear)
+{
+	uint32_t m = clear ? 0 : a->mask;
+
+	if (!a->mask || a->mask & ~DRM_DEVMIR_ATTR_ALL || a->pad)
+		return -EINVAL;
+	if (m & DRM_DEVMIR_ATTR_PREFERRED_LOC ? a->preferred_loc > DRM_DEVMIR_LOC_DEVICE :
+	    a->preferred_loc != 0)
+		return -EINVAL;
+	if (m & DRM_DEVMIR_ATTR_ACCESSED_BY ? a->accessed_by > 1 : a->accessed_by != 0)
+		return -EINVAL;
+	if (m & DRM_DEVMIR_ATTR_GRANULARITY ? !fakedev_window_ok(a->granularity) :
+	    a->granularity != 0)
+		return -EINVAL;
+	if (m & DRM_DEVMIR_ATTR_FAULT_WINDOW ?
+	    a->fault_window && !fakedev_window_ok(a->fault_window) :
+	    a->fault_window != 0)
+		return -EINVAL;
+	if (m & DRM_DEVMIR_ATTR_THRASH ?
+	    a->thrash_rounds > DRM_DEVMIR_THRASH_ROUNDS_MAX ||
+	    a->thrash_hold_ms > DRM_DEVMIR_THRASH_HOLD_MAX_MS :
+	    a->thrash_rounds || a->thrash_hold_ms)
+		return -EINVAL;
+	return 0;
+}
+
+static int fakedev_range_check(uint64_t addr, uint64_t size)
+{
+	if (addr % 4096 || size % 4096 || !size || addr + size < addr)
+		return -EINVAL;
+	return 0;
+}
+
+/* ADVISE with the driver's checks; see &fakedev.advice. */
+static int fakedev_advise(struct drm_devmir_advise *a)
+{
+	bool clear = a->flags & DRM_DEVMIR_ADVISE_CLEAR;
+	struct fakedev_advice *r;
+
+	if (fakedev.abi < 3)
+		return -EINVAL;
+	if (a->flags & ~DRM_DEVMIR_ADVISE_FLAGS || a->pad || a->reserved[0] ||
+	    a->reserved[1] || fakedev_range_check(a->addr, a->size) ||
+	    fakedev_attr_check(&a->attr, clear))
+		return -EINVAL;
+	fakedev.advise_calls++;
+	fakedev.advise_flags = a->flags;
+	if (clear) {
+		fakedev.nr_advice = 0;
+		return 0;
+	}
+	if (fakedev.nr_advice == FAKEDEV_MAX_LOG)
+		return -ENOSPC;
+	r = &fakedev.advice[fakedev.nr_advice++];
+	r->addr = a->addr;
+	r->size = a->size;
+	r->mask = a->attr.mask;
+	r->preferred_loc = a->attr.preferred_loc;
+	r->accessed_by = a->attr.accessed_by;
+	r->thrash_rounds = a->attr.thrash_rounds;
+	r->thrash_hold_ms = a->attr.thrash_hold_ms;
+	r->granularity = a->attr.granularity;
+	r->fault_window = a->attr.fault_window;
+	return 0;
+}
+
+/* ADVISE_QUERY: the ranges of &fakedev.advice that overlap. */
+static int fakedev_advise_query(struct drm_devmir_advise_query *a)
+{
+	struct drm_devmir_attr_range *out = (void *)(uintptr_t)a->ranges;
+	unsigned int i, n = 0;
+
+	if (fakedev.abi < 3)
+		return -EINVAL;
+	if (a->flags || a->reserved || a->count > DRM_DEVMIR_ATTR_RANGES_MAX ||
+	    fakedev_range_check(a->addr, a->size))
+		return -EINVAL;
+	for (i = 0; i < fakedev.nr_advice; i++) {
+		const struct fakedev_advice *r = &fakedev.advice[i];
+
+		if (r->addr >= a->addr + a->size || r->addr + r->size <= a->addr)
+			continue;
+		if (n < a->count) {
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].addr = r->addr;
+			out[n].size = r->size;
+			out[n].attr.mask = r->mask;
+			out[n].attr.preferred_loc = r->preferred_loc;
+			out[n].attr.accessed_by = r->accessed_by;
+			out[n].attr.thrash_rounds = r->thrash_rounds;
+			out[n].attr.thrash_hold_ms = r->thrash_hold_ms;
+			out[n].attr.granularity = r->granularity;
+			out[n].attr.fault_window = r->fault_window;
+		}
+		n++;
+	}
+	a->count = n;
+	return 0;
+}
+
 /* MIGRATE with the driver's checks; no memory moves. */
 static int fakedev_migrate(struct drm_devmir_migrate *a)
 {
@@ -425,6 +532,10 @@ static int fakedev_devmirror(unsigned long request, void *arg)
 		return fakedev_query(arg);
 	case DRM_IOCTL_DEVMIR_MIGRATE:
 		return fakedev_migrate(arg);
+	case DRM_IOCTL_DEVMIR_ADVISE:
+		return fakedev_advise(arg);
+	case DRM_IOCTL_DEVMIR_ADVISE_QUERY:
+		return fakedev_advise_query(arg);
 	}
 	return -ENOTTY;
 }

@@ -77,6 +77,31 @@ static const char *const fakedev_lat_names[] __attribute__((unused)) = {
 #define FAKEDEV_LAT_COUNT(k, flags) (10ULL * ((k) + 1) + ((flags) ? 7 : 0))
 
 /**
+ * struct fakedev_advice - One range ADVISE set (the uAPI's
+ * drm_devmir_attr_range, spelled out: the CLI tests see no uAPI header).
+ * @addr: First address.
+ * @size: Bytes.
+ * @mask: Attributes set.
+ * @preferred_loc: Preferred location.
+ * @accessed_by: Accessed-by.
+ * @thrash_rounds: Thrashing rounds.
+ * @thrash_hold_ms: Thrashing hold.
+ * @granularity: Migration granularity.
+ * @fault_window: Fault-ahead window.
+ */
+struct fakedev_advice {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t mask;
+	uint32_t preferred_loc;
+	uint32_t accessed_by;
+	uint32_t thrash_rounds;
+	uint32_t thrash_hold_ms;
+	uint64_t granularity;
+	uint64_t fault_window;
+};
+
+/**
  * struct fakedev - The fake's configuration and what it saw.
  * @name: DRM driver name it reports.
  * @abi: ABI version it reports.
@@ -112,6 +137,13 @@ static const char *const fakedev_lat_names[] __attribute__((unused)) = {
  *	older than the histograms.
  * @lat_buckets: Bucket count QUERY LATENCY reports (0: the right one).
  * @lat_flags: Flags of the last QUERY LATENCY.
+ * @advise_calls: ADVISE ioctls that got to run.
+ * @advise_flags: Flags of the last ADVISE.
+ * @nr_advice: Ranges in @advice.
+ * @advice: What ADVISE set, one range per call in call order (no split or
+ *	merge: the fake checks marshalling, not the storage); an ADVISE with
+ *	DRM_DEVMIR_ADVISE_CLEAR empties it. ADVISE_QUERY reports those that
+ *	overlap its range.
  */
 struct fakedev {
 	char name[32];
@@ -146,6 +178,10 @@ struct fakedev {
 	bool no_latency;
 	uint32_t lat_buckets;
 	uint32_t lat_flags;
+	unsigned int advise_calls;
+	uint32_t advise_flags;
+	unsigned int nr_advice;
+	struct fakedev_advice advice[FAKEDEV_MAX_LOG];
 };
 
 /* The fake's state, set up from the environment on first use. */

@@ -303,7 +303,7 @@ done
 [ -z "$bad" ]
 ok $? man_see_also_exists "dangling:$bad"
 missing=
-for cmd in list info topo stat demo migrate bench record replay trace; do
+for cmd in list info topo stat demo migrate advise bench record replay trace; do
 	grep -q "^\.B $cmd\$\|^\.BR $cmd " "$src/man/devmirror.1" || missing="$missing $cmd"
 done
 [ -z "$missing" ]

@@ -241,7 +241,7 @@ static void test_fake_info(void)
 	cli(&r, env, "info", FAKE_PATH, "--json", NULL);
 	j = parse(&r);
 	ok = r.status == 0 && j && json_u64(j, "index", &v) && v == 0 &&
-	     json_u64(j, "abi_version", &v) && v == 2 &&
+	     json_u64(j, "abi_version", &v) && v == 3 &&
 	     json_u64(j, "asid", &v) && v == 7 &&
 	     json_is(j, "numa_node", JSON_NULL) &&
 	     json_u64(j, "tlb_entries", &v) && v == 64 &&
@@ -281,7 +281,7 @@ static void test_fake_info(void)
 static void test_fake_abi(void)
 {
 	bool ok;
-	char abi[] = "FAKEDEV_ABI=3";
+	char abi[] = "FAKEDEV_ABI=4";
 	char *const env[] = { preload, abi, NULL };
 	struct run_result r;
 	struct json *j;
@@ -289,8 +289,8 @@ static void test_fake_abi(void)
 	cli(&r, env, "info", FAKE_PATH, "--json", NULL);
 	j = parse(&r);
 	ok = r.status == 69 && j && json_str(j, "error.detail") &&
-	     strstr(json_str(j, "error.detail"), "ABI 3") &&
-	     strstr(r.err, "ABI 3");
+	     strstr(json_str(j, "error.detail"), "ABI 4") &&
+	     strstr(r.err, "ABI 4");
 	tap_check(ok, "cli_abi_mismatch_exit_69", "status %d err '%s'",
 		  r.status, r.err);
 	json_free(j);
@@ -511,6 +511,65 @@ static bool envelope_ok(const struct json *j, const char *command,
 }
 
 /* Every command's document, errors included, carries the envelope. */
+/* devmirror advise on the fake: what it sets, what --show reports. */
+static void test_fake_advise(void)
+{
+	char abi2[] = "FAKEDEV_ABI=2";
+	char *const env[] = { preload, NULL };
+	char *const env_abi2[] = { preload, abi2, NULL };
+	struct run_result r;
+	struct json *j;
+	uint64_t v;
+	bool ok;
+
+	cli(&r, env, "advise", FAKE_PATH, "64K", "128K", "--preferred", "device",
+	    "--granularity", "64K", "--thrash", "4,50", "--show", "--json", NULL);
+	j = parse(&r);
+	ok = r.status == 0 && j && json_u64(j, "offset", &v) && v == 65536 &&
+	     json_u64(j, "count", &v) && v == 1 &&
+	     json_u64(j, "ranges.0.offset", &v) && v == 65536 &&
+	     json_u64(j, "ranges.0.size", &v) && v == 131072 &&
+	     !strcmp(json_str(j, "ranges.0.preferred") ?: "", "device") &&
+	     json_u64(j, "ranges.0.granularity", &v) && v == 65536 &&
+	     json_u64(j, "ranges.0.thrash_rounds", &v) && v == 4 &&
+	     json_u64(j, "ranges.0.thrash_hold_ms", &v) && v == 50 &&
+	     !json_get(j, "ranges.0.fault_window");
+	tap_check(ok, "cli_advise_json_fake_device", "status %d err '%s'",
+		  r.status, r.err);
+	json_free(j);
+	run_free(&r);
+
+	cli(&r, env, "advise", FAKE_PATH, "0", "16K", "--window", "adaptive",
+	    "--accessed-by", "--show", NULL);
+	ok = r.status == 0 && strstr(r.out, "window=adaptive") &&
+	     strstr(r.out, "accessed-by") && strstr(r.out, "(1 ranges)");
+	tap_check(ok, "cli_advise_text_fake_device", "status %d out '%s'",
+		  r.status, r.out);
+	run_free(&r);
+
+	/* Bad values: usage (2) for the command line, 1 for the device's. */
+	cli(&r, env, "advise", FAKE_PATH, "1K", "4K", "--accessed-by", NULL);
+	ok = r.status == 2;
+	run_free(&r);
+	cli(&r, env, "advise", FAKE_PATH, "0", "4K", NULL);
+	ok &= r.status == 2;
+	run_free(&r);
+	cli(&r, env, "advise", FAKE_PATH, "0", "4K", "--clear", "nosuch", NULL);
+	ok &= r.status == 2;
+	run_free(&r);
+	cli(&r, env, "advise", FAKE_PATH, "0", "4K", "--preferred", "moon", NULL);
+	ok &= r.status == 2;
+	run_free(&r);
+	cli(&r, env, "advise", FAKE_PATH, "0", "4K", "--granularity", "3K", NULL);
+	ok &= r.status == 1 && strstr(r.err, "set attributes");
+	run_free(&r);
+	cli(&r, env_abi2, "advise", FAKE_PATH, "--show", NULL);
+	ok &= r.status == 1 && strstr(r.err, "query attributes");
+	tap_check(ok, "cli_advise_bad_arguments", "status %d err '%s'",
+		  r.status, r.err);
+	run_free(&r);
+}
+
 static void test_json_envelope(void)
 {
 	char *const env[] = { preload, NULL };
@@ -518,6 +577,7 @@ static void test_json_envelope(void)
 		{ "info", FAKE_PATH },
 		{ "stat", FAKE_PATH },
 		{ "migrate", FAKE_PATH, "--size", "64K" },
+		{ "advise", FAKE_PATH, "0", "64K", "--accessed-by" },
 		{ "bench", FAKE_PATH, "--size", "64K", "--reps", "1" },
 	};
 	struct run_result r;
@@ -882,6 +942,7 @@ int main(int argc, char **argv)
 	test_fake_stat();
 	test_fake_latency();
 	test_fake_migrate();
+	test_fake_advise();
 	test_json_envelope();
 	test_json_usage_errors();
 	test_exit_statuses();

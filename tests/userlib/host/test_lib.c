@@ -123,10 +123,10 @@ static void test_fake_identity(void)
 		  devmir_last_error());
 	unsetenv("FAKEDEV_NAME");
 
-	setenv("FAKEDEV_ABI", "3", 1);
+	setenv("FAKEDEV_ABI", "4", 1);
 	fakedev_reset();
 	ret = devmir_open_path(FAKE_PATH, &dev);
-	ok = ret == -ENODEV && strstr(devmir_last_error(), "ABI 3");
+	ok = ret == -ENODEV && strstr(devmir_last_error(), "ABI 4");
 	tap_check(ok, "open_abi_mismatch_enodev", "ret %d, '%s'", ret,
 		  devmir_last_error());
 	unsetenv("FAKEDEV_ABI");
@@ -155,7 +155,7 @@ static void test_fake_info(void)
 	}
 	memset(&info, 0xff, sizeof(info));
 	info.struct_size = sizeof(info);
-	ok = !devmir_get_info(dev, &info) && info.abi_version == 2 &&
+	ok = !devmir_get_info(dev, &info) && info.abi_version == 3 &&
 	     info.index == 0 && info.asid == FAKEDEV_ASID && info.levels == 4 &&
 	     info.leaf_levels == 7 && info.va_bits == 48 &&
 	     info.level_shift[0] == 12 && info.level_shift[3] == 39 &&
@@ -486,6 +486,98 @@ static void test_policy(void)
 	ok &= devmir_set_policy(dev, DEVMIR_POLICY_WINDOW, &pol) == -EINVAL;
 	tap_check(ok, "policy_bad_arguments_einval", NULL);
 	devmir_close(dev);
+}
+
+/* devmir_advise(), devmir_unadvise(), devmir_advise_query() on the fake. */
+static void test_advise(void)
+{
+	struct devmir_advice adv = { .struct_size = sizeof(adv) };
+	struct devmir_advice_range r[4];
+	struct devmir_dev *dev = open_fake();
+	char *base = (char *)(uintptr_t)0x7f0000000000ULL;
+	unsigned int calls;
+	size_t count = 99;
+	bool ok;
+
+	if (!dev) {
+		tap_check(false, "advise_round_trip", "no fake device");
+		return;
+	}
+	adv.fields = DEVMIR_ADVISE_PREFERRED | DEVMIR_ADVISE_GRANULARITY |
+		     DEVMIR_ADVISE_THRASH;
+	adv.preferred = DEVMIR_PREFER_DEVICE;
+	adv.granularity = 65536;
+	adv.thrash_rounds = 4;
+	adv.thrash_hold_ms = 50;
+	ok = !devmir_advise(dev, base, 65536, &adv) &&
+	     fakedev.advise_calls == 1 && fakedev.advise_flags == 0 &&
+	     fakedev.advice[0].mask == adv.fields &&
+	     fakedev.advice[0].preferred_loc == DRM_DEVMIR_LOC_DEVICE;
+	memset(&adv, 0, sizeof(adv));
+	adv.struct_size = sizeof(adv);
+	adv.fields = DEVMIR_ADVISE_ACCESSED_BY | DEVMIR_ADVISE_FAULT_WINDOW;
+	adv.accessed_by = 1;
+	adv.fault_window = 16384;
+	ok &= !devmir_advise(dev, base + 65536, 4096, &adv);
+	memset(r, 0xff, sizeof(r));
+	ok &= !devmir_advise_query(dev, base, 1 << 20, r, 4, sizeof(r[0]), &count) &&
+	      count == 2 && r[0].addr == (uintptr_t)base && r[0].size == 65536 &&
+	      r[0].fields == (DEVMIR_ADVISE_PREFERRED | DEVMIR_ADVISE_GRANULARITY |
+			      DEVMIR_ADVISE_THRASH) &&
+	      r[0].preferred == DEVMIR_PREFER_DEVICE && r[0].granularity == 65536 &&
+	      r[0].thrash_rounds == 4 && r[0].thrash_hold_ms == 50 &&
+	      r[0].fault_window == 0 && r[0].accessed_by == 0 && r[0].pad == 0 &&
+	      r[1].accessed_by == 1 && r[1].fault_window == 16384 &&
+	      r[1].addr == (uintptr_t)base + 65536;
+	/* Count only, and fewer slots than ranges. */
+	ok &= !devmir_advise_query(dev, base, 1 << 20, NULL, 0, sizeof(r[0]), &count) &&
+	      count == 2 &&
+	      !devmir_advise_query(dev, base, 1 << 20, r, 1, sizeof(r[0]), &count) &&
+	      count == 2;
+	tap_check(ok, "advise_round_trip", NULL);
+
+	ok = !devmir_unadvise(dev, base, 1 << 20, DEVMIR_ADVISE_ALL) &&
+	     fakedev.advise_flags == DRM_DEVMIR_ADVISE_CLEAR &&
+	     !devmir_advise_query(dev, base, 1 << 20, r, 4, sizeof(r[0]), &count) &&
+	     count == 0;
+	tap_check(ok, "advise_clear", NULL);
+
+	calls = fakedev.calls;
+	ok = devmir_advise(dev, base + 1, 4096, &adv) == -EINVAL &&
+	     devmir_advise(dev, base, 4095, &adv) == -EINVAL &&
+	     devmir_advise(dev, base, 0, &adv) == -EINVAL &&
+	     devmir_advise(dev, base, 4096, NULL) == -EINVAL &&
+	     devmir_advise(NULL, base, 4096, &adv) == -EINVAL &&
+	     devmir_unadvise(dev, base, 4096, 0) == -EINVAL &&
+	     devmir_unadvise(dev, base, 4096, 0x20) == -EINVAL &&
+	     devmir_advise_query(dev, base, 4096, r, 4, sizeof(r[0]), NULL) == -EINVAL &&
+	     devmir_advise_query(dev, base, 4096, NULL, 4, sizeof(r[0]), &count) == -EINVAL &&
+	     devmir_advise_query(dev, base, 4096, r, 4, 8, &count) == -EINVAL &&
+	     fakedev.calls == calls;
+	adv.fields = 0x40;
+	ok &= devmir_advise(dev, base, 4096, &adv) == -EINVAL;
+	adv.fields = DEVMIR_ADVISE_FAULT_WINDOW;
+	adv.accessed_by = 0;
+	adv.fault_window = 3000;
+	ok &= devmir_advise(dev, base, 4096, &adv) == -EINVAL;	/* the device's */
+	adv.fault_window = 4096;
+	adv.struct_size = 0;
+	ok &= devmir_advise(dev, base, 4096, &adv) == -EINVAL;
+	tap_check(ok, "advise_bad_arguments_einval", NULL);
+	devmir_close(dev);
+
+	/* An ABI 2 device opens, but has no range attributes. */
+	setenv("FAKEDEV_ABI", "2", 1);
+	fakedev_reset();
+	dev = open_fake();
+	adv.struct_size = sizeof(adv);
+	ok = dev && devmir_advise(dev, base, 4096, &adv) == -EOPNOTSUPP &&
+	     devmir_advise_query(dev, base, 4096, r, 4, sizeof(r[0]), &count) ==
+		     -EOPNOTSUPP;
+	tap_check(ok, "advise_abi2_eopnotsupp", NULL);
+	devmir_close(dev);
+	unsetenv("FAKEDEV_ABI");
+	fakedev_reset();
 }
 
 static void test_snapshot(void)
@@ -941,6 +1033,7 @@ int main(int argc, char **argv)
 	test_access_validation();
 	test_access_data();
 	test_policy();
+	test_advise();
 	test_snapshot();
 	test_stats();
 	test_latency();

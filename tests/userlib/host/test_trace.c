@@ -705,6 +705,36 @@ static void test_replay_cli(void *arg)
 	CHECK_EQ(1, res.status);
 	CHECK(strstr(res.err, "window=3K: set the policy"));
 	run_free(&res);
+	/* --advise: applied in every run, listed in the document. */
+	cli(&res, true, "--json", "replay", tmp("s.dmt"), "--device", "/dev/null",
+	    "--advise", "buffer=0,preferred=device,granularity=64K",
+	    "--advise", "buffer=0,offset=4K,size=8K,accessed-by,window=adaptive",
+	    NULL);
+	j = json_parse(res.out, err, sizeof(err));
+	CHECK(res.status == 0 && j);
+	if (j) {
+		CHECK(json_str(j, "advise.1") &&
+		      !strcmp(json_str(j, "advise.1"),
+			      "buffer=0,offset=4K,size=8K,accessed-by,window=adaptive"));
+		CHECK(json_u64(j, "runs.0.errors", &v) && v == 0);
+		json_free(j);
+	}
+	run_free(&res);
+	cli(&res, true, "replay", tmp("s.dmt"), "--device", "/dev/null",
+	    "--advise", "buffer=0,colour=blue", NULL);
+	CHECK_EQ(2, res.status);
+	CHECK(strstr(res.err, "bad --advise"));
+	run_free(&res);
+	cli(&res, true, "replay", tmp("s.dmt"), "--device", "/dev/null",
+	    "--advise", "buffer=9,accessed-by", NULL);
+	CHECK_EQ(2, res.status);
+	CHECK(strstr(res.err, "buffers"));
+	run_free(&res);
+	cli(&res, true, "replay", tmp("s.dmt"), "--device", "/dev/null",
+	    "--advise", "buffer=0,granularity=3K", NULL);
+	CHECK_EQ(1, res.status);
+	CHECK(strstr(res.err, "apply --advise"));
+	run_free(&res);
 	cli(&res, true, "--json", "replay", tmp("bad.dmt"), NULL);
 	CHECK_EQ(1, res.status);
 	CHECK(strstr(res.out, "\"kind\":\"trace\""));
