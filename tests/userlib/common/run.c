@@ -5,13 +5,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "run.h"
 
 /* Append what @fd has to *@buf; false at end of file. */
@@ -96,4 +101,50 @@ void run_free(struct run_result *res)
 	free(res->err);
 	res->out = NULL;
 	res->err = NULL;
+}
+
+const char *run_prog_dir(void)
+{
+	static char dir[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t len;
+
+	if (!dir[0]) {
+		len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (len <= 0)
+			return ".";
+		self[len] = '\0';
+		snprintf(dir, sizeof(dir), "%s", dirname(self));
+	}
+	return dir;
+}
+
+int run_cli_v(struct run_result *res, struct json **j, va_list ap)
+{
+	char *argv[24], path[PATH_MAX + 16], err[128];
+	int n = 0, ret;
+
+	snprintf(path, sizeof(path), "%s/devmirror", run_prog_dir());
+	argv[n++] = path;
+	while (n < 23 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	argv[n] = NULL;
+	ret = run_capture(res, NULL, argv);
+	if (j) {
+		*j = json_parse(res->out, err, sizeof(err));
+		if (!*j)
+			fprintf(stderr,
+				"# bad JSON (%s): %.300s\n# stderr: %.500s\n",
+				err, res->out, res->err);
+	}
+	return ret;
+}
+
+unsigned long long run_json_u64(const struct json *j, const char *path)
+{
+	uint64_t v = UINT64_MAX;
+
+	if (j)
+		json_u64(j, path, &v);
+	return v;
 }

@@ -5,6 +5,10 @@
 #ifndef _USERLIB_RUN_H
 #define _USERLIB_RUN_H
 
+#include <stdarg.h>
+
+struct json;
+
 /**
  * struct run_result - What a program did.
  * @status: Its exit status, or -1 if it did not exit normally (killed,
@@ -37,5 +41,36 @@ int run_capture(struct run_result *res, char *const env[], char *const argv[]);
  * Context: Test program.
  */
 void run_free(struct run_result *res);
+
+/**
+ * run_prog_dir() - The directory of the running test program, where the
+ * CLI and the examples are installed beside it.
+ *
+ * Context: Test program.
+ * Return: The directory ("." if /proc/self/exe cannot be read).
+ */
+const char *run_prog_dir(void);
+
+/**
+ * run_cli_v() - Run the devmirror CLI of run_prog_dir().
+ * @res: Receives the result; release with run_free().
+ * @j: NULL, or receives what the CLI printed, parsed as JSON (NULL if it
+ *	is not JSON, the reason printed as a TAP comment); release with
+ *	json_free().
+ * @ap: The CLI's arguments, NULL-terminated; at most 22.
+ *
+ * Context: Test program; waits for the CLI.
+ * Return: As run_capture().
+ */
+int run_cli_v(struct run_result *res, struct json **j, va_list ap);
+
+/**
+ * run_json_u64() - A number of a JSON document, for checks.
+ * @j: The document, or NULL.
+ * @path: Its path (json_get()).
+ *
+ * Return: The number, or UINT64_MAX if there is none.
+ */
+unsigned long long run_json_u64(const struct json *j, const char *path);
 
 #endif /* _USERLIB_RUN_H */

@@ -21,49 +21,21 @@
 
 #define MAX_DEVS 16
 
-static char cli_path[PATH_MAX];
-
 /* Run the CLI with the given arguments; parse stdout when @j is given. */
 static int cli(struct run_result *res, struct json **j, ...)
 {
-	char *argv[16], err[128];
 	va_list ap;
-	int n = 0, ret;
+	int ret;
 
-	if (!cli_path[0]) {
-		char self[PATH_MAX];
-		ssize_t len =
-			readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-		if (len <= 0)
-			return -errno;
-		self[len] = '\0';
-		snprintf(cli_path, sizeof(cli_path), "%s/devmirror",
-			 dirname(self));
-	}
-	argv[n++] = cli_path;
 	va_start(ap, j);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	ret = run_cli_v(res, j, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	ret = run_capture(res, NULL, argv);
-	if (j) {
-		*j = json_parse(res->out, err, sizeof(err));
-		if (!*j)
-			fprintf(stderr,
-				"# bad JSON (%s): %.300s\n# stderr: %.300s\n",
-				err, res->out, res->err);
-	}
 	return ret;
 }
 
 static uint64_t u64_at(const struct json *j, const char *path)
 {
-	uint64_t v = UINT64_MAX;
-
-	json_u64(j, path, &v);
-	return v;
+	return run_json_u64(j, path);
 }
 
 TEST(cli_list_json_matches_library)

@@ -27,55 +27,21 @@
 #define BUF_SIZE (4UL << 20)
 #define ATOMIC_AT (3UL << 20)
 
-static char dir[PATH_MAX];
-
-/* The directory of this program, where the CLI and the examples are. */
-static const char *prog_dir(void)
-{
-	char self[PATH_MAX];
-	ssize_t len;
-
-	if (!dir[0]) {
-		len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (len <= 0)
-			return ".";
-		self[len] = '\0';
-		snprintf(dir, sizeof(dir), "%s", dirname(self));
-	}
-	return dir;
-}
-
-/* Run the CLI with the arguments (NULL-terminated); parse stdout if @j. */
+/* Run the CLI with the given arguments; parse stdout when @j is given. */
 static int cli(struct run_result *res, struct json **j, ...)
 {
-	char *argv[24], path[PATH_MAX + 16], err[128];
 	va_list ap;
-	int n = 0, ret;
+	int ret;
 
-	snprintf(path, sizeof(path), "%s/devmirror", prog_dir());
-	argv[n++] = path;
 	va_start(ap, j);
-	while (n < 23 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	ret = run_cli_v(res, j, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	ret = run_capture(res, NULL, argv);
-	if (j) {
-		*j = json_parse(res->out, err, sizeof(err));
-		if (!*j)
-			fprintf(stderr,
-				"# bad JSON (%s): %.300s\n# stderr: %.500s\n",
-				err, res->out, res->err);
-	}
 	return ret;
 }
 
 static uint64_t u64_at(const struct json *j, const char *path)
 {
-	uint64_t v = UINT64_MAX;
-
-	json_u64(j, path, &v);
-	return v;
+	return run_json_u64(j, path);
 }
 
 /* A 2 MiB-aligned private anonymous buffer of @size bytes, filled. */
@@ -274,9 +240,9 @@ TEST_F(rec, record_cli_unmodified_program)
 	uint64_t records;
 	struct json *j;
 
-	if (strlen(prog_dir()) + 32 > sizeof(example))
+	if (strlen(run_prog_dir()) + 32 > sizeof(example))
 		SKIP(return, "path too long");
-	strcpy(example, prog_dir());
+	strcpy(example, run_prog_dir());
 	strcat(example, "/example_discover_read");
 	if (access(example, X_OK))
 		SKIP(return, "%s is missing", example);
