@@ -43,7 +43,7 @@ has() {
 
 run discover_read
 has discover_read '^devices: 2$' example_discover_read_finds_both_devices
-has discover_read '^device 0: /dev/dri/renderD[0-9]+, ABI 2$' example_discover_read_lists_device_0
+has discover_read '^device 0: /dev/dri/renderD[0-9]+, ABI 3$' example_discover_read_lists_device_0
 has discover_read '^opened device 0: 4-level table, [0-9]+ TLB entries, [1-9][0-9]* engines$' example_discover_read_opens_device_0
 # 1 MiB of 4 KiB pages: cold faults at least one, warm none.
 has discover_read '^device read 1048576 bytes: [1-9][0-9]* faults cold, 0 warm$' example_discover_read_faults_cold_not_warm
