@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -119,15 +120,18 @@ const char *run_prog_dir(void)
 	return dir;
 }
 
-int run_cli_v(struct run_result *res, struct json **j, va_list ap)
+int run_cli(struct run_result *res, struct json **j, ...)
 {
 	char *argv[24], path[PATH_MAX + 16], err[128];
 	int n = 0, ret;
+	va_list ap;
 
 	snprintf(path, sizeof(path), "%s/devmirror", run_prog_dir());
 	argv[n++] = path;
+	va_start(ap, j);
 	while (n < 23 && (argv[n] = va_arg(ap, char *)))
 		n++;
+	va_end(ap);
 	argv[n] = NULL;
 	ret = run_capture(res, NULL, argv);
 	if (j) {

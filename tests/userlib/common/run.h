@@ -5,8 +5,6 @@
 #ifndef _USERLIB_RUN_H
 #define _USERLIB_RUN_H
 
-#include <stdarg.h>
-
 struct json;
 
 /**
@@ -52,17 +50,17 @@ void run_free(struct run_result *res);
 const char *run_prog_dir(void);
 
 /**
- * run_cli_v() - Run the devmirror CLI of run_prog_dir().
+ * run_cli() - Run the devmirror CLI of run_prog_dir().
  * @res: Receives the result; release with run_free().
  * @j: NULL, or receives what the CLI printed, parsed as JSON (NULL if it
  *	is not JSON, the reason printed as a TAP comment); release with
  *	json_free().
- * @ap: The CLI's arguments, NULL-terminated; at most 22.
+ * @...: The CLI's arguments (char *), NULL-terminated; at most 22.
  *
  * Context: Test program; waits for the CLI.
  * Return: As run_capture().
  */
-int run_cli_v(struct run_result *res, struct json **j, va_list ap);
+int run_cli(struct run_result *res, struct json **j, ...);
 
 /**
  * run_json_u64() - A number of a JSON document, for checks.

@@ -27,23 +27,6 @@
 #define BUF_SIZE (4UL << 20)
 #define ATOMIC_AT (3UL << 20)
 
-/* Run the CLI with the given arguments; parse stdout when @j is given. */
-static int cli(struct run_result *res, struct json **j, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, j);
-	ret = run_cli_v(res, j, ap);
-	va_end(ap);
-	return ret;
-}
-
-static uint64_t u64_at(const struct json *j, const char *path)
-{
-	return run_json_u64(j, path);
-}
-
 /* A 2 MiB-aligned private anonymous buffer of @size bytes, filled. */
 static uint8_t *map_buffer(size_t size)
 {
@@ -220,12 +203,12 @@ TEST_F(rec, record_in_program_then_replay)
 	devmir_trace_destroy(back);
 	devmir_trace_destroy(t);
 
-	ASSERT_EQ(0, cli(&res, &j, "--json", "replay", self->trace, NULL));
+	ASSERT_EQ(0, run_cli(&res, &j, "--json", "replay", self->trace, NULL));
 	EXPECT_EQ(0, res.status) TH_LOG("%s", res.err);
 	ASSERT_NE(NULL, j);
-	EXPECT_EQ(n, u64_at(j, "runs.0.ops"));
-	EXPECT_EQ(0, u64_at(j, "runs.0.errors"));
-	EXPECT_LT(0, u64_at(j, "runs.0.summary.faults"));
+	EXPECT_EQ(n, run_json_u64(j, "runs.0.ops"));
+	EXPECT_EQ(0, run_json_u64(j, "runs.0.errors"));
+	EXPECT_LT(0, run_json_u64(j, "runs.0.summary.faults"));
 	json_free(j);
 	run_free(&res);
 	free(out);
@@ -246,7 +229,7 @@ TEST_F(rec, record_cli_unmodified_program)
 	strcat(example, "/example_discover_read");
 	if (access(example, X_OK))
 		SKIP(return, "%s is missing", example);
-	ASSERT_EQ(0, cli(&res, NULL, "record", "-o", self->trace, "--", example,
+	ASSERT_EQ(0, run_cli(&res, NULL, "record", "-o", self->trace, "--", example,
 			 NULL));
 	ASSERT_EQ(0, res.status) TH_LOG("%s", res.err);
 	run_free(&res);
@@ -255,11 +238,11 @@ TEST_F(rec, record_cli_unmodified_program)
 	ASSERT_EQ(0, devmir_trace_counts(t, NULL, &records, NULL));
 	EXPECT_LE(2, records);
 	devmir_trace_destroy(t);
-	ASSERT_EQ(0, cli(&res, &j, "--json", "replay", self->trace, NULL));
+	ASSERT_EQ(0, run_cli(&res, &j, "--json", "replay", self->trace, NULL));
 	EXPECT_EQ(0, res.status) TH_LOG("%s", res.err);
 	ASSERT_NE(NULL, j);
-	EXPECT_EQ(records, u64_at(j, "runs.0.ops"));
-	EXPECT_EQ(0, u64_at(j, "runs.0.errors"));
+	EXPECT_EQ(records, run_json_u64(j, "runs.0.ops"));
+	EXPECT_EQ(0, run_json_u64(j, "runs.0.errors"));
 	json_free(j);
 	run_free(&res);
 }
@@ -279,23 +262,23 @@ static void check_deterministic(struct __test_metadata *_metadata,
 	struct json *j1, *j2;
 	unsigned int d;
 
-	ASSERT_EQ(0, cli(&res, NULL, "trace", "gen", kind, "-o", trace, opt,
+	ASSERT_EQ(0, run_cli(&res, NULL, "trace", "gen", kind, "-o", trace, opt,
 			 value, NULL));
 	ASSERT_EQ(0, res.status) TH_LOG("%s", res.err);
 	run_free(&res);
-	ASSERT_EQ(0, cli(&res, &j1, "--json", "replay", trace, "--policy",
+	ASSERT_EQ(0, run_cli(&res, &j1, "--json", "replay", trace, "--policy",
 			 policy, "--policy", policy, NULL));
 	ASSERT_EQ(0, res.status) TH_LOG("%s", res.err);
 	ASSERT_NE(NULL, j1);
 	run_free(&res);
-	ASSERT_EQ(0, cli(&res, &j2, "--json", "replay", trace, "--policy",
+	ASSERT_EQ(0, run_cli(&res, &j2, "--json", "replay", trace, "--policy",
 			 policy, NULL));
 	ASSERT_EQ(0, res.status) TH_LOG("%s", res.err);
 	ASSERT_NE(NULL, j2);
 	run_free(&res);
 	EXPECT_EQ(1, json_is(j1, "runs.0.layout_fixed", JSON_BOOL) &&
 			     json_get(j1, "runs.0.layout_fixed")->boolean);
-	EXPECT_LT(0, u64_at(j1, "runs.0.summary.faults"));
+	EXPECT_LT(0, run_json_u64(j1, "runs.0.summary.faults"));
 	devices = json_get(j1, "runs.0.devices");
 	ASSERT_NE(NULL, devices);
 	for (d = 0; d < devices->n; d++) {
@@ -335,11 +318,11 @@ TEST_F(rec, replay_compares_policies)
 	struct json *j;
 	char *line;
 
-	ASSERT_EQ(0, cli(&res, NULL, "trace", "gen", "stream", "-o",
+	ASSERT_EQ(0, run_cli(&res, NULL, "trace", "gen", "stream", "-o",
 			 self->trace, "--size", "8M", NULL));
 	ASSERT_EQ(0, res.status) TH_LOG("%s", res.err);
 	run_free(&res);
-	ASSERT_EQ(0, cli(&res, NULL, "replay", self->trace, "--policy",
+	ASSERT_EQ(0, run_cli(&res, NULL, "replay", self->trace, "--policy",
 			 "window=4K", "--policy", "window=2M", NULL));
 	ASSERT_EQ(0, res.status) TH_LOG("%s", res.err);
 	line = strstr(res.out, "\npolicy ");
@@ -351,14 +334,14 @@ TEST_F(rec, replay_compares_policies)
 	fprintf(stderr, "%s", res.out);
 	run_free(&res);
 
-	ASSERT_EQ(0, cli(&res, &j, "--json", "replay", self->trace, "--policy",
+	ASSERT_EQ(0, run_cli(&res, &j, "--json", "replay", self->trace, "--policy",
 			 "window=4K", "--policy", "window=2M", NULL));
 	ASSERT_NE(NULL, j);
 	EXPECT_STREQ("window=4K", json_str(j, "runs.0.policy"));
 	EXPECT_STREQ("window=2M", json_str(j, "runs.1.policy"));
 	/* 8 MiB read: a fault per 4 KiB page, against one per 2 MiB. */
-	EXPECT_LT(u64_at(j, "runs.1.summary.faults") * 4,
-		  u64_at(j, "runs.0.summary.faults"));
+	EXPECT_LT(run_json_u64(j, "runs.1.summary.faults") * 4,
+		  run_json_u64(j, "runs.0.summary.faults"));
 	json_free(j);
 	run_free(&res);
 }
