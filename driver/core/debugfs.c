@@ -6,6 +6,8 @@
  *   devmirror/<device>/stats                 device-wide statistics
  *   devmirror/<device>/mirrors               live mirrors, one per line
  *   devmirror/<device>/devmem                device memory: size, use, LRU
+ *   devmirror/<device>/devmem_pages          each device page not free: state,
+ *                                            references, mapped, lock
  *   devmirror/<device>/latency               device-wide latency histograms
  *   devmirror/<device>/mirror-<asid>/stats   one mirror's statistics
  *   devmirror/<device>/mirror-<asid>/latency its latency histograms
@@ -149,6 +151,40 @@ static int devmir_devmem_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(devmir_devmem);
 
+/*
+ * One line per device page that is not free: its index, pool state, the
+ * struct page's reference count, whether it is mapped, anonymous and
+ * locked. A page left in use after every process is gone shows here with
+ * what still holds it (locked: an eviction or a migration has it). Read
+ * without the page lock: a snapshot.
+ */
+static int devmir_devmem_pages_show(struct seq_file *m, void *unused)
+{
+	static const char * const names[] = {
+		[DEVMIR_DP_FREE] = "free", [DEVMIR_DP_ALLOCATED] = "allocated",
+		[DEVMIR_DP_IN_USE] = "in_use", [DEVMIR_DP_ISOLATED] = "isolated",
+		[DEVMIR_DP_TAIL] = "tail",
+	};
+	struct devmir_device *dev = m->private;
+	struct devmir_devmem *dm = dev->devmem;
+	unsigned long i;
+
+	for (i = 0; dm && i < dm->npages; i++) {
+		unsigned int state = READ_ONCE(dm->pages[i].state);
+		struct page *page = pfn_to_page(dm->base_pfn + i);
+
+		if (state == DEVMIR_DP_FREE)
+			continue;
+		seq_printf(m, "%lu %s ref %d mapped %d anon %d locked %d\n", i,
+			   state < ARRAY_SIZE(names) ? names[state] : "?",
+			   page_ref_count(page), folio_mapped(page_folio(page)),
+			   PageAnon(page), PageLocked(page));
+		cond_resched();
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(devmir_devmem_pages);
+
 static int devmir_mirror_stats_show(struct seq_file *m, void *unused)
 {
 	struct devmir_mirror *mirror = m->private;
@@ -248,6 +284,8 @@ void devmir_debugfs_device_init(struct devmir_device *dev)
 	debugfs_create_file("stats", 0444, dir, dev, &devmir_device_stats_fops);
 	debugfs_create_file("mirrors", 0444, dir, dev, &devmir_mirrors_fops);
 	debugfs_create_file("devmem", 0444, dir, dev, &devmir_devmem_fops);
+	debugfs_create_file("devmem_pages", 0444, dir, dev,
+			    &devmir_devmem_pages_fops);
 	debugfs_create_file("latency", 0444, dir, dev, &devmir_device_latency_fops);
 }
 

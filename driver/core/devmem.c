@@ -196,6 +196,7 @@ static void __devmir_dp_free(struct devmir_devmem *dm, unsigned long idx)
 	dp->state = DEVMIR_DP_FREE;
 	dp->referenced = 0;
 	dp->order = 0;
+	dp->exclusive = 0;
 	list_add(&dp->node, &dm->free);
 	dm->block_free[idx / DEVMIR_BLOCK_PAGES]++;
 }
@@ -244,6 +245,7 @@ static void __maybe_unused devmir_devmem_folio_split(struct folio *head,
 	tdp = &dm->pages[folio_pfn(tail) - dm->base_pfn];
 	tdp->order = folio_order(tail);
 	tdp->referenced = READ_ONCE(hdp->referenced);
+	tdp->exclusive = hdp->exclusive;
 	/*
 	 * A folio being filled is locked until it is in use: never split. One
 	 * that an eviction picked (ISOLATED) may be split before the eviction
@@ -282,6 +284,11 @@ static unsigned int devmir_devmem_pick(struct devmir_devmem *dm,
 	budget = 2 * dm->nr_used;
 	while (n < want && budget-- && !list_empty(&dm->lru)) {
 		dp = list_first_entry(&dm->lru, struct devmir_devpage, node);
+		/* Kept from eviction until freed: a device-exclusive entry. */
+		if (dp->exclusive) {
+			list_move_tail(&dp->node, &dm->lru);
+			continue;
+		}
 		if (!all && READ_ONCE(dp->referenced)) {
 			WRITE_ONCE(dp->referenced, 0);
 			list_move_tail(&dp->node, &dm->lru);
@@ -339,6 +346,11 @@ static unsigned long devmir_devmem_evict_huge(struct devmir_devmem *dm,
 	unsigned long j, moved = 0;
 	struct folio *folio;
 
+	/* Unmapped: see devmir_devmem_evict(). */
+	if (!folio_mapped(page_folio(pfn_to_page(pfn)))) {
+		devmir_devmem_putback(dm, pfn);
+		return 0;
+	}
 	buf = kvmalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf) {
 		devmir_devmem_putback(dm, pfn);
@@ -423,9 +435,18 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 	}
 	n = k;
 
-	/* Lock (trylock) and unmap each victim from every process. */
-	for (i = 0; i < n; i++)
-		migrate_device_range(&buf->src[i], buf->victims[i], 1);
+	/*
+	 * Lock (trylock) and unmap each victim from every process. A victim
+	 * no process maps any more only waits for its last reference to go:
+	 * nothing to move, and migrate_device_*() would walk its reverse map,
+	 * whose anon_vma may have gone with the last mapping (the kernel's own
+	 * migrate_pages() never walks an unmapped folio's). It goes back.
+	 */
+	for (i = 0; i < n; i++) {
+		buf->src[i] = 0;
+		if (folio_mapped(page_folio(pfn_to_page(buf->victims[i]))))
+			migrate_device_range(&buf->src[i], buf->victims[i], 1);
+	}
 
 	batch.src = buf->copy_src;
 	batch.dst = buf->copy_dst;
@@ -620,6 +641,48 @@ void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page)
 		list_add_tail(&dp->node, &dm->lru);
 	}
 	spin_unlock(&dm->lock);
+}
+
+/**
+ * devmir_devmem_keep_exclusive() - Keep a device page that a device-exclusive
+ * entry maps from eviction.
+ * @page: A page make_device_exclusive() handed back: locked, referenced,
+ *	mapped device-exclusive.
+ *
+ * Where the kernel takes a device-exclusive entry for a migration entry
+ * (%DEVMIR_EXCLUSIVE_BREAKS_MIGRATION), an eviction of the page would turn
+ * the entry into a mapping and leak the page. If @page is a page of a
+ * devmirror pool, it stays out of every eviction from now until it is
+ * freed. An eviction that picked it already (ISOLATED) has not collected
+ * it (the caller holds the page lock) and will fail to while the lock is
+ * held: this waits, the lock held, until that eviction gives it back.
+ *
+ * Context: Process context; may sleep. The caller holds the page lock and
+ * no mmap lock.
+ * Return: True if @page is a devmirror device page, false otherwise.
+ */
+bool devmir_devmem_keep_exclusive(struct page *page)
+{
+	struct devmir_device *dev = __devmir_page_device(page);
+	struct devmir_devpage *dp;
+	struct devmir_devmem *dm;
+	bool isolated;
+
+	if (!dev)
+		return false;
+	if (!DEVMIR_EXCLUSIVE_BREAKS_MIGRATION)
+		return true;
+	dm = dev->devmem;
+	dp = &dm->pages[folio_pfn(page_folio(page)) - dm->base_pfn];
+	do {
+		spin_lock(&dm->lock);
+		dp->exclusive = 1;
+		isolated = dp->state == DEVMIR_DP_ISOLATED;
+		spin_unlock(&dm->lock);
+		if (isolated)
+			usleep_range(50, 200);
+	} while (isolated);
+	return true;
 }
 
 /**

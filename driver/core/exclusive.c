@@ -52,6 +52,19 @@
  * huge (the mirror holds a huge leaf; splitting a THP for one atomic is
  * not worth it). The driver then performs the atomic through a plain write
  * mapping.
+ *
+ * Pages in device-coherent memory, any device's, are not made exclusive
+ * either: coherent memory is reached over a link that keeps device atomics
+ * coherent with the CPU's (as on APUs and CXL), so the atomic runs in place
+ * (the simulator never asks for them). Exclusive access to such a page
+ * would also break its migration before 6.15, where the reverse-map walk
+ * that restores mappings after a migration takes a device-exclusive entry
+ * for a migration entry and leaks the page
+ * (%DEVMIR_EXCLUSIVE_BREAKS_MIGRATION): an eviction of a page some atomic
+ * had left device-exclusive kept it in use forever. A request that finds
+ * one anyway (the page moved into coherent memory during the call) gets
+ * -EOPNOTSUPP, and a page of a devmirror pool stays out of eviction until
+ * it is freed (devmir_devmem_keep_exclusive()).
  */
 
 /* Whether make_device_exclusive_range() can work on @vma at all. */
@@ -128,11 +141,11 @@ bool devmir_exclusive_held(struct devmir_mirror *mirror, u64 addr)
  * Context: Process context; may sleep. Takes the mmap lock (read), the page
  * lock and the update lock; the caller holds none of them.
  * Return: 0; -EOPNOTSUPP if the page cannot be made exclusive (shared,
- * file-backed, hugetlbfs, mapped huge, or persistently locked by someone
- * else): use a plain write mapping; -EFAULT if @addr is not mapped writable;
- * -EBUSY if invalidations kept racing for HMM_RANGE_DEFAULT_TIMEOUT (and
- * at least 16 attempts);
- * -ENOMEM; -EINTR on a fatal signal; -ENODEV once the mm is gone.
+ * file-backed, hugetlbfs, mapped huge, in device-coherent memory, or
+ * persistently locked by someone else): use a plain write mapping; -EFAULT
+ * if @addr is not mapped writable; -EBUSY if invalidations kept racing for
+ * HMM_RANGE_DEFAULT_TIMEOUT (and at least 16 attempts); -ENOMEM; -EINTR on
+ * a fatal signal; -ENODEV once the mm is gone.
  */
 int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
 			   struct devmir_exclusive *ex)
@@ -193,6 +206,18 @@ int devmir_exclusive_begin(struct devmir_mirror *mirror, u64 addr,
 		mmap_read_unlock(mm);
 		if (n < 0) {
 			ret = n;
+			break;
+		}
+		/*
+		 * Device-coherent memory takes device atomics in place: no
+		 * exclusive access. The CPU maps the page device-exclusive by
+		 * now; where that breaks a migration, the pool keeps the page.
+		 */
+		if (n == 1 && page && is_device_coherent_page(page)) {
+			devmir_devmem_keep_exclusive(page);
+			unlock_page(page);
+			put_page(page);
+			ret = -EOPNOTSUPP;
 			break;
 		}
 		if (n == 1 && page)

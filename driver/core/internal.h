@@ -215,12 +215,16 @@ enum devmir_devpage_state {
  *	the eviction's clock hand (second chance).
  * @order: Order of the folio this page heads (0, or 9 for a 2 MiB device
  *	folio); under &devmir_devmem.lock.
+ * @exclusive: A device-exclusive entry may map the page, on a kernel where
+ *	that breaks its migration (%DEVMIR_EXCLUSIVE_BREAKS_MIGRATION): the
+ *	eviction passes it over until it is freed; under &devmir_devmem.lock.
  */
 struct devmir_devpage {
 	struct list_head node;
 	u8 state;
 	u8 referenced;
 	u8 order;
+	u8 exclusive;
 };
 
 /**
@@ -585,6 +589,7 @@ struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 struct page *devmir_devmem_alloc_huge(struct devmir_devmem *dm, bool evict,
 				      u64 *evicted);
 void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page);
+bool devmir_devmem_keep_exclusive(struct page *page);
 extern const struct dev_pagemap_ops devmir_devmem_ops;
 
 /*

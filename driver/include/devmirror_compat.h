@@ -271,6 +271,21 @@ static inline int devmir_make_device_exclusive(struct mm_struct *mm,
 }
 
 /*
+ * DEVMIR_EXCLUSIVE_BREAKS_MIGRATION: whether the kernel's reverse-map walk
+ * that restores mappings after a migration (remove_migration_ptes()) takes
+ * a device-exclusive entry for a migration entry. Before the rework that
+ * brought make_device_exclusive() (6.15) it does: migrating a page that
+ * some process still maps device-exclusive turns that entry into a mapping
+ * of the migration's destination and leaks the reference the entry held,
+ * so the page is never freed. Such a page must not be migrated by its pfn.
+ */
+#ifdef HAVE_MAKE_DEVICE_EXCLUSIVE
+#define DEVMIR_EXCLUSIVE_BREAKS_MIGRATION	false
+#else
+#define DEVMIR_EXCLUSIVE_BREAKS_MIGRATION	true
+#endif
+
+/*
  * devmir_alloc_pages_bulk_node() - Fill the NULL slots of @pages with up to
  * @nr pages of node @nid (and its fallbacks); return how many slots are
  * filled. The call lost its _array suffix in 6.14.

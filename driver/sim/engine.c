@@ -30,11 +30,16 @@
  * (devmir_exclusive_begin()), which locks the page and installs an exclusive
  * mirror entry; the atomic then runs on that entry, still inside the access
  * lock, and the page is released. Pages in device memory need nothing: the
- * CPU cannot reach them. Pages that cannot be exclusive (shared, file, huge)
- * fall back to a plain write translation, as before this protocol existed.
+ * CPU cannot reach device-private pages, and device-coherent ones, the
+ * device's own or a peer's, are reached over a link that keeps atomics
+ * coherent (as APUs and CXL memory do). Pages that cannot be exclusive
+ * (shared, file, huge) fall back to a plain write translation, as before
+ * this protocol existed.
  */
 #include <linux/atomic.h>
 #include <linux/highmem.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -136,6 +141,15 @@ static bool sim_is_atomic(const struct sim_cmd *cmd)
 }
 
 /*
+ * Whether a translation lands in device-coherent memory (a peer's: the
+ * device's own has %DMPT_DEVICE_PRIVATE), where atomics run in place.
+ */
+static bool sim_pfn_coherent(u64 pfn)
+{
+	return pfn_valid(pfn) && is_device_coherent_page(pfn_to_page(pfn));
+}
+
+/*
  * Translate and touch under the access lock. An atomic on system memory
  * without an exclusive translation returns -EPERM (unless the command fell
  * back to plain atomics).
@@ -149,7 +163,8 @@ static int sim_txn_locked(struct sim_cmd *cmd, u64 va, u32 len, bool need_excl,
 	read_lock(&cmd->smirror->access_lock);
 	ret = sim_translate(cmd->sdev, cmd->mirror, va, cmd->write, &pfn, &flags);
 	if (!ret && need_excl &&
-	    !(flags & (DMPT_EXCLUSIVE | DMPT_DEVICE_PRIVATE)))
+	    !(flags & (DMPT_EXCLUSIVE | DMPT_DEVICE_PRIVATE)) &&
+	    !sim_pfn_coherent(pfn))
 		ret = -EPERM;
 	if (!ret)
 		sim_txn_touch(cmd, pfn, va, len, staged);

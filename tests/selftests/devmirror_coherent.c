@@ -272,12 +272,12 @@ TEST_F(coh, exclusive_atomics_in_place)
 }
 
 /*
- * exclusive: another device's atomics on a page in coherent memory. To
- * that device (the device-private one, a peer) the page is ordinary
- * memory: its atomics take exclusive access to it (make_device_exclusive
- * on a ZONE_DEVICE page, or the fallback) while the CPU's atomics on the
- * same word revoke it. No update is lost, and the page never leaves the
- * coherent device's memory.
+ * exclusive: another device's atomics on a page in coherent memory. The
+ * peer (the device-private device) maps the page like system memory, but
+ * coherent memory keeps device atomics coherent with the CPU's: they run
+ * in place, with no exclusive access (none granted, no fallback), while
+ * the CPU adds to the same word. No update is lost, and the page never
+ * leaves the coherent device's memory.
  */
 TEST_F(coh, exclusive_peer_atomics_on_coherent_page)
 {
@@ -313,6 +313,8 @@ TEST_F(coh, exclusive_peer_atomics_on_coherent_page)
 	TH_LOG("peer: %llu exclusive grants, %llu fallbacks; the CPU added %lu",
 	       (unsigned long long)st.exclusive_grants,
 	       (unsigned long long)st.exclusive_fallbacks, adder.done);
+	EXPECT_EQ(0ULL, st.exclusive_grants);
+	EXPECT_EQ(0ULL, st.exclusive_fallbacks);
 	EXPECT_EQ(0ULL, st.migrated_to_system);
 	EXPECT_EQ(0ULL, st.remote_faults);
 	EXPECT_EQ(used, dm_devmem_used(self->fd));
@@ -322,6 +324,52 @@ TEST_F(coh, exclusive_peer_atomics_on_coherent_page)
 	EXPECT_EQ(used, dm_devmem_used(self->fd));
 	munmap(buf, PAGE);
 	close(fd);
+}
+
+/*
+ * devmem: a page in coherent memory that another device's atomic used,
+ * evicted afterwards with no CPU access in between. Before 6.15 the kernel
+ * takes a device-exclusive entry for a migration entry when it restores
+ * mappings after a migration: had the atomic left the page device-
+ * exclusive, the eviction would fail, map the page back and leak a
+ * reference (the pool never gets the page back). The page leaves device
+ * memory, keeps the atomic's result, and once unmapped every page of the
+ * pool is free again.
+ */
+TEST_F_TIMEOUT(coh, devmem_evict_after_peer_atomic, 120)
+{
+	size_t fill = self->devmem;
+	int p = private_index(), fd;
+	uint64_t *word, old;
+	uint8_t *buf, *big, *snap;
+
+	ASSERT_EQ(0ULL, wait_used(self->fd, 0));
+	ASSERT_LE(0, p);
+	fd = dm_open(p);
+	ASSERT_LE(0, fd);
+	buf = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	word = (uint64_t *)buf;
+	*word = 41;
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, PAGE, NULL));
+	ASSERT_EQ(0, dm_atomic_add(fd, word, 1, &old));
+	EXPECT_EQ(41ULL, old);
+
+	/* A pool's worth more: the page, filled first, is the first victim. */
+	big = buf_map(fill, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, big);
+	buf_fill(big, fill, 43);
+	ASSERT_EQ(0, dm_to_device(self->fd, big, fill, NULL));
+	snap = dm_snap(self->fd, buf, 1);
+	ASSERT_NE(NULL, snap);
+	EXPECT_EQ(0ULL, dm_snap_with(snap, 1, DRM_DEVMIR_SNAP_DEV_LOCAL));
+	free(snap);
+	EXPECT_EQ(42ULL, *word);
+	ASSERT_EQ(-1, buf_check(big, fill, 43));
+	munmap(big, fill);
+	munmap(buf, PAGE);
+	close(fd);
+	EXPECT_EQ(0ULL, wait_used(self->fd, 0));
 }
 
 /*

@@ -42,14 +42,7 @@ tap $? insmod_tiny_device
 rmmod devmirror_sim
 tap $? rmmod_tiny_device
 
-# The coherent run finds a known use-after-free in eviction (docs/
-# reliability.md, "Known failure"): KASAN reports it on the debug kernel,
-# and on the base kernel the eviction at unload then oopses on the reused
-# anon_vma. Not run until it is fixed; DM_TORTURE_COHERENT=1 in the guest's
-# environment runs it (tests/vm/run -a passes no environment: edit here).
-if [ "${DM_TORTURE_COHERENT:-0}" != 1 ]; then
-	echo "ok 199 coherent_torture # SKIP known eviction use-after-free (docs/reliability.md, Known failure): not run until fixed"
-elif [ -n "$DM_COHERENT_ADDRS" ]; then
+if [ -n "$DM_COHERENT_ADDRS" ]; then
 	insmod /modules/devmirror_sim.ko ndevices=1 devmem_mb=2 coherent_mb=2 \
 		coherent_addr=$(echo $DM_COHERENT_ADDRS | tr ' ' ,)
 	tap $? insmod_coherent_devices
