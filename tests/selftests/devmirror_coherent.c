@@ -360,6 +360,9 @@ TEST_F_TIMEOUT(coh, devmem_evict_after_peer_atomic, 120)
 	ASSERT_NE(MAP_FAILED, big);
 	buf_fill(big, fill, 43);
 	ASSERT_EQ(0, dm_to_device(self->fd, big, fill, NULL));
+	/* The device reads the word where it is now, and maps it from there. */
+	ASSERT_EQ(0, dm_read(self->fd, buf, 8, &old));
+	EXPECT_EQ(42ULL, old);
 	snap = dm_snap(self->fd, buf, 1);
 	ASSERT_NE(NULL, snap);
 	EXPECT_EQ(0ULL, dm_snap_with(snap, 1, DRM_DEVMIR_SNAP_DEV_LOCAL));
