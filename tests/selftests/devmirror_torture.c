@@ -20,7 +20,7 @@
  *
  * usage: devmirror_torture [-d SECONDS] [-s SEED] [-p PROCS] [-t THREADS]
  *                          [-w OP=WEIGHT]... [-F slab|page] [-P PERCENT]
- *                          [-n PREFIX] [-X]
+ *                          [-n PREFIX] [-X] [-H]
  *   -d  duration (default $DM_TORTURE_SECONDS, else 10; 30 on the debug kernel)
  *   -s  seed of the operation streams (default: from the clock; printed)
  *   -p  worker processes (2); -t threads per worker (3)
@@ -30,6 +30,9 @@
  *   -n  prefix of the TAP test names (e.g. "tiny_" for a second run)
  *   -X  negative control: corrupt words behind the model's back; the run
  *       must report mismatches (and passes only if it does)
+ *   -H  the THP slots start in device memory; where the kernel has
+ *       device-private THP, migrations must have taken 2 MiB entries
+ *       (torture_device_thp_used; a SKIP on other kernels)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -91,7 +94,7 @@ struct torture_op {
 };
 
 static struct {
-	unsigned int seconds, procs, threads, ndev, fi, fi_percent, corrupt;
+	unsigned int seconds, procs, threads, ndev, fi, fi_percent, corrupt, expect_thp;
 	uint64_t seed, deadline_ns;
 } cfg = { .procs = 2, .threads = 3, .fi_percent = 10 };
 
@@ -750,6 +753,14 @@ static int torture_worker(unsigned int p)
 		dm_rng_init(&rng, cfg.seed, 1000 + p * MAX_DEVS + d);
 		dm_set_window(dev_fd[d], DRM_DEVMIR_WINDOW_MIN << dm_rng_below(&rng, 10));
 	}
+	/*
+	 * -H: the THP slots start in device 0's memory, as whole 2 MiB folios
+	 * where the kernel has device THP, so that the racing operations
+	 * split, evict and bring back device folios (the data stay the
+	 * model's: a migration changes no byte).
+	 */
+	for (i = 0; cfg.expect_thp && i < NSLOTS_HUGE; i++)
+		dm_to_device(dev_fd[0], slots[i].addr, HUGE_2M, NULL);
 	for (i = 0; i < cfg.threads; i++) {
 		struct worker *w = &workers[i];
 
@@ -772,7 +783,7 @@ static int torture_worker(unsigned int p)
 static void bad_usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-d SECONDS] [-s SEED] [-p PROCS] [-t THREADS]\n"
-		"       [-w OP=WEIGHT]... [-F slab|page] [-P PERCENT] [-n PREFIX] [-X]\n",
+		"       [-w OP=WEIGHT]... [-F slab|page] [-P PERCENT] [-n PREFIX] [-X] [-H]\n",
 		prog);
 	exit(2);
 }
@@ -795,7 +806,7 @@ static void parse_args(int argc, char **argv)
 
 	cfg.seconds = dm_knob("DM_TORTURE_SECONDS", 10, 30);
 	cfg.seed = dm_seed_from_clock();
-	while ((opt = getopt(argc, argv, "d:s:p:t:w:F:P:n:X")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:p:t:w:F:P:n:XH")) != -1) {
 		switch (opt) {
 		case 'd':
 			cfg.seconds = strtoul(optarg, NULL, 0);
@@ -821,6 +832,9 @@ static void parse_args(int argc, char **argv)
 		case 'X':
 			cfg.corrupt = 1;
 			set_weight("corrupt=2");
+			break;
+		case 'H':
+			cfg.expect_thp = 1;
 			break;
 		case 'F':
 			if (!strcmp(optarg, "slab"))
@@ -953,6 +967,6 @@ int main(int argc, char **argv)
 		       base_objects);
 	tmig_verdict(cfg.ndev, have_before ? &before : NULL, ctr->migrate_bad_counts,
 		     op_find("migrate_dev", 11)->weight && op_find("cpu_refill", 10)->weight &&
-		     !cfg.fi);
+		     !cfg.fi, cfg.expect_thp);
 	return dm_tap_done();
 }

@@ -110,6 +110,7 @@ int tmig_sample(unsigned int ndev, struct tmig_sample *out)
 	struct drm_devmir_get_info info;
 	struct drm_devmir_stats st;
 	unsigned int d;
+	uint64_t thp, thp_fb;
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
@@ -120,6 +121,12 @@ int tmig_sample(unsigned int ndev, struct tmig_sample *out)
 		ret = dm_stats(fd, DRM_DEVMIR_STATS_DEVICE, &st);
 		if (!ret)
 			ret = dm_info(fd, &info);
+		if (!ret)
+			ret = dm_stat(fd, DRM_DEVMIR_QUERY_DEVICE, "thp_migrated",
+				      &thp);
+		if (!ret)
+			ret = dm_stat(fd, DRM_DEVMIR_QUERY_DEVICE, "thp_fallbacks",
+				      &thp_fb);
 		close(fd);
 		if (ret)
 			return ret;
@@ -132,12 +139,14 @@ int tmig_sample(unsigned int ndev, struct tmig_sample *out)
 		out->to_system += st.migrated_to_system;
 		out->ram_faults += st.ram_faults;
 		out->evictions += st.evictions;
+		out->thp_migrated += thp;
+		out->thp_fallbacks += thp_fb;
 	}
 	return 0;
 }
 
 void tmig_verdict(unsigned int ndev, const struct tmig_sample *before,
-		  uint64_t bad_counts, int both_ways)
+		  uint64_t bad_counts, int both_ways, int expect_thp)
 {
 	struct tmig_sample after;
 	unsigned int i;
@@ -176,4 +185,15 @@ void tmig_verdict(unsigned int ndev, const struct tmig_sample *before,
 		       "torture_coherent_memory_used (%llu pages into the %u coherent devices)",
 		       (unsigned long long)(after.coherent_to_device -
 					    before->coherent_to_device), after.ncoherent);
+	if (!expect_thp)
+		return;
+	if (dm_devmem_field(0, "device_thp") != 1)
+		dm_tap_skip("kernel without device-private THP (HAVE_DEVICE_PRIVATE_THP)",
+			    "torture_device_thp_used");
+	else
+		dm_tap(after.thp_migrated + after.thp_fallbacks >
+		       before->thp_migrated + before->thp_fallbacks,
+		       "torture_device_thp_used (2 MiB entries: %llu moved whole, %llu as 4 KiB pages)",
+		       (unsigned long long)(after.thp_migrated - before->thp_migrated),
+		       (unsigned long long)(after.thp_fallbacks - before->thp_fallbacks));
 }

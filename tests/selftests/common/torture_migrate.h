@@ -67,10 +67,12 @@ enum tmig_verdict tmig_check(const struct tmig_call *c, const struct tm_page *a,
  * @coherent_to_device: Of @to_device, the pages migrated into the memory
  *	of devices with device-coherent memory.
  * @ncoherent: Devices with device-coherent memory among those sampled.
+ * @thp_migrated: 2 MiB folios migrated whole, either way (device THP).
+ * @thp_fallbacks: 2 MiB entries migrated as 4 KiB pages instead.
  */
 struct tmig_sample {
 	uint64_t devmem_used, to_device, to_system, ram_faults, evictions;
-	uint64_t coherent_to_device;
+	uint64_t coherent_to_device, thp_migrated, thp_fallbacks;
 	unsigned int ncoherent;
 };
 
@@ -88,9 +90,12 @@ int tmig_sample(unsigned int ndev, struct tmig_sample *out);
  * back to @before's within 10 s: the workers' device pages were freed with
  * their address spaces) and, if @both_ways, torture_migrated_both_ways
  * (pages moved to the devices and back, and the CPU faulted device pages
- * back). @before NULL: it could not be sampled.
+ * back). With @expect_thp, torture_device_thp_used: where the kernel has
+ * device-private THP (the pool's debugfs: device_thp 1) migrations took
+ * 2 MiB entries, as one folio or, without a free 2 MiB block, as 4 KiB
+ * pages (both counted, both printed); a SKIP elsewhere. @before NULL: it could not be sampled.
  */
 void tmig_verdict(unsigned int ndev, const struct tmig_sample *before,
-		  uint64_t bad_counts, int both_ways);
+		  uint64_t bad_counts, int both_ways, int expect_thp);
 
 #endif /* _DEVMIR_TORTURE_MIGRATE_H */

@@ -13,6 +13,8 @@
 # the device and the other threads race it, and coherent memory evicts (a
 # SKIP without the ranges); finally the negative control: deliberate
 # corruption must be caught.
+# The default run starts its THP slots in device memory and, where the
+# kernel has device-private THP, must have migrated 2 MiB entries (-H).
 # Each run lasts $DM_TORTURE_SECONDS, else 10 s (30 s on the debug kernel);
 # DM_TEST_ARGS are passed to the torture runs (e.g. "-s 1234" to replay).
 
@@ -28,7 +30,7 @@ tap $? insmod_devmirror
 insmod /modules/devmirror_sim.ko
 tap $? insmod_devmirror_sim
 
-/tests/devmirror_torture "$@" || rc=1
+/tests/devmirror_torture -H "$@" || rc=1
 /tests/devmirror_torture -X -d 3 -n negative_ || rc=1
 
 rmmod devmirror_sim
