@@ -272,6 +272,28 @@ TEST_F(coh, exclusive_atomics_in_place)
 }
 
 /*
+ * The setup of the peer-atomics tests: a file of the device-private device
+ * (to the coherent devices a peer) in *@fd, and one page whose first word
+ * is @value, moved into the first coherent device's memory, in *@word.
+ */
+static void peer_word_setup(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(coh) *self, uint64_t value, int *fd,
+			    uint64_t **word)
+{
+	int p = private_index();
+	uint8_t *buf;
+
+	ASSERT_LE(0, p);
+	*fd = dm_open(p);
+	ASSERT_LE(0, *fd);
+	buf = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	*word = (uint64_t *)buf;
+	**word = value;
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, PAGE, NULL));
+}
+
+/*
  * exclusive: another device's atomics on a page in coherent memory. The
  * peer (the device-private device) maps the page like system memory, but
  * coherent memory keeps device atomics coherent with the CPU's: they run
@@ -283,20 +305,14 @@ TEST_F(coh, exclusive_peer_atomics_on_coherent_page)
 {
 	struct cpu_adder adder = { .rounds = 0 };
 	unsigned long i, rounds = 2000;
-	int p = private_index(), fd;
 	struct drm_devmir_stats st;
 	uint64_t *word, old, used;
 	pthread_t thread;
 	uint8_t *buf;
+	int fd;
 
-	ASSERT_LE(0, p);
-	fd = dm_open(p);
-	ASSERT_LE(0, fd);
-	buf = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	ASSERT_NE(MAP_FAILED, buf);
-	word = (uint64_t *)buf;
-	*word = 0;
-	ASSERT_EQ(0, dm_to_device(self->fd, buf, PAGE, NULL));
+	peer_word_setup(_metadata, self, 0, &fd, &word);
+	buf = (uint8_t *)word;
 	used = dm_devmem_used(self->fd);
 	ASSERT_EQ(0, dm_reset_stats(fd, 0));
 
@@ -339,19 +355,13 @@ TEST_F(coh, exclusive_peer_atomics_on_coherent_page)
 TEST_F_TIMEOUT(coh, devmem_evict_after_peer_atomic, 120)
 {
 	size_t fill = self->devmem;
-	int p = private_index(), fd;
 	uint64_t *word, old;
 	uint8_t *buf, *big, *snap;
+	int fd;
 
 	ASSERT_EQ(0ULL, wait_used(self->fd, 0));
-	ASSERT_LE(0, p);
-	fd = dm_open(p);
-	ASSERT_LE(0, fd);
-	buf = buf_map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	ASSERT_NE(MAP_FAILED, buf);
-	word = (uint64_t *)buf;
-	*word = 41;
-	ASSERT_EQ(0, dm_to_device(self->fd, buf, PAGE, NULL));
+	peer_word_setup(_metadata, self, 41, &fd, &word);
+	buf = (uint8_t *)word;
 	ASSERT_EQ(0, dm_atomic_add(fd, word, 1, &old));
 	EXPECT_EQ(41ULL, old);
 
