@@ -9,7 +9,11 @@
  * constants or anywhere, and argument pointers that are NULL, kernel
  * addresses or straddle into a PROT_NONE page. Every call must return,
  * with 0 or one of the documented errnos; every 1,000 calls a known-good
- * READ of a control page must return the right bytes. A forked child
+ * READ of a control page must return the right bytes, and the first
+ * thread renews its 2 MiB arena as a THP and moves it whole to a device
+ * (fuzz_device_thp_used: where the kernel has device-private THP, 2 MiB
+ * entries must have migrated), for the calls to split, evict and bring
+ * back while the others race them. A forked child
  * fuzzes the parent's inherited files: nothing may succeed there.
  * Afterwards the device must still work, every mirror must pass its
  * debugfs self-check, and closing the files must free them all.
@@ -91,6 +95,8 @@ struct fuzzer {
 	unsigned long count[FZ_NR][RES_NR];
 	unsigned long unexpected, control_ok, control_bad, reopen, bad_counts;
 	unsigned long fi_errors;	/* make-it-fail could not be opened or set */
+	unsigned long thp_moved, thp_missed;	/* thp_round()s */
+	void *thp_buf;			/* -C: MIGRATE_TO_DEV returns the data */
 	/* The call in flight, for the stall report. */
 	unsigned long cur_index;
 	unsigned long cur_cmd;
@@ -235,6 +241,60 @@ static void control_read(struct fuzzer *f, unsigned int dev)
 	}
 }
 
+/* Device @dev's 2 MiB entries migrated so far, whole or as 4 KiB pages. */
+static uint64_t thp_moves(int fd)
+{
+	uint64_t whole = 0, split = 0;
+
+	dm_stat(fd, DRM_DEVMIR_QUERY_DEVICE, "thp_migrated", &whole);
+	dm_stat(fd, DRM_DEVMIR_QUERY_DEVICE, "thp_fallbacks", &split);
+	return whole + split;
+}
+
+/*
+ * Thread 0 at every control READ: the arena fresh as one THP and moved
+ * whole into device @dev's memory (a device-private 2 MiB folio where the
+ * kernel has them), for the calls that follow, this thread's and the
+ * others', to split, read, evict and bring back.
+ */
+static void thp_round(struct fuzzer *f, unsigned int dev)
+{
+	uint64_t before, after;
+	unsigned int attempt;
+	void *arena;
+	int ret, sfd;
+
+	if (!f->thp_buf) {
+		f->thp_buf = buf_map(HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		if (f->thp_buf == MAP_FAILED)
+			f->thp_buf = NULL;
+	}
+	/*
+	 * The other threads' calls may split the fresh THP first or keep a
+	 * page busy: a few attempts. The device's counters tell whether 2 MiB
+	 * entries moved (a racing RESET_STATS only makes an attempt miss).
+	 */
+	sfd = cfg.compat ? dm_open(dev) : f->fds[dev];	/* the counters: render node */
+	for (attempt = 0; attempt < 4; attempt++) {
+		before = thp_moves(sfd);
+		ret = fz_refresh_arena(&arena);
+		if (!ret)
+			ret = cfg.compat ?
+			      hmm_cmd(f->fds[dev], HMM_DMIRROR_MIGRATE_TO_DEV, arena,
+				      HUGE_2M / PAGE, f->thp_buf, NULL) :
+			      dm_to_device(f->fds[dev], arena, HUGE_2M, NULL);
+		after = thp_moves(sfd);
+		if (!ret && after > before)
+			break;
+	}
+	if (attempt < 4)
+		f->thp_moved++;
+	else
+		f->thp_missed++;
+	if (cfg.compat && sfd >= 0)
+		close(sfd);
+}
+
 static void fuzz_loop(struct fuzzer *f)
 {
 	unsigned int kind, dev;
@@ -277,8 +337,11 @@ static void fuzz_loop(struct fuzzer *f)
 			if (f->bad_counts++ < 10)
 				describe(f, "MIGRATE COUNTS", cmd, arg, ret);
 		}
-		if (!f->foreign && f->done % CONTROL_EVERY == CONTROL_EVERY - 1)
+		if (!f->foreign && f->done % CONTROL_EVERY == CONTROL_EVERY - 1) {
 			control_read(f, dev);
+			if (f->index == 0)
+				thp_round(f, 0);
+		}
 	}
 }
 
@@ -482,6 +545,7 @@ int main(int argc, char **argv)
 	int opt, base_objects, objects, stalled, foreign;
 	unsigned int t, d;
 	uint64_t start;
+	unsigned long thp_moved = 0, thp_missed = 0;
 
 	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 200000);
 	while ((opt = getopt(argc, argv, "Cn:s:j:F:P:p:v")) != -1) {
@@ -598,6 +662,8 @@ int main(int argc, char **argv)
 		control_bad += fuzzers[t].control_bad;
 		bad_counts += fuzzers[t].bad_counts;
 		fi_errors += fuzzers[t].fi_errors;
+		thp_moved += fuzzers[t].thp_moved;
+		thp_missed += fuzzers[t].thp_missed;
 	}
 	print_counts(total, dm_now_ns() - start);
 	if (cfg.fi) {
@@ -617,6 +683,16 @@ int main(int argc, char **argv)
 		dm_tap(!bad_counts, "fuzz_migrate_counts_add_up (%lu bad)", bad_counts);
 	dm_tap(!control_bad && (control_ok || cfg.calls < CONTROL_EVERY * cfg.threads),
 	       "fuzz_control_reads_exact (%lu)", control_ok);
+	/* The calls met device THP: the fresh arena moved as 2 MiB entries. */
+	if (!cfg.fi && cfg.calls >= CONTROL_EVERY * cfg.threads) {
+		if (dm_devmem_field(0, "device_thp") != 1)
+			dm_tap_skip("kernel without device-private THP (HAVE_DEVICE_PRIVATE_THP)",
+				    "fuzz_device_thp_used");
+		else
+			dm_tap(thp_moved > 0,
+			       "fuzz_device_thp_used (%lu of %lu arena rounds moved 2 MiB entries)",
+			       thp_moved, thp_moved + thp_missed);
+	}
 	foreign = foreign_child(cfg.calls / 20 < 5000 ? cfg.calls / 20 : 5000);
 	dm_tap(!foreign, "fuzz_foreign_process_refused");
 	for (d = 0; d < cfg.ndev; d++) {

@@ -3,6 +3,7 @@
  * fuzz_args.c - the argument generator of devmirror_fuzz (see the header).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -81,6 +82,19 @@ int fz_setup_regions(int mixed_fd)
 	    mmap(regions[RG_MIXED].addr, small, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_FIXED, mixed_fd, 0) == MAP_FAILED)
 		return -1;
+	return 0;
+}
+
+int fz_refresh_arena(void **arena)
+{
+	uint8_t *a = regions[RG_ARENA].addr;
+
+	if (mmap(a, HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) == MAP_FAILED)
+		return -errno;
+	madvise(a, HUGE_2M, MADV_HUGEPAGE);
+	buf_fill(a, HUGE_2M, 1);
+	*arena = a;
 	return 0;
 }
 
@@ -324,15 +338,23 @@ static void fill_snapshot(struct dm_rng *rng, struct drm_devmir_snapshot *s)
  * read-only, PROT_NONE or the hole), either direction, half PREFETCH;
  * output fields start as zeros and are mutated like the others. Runs are
  * mostly short (up to 16 pages): a migration costs far more than the other
- * calls, and big ones are the torture's business.
+ * calls, and big ones are the torture's business. One in ten of the
+ * arena's is the whole arena, a 2 MiB folio on either side where the
+ * calls before have not split it.
  */
 static void fill_migrate(struct dm_rng *rng, struct drm_devmir_migrate *m)
 {
+	unsigned int r = pick_region(rng);
 	uint64_t addr, len;
 
-	pick_range(rng, pick_region(rng), PAGE, &addr, &len);
-	if (len > 16 * PAGE && dm_rng_percent(rng, 90))
-		len = 1 + dm_rng_below(rng, 16 * PAGE);
+	if (r == RG_ARENA && dm_rng_percent(rng, 10)) {
+		addr = (uintptr_t)regions[RG_ARENA].addr;
+		len = HUGE_2M;
+	} else {
+		pick_range(rng, r, PAGE, &addr, &len);
+		if (len > 16 * PAGE && dm_rng_percent(rng, 90))
+			len = 1 + dm_rng_below(rng, 16 * PAGE);
+	}
 	m->addr = addr;
 	m->size = (len + PAGE - 1) & ~(PAGE - 1);
 	m->direction = dm_rng_below(rng, 2);

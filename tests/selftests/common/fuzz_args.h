@@ -59,6 +59,12 @@ struct fz_device {
  * mapped as one more target region (for fz_build_hmm_call() only).
  */
 int fz_setup_regions(int mixed_fd);
+/*
+ * Replace the 2 MiB arena (2 MiB-aligned, MADV_HUGEPAGE) by fresh memory
+ * and write it whole, so that it is one THP again however calls split or
+ * moved it; *@arena is its address. 0 or -errno. Calls may race it.
+ */
+int fz_refresh_arena(void **arena);
 /* Unmap the device-file region (it holds the file open); 0 or -1. */
 int fz_drop_mixed_region(void);
 /*
