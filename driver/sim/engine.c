@@ -21,7 +21,9 @@
  * writes its destination directly); when that page of the buffer is not
  * present, it copies into a kernel bounce page instead and the copy to user
  * memory, which may fault and sleep, happens after the lock is dropped. A
- * WRITE always stages the user data in the bounce page first. The TLB
+ * WRITE copies straight from the user buffer the same way; when that page
+ * of it is not present, the data are staged in the bounce page after the
+ * lock is dropped (faulting it in) and the transaction is done again. The TLB
  * shootdown takes the access lock for write, so once an invalidation has
  * returned no transaction can still touch a page it removed.
  *
@@ -105,13 +107,17 @@ void sim_engines_fini(struct sim_device *sdev)
  * Touch the page: copy or atomic on the kernel mapping of @pfn. A READ goes
  * straight into the user buffer when its page is present (page faults are
  * disabled here: the access lock is held), else into the bounce page, and
- * *@staged says which.
+ * *@staged says which. A WRITE likewise comes straight from the user buffer,
+ * or from the bounce page once sim_txn() staged it there (cmd->staged);
+ * *@staged says it could not come straight (nothing reliable was written:
+ * the transaction is done again from the bounce page).
  */
 static void sim_txn_touch(struct sim_cmd *cmd, u64 pfn, u64 va, u32 len,
 			  bool *staged)
 {
 	void *kaddr = kmap_local_page(pfn_to_page(pfn));
 	void *p = kaddr + offset_in_page(va);
+	const u8 __user *src;
 
 	switch (cmd->op) {
 	case DRM_DEVMIR_OP_READ:
@@ -121,7 +127,12 @@ static void sim_txn_touch(struct sim_cmd *cmd, u64 pfn, u64 va, u32 len,
 			memcpy(cmd->bounce, p, len);
 		break;
 	case DRM_DEVMIR_OP_WRITE:
-		memcpy(p, cmd->bounce, len);
+		if (cmd->staged) {
+			memcpy(p, cmd->bounce, len);
+			break;
+		}
+		src = cmd->ubuf + (va - cmd->addr);
+		*staged = copy_from_user_nofault(p, src, len) != 0;
 		break;
 	case DRM_DEVMIR_OP_ATOMIC_ADD:
 		cmd->result = atomic64_fetch_add(cmd->operand, (atomic64_t *)p);
@@ -211,17 +222,24 @@ static int sim_txn(struct sim_cmd *cmd, u64 va, u32 len)
 	bool staged = false;
 	int ret;
 
-	if (cmd->op == DRM_DEVMIR_OP_WRITE && copy_from_user(cmd->bounce, ubuf, len))
+	cmd->staged = cmd->op == DRM_DEVMIR_OP_WRITE && !sim_config.direct_write;
+	if (cmd->staged && copy_from_user(cmd->bounce, ubuf, len))
 		return -EFAULT;
 
 	ret = sim_txn_locked(cmd, va, len, need_excl, &staged);
 	if (ret == -EPERM)
 		ret = sim_txn_exclusive(cmd, va, len);
+	if (ret || !staged)
+		return ret;
 
 	/* A READ whose user page was not present finishes here, faulting it. */
-	if (!ret && staged && copy_to_user(ubuf, cmd->bounce, len))
+	if (cmd->op == DRM_DEVMIR_OP_READ)
+		return copy_to_user(ubuf, cmd->bounce, len) ? -EFAULT : 0;
+	/* A WRITE's: staged through the bounce page (faulting it), then again. */
+	if (copy_from_user(cmd->bounce, ubuf, len))
 		return -EFAULT;
-	return ret;
+	cmd->staged = true;
+	return sim_txn_locked(cmd, va, len, false, &staged);
 }
 
 /*

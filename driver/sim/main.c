@@ -143,6 +143,9 @@ MODULE_PARM_DESC(ram_window_kb, "Initial window a CPU fault on device memory mig
 static bool direct_read = true;
 module_param(direct_read, bool, 0444);
 MODULE_PARM_DESC(direct_read, "READ copies into the user buffer directly when its page is present, else through the bounce page (default true)");
+static bool direct_write = true;
+module_param(direct_write, bool, 0444);
+MODULE_PARM_DESC(direct_write, "WRITE copies from the user buffer directly when its page is present, else through the bounce page (default true)");
 
 static unsigned long coherent_addr[SIM_MAX_COHERENT];
 static unsigned int ncoherent_addr;
@@ -286,6 +289,7 @@ static int sim_config_check(void)
 	c->ram_window = (u64)ram_window_kb << 10;
 	c->hmm_compat = hmm_compat;
 	c->direct_read = direct_read;
+	c->direct_write = direct_write;
 	c->ncoherent = ncoherent_addr;
 	c->coherent_size = (u64)coherent_mb << 20;
 	for (i = 0; i < c->ncoherent; i++)

@@ -59,6 +59,8 @@ struct sim_compat;
  * @ram_window: Initial migrate_to_ram window, bytes.
  * @direct_read: Whether a READ copies straight into the user buffer when
  *	that page of it is present (else always through the bounce page).
+ * @direct_write: Whether a WRITE copies straight from the user buffer when
+ *	that page of it is present (else always through the bounce page).
  * @hmm_compat: Whether devices 0 and 1 are also /dev/hmm_dmirror0 and 1
  *	(compat.c); their devices are then not peers, like test_hmm's. The
  *	first two coherent devices are then /dev/hmm_dmirror2 and 3.
@@ -81,6 +83,7 @@ struct sim_config {
 	u64 devmem;
 	u64 ram_window;
 	bool direct_read;
+	bool direct_write;
 	bool hmm_compat;
 	unsigned int ncoherent;
 	u64 coherent_base[SIM_MAX_COHERENT];
@@ -320,6 +323,7 @@ struct sim_mirror {
  * @no_exclusive: The atomic's page cannot be made exclusive: use a plain
  *	write mapping.
  * @bounce: The engine's bounce page.
+ * @staged: The WRITE's data for this transaction are in @bounce.
  * @off_engine: The command lost the engine lock (killed while waiting to
  *	take it back after its faults).
  */
@@ -340,6 +344,7 @@ struct sim_cmd {
 	unsigned int batch;
 	bool no_exclusive;
 	void *bounce;
+	bool staged;
 	bool off_engine;
 };
 
