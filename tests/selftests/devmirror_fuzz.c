@@ -9,12 +9,12 @@
  * constants or anywhere, and argument pointers that are NULL, kernel
  * addresses or straddle into a PROT_NONE page. Every call must return,
  * with 0 or one of the documented errnos; every 1,000 calls a known-good
- * READ of a control page must return the right bytes, and the first
- * thread renews its 2 MiB arena as a THP and moves it whole to a device
- * (fuzz_device_thp_used: where the kernel has device-private THP, 2 MiB
- * entries must have migrated), for the calls to split, evict and bring
- * back while the others race them. A forked child
- * fuzzes the parent's inherited files: nothing may succeed there.
+ * READ of a control page must return the right bytes, and six times a
+ * run (render nodes only) the first thread renews its 2 MiB arena as a THP
+ * and moves it whole to a device (fuzz_device_thp_used: where the kernel has device-private
+ * THP, 2 MiB entries must have migrated), for the calls to split, evict
+ * and bring back while the others race them. A forked child fuzzes the
+ * parent's inherited files: nothing may succeed there.
  * Afterwards the device must still work, every mirror must pass its
  * debugfs self-check, and closing the files must free them all.
  *
@@ -60,6 +60,7 @@
 #define MAX_THREADS	8
 #define MAX_DEVS	4
 #define CONTROL_EVERY	1000		/* calls between control READs */
+#define THP_ROUNDS	6		/* thp_round()s per run, at most */
 #define STALL_SECONDS	120
 
 enum {
@@ -252,7 +253,7 @@ static uint64_t thp_moves(int fd)
 }
 
 /*
- * Thread 0 at every control READ: the arena fresh as one THP and moved
+ * Thread 0, THP_ROUNDS times a run: the arena fresh as one THP and moved
  * whole into device @dev's memory (a device-private 2 MiB folio where the
  * kernel has them), for the calls that follow, this thread's and the
  * others', to split, read, evict and bring back.
@@ -297,6 +298,8 @@ static void thp_round(struct fuzzer *f, unsigned int dev)
 
 static void fuzz_loop(struct fuzzer *f)
 {
+	unsigned long thp_every = f->limit / THP_ROUNDS > CONTROL_EVERY ?
+				  f->limit / THP_ROUNDS : CONTROL_EVERY;
 	unsigned int kind, dev;
 	unsigned long cmd;
 	void *arg;
@@ -337,11 +340,11 @@ static void fuzz_loop(struct fuzzer *f)
 			if (f->bad_counts++ < 10)
 				describe(f, "MIGRATE COUNTS", cmd, arg, ret);
 		}
-		if (!f->foreign && f->done % CONTROL_EVERY == CONTROL_EVERY - 1) {
+		if (!f->foreign && f->done % CONTROL_EVERY == CONTROL_EVERY - 1)
 			control_read(f, dev);
-			if (f->index == 0)
-				thp_round(f, 0);
-		}
+		if (!cfg.compat && !f->foreign && f->index == 0 &&
+		    f->done % thp_every == thp_every - 1)
+			thp_round(f, 0);
 	}
 }
 
@@ -684,7 +687,7 @@ int main(int argc, char **argv)
 	dm_tap(!control_bad && (control_ok || cfg.calls < CONTROL_EVERY * cfg.threads),
 	       "fuzz_control_reads_exact (%lu)", control_ok);
 	/* The calls met device THP: the fresh arena moved as 2 MiB entries. */
-	if (!cfg.fi && cfg.calls >= CONTROL_EVERY * cfg.threads) {
+	if (!cfg.fi && !cfg.compat && cfg.calls / cfg.threads >= CONTROL_EVERY) {
 		if (dm_devmem_field(0, "device_thp") != 1)
 			dm_tap_skip("kernel without device-private THP (HAVE_DEVICE_PRIVATE_THP)",
 				    "fuzz_device_thp_used");

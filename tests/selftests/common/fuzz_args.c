@@ -338,7 +338,7 @@ static void fill_snapshot(struct dm_rng *rng, struct drm_devmir_snapshot *s)
  * read-only, PROT_NONE or the hole), either direction, half PREFETCH;
  * output fields start as zeros and are mutated like the others. Runs are
  * mostly short (up to 16 pages): a migration costs far more than the other
- * calls, and big ones are the torture's business. One in ten of the
+ * calls, and big ones are the torture's business. One in fifty of the
  * arena's is the whole arena, a 2 MiB folio on either side where the
  * calls before have not split it.
  */
@@ -347,7 +347,7 @@ static void fill_migrate(struct dm_rng *rng, struct drm_devmir_migrate *m)
 	unsigned int r = pick_region(rng);
 	uint64_t addr, len;
 
-	if (r == RG_ARENA && dm_rng_percent(rng, 10)) {
+	if (r == RG_ARENA && dm_rng_percent(rng, 2)) {
 		addr = (uintptr_t)regions[RG_ARENA].addr;
 		len = HUGE_2M;
 	} else {
