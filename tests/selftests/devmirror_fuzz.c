@@ -27,7 +27,7 @@
  * usage: devmirror_fuzz [-C] [-n CALLS] [-s SEED] [-j THREADS] [-F slab|page]
  *                       [-P PERCENT] [-p PREFIX] [-v]
  *   -C  fuzz /dev/hmm_dmirror0..1 instead of the render nodes
- *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 200000
+ *   -n  ioctl calls in total (default $DM_FUZZ_CALLS, else 20000; 100000
  *       on the debug kernel; with -C $DM_FUZZ_COMPAT_CALLS, else 20000 on
  *       either kernel)
  *   -s  seed (default 1; printed). With -j 1 a run replays exactly; with
@@ -550,7 +550,7 @@ int main(int argc, char **argv)
 	uint64_t start;
 	unsigned long thp_moved = 0, thp_missed = 0;
 
-	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 200000);
+	cfg.calls = dm_knob("DM_FUZZ_CALLS", 20000, 100000);
 	while ((opt = getopt(argc, argv, "Cn:s:j:F:P:p:v")) != -1) {
 		switch (opt) {
 		case 'C':

@@ -4,7 +4,7 @@
 # render-node ioctl, MIGRATE included (and raw driver-range numbers with
 # random sizes), from a fixed, printed seed; every call must return with a
 # documented errno and the device must work afterwards. $DM_FUZZ_CALLS
-# calls, else 20000 (200000 on the debug kernel). Then the same against the
+# calls, else 20000 (100000 on the debug kernel). Then the same against the
 # test_hmm compatible devices /dev/hmm_dmirror0..1 (devmirror_sim.ko
 # reloaded with hmm_compat=1; devmirror_fuzz -C): $DM_FUZZ_COMPAT_CALLS,
 # else 20000 on either kernel. DM_TEST_ARGS are passed to both
