@@ -10,12 +10,12 @@
  * addresses or straddle into a PROT_NONE page. Every call must return,
  * with 0 or one of the documented errnos; every 1,000 calls a known-good
  * READ of a control page must return the right bytes, and six times a
- * run (render nodes only) the first thread renews its 2 MiB arena as a THP
- * and moves it whole to a device (fuzz_device_thp_used: where the kernel has device-private
- * THP, 2 MiB entries must have migrated), for the calls to split, evict
- * and bring back while the others race them. A forked child fuzzes the
- * parent's inherited files: nothing may succeed there.
- * Afterwards the device must still work, every mirror must pass its
+ * run (render nodes only) the first thread renews its 2 MiB arena as a
+ * THP and moves it whole to a device (fuzz_device_thp_used: where the
+ * kernel has device-private THP, 2 MiB entries must have migrated), for
+ * the calls to split, evict and bring back while the others race them. A
+ * forked child fuzzes the parent's inherited files: nothing may succeed
+ * there. Afterwards the device must still work, every mirror must pass its
  * debugfs self-check, and closing the files must free them all.
  *
  * With -C the same is done to the test_hmm compatible devices
@@ -97,7 +97,6 @@ struct fuzzer {
 	unsigned long unexpected, control_ok, control_bad, reopen, bad_counts;
 	unsigned long fi_errors;	/* make-it-fail could not be opened or set */
 	unsigned long thp_moved, thp_missed;	/* thp_round()s */
-	void *thp_buf;			/* -C: MIGRATE_TO_DEV returns the data */
 	/* The call in flight, for the stall report. */
 	unsigned long cur_index;
 	unsigned long cur_cmd;
@@ -260,40 +259,25 @@ static uint64_t thp_moves(int fd)
  */
 static void thp_round(struct fuzzer *f, unsigned int dev)
 {
-	uint64_t before, after;
 	unsigned int attempt;
+	uint64_t before;
 	void *arena;
-	int ret, sfd;
 
-	if (!f->thp_buf) {
-		f->thp_buf = buf_map(HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-		if (f->thp_buf == MAP_FAILED)
-			f->thp_buf = NULL;
-	}
 	/*
 	 * The other threads' calls may split the fresh THP first or keep a
 	 * page busy: a few attempts. The device's counters tell whether 2 MiB
 	 * entries moved (a racing RESET_STATS only makes an attempt miss).
 	 */
-	sfd = cfg.compat ? dm_open(dev) : f->fds[dev];	/* the counters: render node */
 	for (attempt = 0; attempt < 4; attempt++) {
-		before = thp_moves(sfd);
-		ret = fz_refresh_arena(&arena);
-		if (!ret)
-			ret = cfg.compat ?
-			      hmm_cmd(f->fds[dev], HMM_DMIRROR_MIGRATE_TO_DEV, arena,
-				      HUGE_2M / PAGE, f->thp_buf, NULL) :
-			      dm_to_device(f->fds[dev], arena, HUGE_2M, NULL);
-		after = thp_moves(sfd);
-		if (!ret && after > before)
-			break;
+		before = thp_moves(f->fds[dev]);
+		if (!fz_refresh_arena(&arena) &&
+		    !dm_to_device(f->fds[dev], arena, HUGE_2M, NULL) &&
+		    thp_moves(f->fds[dev]) > before) {
+			f->thp_moved++;
+			return;
+		}
 	}
-	if (attempt < 4)
-		f->thp_moved++;
-	else
-		f->thp_missed++;
-	if (cfg.compat && sfd >= 0)
-		close(sfd);
+	f->thp_missed++;
 }
 
 static void fuzz_loop(struct fuzzer *f)
