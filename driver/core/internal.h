@@ -446,6 +446,8 @@ struct devmir_inflight {
  * @probe: Scratch of the hmm_range_fault() that classifies the rest and
  *	refreshes the mirror.
  * @small: 4 KiB destinations only (%DEVMIR_MIGRATE_SMALL).
+ * @wait_us: Microseconds the call may still sleep waiting for busy pages
+ *	(DOC: Migration); 0 for a fault's migration, which never waits.
  */
 struct devmir_migrate_buf {
 	unsigned long src[DEVMIR_WINDOW_PAGES];
@@ -458,6 +460,7 @@ struct devmir_migrate_buf {
 	struct page *sys_pages[DEVMIR_WINDOW_PAGES];
 	struct devmir_fault_buf probe;
 	bool small;
+	unsigned int wait_us;
 };
 
 /* main.c */

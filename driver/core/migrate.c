@@ -5,6 +5,7 @@
  * mirror refresh after a migration, and migrate_to_ram for CPU faults on
  * device pages.
  */
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/ktime.h>
@@ -62,15 +63,21 @@
  * batch that were copied before the failure migrate normally.
  *
  * A page that is busy when its window passes (locked or referenced for a
- * moment by compaction, reclaim or a racing fault; migrate_vma_setup() does
- * not collect it, or migrate_vma_pages() refuses it) is tried again: the
- * window passes at most twice more over the sub-range from its first to its
- * last busy page, as migrate_pages() retries its -EAGAIN pages
- * (%DEVMIR_STAT_MIGRATE_RETRIES counts the passes). A busy 2 MiB entry is
- * tried again whole: the sub-range grows to its aligned block, the only
- * range over which the kernel collects it as one entry again. A page still
- * busy after that counts as failed (%DEVMIR_MIGRATE_FAIL_BUSY): pinned
- * pages stay so.
+ * moment by compaction, reclaim, a racing fault or another thread's device
+ * access; migrate_vma_setup() does not collect it, or migrate_vma_pages()
+ * refuses it) is tried again over the sub-range from its first to its last
+ * busy page, as migrate_pages() retries its -EAGAIN pages
+ * (%DEVMIR_STAT_MIGRATE_RETRIES counts the passes). The first two passes
+ * again follow at once. An explicit migration (devmir_migrate(): MIGRATE,
+ * PREFETCH, the compat devices') then waits for the holder to let go: up
+ * to eight more passes, each after a sleep that doubles from 50 us to 2 ms,
+ * drawn from a budget of %DEVMIR_BUSY_WAIT_US for the whole call, so that
+ * a page pinned for good costs one window's waits, not every window's. A
+ * device fault's migration never sleeps for a busy page (it mirrors the
+ * page where it is instead). A busy 2 MiB entry is tried again whole: the
+ * sub-range grows to its aligned block, the only range over which the
+ * kernel collects it as one entry again. A page still busy after that
+ * counts as failed (%DEVMIR_MIGRATE_FAIL_BUSY): pinned pages stay so.
  *
  * Where a window's time goes is counted per phase, in nanoseconds: the
  * kernel's collection and unmapping (%DEVMIR_STAT_MIGRATE_SETUP_NS),
@@ -640,14 +647,40 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 /*
  * Passes over one window after the first: a page that was busy (locked or
  * referenced by someone else for a moment: compaction, reclaim, a racing
- * fault) is tried again, as the kernel's own migrate_pages() does.
+ * fault) is tried again, as the kernel's own migrate_pages() does, at
+ * most ten times. The first %DEVMIR_BUSY_QUICK passes again follow at
+ * once; each later one waits first, 50 us doubling to 2 ms, as long as the
+ * call's budget (&devmir_migrate_buf.wait_us) lasts.
  */
-#define DEVMIR_BUSY_RETRIES	2
+#define DEVMIR_BUSY_RETRIES	10
+#define DEVMIR_BUSY_QUICK	2
+#define DEVMIR_BUSY_WAIT_MIN_US	50
+#define DEVMIR_BUSY_WAIT_MAX_US	2000
+#define DEVMIR_BUSY_WAIT_US	20000	/* per explicit MIGRATE call */
+
+/*
+ * Sleep before pass @retry over busy pages, if it is one that waits and the
+ * budget allows; false when the window should give up instead.
+ */
+static bool devmir_busy_wait(struct devmir_migrate_buf *buf, unsigned int retry)
+{
+	unsigned int us;
+
+	if (retry < DEVMIR_BUSY_QUICK)
+		return true;
+	us = min(DEVMIR_BUSY_WAIT_MIN_US << (retry - DEVMIR_BUSY_QUICK),
+		 DEVMIR_BUSY_WAIT_MAX_US);
+	if (buf->wait_us < us)
+		return false;
+	buf->wait_us -= us;
+	usleep_range(us, us + us / 2);
+	return true;
+}
 
 /*
  * Migrate one window [@start, @end) inside @vma and account for it; the mmap
- * lock is held. Pages busy after a pass are passed over again, at most
- * %DEVMIR_BUSY_RETRIES times, as one sub-range from the first to the last of
+ * lock is held. Pages busy after a pass are passed over again (see
+ * %DEVMIR_BUSY_RETRIES), as one sub-range from the first to the last of
  * them, widened to whole 2 MiB blocks when a 2 MiB entry was busy (the
  * kernel collects one only over its whole aligned block); only their
  * outcomes are taken from the retry (a page of the sub-range that moved
@@ -681,6 +714,8 @@ static void devmir_migrate_window(struct devmir_mirror *mirror,
 			hi = (min(end, ALIGN(start + (hi << PAGE_SHIFT), block)) -
 			      start) >> PAGE_SHIFT;
 		}
+		if (fatal_signal_pending(current) || !devmir_busy_wait(buf, retry))
+			break;
 		cond_resched();
 		bytes += devmir_window_pass(mirror, vma, start + (lo << PAGE_SHIFT),
 					    start + (hi << PAGE_SHIFT), dir, buf,
@@ -710,8 +745,10 @@ struct devmir_migrate_buf *devmir_migrate_buf_get(struct devmir_migrate_buf **bu
 {
 	if (!*bufp) {
 		*bufp = kvmalloc(sizeof(**bufp), GFP_KERNEL);
-		if (*bufp)
+		if (*bufp) {
 			(*bufp)->small = false;
+			(*bufp)->wait_us = 0;
+		}
 	}
 	return *bufp;
 }
@@ -821,6 +858,7 @@ int devmir_migrate(struct devmir_mirror *mirror, u64 start, u64 end,
 		goto out_mmput;
 	}
 	buf->small = flags & DEVMIR_MIGRATE_SMALL;
+	buf->wait_us = DEVMIR_BUSY_WAIT_US;
 	if (mmap_read_lock_killable(mm)) {
 		ret = -EINTR;
 		goto out_free;

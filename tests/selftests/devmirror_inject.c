@@ -635,9 +635,10 @@ TEST_F_TIMEOUT(inject, page_busy_once_is_retried, TEST_SECONDS)
 }
 
 /*
- * A page busy at every pass: the window passes over it twice more, then
- * gives up on that page alone (-EBUSY, one busy page per window, the rest
- * moved), which stays where it is with its data.
+ * A page busy at every pass: the window passes over it ten times more (the
+ * last eight after a wait, DOC: Migration), then gives up on that page
+ * alone (-EBUSY, one busy page per window, the rest moved), which stays
+ * where it is with its data.
  */
 TEST_F_TIMEOUT(inject, page_busy_always_fails_that_page, TEST_SECONDS)
 {
@@ -652,8 +653,8 @@ TEST_F_TIMEOUT(inject, page_busy_always_fails_that_page, TEST_SECONDS)
 	EXPECT_EQ(n - 1, m.migrated);
 	EXPECT_EQ(1ULL, m.failed[DRM_DEVMIR_MIGFAIL_BUSY]);
 	EXPECT_EQ(n, dm_migrate_total(&m));
-	EXPECT_EQ(3, dm_inject_get("page_busy", "hits"));
-	EXPECT_EQ(2ULL, dm_stat_of(self->fd, "migrate_retries"));
+	EXPECT_EQ(11, dm_inject_get("page_busy", "hits"));
+	EXPECT_EQ(10ULL, dm_stat_of(self->fd, "migrate_retries"));
 	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 0));
 
 	ASSERT_EQ(0, dm_read(self->fd, self->small, size, self->out));
@@ -664,6 +665,64 @@ TEST_F_TIMEOUT(inject, page_busy_always_fails_that_page, TEST_SECONDS)
 	EXPECT_EQ(n - 1, m.already);
 	migrate_all(_metadata, self->fd, self->small, size, false);
 	EXPECT_EQ(-1, buf_check(self->small, size, 82));
+	check_clean_close(_metadata, self);
+}
+
+/*
+ * A device fault's migration never sleeps for a busy page: its windows pass
+ * again twice at once (three passes, each hit), then the fault mirrors the
+ * page where it is. Every byte reads back.
+ */
+TEST_F_TIMEOUT(inject, page_busy_fault_migration_does_not_wait, TEST_SECONDS)
+{
+	size_t size = KIB(64);
+	long long hits;
+	uint64_t retries;
+
+	buf_fill(self->small, size, 83);
+	ASSERT_EQ(0, dm_set_migrate_policy(self->fd, DRM_DEVMIR_MIGMODE_FIRST_FAULT, 0));
+	ASSERT_EQ(0, dm_inject_seed(inject_seed()));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 1));
+	ASSERT_EQ(0, dm_read(self->fd, self->small, size, self->out));
+	hits = dm_inject_get("page_busy", "hits");
+	retries = dm_stat_of(self->fd, "migrate_retries");
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 0));
+	EXPECT_LT(0, hits);
+	EXPECT_EQ(3 * (long long)retries, 2 * hits);
+	EXPECT_EQ(-1, buf_check(self->out, size, 83));
+	EXPECT_EQ(-1, buf_check(self->small, size, 83));
+	check_clean_close(_metadata, self);
+}
+
+/*
+ * The waits for busy pages are a budget of the whole call: eight windows
+ * (one page per VMA, protections alternating) each with a page busy at
+ * every pass wait only until the budget is spent; the windows after that
+ * pass again twice at once, like a PREFETCH. Every window still fails its
+ * page alone and every pass is counted.
+ */
+TEST_F_TIMEOUT(inject, page_busy_wait_budget_is_per_call, TEST_SECONDS)
+{
+	size_t n = 8, size = n * PAGE, i;
+	struct drm_devmir_migrate m;
+	uint64_t retries;
+
+	buf_fill(self->small, size, 84);
+	for (i = 1; i < n; i += 2)
+		ASSERT_EQ(0, mprotect(self->small + i * PAGE, PAGE, PROT_READ));
+	ASSERT_EQ(0, dm_inject_seed(inject_seed()));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 1));
+	EXPECT_EQ(-EBUSY, dm_to_device(self->fd, self->small, size, &m));
+	EXPECT_EQ(0ULL, m.migrated);
+	EXPECT_EQ(n, m.failed[DRM_DEVMIR_MIGFAIL_BUSY]);
+	retries = dm_stat_of(self->fd, "migrate_retries");
+	/* The first window waited its eight times; the last ones did not. */
+	EXPECT_LE(10ULL + 2 * (n - 1), retries);
+	EXPECT_GT(10ULL * n, retries);
+	EXPECT_EQ((long long)(retries + n), dm_inject_get("page_busy", "hits"));
+	ASSERT_EQ(0, dm_inject_set("page_busy", "rate", 0));
+	ASSERT_EQ(0, mprotect(self->small, size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(-1, buf_check(self->small, size, 84));
 	check_clean_close(_metadata, self);
 }
 
