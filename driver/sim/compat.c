@@ -41,11 +41,13 @@
  * opener's mm (all opens of one process on one device share it); commands
  * act on the opener's address space and are refused with EBADF from any
  * other process. READ and WRITE run on the device's engine 0 through its
- * TLB and page walker; before the access the front end checks the mirror
- * table and, if any page is missing (or read-only for a WRITE), faults the
- * whole range through the core in one round, which is what test_hmm counts
- * in ``faults``. READ_UNLOCKED (where the kernel's header has it) is READ
- * with that round made by devmir_fault_range_unlocked(), whose CPU faults
+ * TLB and page walker, which raises device faults for pages the mirror
+ * lacks (or holds read-only for a WRITE) and has the core service them
+ * with its default fault-ahead, as an access through the render node
+ * does; a command that took any fault counts one in ``faults``, the one
+ * round test_hmm counts when it faults a range in. READ_UNLOCKED (where
+ * the kernel's header has it) is READ with the range faulted in first, in
+ * one round, by devmir_fault_range_unlocked(), whose CPU faults
  * may drop the mmap lock, so userfaultfd-backed memory can be read; on a
  * kernel without hmm_range_fault_unlocked_timeout() it fails with
  * -EOPNOTSUPP. SNAPSHOT reports the CPU page tables as the device sees
@@ -64,8 +66,6 @@
 #define SIM_COMPAT_MAX_MIGRATE_BYTES	SZ_1G
 /* Pages per devmir_cpu_snapshot() call. */
 #define SIM_COMPAT_SNAP_CHUNK	512UL
-/* Faults handed to the core per devmir_fault_batch() call. */
-#define SIM_COMPAT_FAULT_CHUNK	64U
 
 /**
  * struct sim_compat - The test_hmm front end of one device.
@@ -164,32 +164,6 @@ static bool sim_compat_mapped(struct devmir_mirror *mirror, u64 start, u64 end,
 	return true;
 }
 
-/* One fault round: ask the core to map every page of the range. */
-static int sim_compat_fault(struct devmir_mirror *mirror, u64 start, u64 end,
-			    bool write)
-{
-	struct devmir_fault *faults;
-	unsigned int i, n;
-	u64 addr = start;
-	int ret = 0;
-
-	faults = kcalloc(SIM_COMPAT_FAULT_CHUNK, sizeof(*faults), GFP_KERNEL);
-	if (!faults)
-		return -ENOMEM;
-	while (addr < end && !ret) {
-		n = min_t(u64, SIM_COMPAT_FAULT_CHUNK, (end - addr) >> PAGE_SHIFT);
-		for (i = 0; i < n; i++) {
-			faults[i].addr = addr + ((u64)i << PAGE_SHIFT);
-			faults[i].flags = write ? DEVMIR_FAULT_WRITE : 0;
-			faults[i].result = 0;
-		}
-		ret = devmir_fault_batch(mirror, faults, n);
-		addr += (u64)n << PAGE_SHIFT;
-	}
-	kfree(faults);
-	return ret;
-}
-
 /*
  * Errors as test_hmm reports them: a write to memory the process may read
  * but not write is -EPERM, anything else not mirrorable -EFAULT.
@@ -205,9 +179,11 @@ static int sim_compat_range_check(struct mm_struct *mm, u64 start, u64 end,
 }
 
 /*
- * How a READ or WRITE faults a range in: through the device's fault path,
- * or (READ_UNLOCKED) with the core's unlocked fault, whose CPU faults may
- * drop the mmap lock (userfaultfd-backed memory).
+ * How a READ or WRITE faults a range in: through the device's fault path as
+ * the engine meets missing pages (counted in test_hmm's ``faults``, or not
+ * for the verification read of a migration), or (READ_UNLOCKED) first with
+ * the core's unlocked fault, whose CPU faults may drop the mmap lock
+ * (userfaultfd-backed memory).
  */
 enum sim_compat_faults {
 	SIM_COMPAT_NO_FAULT,
@@ -228,16 +204,13 @@ static int sim_compat_access(struct sim_compat_file *cf, struct hmm_dmirror_cmd 
 		return ret;
 	if (!access_ok(u64_to_user_ptr(cmd->ptr), end - start))
 		return -EFAULT;
-	if (faults != SIM_COMPAT_NO_FAULT &&
+	if (faults == SIM_COMPAT_FAULT_UNLOCKED &&
 	    !sim_compat_mapped(cf->mirror, start, end, write)) {
 		cmd->faults++;
-		if (faults == SIM_COMPAT_FAULT_UNLOCKED)
-			ret = devmir_fault_range_unlocked(cf->mirror, start, end,
-							  write);
-		else
-			ret = sim_compat_fault(cf->mirror, start, end, write);
+		ret = devmir_fault_range_unlocked(cf->mirror, start, end, write);
 		if (ret)
 			return ret;
+		faults = SIM_COMPAT_NO_FAULT;
 	}
 
 	sc.sdev = cf->sdev;
@@ -250,6 +223,8 @@ static int sim_compat_access(struct sim_compat_file *cf, struct hmm_dmirror_cmd 
 	sc.ubuf = u64_to_user_ptr(cmd->ptr);
 	sc.batch = READ_ONCE(sc.smirror->fault_batch);
 	ret = sim_engine_run(cf->sdev, 0, &sc);
+	if (sc.faults && faults != SIM_COMPAT_NO_FAULT)
+		cmd->faults++;
 	if (ret)
 		return ret;
 	cmd->cpages = cmd->npages;

@@ -133,6 +133,44 @@ TEST_F(compat, close_keeps_device_pages)
 }
 
 /*
+ * ``faults`` counts rounds as test_hmm's does: one for a READ that found
+ * any page unmirrored, however many device faults the engine took to map
+ * the range, none for one that found every page mirrored; dropping one
+ * page makes the next READ fault once again and read it as zeros.
+ */
+TEST_F(compat, faults_counts_one_round)
+{
+	size_t size = MIB(1), npages = size / PAGE, i;
+	uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct hmm_dmirror_cmd c;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, madvise(buf, size, MADV_NOHUGEPAGE));
+	buf_fill(buf, size, 31);
+	for (i = 0; i < 3; i++) {
+		memset(&c, 0, sizeof(c));
+		c.addr = (uintptr_t)buf;
+		c.ptr = (uintptr_t)self->scratch;
+		c.npages = npages;
+		memset(self->scratch, 0xa5, size);
+		ASSERT_EQ(0, dm_ioctl(self->fd, HMM_DMIRROR_READ, &c));
+		EXPECT_EQ(npages, c.cpages);
+		EXPECT_EQ(i == 1 ? 0ULL : 1ULL, c.faults) TH_LOG("read %zu", i);
+		if (i < 2) {
+			EXPECT_EQ(-1, buf_check(self->scratch, size, 31));
+		} else {
+			EXPECT_EQ(-1, buf_check(self->scratch, 5 * PAGE, 31));
+			EXPECT_EQ(-1, buf_check_range(self->scratch + 6 * PAGE, 6 * PAGE,
+						      size - 6 * PAGE, 31));
+			EXPECT_EQ(-1, buf_check_byte(self->scratch + 5 * PAGE, PAGE, 0));
+		}
+		if (i == 1)
+			ASSERT_EQ(0, madvise(buf + 5 * PAGE, PAGE, MADV_DONTNEED));
+	}
+	munmap(buf, size);
+}
+
+/*
  * HMM_DMIRROR_FLAGS (7.x's test_hmm uAPI): FAIL_ALLOC is accepted and the
  * migration it applies to still moves every page, data intact (4 KiB
  * pages, test_hmm's fallback); a bit test_hmm does not define is -EINVAL,
