@@ -836,10 +836,12 @@ static void group_window(const struct bench_opts *o)
 }
 
 /*
- * Cold reads of -V (4 KiB pages) with the process quiet, and with a thread
- * unmapping small buffers elsewhere in it (struct dm_churn): rows
- * churn_quiet_4k and churn_busy_4k (seconds), churn_rate (munmaps per
- * second during the busy read).
+ * Cold reads of -V (4 KiB pages) with the process quiet, with a thread
+ * unmapping small buffers elsewhere in it (struct dm_churn), and with the
+ * same churn in another process (the control: the same load on the guest's
+ * CPUs, none of it in this mm): rows churn_quiet_4k, churn_busy_4k and
+ * churn_apart_4k (seconds), churn_rate and churn_apart_rate (munmaps per
+ * second during the read).
  */
 static void group_churn(const struct bench_opts *o)
 {
@@ -848,7 +850,8 @@ static void group_churn(const struct bench_opts *o)
 	int rep;
 
 	for (rep = 0; rep < o->reps; rep++) {
-		struct dm_churn c;
+		struct dm_churn c, *apart;
+		unsigned long cycles;
 		double t, t0;
 
 		t = bench_cold_read(o, o->window_size, false, 0, &exact, &table);
@@ -873,6 +876,22 @@ static void group_churn(const struct bench_opts *o)
 		row("churn_busy_4k", o, o->window_size, rep, t, o->window_size);
 		row_bytes("churn_rate", o, o->window_size, rep,
 			  (long long)(dm_churn_cycles(&c) / t0));
+
+		if (dm_churn_start_apart(&apart, 200)) {
+			calls_ok = false;
+			break;
+		}
+		t0 = now();
+		t = bench_cold_read(o, o->window_size, false, 0, &exact, &table);
+		t0 = now() - t0;
+		cycles = dm_churn_cycles(apart);
+		if (dm_churn_stop_apart(apart) || t < 0) {
+			calls_ok = false;
+			break;
+		}
+		row("churn_apart_4k", o, o->window_size, rep, t, o->window_size);
+		row_bytes("churn_apart_rate", o, o->window_size, rep,
+			  (long long)(cycles / t0));
 	}
 	dm_tap(calls_ok, "%s_churn_calls_succeed", o->label);
 	dm_tap(exact, "%s_churn_reads_exact", o->label);

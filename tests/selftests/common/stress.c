@@ -523,6 +523,53 @@ int dm_churn_stop(struct dm_churn *c)
 	return c->failed ? -EIO : 0;
 }
 
+int dm_churn_start_apart(struct dm_churn **cp, unsigned int period_us)
+{
+	struct dm_churn *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec tick = { 0, 1000000 };
+	int pid;
+
+	if (c == MAP_FAILED)
+		return -errno;
+	memset(c, 0, sizeof(*c));
+	c->period_us = period_us;
+	pid = fork();
+	if (pid < 0) {
+		munmap(c, sizeof(*c));
+		return -errno;
+	}
+	if (!pid) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, churn_thread, c))
+			_exit(2);
+		pthread_join(t, NULL);
+		_exit(c->failed ? 1 : 0);
+	}
+	c->pid = pid;
+	/* Under way before the caller measures. */
+	while (!dm_churn_cycles(c)) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			munmap(c, sizeof(*c));
+			return -EIO;
+		}
+		nanosleep(&tick, NULL);
+	}
+	*cp = c;
+	return 0;
+}
+
+int dm_churn_stop_apart(struct dm_churn *c)
+{
+	int ret;
+
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
+	ret = dm_wait_child(c->pid) ? -EIO : 0;
+	munmap(c, sizeof(*c));
+	return ret;
+}
+
 int dm_wait_child(int pid)
 {
 	int status;

@@ -164,6 +164,7 @@ int dm_module_loaded(const char *name);
  * @stop: Set by dm_churn_stop(); __atomic accesses.
  * @failed: Set by the thread when an mmap() failed.
  * @cycles: Completed cycles; read with dm_churn_cycles().
+ * @pid: The child process of dm_churn_start_apart().
  */
 struct dm_churn {
 	pthread_t thread;
@@ -171,6 +172,7 @@ struct dm_churn {
 	int stop;
 	int failed;
 	unsigned long cycles;
+	int pid;
 };
 
 /* Start the thread; 0 or -errno. */
@@ -178,5 +180,13 @@ int dm_churn_start(struct dm_churn *c, unsigned int period_us);
 unsigned long dm_churn_cycles(struct dm_churn *c);
 /* Stop and join the thread; 0, or -EIO if an mmap() failed. */
 int dm_churn_stop(struct dm_churn *c);
+/*
+ * The same churn in a child process of its own (the control: the same load
+ * on the machine, none of its invalidations in the caller's mm). *@cp is
+ * shared with the child; dm_churn_cycles() reads it; dm_churn_stop_apart()
+ * stops the child, reaps it and unmaps *@cp: 0, or -EIO.
+ */
+int dm_churn_start_apart(struct dm_churn **cp, unsigned int period_us);
+int dm_churn_stop_apart(struct dm_churn *c);
 
 #endif /* _DEVMIR_STRESS_H */
