@@ -1427,6 +1427,8 @@ int main(int argc, char **argv)
 	uint64_t list[BENCH_MAX_LIST];
 	int opt, i;
 
+	/* The churn of group_churn()'s control runs as this program again. */
+	dm_churn_child(argc, argv);
 	dm_tap_set_prefix("bench_");
 	while ((opt = getopt(argc, argv, "b:l:g:s:m:r:R:w:S:W:V:G:P:M:d:")) != -1) {
 		switch (opt) {

@@ -523,29 +523,62 @@ int dm_churn_stop(struct dm_churn *c)
 	return c->failed ? -EIO : 0;
 }
 
+/*
+ * The child of dm_churn_start_apart() runs the caller's program again (a
+ * fresh mm: a plain fork() would share every page of the caller's
+ * copy-on-write, and the caller's first writes to each, a device's among
+ * them, would pay for it), with the shared struct dm_churn as a memfd.
+ */
+#define DM_CHURN_CHILD_ARG	"--dm-churn-child"
+
+int dm_churn_child(int argc, char **argv)
+{
+	struct dm_churn *c;
+	pthread_t t;
+
+	if (argc != 3 || strcmp(argv[1], DM_CHURN_CHILD_ARG))
+		return -1;
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED,
+		 atoi(argv[2]), 0);
+	if (c == MAP_FAILED || pthread_create(&t, NULL, churn_thread, c))
+		_exit(2);
+	pthread_join(t, NULL);
+	_exit(c->failed ? 1 : 0);
+}
+
 int dm_churn_start_apart(struct dm_churn **cp, unsigned int period_us)
 {
-	struct dm_churn *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct timespec tick = { 0, 1000000 };
-	int pid;
+	struct dm_churn *c;
+	char fdarg[16];
+	int fd, pid, err;
 
-	if (c == MAP_FAILED)
+	fd = memfd_create("dm_churn", 0);
+	if (fd < 0)
 		return -errno;
-	memset(c, 0, sizeof(*c));
+	if (ftruncate(fd, sizeof(*c))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (c == MAP_FAILED) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	c->period_us = period_us;
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
 	pid = fork();
+	if (!pid) {
+		execl("/proc/self/exe", "dm_churn", DM_CHURN_CHILD_ARG, fdarg, (char *)NULL);
+		_exit(127);
+	}
+	err = -errno;
+	close(fd);
 	if (pid < 0) {
 		munmap(c, sizeof(*c));
-		return -errno;
-	}
-	if (!pid) {
-		pthread_t t;
-
-		if (pthread_create(&t, NULL, churn_thread, c))
-			_exit(2);
-		pthread_join(t, NULL);
-		_exit(c->failed ? 1 : 0);
+		return err;
 	}
 	c->pid = pid;
 	/* Under way before the caller measures. */

@@ -181,12 +181,16 @@ unsigned long dm_churn_cycles(struct dm_churn *c);
 /* Stop and join the thread; 0, or -EIO if an mmap() failed. */
 int dm_churn_stop(struct dm_churn *c);
 /*
- * The same churn in a child process of its own (the control: the same load
- * on the machine, none of its invalidations in the caller's mm). *@cp is
- * shared with the child; dm_churn_cycles() reads it; dm_churn_stop_apart()
- * stops the child, reaps it and unmaps *@cp: 0, or -EIO.
+ * The same churn in a process of its own (the control: the same load on
+ * the machine, none of its invalidations in the caller's mm): the caller's
+ * program runs again as that process, so its main() must start with
+ * dm_churn_child(). *@cp is shared with it; dm_churn_cycles() reads it;
+ * dm_churn_stop_apart() stops the process, reaps it and unmaps *@cp: 0, or
+ * -EIO.
  */
 int dm_churn_start_apart(struct dm_churn **cp, unsigned int period_us);
 int dm_churn_stop_apart(struct dm_churn *c);
+/* In main(), first: -1 unless this is that process, which it then runs. */
+int dm_churn_child(int argc, char **argv);
 
 #endif /* _DEVMIR_STRESS_H */
