@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -524,10 +525,12 @@ int dm_churn_stop(struct dm_churn *c)
 }
 
 /*
- * The child of dm_churn_start_apart() runs the caller's program again (a
- * fresh mm: a plain fork() would share every page of the caller's
- * copy-on-write, and the caller's first writes to each, a device's among
- * them, would pay for it), with the shared struct dm_churn as a memfd.
+ * The child of dm_churn_start_apart() runs the caller's program again, with
+ * the shared struct dm_churn as a memfd, started by posix_spawn(), which
+ * shares the caller's mm until the exec instead of copying it: a fork()
+ * would write-protect every private page of the caller for copy-on-write,
+ * and the caller's next write to each, a device's among them, would take a
+ * fault long after the child had gone.
  */
 #define DM_CHURN_CHILD_ARG	"--dm-churn-child"
 
@@ -548,10 +551,12 @@ int dm_churn_child(int argc, char **argv)
 
 int dm_churn_start_apart(struct dm_churn **cp, unsigned int period_us)
 {
+	char *argv[] = { "dm_churn", DM_CHURN_CHILD_ARG, NULL, NULL };
 	struct timespec tick = { 0, 1000000 };
 	struct dm_churn *c;
 	char fdarg[16];
-	int fd, pid, err;
+	pid_t pid;
+	int fd, err;
 
 	fd = memfd_create("dm_churn", 0);
 	if (fd < 0)
@@ -569,14 +574,10 @@ int dm_churn_start_apart(struct dm_churn **cp, unsigned int period_us)
 	}
 	c->period_us = period_us;
 	snprintf(fdarg, sizeof(fdarg), "%d", fd);
-	pid = fork();
-	if (!pid) {
-		execl("/proc/self/exe", "dm_churn", DM_CHURN_CHILD_ARG, fdarg, (char *)NULL);
-		_exit(127);
-	}
-	err = -errno;
+	argv[2] = fdarg;
+	err = -posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ);
 	close(fd);
-	if (pid < 0) {
+	if (err) {
 		munmap(c, sizeof(*c));
 		return err;
 	}
