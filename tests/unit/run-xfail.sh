@@ -8,7 +8,8 @@
 #
 # An immediate free lets a reader see memory that was already reused, so
 # ASan reports either the use-after-free read itself or the wild pointer
-# loaded from it: both prove the missing grace period is caught.
+# loaded from it, and TSan either the race between the free and the read or
+# the read of freed memory: each proves the missing grace period is caught.
 
 name=$1
 pattern=$2
