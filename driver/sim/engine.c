@@ -172,7 +172,8 @@ static int sim_txn_locked(struct sim_cmd *cmd, u64 va, u32 len, bool need_excl,
 	int ret;
 
 	read_lock(&cmd->smirror->access_lock);
-	ret = sim_translate(cmd->sdev, cmd->mirror, va, cmd->write, &pfn, &flags);
+	ret = sim_translate(cmd->sdev, cmd->mirror, va, cmd->write, &pfn, &flags,
+			    &cmd->tlb);
 	if (!ret && need_excl &&
 	    !(flags & (DMPT_EXCLUSIVE | DMPT_DEVICE_PRIVATE)) &&
 	    !sim_pfn_coherent(pfn))
@@ -424,5 +425,7 @@ int sim_engine_run(struct sim_device *sdev, unsigned int engine, struct sim_cmd 
 	ret = sim_execute(cmd, eng);
 	if (!cmd->off_engine)
 		mutex_unlock(&eng->lock);
+	devmir_driver_stat_add(cmd->mirror, SIM_STAT_TLB_HITS, cmd->tlb.hits);
+	devmir_driver_stat_add(cmd->mirror, SIM_STAT_TLB_MISSES, cmd->tlb.misses);
 	return ret;
 }

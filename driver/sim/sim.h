@@ -305,6 +305,17 @@ struct sim_mirror {
 };
 
 /**
+ * struct sim_tlb_tally - TLB hits and misses of one command, added to the
+ * mirror's statistics when it ends (sim_engine_run()).
+ * @hits: Translations the TLB had.
+ * @misses: Translations that walked the mirror table.
+ */
+struct sim_tlb_tally {
+	u64 hits;
+	u64 misses;
+};
+
+/**
  * struct sim_cmd - One command being executed by an engine.
  * @sdev: The device.
  * @mirror: The caller's mirror.
@@ -326,6 +337,7 @@ struct sim_mirror {
  * @staged: The WRITE's data for this transaction are in @bounce.
  * @off_engine: The command lost the engine lock (killed while waiting to
  *	take it back after its faults).
+ * @tlb: Its TLB hits and misses so far.
  */
 struct sim_cmd {
 	struct sim_device *sdev;
@@ -346,6 +358,7 @@ struct sim_cmd {
 	void *bounce;
 	bool staged;
 	bool off_engine;
+	struct sim_tlb_tally tlb;
 };
 
 static inline struct sim_device *to_sim_device(struct drm_device *drm)
@@ -372,7 +385,7 @@ unsigned int sim_tlb_shootdown(struct sim_tlb *tlb, u32 asid, u64 start, u64 end
 
 /* walker.c */
 int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
-		  bool write, u64 *pfn, u64 *flags);
+		  bool write, u64 *pfn, u64 *flags, struct sim_tlb_tally *tally);
 
 /* devmem.c */
 int sim_devmem_init(struct sim_device *sdev, u64 bytes);
