@@ -427,5 +427,7 @@ int sim_engine_run(struct sim_device *sdev, unsigned int engine, struct sim_cmd 
 		mutex_unlock(&eng->lock);
 	devmir_driver_stat_add(cmd->mirror, SIM_STAT_TLB_HITS, cmd->tlb.hits);
 	devmir_driver_stat_add(cmd->mirror, SIM_STAT_TLB_MISSES, cmd->tlb.misses);
+	devmir_driver_stat_add(cmd->mirror, SIM_STAT_WALKS, cmd->tlb.walks);
+	devmir_driver_stat_add(cmd->mirror, SIM_STAT_WALK_LEVELS, cmd->tlb.walk_levels);
 	return ret;
 }

@@ -305,14 +305,18 @@ struct sim_mirror {
 };
 
 /**
- * struct sim_tlb_tally - TLB hits and misses of one command, added to the
- * mirror's statistics when it ends (sim_engine_run()).
+ * struct sim_tlb_tally - TLB hits and misses and page walks of one command,
+ * added to the mirror's statistics when it ends (sim_engine_run()).
  * @hits: Translations the TLB had.
  * @misses: Translations that walked the mirror table.
+ * @walks: Walks of the mirror table.
+ * @walk_levels: Directories those walks read.
  */
 struct sim_tlb_tally {
 	u64 hits;
 	u64 misses;
+	u64 walks;
+	u64 walk_levels;
 };
 
 /**
@@ -337,7 +341,7 @@ struct sim_tlb_tally {
  * @staged: The WRITE's data for this transaction are in @bounce.
  * @off_engine: The command lost the engine lock (killed while waiting to
  *	take it back after its faults).
- * @tlb: Its TLB hits and misses so far.
+ * @tlb: Its TLB hits and misses and page walks so far.
  */
 struct sim_cmd {
 	struct sim_device *sdev;

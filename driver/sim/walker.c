@@ -11,7 +11,8 @@
  * where the walk ended: level 0 = leaf, so a 4 KiB leaf costs all of them).
  */
 static dmpt_entry_t sim_walk(struct sim_device *sdev, struct devmir_mirror *mirror,
-			     u64 va, bool write, unsigned int *level)
+			     u64 va, bool write, unsigned int *level,
+			     struct sim_tlb_tally *tally)
 {
 	dmpt_entry_t entry;
 
@@ -20,9 +21,8 @@ static dmpt_entry_t sim_walk(struct sim_device *sdev, struct devmir_mirror *mirr
 		entry = devmir_mirror_lookup_write(mirror, va, level);
 	else
 		entry = devmir_mirror_lookup(mirror, va, level);
-	devmir_driver_stat_add(mirror, SIM_STAT_WALKS, 1);
-	devmir_driver_stat_add(mirror, SIM_STAT_WALK_LEVELS,
-			       sdev->format.nlevels - *level);
+	tally->walks++;
+	tally->walk_levels += sdev->format.nlevels - *level;
 	return entry;
 }
 
@@ -36,9 +36,10 @@ static dmpt_entry_t sim_walk(struct sim_device *sdev, struct devmir_mirror *mirr
  *	or for a page in this device's memory the backing page of its data.
  * @flags: Receives the ``DMPT_*`` flags of the translation
  *	(%DMPT_DEVICE_PRIVATE: device memory; %DMPT_EXCLUSIVE: exclusive).
- * @tally: Counts the hit or the miss; the caller adds its counts to the
- *	mirror's statistics when its command ends (per page, two atomic
- *	additions to shared counters were a few per cent of a streaming read).
+ * @tally: Counts the hit or the miss and the walk; the caller adds its
+ *	counts to the mirror's statistics when its command ends (per page,
+ *	atomic additions to shared counters were a few per cent of a
+ *	streaming read).
  *
  * A TLB hit translates at once; a miss walks the mirror table and, if the
  * entry allows the access, fills the TLB. A write needs a dirty entry: a
@@ -65,7 +66,7 @@ int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
 	}
 	tally->misses++;
 
-	entry = sim_walk(sdev, mirror, va, write, &level);
+	entry = sim_walk(sdev, mirror, va, write, &level, tally);
 	*flags = dmpt_entry_flags(entry);
 	if (!dmpt_entry_valid(entry) ||
 	    (write && !(*flags & DMPT_WRITE && *flags & DMPT_DIRTY)))
