@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -541,6 +542,10 @@ int dm_churn_child(int argc, char **argv)
 
 	if (argc != 3 || strcmp(argv[1], DM_CHURN_CHILD_ARG))
 		return -1;
+	/* Never outlive the caller, whatever becomes of it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(3);
 	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED,
 		 atoi(argv[2]), 0);
 	if (c == MAP_FAILED || pthread_create(&t, NULL, churn_thread, c))
