@@ -656,7 +656,7 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 #define DEVMIR_BUSY_QUICK	2
 #define DEVMIR_BUSY_WAIT_MIN_US	50
 #define DEVMIR_BUSY_WAIT_MAX_US	2000
-#define DEVMIR_BUSY_WAIT_US	20000	/* per explicit MIGRATE call */
+#define DEVMIR_BUSY_WAIT_US	20000	/* per devmir_migrate() call */
 
 /*
  * Sleep before pass @retry over busy pages, if it is one that waits and the

@@ -698,7 +698,7 @@ TEST_F_TIMEOUT(inject, page_busy_fault_migration_does_not_wait, TEST_SECONDS)
  * The waits for busy pages are a budget of the whole call: eight windows
  * (one page per VMA, protections alternating) each with a page busy at
  * every pass wait only until the budget is spent; the windows after that
- * pass again twice at once, like a PREFETCH. Every window still fails its
+ * pass again twice at once, as a device fault's do. Every window still fails its
  * page alone and every pass is counted.
  */
 TEST_F_TIMEOUT(inject, page_busy_wait_budget_is_per_call, TEST_SECONDS)
