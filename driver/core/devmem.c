@@ -11,8 +11,10 @@
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/numa.h>
 #include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -47,11 +49,25 @@
  *
  * Eviction: when a migration to the device finds the pool empty it evicts a
  * batch of pages from the LRU head with a clock hand (a page the device
- * touched since it was last looked at gets a second chance at the tail):
- * migrate_device_range() unmaps each victim from every process that maps it,
- * the driver copies it into a fresh system page, migrate_device_pages() and
- * migrate_device_finalize() switch the mappings over. A victim that is
- * locked or referenced elsewhere stays and goes back to the LRU tail.
+ * touched since it was last looked at gets a second chance at the tail).
+ * Each page in use records its owner, the mm whose migration filled it (a
+ * reference from mmgrab()), and the address it had there. The eviction
+ * migrates its victims the way that mm's own migration would:
+ * migrate_vma_setup() over the victims' range in the owner's mm (a run of
+ * consecutive addresses at once), the driver copies each into a fresh
+ * system page, migrate_vma_pages() and migrate_vma_finalize() switch every
+ * process's mapping over, all under the owner's mmap lock (read) and a
+ * reference on its users. Holding an mm that maps the page is what keeps
+ * the page's anon_vma alive between the unmapping and the finalize's walk
+ * of its reverse map, whoever else unmaps it or exits meanwhile; the kernel
+ * offers a driver no other way to pin it (folio_get_anon_vma() is not
+ * exported, and migrate_device_range() holds nothing). The lock is only
+ * tried, since the evicting migration holds its own mm's (the same mm needs
+ * none). A victim that is locked or referenced elsewhere, whose owner is
+ * exiting or busy, or that its owner no longer maps there (unmapped or
+ * moved it; after fork() a child may map it still) stays and goes back to
+ * the LRU tail: such a page is freed, or brought back by a CPU fault, by
+ * whoever maps it.
  *
  * Where the kernel migrates device-private folios whole (device THP), the
  * pool also hands out 2 MiB folios: a 2 MiB block whose pages are all free
@@ -59,11 +75,17 @@
  * head; when there is none the migration uses 4 KiB pages instead. A folio
  * the kernel splits (&dev_pagemap_ops.folio_split) becomes folios with pool
  * state of their own; one freed whole returns all its pages. A 2 MiB victim
- * of the eviction moves into a 2 MiB system folio, or stays.
+ * of the eviction moves into a 2 MiB system folio or, when there is none,
+ * into 4 KiB pages (the kernel splits it).
  *
  * Teardown (the device context is destroyed, i.e. the driver unloads) evicts
- * every page in use the same way, waiting for migrations in flight, then
- * memunmap_pages(): every process keeps its data, now in system memory.
+ * every page in use the same way, waiting for the owners' locks and for
+ * migrations in flight, then memunmap_pages(): every process keeps its data,
+ * now in system memory. A page its owner no longer maps (or exited), which
+ * a fork child still maps, must go too: it is evicted with
+ * migrate_device_range(), as the kernel's own drivers evict at unload, under
+ * the owner's mmap lock (read) still: only the child's unmap in that window
+ * could free its anon_vma.
  */
 
 #define DEVMIR_EVICT_BATCH	32
@@ -187,34 +209,48 @@ enum devmir_memory_kind devmir_device_memory_kind(struct devmir_device *dev)
 }
 EXPORT_SYMBOL_GPL(devmir_device_memory_kind);
 
-/* Put page @idx on the free list; the caller holds dm->lock. */
-static void __devmir_dp_free(struct devmir_devmem *dm, unsigned long idx)
+/*
+ * Put page @idx on the free list; the caller holds dm->lock. Returns the
+ * owner's mm, whose reference the caller drops (mmdrop()) once unlocked.
+ */
+static struct mm_struct *__devmir_dp_free(struct devmir_devmem *dm,
+					  unsigned long idx)
 {
 	struct devmir_devpage *dp = &dm->pages[idx];
+	struct mm_struct *mm = dp->mm;
 
 	list_del_init(&dp->node);
 	dp->state = DEVMIR_DP_FREE;
 	dp->referenced = 0;
 	dp->order = 0;
 	dp->exclusive = 0;
+	dp->mm = NULL;
 	list_add(&dp->node, &dm->free);
 	dm->block_free[idx / DEVMIR_BLOCK_PAGES]++;
+	return mm;
 }
 
 /*
  * &dev_pagemap_ops' free callback: the last reference to a device folio of
- * @nr pages (1, or a whole 2 MiB folio) is gone.
+ * @nr pages (1, or a whole 2 MiB folio) is gone. Only a folio's head has an
+ * owner.
  */
 static void devmir_devmem_page_free(struct page *page, unsigned long nr)
 {
 	struct devmir_devmem *dm = devmir_page_devmem(page);
 	unsigned long idx = page_to_pfn(page) - dm->base_pfn, i;
+	struct mm_struct *mm, *tail_mm;
 
 	spin_lock(&dm->lock);
-	for (i = 0; i < nr; i++)
-		__devmir_dp_free(dm, idx + i);
+	mm = __devmir_dp_free(dm, idx);
+	for (i = 1; i < nr; i++) {
+		tail_mm = __devmir_dp_free(dm, idx + i);
+		WARN_ON_ONCE(tail_mm);
+	}
 	dm->nr_used -= nr;
 	spin_unlock(&dm->lock);
+	if (mm)
+		mmdrop(mm);
 }
 
 DEVMIR_DEFINE_PGMAP_FREE(devmir_devmem_page_free)
@@ -246,6 +282,11 @@ static void __maybe_unused devmir_devmem_folio_split(struct folio *head,
 	tdp->order = folio_order(tail);
 	tdp->referenced = READ_ONCE(hdp->referenced);
 	tdp->exclusive = hdp->exclusive;
+	/* The split keeps each page where it was: same owner, its address. */
+	tdp->mm = hdp->mm;
+	if (tdp->mm)
+		mmgrab(tdp->mm);
+	tdp->addr = hdp->addr + ((folio_pfn(tail) - folio_pfn(head)) << PAGE_SHIFT);
 	/*
 	 * A folio being filled is locked until it is in use: never split. One
 	 * that an eviction picked (ISOLATED) may be split before the eviction
@@ -267,13 +308,30 @@ const struct dev_pagemap_ops devmir_devmem_ops = {
 	.migrate_to_ram = devmir_migrate_to_ram,
 };
 
+/**
+ * struct devmir_victim - A page, or a 2 MiB folio, an eviction picked.
+ * @pfn: Its (head's) pfn.
+ * @mm: Its owner (&devmir_devpage.mm) with the eviction's own reference
+ *	(mmgrab()), or NULL.
+ * @addr: Where @mm mapped it.
+ * @order: 0, or %DEVMIR_BLOCK_ORDER for a 2 MiB folio.
+ * @moved: Whether it moved to system memory.
+ */
+struct devmir_victim {
+	unsigned long pfn;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u8 order;
+	bool moved;
+};
+
 /*
  * Take up to @want pages off the LRU head with a clock hand; each becomes
  * ISOLATED. @all: ignore the referenced bits (teardown).
  */
 static unsigned int devmir_devmem_pick(struct devmir_devmem *dm,
-				       unsigned long *pfns, unsigned int want,
-				       bool all)
+				       struct devmir_victim *v,
+				       unsigned int want, bool all)
 {
 	struct devmir_devpage *dp;
 	unsigned long budget;
@@ -296,7 +354,15 @@ static unsigned int devmir_devmem_pick(struct devmir_devmem *dm,
 		}
 		list_del_init(&dp->node);
 		dp->state = DEVMIR_DP_ISOLATED;
-		pfns[n++] = dm->base_pfn + devmir_dp_index(dm, dp);
+		/* The page may be freed meanwhile: its owner's reference goes. */
+		if (dp->mm)
+			mmgrab(dp->mm);
+		v[n++] = (struct devmir_victim) {
+			.pfn = dm->base_pfn + devmir_dp_index(dm, dp),
+			.mm = dp->mm,
+			.addr = dp->addr,
+			.order = dp->order,
+		};
 	}
 	spin_unlock(&dm->lock);
 	return n;
@@ -315,173 +381,291 @@ static void devmir_devmem_putback(struct devmir_devmem *dm, unsigned long pfn)
 	spin_unlock(&dm->lock);
 }
 
-struct devmir_evict_buf {
-	unsigned long victims[DEVMIR_EVICT_BATCH];
-	unsigned long src[DEVMIR_EVICT_BATCH];
-	unsigned long dst[DEVMIR_EVICT_BATCH];
-	struct page *copy_src[DEVMIR_EVICT_BATCH];
-	struct page *copy_dst[DEVMIR_EVICT_BATCH];
-	u16 copy_idx[DEVMIR_EVICT_BATCH];
+/* The migrate pfn arrays an eviction works in, and its copy batch. */
+struct devmir_evict_pfns {
+	unsigned long *src;
+	unsigned long *dst;
+	struct devmir_copy_batch batch;
 };
 
-struct devmir_evict_huge_buf {
-	unsigned long src[DEVMIR_BLOCK_PAGES];
-	unsigned long dst[DEVMIR_BLOCK_PAGES];
-	struct page *copy_src[DEVMIR_BLOCK_PAGES];
-	struct page *copy_dst[DEVMIR_BLOCK_PAGES];
-	u16 copy_idx[DEVMIR_BLOCK_PAGES];
-};
-
-/*
- * Evict the isolated 2 MiB device folio at @pfn into a 2 MiB system folio:
- * migrate_device_*() cannot split a folio, so without one it stays (and
- * goes back to the LRU). If it was split since it was picked, each page
- * that is still there moves on its own. Returns the pages that moved.
- */
-static unsigned long devmir_devmem_evict_huge(struct devmir_devmem *dm,
-					      unsigned long pfn, bool all)
+/* Arrays for @n entries (32 4 KiB victims, or a 2 MiB one), in one block. */
+static struct devmir_evict_pfns *devmir_evict_pfns_alloc(unsigned long n)
 {
-	struct devmir_copy_batch batch = { };
-	struct devmir_evict_huge_buf *buf;
-	unsigned long j, moved = 0;
-	struct folio *folio;
+	struct devmir_evict_pfns *p;
+	struct page **pages;
 
-	/* Unmapped: see devmir_devmem_evict(). */
-	if (!folio_mapped(page_folio(pfn_to_page(pfn)))) {
-		devmir_devmem_putback(dm, pfn);
-		return 0;
-	}
-	buf = kvmalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf) {
-		devmir_devmem_putback(dm, pfn);
-		return 0;
-	}
-	migrate_device_range(buf->src, pfn, DEVMIR_BLOCK_PAGES);
-	memset(buf->dst, 0, sizeof(buf->dst));
-	batch.src = buf->copy_src;
-	batch.dst = buf->copy_dst;
-	batch.idx = buf->copy_idx;
-	batch.mdst = buf->dst;
-	if (buf->src[0] & DEVMIR_MIGRATE_PFN_COMPOUND) {
-		folio = folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN |
-				    __GFP_NORETRY, DEVMIR_BLOCK_ORDER);
-		if (folio && (buf->src[0] & MIGRATE_PFN_MIGRATE)) {
-			folio_lock(folio);
-			devmir_batch_add_folio(&batch, 0,
-					       migrate_pfn_to_page(buf->src[0]),
-					       folio, 0);
-		} else if (folio) {
-			folio_put(folio);
-		}
-	} else {
-		for (j = 0; j < DEVMIR_BLOCK_PAGES; j++) {
-			struct page *dpage;
-
-			if (!migrate_pfn_to_page(buf->src[j]) ||
-			    !(buf->src[j] & MIGRATE_PFN_MIGRATE))
-				continue;
-			dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
-			if (!dpage)
-				continue;
-			lock_page(dpage);
-			devmir_batch_add(&batch, j, migrate_pfn_to_page(buf->src[j]),
-					 dpage, 0);
-		}
-	}
-	devmir_batch_copy(&batch, NULL, !all);
-	migrate_device_pages(buf->src, buf->dst, DEVMIR_BLOCK_PAGES);
-	for (j = 0; j < DEVMIR_BLOCK_PAGES; j++) {
-		if (!buf->dst[j] || !(buf->src[j] & MIGRATE_PFN_MIGRATE))
-			continue;
-		moved += buf->src[j] & DEVMIR_MIGRATE_PFN_COMPOUND ?
-			 DEVMIR_BLOCK_PAGES : 1;
-	}
-	if (!buf->dst[0] || !(buf->src[0] & MIGRATE_PFN_MIGRATE))
-		devmir_devmem_putback(dm, pfn);
-	migrate_device_finalize(buf->src, buf->dst, DEVMIR_BLOCK_PAGES);
-	kvfree(buf);
-	return moved;
+	p = kvmalloc(sizeof(*p) + n * (2 * sizeof(long) + 2 * sizeof(void *) +
+					sizeof(u16)), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	p->src = (unsigned long *)(p + 1);
+	p->dst = p->src + n;
+	pages = (struct page **)(p->dst + n);
+	p->batch = (struct devmir_copy_batch) {
+		.src = pages,
+		.dst = pages + n,
+		.idx = (u16 *)(pages + 2 * n),
+		.mdst = p->dst,
+	};
+	return p;
 }
 
 /*
- * Evict up to @want device pages to system memory. Returns the number of
- * pages that moved (they are freed as their last reference goes, normally
- * inside migrate_device_finalize()).
+ * Queue entry @i of an eviction, the page or @nr-page folio @spage, for the
+ * copy into system memory: a 2 MiB source into a 2 MiB system folio, or
+ * else, if @split (the kernel splits the source), 4 KiB pages.
  */
-static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
-					 unsigned int want, bool all)
+static void devmir_evict_dst(struct devmir_evict_pfns *p, unsigned long i,
+			     struct page *spage, unsigned long nr, bool split)
 {
-	struct devmir_device *dev = dm->dev;
-	struct devmir_copy_batch batch = { };
-	struct devmir_inflight inflight;
-	struct devmir_evict_buf *buf;
-	unsigned int n, i, k;
-	unsigned long moved = 0;
+	unsigned long flags = p->src[i] & MIGRATE_PFN_WRITE, j;
+	struct folio *folio;
+	struct page *dpage;
 
-	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return 0;
-	n = devmir_devmem_pick(dm, buf->victims, min(want, DEVMIR_EVICT_BATCH), all);
-
-	devmir_inflight_begin(&inflight, NULL, 0, ULONG_MAX);
-	/* 2 MiB folios go one by one; the 4 KiB victims keep their order. */
-	for (i = 0, k = 0; i < n; i++) {
-		if (!READ_ONCE(dm->pages[buf->victims[i] - dm->base_pfn].order))
-			buf->victims[k++] = buf->victims[i];
-		else if (moved < want || all)
-			moved += devmir_devmem_evict_huge(dm, buf->victims[i], all);
-		else
-			devmir_devmem_putback(dm, buf->victims[i]);
+	if (nr > 1) {
+		folio = folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN |
+				    __GFP_NORETRY, DEVMIR_BLOCK_ORDER);
+		if (folio) {
+			folio_lock(folio);
+			devmir_batch_add_folio(&p->batch, i, spage, folio, flags);
+			return;
+		}
+		if (!split)
+			return;
 	}
-	n = k;
-
-	/*
-	 * Lock (trylock) and unmap each victim from every process. A victim
-	 * no process maps any more only waits for its last reference to go:
-	 * nothing to move, and migrate_device_*() would walk its reverse map,
-	 * whose anon_vma may have gone with the last mapping (the kernel's own
-	 * migrate_pages() never walks an unmapped folio's). It goes back.
-	 */
-	for (i = 0; i < n; i++) {
-		buf->src[i] = 0;
-		if (folio_mapped(page_folio(pfn_to_page(buf->victims[i]))))
-			migrate_device_range(&buf->src[i], buf->victims[i], 1);
-	}
-
-	batch.src = buf->copy_src;
-	batch.dst = buf->copy_dst;
-	batch.idx = buf->copy_idx;
-	batch.mdst = buf->dst;
-	for (i = 0; i < n; i++) {
-		struct page *spage = migrate_pfn_to_page(buf->src[i]);
-		struct page *dpage;
-
-		buf->dst[i] = 0;
-		if (!spage || !(buf->src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
+	for (j = 0; j < nr; j++) {
 		dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
 		if (!dpage)
 			continue;
 		lock_page(dpage);
-		devmir_batch_add(&batch, i, spage, dpage, 0);
+		devmir_batch_add(&p->batch, i + j, spage + j, dpage, flags);
 	}
-	/*
-	 * Victims whose copy did not happen stay in device memory: without a
-	 * destination migrate_device_pages() leaves them. The teardown must
-	 * finish: no injected copy failure there.
-	 */
-	devmir_batch_copy(&batch, NULL, !all);
+}
 
-	migrate_device_pages(buf->src, buf->dst, n);
-	for (i = 0; i < n; i++) {
-		if (buf->dst[i] && (buf->src[i] & MIGRATE_PFN_MIGRATE))
-			moved++;
-		else
-			devmir_devmem_putback(dm, buf->victims[i]);
+/* Pages of system memory the eviction's entries @src[0, @npages) reached. */
+static unsigned long devmir_evict_moved(const struct devmir_evict_pfns *p,
+					unsigned long npages)
+{
+	unsigned long i, moved = 0;
+
+	for (i = 0; i < npages; i++)
+		if (p->dst[i] && (p->src[i] & MIGRATE_PFN_MIGRATE))
+			moved += p->dst[i] & DEVMIR_MIGRATE_PFN_COMPOUND ?
+				 DEVMIR_BLOCK_PAGES : 1;
+	return moved;
+}
+
+/*
+ * Evict @nv victims of one owner, @v[0] a 2 MiB folio (@nv 1) or @v 4 KiB
+ * pages at consecutive addresses, with migrate_vma_*() over their range in
+ * the owner's mm, its mmap lock held (read) throughout: with the owner
+ * mapping them, their anon_vma lives until the migration entries are gone,
+ * whoever else unmaps or exits. Entries the owner no longer maps there (it
+ * unmapped or moved them; a fork child may still map them) are left alone.
+ * @locked_mm: the mm whose mmap lock the caller holds already, or NULL.
+ * Without @all the lock is only tried: the caller may hold another mm's.
+ * Returns the pages that moved; sets the victims' @moved.
+ */
+static unsigned long devmir_evict_owned(struct devmir_devmem *dm,
+					struct devmir_evict_pfns *p,
+					struct devmir_victim *v, unsigned int nv,
+					bool all, struct mm_struct *locked_mm)
+{
+	unsigned long npages = v->order ? DEVMIR_BLOCK_PAGES : nv, i, nr, pfn;
+	struct migrate_vma args = {
+		.start = v->addr,
+		.end = v->addr + (npages << PAGE_SHIFT),
+		.src = p->src,
+		.dst = p->dst,
+		.pgmap_owner = dm->dev->owner,
+		.flags = dm->kind == DEVMIR_MEMORY_COHERENT ?
+			 MIGRATE_VMA_SELECT_DEVICE_COHERENT :
+			 MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+	};
+	struct mm_struct *mm = v->mm;
+	bool locked = mm == locked_mm;
+	unsigned long moved = 0;
+	struct page *spage;
+
+	if (!mmget_not_zero(mm))
+		return 0;
+	if (!locked) {
+		if (all)
+			mmap_read_lock(mm);
+		else if (!mmap_read_trylock(mm))
+			goto out_put;
 	}
-	migrate_device_finalize(buf->src, buf->dst, n);
+	args.vma = vma_lookup(mm, args.start);
+	if (!args.vma || (v->order && args.end > args.vma->vm_end))
+		goto out_unlock;
+	/* A run of 4 KiB pages stops where the VMA does; the rest stay. */
+	if (args.end > args.vma->vm_end) {
+		args.end = args.vma->vm_end;
+		npages = (args.end - args.start) >> PAGE_SHIFT;
+		nv = npages;
+	}
+	if (v->order)
+		args.flags |= DEVMIR_MIGRATE_VMA_SELECT_COMPOUND;
+	if (migrate_vma_setup(&args))
+		goto out_unlock;
+	devmir_inject_stall(DEVMIR_STALL_EVICT, mm);
+
+	memset(p->dst, 0, npages * sizeof(p->dst[0]));
+	for (i = 0; i < npages; i += nr) {
+		nr = 1;
+		spage = migrate_pfn_to_page(p->src[i]);
+		if (!spage || !(p->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		/* Still the victim (a split folio's pages are its own). */
+		pfn = v->order ? v->pfn + i : v[i].pfn;
+		if (page_to_pfn(spage) != pfn)
+			continue;
+		if (p->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND)
+			nr = min(DEVMIR_BLOCK_PAGES, npages - i);
+		devmir_evict_dst(p, i, spage, nr, true);
+	}
+	/* The teardown must finish: no injected copy failure there. */
+	devmir_batch_copy(&p->batch, NULL, !all);
+	migrate_vma_pages(&args);
+	moved = devmir_evict_moved(p, npages);
+	for (i = 0; i < nv; i++)
+		v[i].moved = p->dst[i] && (p->src[i] & MIGRATE_PFN_MIGRATE);
+	migrate_vma_finalize(&args);
+out_unlock:
+	if (!locked)
+		mmap_read_unlock(mm);
+out_put:
+	/* Never the exit here: the caller may hold another mm's lock. */
+	mmput_async(mm);
+	return moved;
+}
+
+/*
+ * Teardown only: evict the victim @v that its owner does not map any more
+ * (it unmapped or moved it, or exited) while a fork child may, with
+ * migrate_device_range(), as the kernel's own drivers evict at unload. The
+ * owner's mmap lock, held for read even when its users are gone, keeps its
+ * unmap and exit from freeing the anon_vma that migrate_device_finalize()
+ * walks; a child's unmap in that window still can (docs/reliability.md).
+ * A 2 MiB victim moves into a 2 MiB system folio or, migrate_device_*()
+ * splitting no folio, stays.
+ */
+static unsigned long devmir_evict_unowned(struct devmir_evict_pfns *p,
+					  struct devmir_victim *v)
+{
+	unsigned long npages = v->order ? DEVMIR_BLOCK_PAGES : 1, i, nr;
+	unsigned long moved;
+	struct page *spage;
+
+	/*
+	 * A victim no process maps any more only waits for its last
+	 * reference to go: nothing to move, and its anon_vma may have gone
+	 * with the last mapping.
+	 */
+	if (!folio_mapped(page_folio(pfn_to_page(v->pfn))))
+		return 0;
+	migrate_device_range(p->src, v->pfn, npages);
+	memset(p->dst, 0, npages * sizeof(p->dst[0]));
+	for (i = 0; i < npages; i += nr) {
+		nr = 1;
+		spage = migrate_pfn_to_page(p->src[i]);
+		if (!spage || !(p->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		/* migrate_device_pages() splits no folio. */
+		if (p->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND)
+			nr = npages - i;
+		devmir_evict_dst(p, i, spage, nr, false);
+	}
+	devmir_batch_copy(&p->batch, NULL, false);
+	migrate_device_pages(p->src, p->dst, npages);
+	moved = devmir_evict_moved(p, npages);
+	v->moved = p->dst[0] && (p->src[0] & MIGRATE_PFN_MIGRATE);
+	migrate_device_finalize(p->src, p->dst, npages);
+	return moved;
+}
+
+/* How many victims from @v[@i] one migration takes (devmir_evict_owned()). */
+static unsigned int devmir_evict_run(const struct devmir_victim *v,
+				     unsigned int i, unsigned int n)
+{
+	unsigned int j = i + 1;
+
+	if (!v[i].mm || v[i].order)
+		return j;
+	while (j < n && v[j].mm == v[i].mm && !v[j].order &&
+	       v[j].addr == v[j - 1].addr + PAGE_SIZE)
+		j++;
+	return j;
+}
+
+/*
+ * Evict up to @want device pages to system memory (DOC: Device memory).
+ * @all: teardown (every page, referenced or not; the owner's mmap lock is
+ * waited for; a victim no owner maps is evicted anyway). @locked_mm: the mm
+ * whose mmap lock the caller holds, or NULL. Returns the number of pages
+ * that moved (they are freed as their last reference goes, normally inside
+ * the finalize).
+ */
+static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
+					 unsigned int want, bool all,
+					 struct mm_struct *locked_mm)
+{
+	struct devmir_evict_pfns *small, *huge = NULL, *p;
+	struct devmir_device *dev = dm->dev;
+	struct devmir_inflight inflight;
+	struct devmir_victim *v;
+	unsigned long moved = 0;
+	unsigned int n, i, j;
+
+	v = kmalloc_array(DEVMIR_EVICT_BATCH, sizeof(*v), GFP_KERNEL);
+	small = devmir_evict_pfns_alloc(DEVMIR_EVICT_BATCH);
+	if (!v || !small) {
+		kfree(v);
+		kvfree(small);
+		return 0;
+	}
+	n = devmir_devmem_pick(dm, v, min(want, DEVMIR_EVICT_BATCH), all);
+
+	devmir_inflight_begin(&inflight, NULL, 0, ULONG_MAX);
+	for (i = 0; i < n; i = j) {
+		j = devmir_evict_run(v, i, n);
+		if (!v[i].mm || (moved >= want && !all))
+			continue;
+		if (v[i].order && !huge)
+			huge = devmir_evict_pfns_alloc(DEVMIR_BLOCK_PAGES);
+		p = v[i].order ? huge : small;
+		if (!p)
+			continue;
+		p->batch.n = 0;
+		moved += devmir_evict_owned(dm, p, v + i, j - i, all, locked_mm);
+	}
+	for (i = 0; all && i < n; i++) {
+		if (v[i].moved)
+			continue;
+		if (v[i].order && !huge)
+			huge = devmir_evict_pfns_alloc(DEVMIR_BLOCK_PAGES);
+		p = v[i].order ? huge : small;
+		if (!p)
+			continue;
+		p->batch.n = 0;
+		if (v[i].mm)
+			mmap_read_lock(v[i].mm);
+		moved += devmir_evict_unowned(p, &v[i]);
+		if (v[i].mm)
+			mmap_read_unlock(v[i].mm);
+	}
 	devmir_inflight_end(&inflight);
-	kfree(buf);
+
+	/* Victims that did not move go back; drop the owners' references. */
+	for (i = 0; i < n; i++) {
+		if (!v[i].moved)
+			devmir_devmem_putback(dm, v[i].pfn);
+		if (v[i].mm)
+			mmdrop(v[i].mm);
+	}
+	kvfree(huge);
+	kvfree(small);
+	kfree(v);
 
 	if (moved) {
 		devmir_device_stat_add(dev, DEVMIR_STAT_EVICTIONS, moved);
@@ -495,7 +679,8 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 /**
  * devmir_devmem_alloc() - Take a free device page for a migration.
  * @dm: The device memory.
- * @evict: Whether to evict pages in use when none is free.
+ * @evict_mm: NULL: no eviction; else, when no page is free, pages in use
+ *	are evicted, the caller holding @evict_mm's mmap lock (read).
  * @evicted: Incremented by the number of pages evicted.
  *
  * The page comes back locked with one reference (zone_device_page_init()),
@@ -503,14 +688,14 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
  * devmir_devmem_commit() before migrate_vma_finalize(), or lets the finalize
  * drop it, which frees it.
  *
- * Context: Process context; may sleep. When @evict is set the caller may
- * hold the mmap lock and the locks of the pages it is migrating, but not a
- * mirror's update lock.
+ * Context: Process context; may sleep. With @evict_mm the caller may hold
+ * the locks of the pages it is migrating, but no mmap lock other than
+ * @evict_mm's and no mirror's update lock.
  * Return: The page, or NULL if none is free (after eviction, if allowed) or
  * the pool is being torn down.
  */
-struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
-				 u64 *evicted)
+struct page *devmir_devmem_alloc(struct devmir_devmem *dm,
+				 struct mm_struct *evict_mm, u64 *evicted)
 {
 	struct devmir_devpage *dp;
 	unsigned long moved;
@@ -539,9 +724,9 @@ struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 			return page;
 		}
 		spin_unlock(&dm->lock);
-		if (!evict)
+		if (!evict_mm)
 			return NULL;
-		moved = devmir_devmem_evict(dm, DEVMIR_EVICT_BATCH, false);
+		moved = devmir_devmem_evict(dm, DEVMIR_EVICT_BATCH, false, evict_mm);
 		*evicted += moved;
 		if (!moved)
 			cond_resched();
@@ -552,12 +737,13 @@ struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
 /**
  * devmir_devmem_alloc_huge() - Take a free 2 MiB device folio for a migration.
  * @dm: The device memory.
- * @evict: Whether to evict a victim when no 2 MiB block is free.
+ * @evict_mm: NULL: no eviction; else, when no 2 MiB block is free, a victim
+ *	may be evicted, the caller holding @evict_mm's mmap lock (read).
  * @evicted: Incremented by the number of pages evicted.
  *
  * A 2 MiB block of the pool whose pages are all free becomes one folio of
  * order 9 (head in the ALLOCATED state, the other pages TAIL), locked with
- * one reference like a page of devmir_devmem_alloc(). With @evict, when no
+ * one reference like a page of devmir_devmem_alloc(). With @evict_mm, when no
  * block is free and fewer than 2 MiB of pages are (the pool is full, not
  * fragmented), the least recently used victim is evicted once and the
  * search repeated: a 2 MiB victim frees a block, a 4 KiB one rarely does,
@@ -568,12 +754,12 @@ struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
  * Return: The folio's head page, or NULL if no block is entirely free, the
  * pool_exhaust injection point fired, or the pool is being torn down.
  */
-struct page *devmir_devmem_alloc_huge(struct devmir_devmem *dm, bool evict,
-				      u64 *evicted)
+struct page *devmir_devmem_alloc_huge(struct devmir_devmem *dm,
+				      struct mm_struct *evict_mm, u64 *evicted)
 {
 	unsigned long nblocks = dm->npages / DEVMIR_BLOCK_PAGES, b, n, i, idx;
 	struct page *page;
-	int tries = evict ? 2 : 1;
+	int tries = evict_mm ? 2 : 1;
 
 again:
 	spin_lock(&dm->lock);
@@ -597,7 +783,7 @@ again:
 		spin_unlock(&dm->lock);
 		if (--tries <= 0)
 			return NULL;
-		*evicted += devmir_devmem_evict(dm, 1, false);
+		*evicted += devmir_devmem_evict(dm, 1, false, evict_mm);
 		goto again;
 	}
 	idx = b * DEVMIR_BLOCK_PAGES;
@@ -625,12 +811,16 @@ again:
  * @page: An ALLOCATED page (or 2 MiB folio head) that migrate_vma_pages()
  *	migrated; the caller still holds the lock and reference from
  *	devmir_devmem_alloc() or devmir_devmem_alloc_huge().
+ * @mm: The mm the migration worked on: the page's owner from now on.
+ * @addr: Where @mm maps @page.
  *
- * The page (the folio) joins the LRU tail (most recently filled).
+ * The page (the folio) joins the LRU tail (most recently filled), its owner
+ * recorded with a reference (mmgrab()) for the eviction until it is freed.
  *
  * Context: Any context that may take a spinlock.
  */
-void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page)
+void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page,
+			  struct mm_struct *mm, unsigned long addr)
 {
 	struct devmir_devpage *dp = &dm->pages[page_to_pfn(page) - dm->base_pfn];
 
@@ -638,6 +828,9 @@ void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page)
 	if (!WARN_ON_ONCE(dp->state != DEVMIR_DP_ALLOCATED)) {
 		dp->state = DEVMIR_DP_IN_USE;
 		dp->referenced = 0;
+		mmgrab(mm);
+		dp->mm = mm;
+		dp->addr = addr;
 		list_add_tail(&dp->node, &dm->lru);
 	}
 	spin_unlock(&dm->lock);
@@ -832,7 +1025,7 @@ void devmir_devmem_destroy(struct devmir_device *dev)
 	spin_unlock(&dm->lock);
 
 	while ((used = devmir_devmem_used(dm))) {
-		if (devmir_devmem_evict(dm, DEVMIR_EVICT_BATCH, true))
+		if (devmir_devmem_evict(dm, DEVMIR_EVICT_BATCH, true, NULL))
 			continue;
 		/* Locked by someone, or its last reference is on its way. */
 		if (++passes % 250 == 0)

@@ -64,7 +64,7 @@
  * has a non-zero rate. A hook takes no lock (atomics only) and never
  * sleeps, so it may run under the pool's spinlock or the update lock.
  *
- * Two more points hold callers instead of failing them, for one process
+ * Three more points hold callers instead of failing them, for one process
  * (its pid written to ``pid``; 0 releases whoever is held; ``hits`` counts
  * the callers held), and sleep killably:
  *
@@ -75,6 +75,11 @@
  *	One migration window of the process at a time, after
  *	migrate_vma_setup() put migration entries in its page table and
  *	before the copy: other threads then meet those entries.
+ * ``evict_stall``
+ *	One eviction of the process's device pages at a time (by whichever
+ *	process's migration evicts them), after migrate_vma_setup() put them
+ *	under migration entries and before the copy, the process's mmap lock
+ *	held for read: its munmap() and exit then wait for the eviction.
  */
 
 /**
@@ -131,6 +136,11 @@ static struct devmir_stall_point devmir_stall_points[DEVMIR_STALL_NR] = {
 	[DEVMIR_STALL_MIGRATE] = {
 		.name = "migrate_stall",
 		.wq = __WAIT_QUEUE_HEAD_INITIALIZER(devmir_stall_points[DEVMIR_STALL_MIGRATE].wq),
+		.one = true,
+	},
+	[DEVMIR_STALL_EVICT] = {
+		.name = "evict_stall",
+		.wq = __WAIT_QUEUE_HEAD_INITIALIZER(devmir_stall_points[DEVMIR_STALL_EVICT].wq),
 		.one = true,
 	},
 };

@@ -40,7 +40,11 @@
  *       devmem->lock                   (spinlock, leaf: free list, LRU and
  *                                        page states; also from page_free,
  *                                        any context that drops a page)
- *       victim page locks (eviction)   (trylock only, migrate_device_range())
+ *       victim owner's mmap_lock (read) (eviction: trylock only, another
+ *                                        mm's; the teardown, holding no
+ *                                        mmap lock, waits for it)
+ *         victim page locks            (trylock only, migrate_vma_setup()
+ *                                        in the owner's mm)
  *       driver's copy callback         (no mirror lock, no mmap lock)
  *       [notifier context of any mm]   (the update lock, as above)
  *     mirror->update_lock              (refreshing the mirror after a
@@ -218,6 +222,12 @@ enum devmir_devpage_state {
  * @exclusive: A device-exclusive entry may map the page, on a kernel where
  *	that breaks its migration (%DEVMIR_EXCLUSIVE_BREAKS_MIGRATION): the
  *	eviction passes it over until it is freed; under &devmir_devmem.lock.
+ * @mm: The mm whose migration filled the page (or the folio it heads),
+ *	with a reference from mmgrab(), until the page is freed; NULL while
+ *	FREE or ALLOCATED and for a TAIL. The eviction migrates the page under
+ *	this mm's mmap lock (DOC: Device memory). Under &devmir_devmem.lock.
+ * @addr: Where @mm mapped the page when it was filled; under
+ *	&devmir_devmem.lock.
  */
 struct devmir_devpage {
 	struct list_head node;
@@ -225,6 +235,8 @@ struct devmir_devpage {
 	u8 referenced;
 	u8 order;
 	u8 exclusive;
+	struct mm_struct *mm;
+	unsigned long addr;
 };
 
 /**
@@ -587,11 +599,12 @@ bool devmir_inflight_covers(const struct mm_struct *mm, u64 addr);
 int devmir_devmem_create(struct devmir_device *dev, u64 size,
 			 enum devmir_memory_kind kind, u64 coherent_base);
 void devmir_devmem_destroy(struct devmir_device *dev);
-struct page *devmir_devmem_alloc(struct devmir_devmem *dm, bool evict,
-				 u64 *evicted);
-struct page *devmir_devmem_alloc_huge(struct devmir_devmem *dm, bool evict,
-				      u64 *evicted);
-void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page);
+struct page *devmir_devmem_alloc(struct devmir_devmem *dm,
+				 struct mm_struct *evict_mm, u64 *evicted);
+struct page *devmir_devmem_alloc_huge(struct devmir_devmem *dm,
+				      struct mm_struct *evict_mm, u64 *evicted);
+void devmir_devmem_commit(struct devmir_devmem *dm, struct page *page,
+			  struct mm_struct *mm, unsigned long addr);
 bool devmir_devmem_keep_exclusive(struct page *page);
 extern const struct dev_pagemap_ops devmir_devmem_ops;
 
@@ -697,11 +710,14 @@ enum devmir_inject_id {
  *	blocked CPU fault would hold it.
  * @DEVMIR_STALL_MIGRATE: One migration window of the process at a time,
  *	with its pages under migration entries.
+ * @DEVMIR_STALL_EVICT: One eviction of the process's device pages at a
+ *	time, with them under migration entries and its mmap lock held.
  * @DEVMIR_STALL_NR: Number of stall points.
  */
 enum devmir_stall_id {
 	DEVMIR_STALL_FAULT,
 	DEVMIR_STALL_MIGRATE,
+	DEVMIR_STALL_EVICT,
 	DEVMIR_STALL_NR
 };
 

@@ -252,7 +252,7 @@ static u8 devmir_window_dst(struct devmir_mirror *mirror,
 		/* migrate_vma_pages() populates anonymous memory only. */
 		if (!spage && !vma_is_anonymous(vma))
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;
-		dpage = devmir_devmem_alloc(dev->devmem, true, &res->evicted);
+		dpage = devmir_devmem_alloc(dev->devmem, mirror->mm, &res->evicted);
 		if (!dpage)
 			return DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_NOMEM;
 		if (!spage && (vma->vm_flags & VM_WRITE))
@@ -302,7 +302,7 @@ static unsigned long devmir_window_dst_huge(struct devmir_mirror *mirror,
 		if (!spage && (vma->vm_flags & VM_WRITE))
 			flags |= MIGRATE_PFN_WRITE;
 		dpage = small ? NULL :
-			devmir_devmem_alloc_huge(dev->devmem, true, &res->evicted);
+			devmir_devmem_alloc_huge(dev->devmem, mirror->mm, &res->evicted);
 		if (dpage)
 			dfolio = page_folio(dpage);
 	} else {
@@ -328,7 +328,7 @@ static unsigned long devmir_window_dst_huge(struct devmir_mirror *mirror,
 	devmir_stat_add(mirror, DEVMIR_STAT_THP_FALLBACKS, 1);
 	for (j = 0; j < nr; j++) {
 		if (dir == DEVMIR_MIGRATE_TO_DEVICE) {
-			dpage = devmir_devmem_alloc(dev->devmem, true, &res->evicted);
+			dpage = devmir_devmem_alloc(dev->devmem, mirror->mm, &res->evicted);
 		} else {
 			dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN,
 					       vma, addr + (j << PAGE_SHIFT));
@@ -600,7 +600,9 @@ static u64 devmir_window_pass(struct devmir_mirror *mirror,
 			if (folio_test_large(dfolio))
 				devmir_stat_add(mirror, DEVMIR_STAT_THP_MIGRATED, 1);
 			if (dir == DEVMIR_MIGRATE_TO_DEVICE)
-				devmir_devmem_commit(dev->devmem, batch.dst[k]);
+				devmir_devmem_commit(dev->devmem, batch.dst[k],
+						     mirror->mm,
+						     start + (i << PAGE_SHIFT));
 		} else if (spage && !is_zone_device_page(spage) && !PageAnon(spage)) {
 			/* Page cache or shmem: refused by migrate_vma_pages(). */
 			outcome[i] = DEVMIR_OUT_FAIL + DEVMIR_MIGRATE_FAIL_FILE;

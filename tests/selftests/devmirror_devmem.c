@@ -3,8 +3,9 @@
  * devmirror_devmem - the device memory pool and its lifetime: eviction under
  * oversubscription and its LRU order, pages split across two devices (peer
  * pages reported remote and migrated when touched), device pages across
- * fork() and closing the file, and a FOLL_LONGTERM pin forcing pages back.
- * Data verified byte for byte. (Exit with device pages and kill -9 in the
+ * fork() and closing the file, a FOLL_LONGTERM pin forcing pages back, and
+ * the eviction of another process's pages racing its munmap() and exit
+ * (held at the evict_stall injection point). Data verified byte for byte. (Exit with device pages and kill -9 in the
  * middle of migrations are in devmirror_teardown's matrix.)
  *
  * The suite loads the simulator with a small device memory (devmem_mb) so
@@ -13,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,19 +26,24 @@
 
 #include "kselftest_harness.h"
 #include "devmir_test.h"
+#include "stress.h"
 /* The kernel's gup_test interface, from the unpacked source tree. */
 #include "../../../mm/gup_test.h"
 
 #define NPAGES(size)	((size) / PAGE)
 #define POOL_MAX	MIB(16)	/* larger pools would make the suite slow */
+/* Seconds a step of another process gets before it counts as stuck. */
+#define STUCK_SECONDS	30
 
 FIXTURE(devmem) {
 	int fd;
 	uint64_t pool;
+	pid_t kids[2];
 };
 
 FIXTURE_SETUP(devmem)
 {
+	self->kids[0] = self->kids[1] = 0;
 	self->fd = dm_open(0);
 	if (self->fd < 0)
 		SKIP(return, "no devmirror render node");
@@ -49,6 +56,17 @@ FIXTURE_SETUP(devmem)
 
 FIXTURE_TEARDOWN(devmem)
 {
+	int i;
+
+	/* A test that failed half way leaves nobody held or running. */
+	if (self->kids[0] || self->kids[1])
+		dm_inject_set("evict_stall", "pid", 0);
+	for (i = 0; i < 2; i++) {
+		if (self->kids[i] <= 0)
+			continue;
+		kill(self->kids[i], SIGKILL);
+		waitpid(self->kids[i], NULL, 0);
+	}
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -441,6 +459,270 @@ TEST_F(devmem, longterm_pin)
 	ASSERT_EQ(-1, buf_check(buf, size, 87));
 	close(gup);
 	munmap(buf, size);
+}
+
+/* 1 if a byte arrives on @fd within @seconds, else 0 (timeout, EOF). */
+static int byte_within(int fd, double seconds)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, (int)(seconds * 1000)) != 1)
+		return 0;
+	return read(fd, &c, 1) == 1;
+}
+
+/* waitpid() with a bound: 1 if @pid exited (status in *@status), else 0. */
+static int wait_bounded(pid_t pid, int *status, double seconds)
+{
+	double end = dm_now() + seconds;
+	pid_t r;
+
+	while (dm_now() < end) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 1;
+		if (r < 0)
+			return 0;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * The owner: fill @size of its own memory (a new mm, sharing no page with
+ * the test), move it to the device, say so on @up; on a byte from @down
+ * unmap it and say so; then wait for the end (EOF on @down).
+ */
+static void __attribute__((noreturn)) owner(size_t size, int up, int down)
+{
+	uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_devmir_migrate m;
+	int fd = dm_open(0);
+	char c = 'r';
+
+	if (buf == MAP_FAILED || fd < 0)
+		_exit(2);
+	buf_fill(buf, size, 91);
+	if (dm_to_device(fd, buf, size, &m) || m.migrated != NPAGES(size))
+		_exit(3);
+	if (write(up, &c, 1) != 1 || read(down, &c, 1) != 1)
+		_exit(4);
+	if (munmap(buf, size))
+		_exit(5);
+	if (write(up, &c, 1) != 1)
+		_exit(6);
+	while (read(down, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+/* The evictor: move @size of new memory to the full device, intact. */
+static void __attribute__((noreturn)) evictor(size_t size)
+{
+	uint8_t *buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint8_t *out = malloc(size);
+	struct drm_devmir_migrate m;
+	int fd = dm_open(0);
+
+	if (buf == MAP_FAILED || !out || fd < 0)
+		_exit(2);
+	buf_fill(buf, size, 92);
+	if (dm_to_device(fd, buf, size, &m) || m.migrated != NPAGES(size))
+		_exit(3);
+	if (m.evicted < NPAGES(size))
+		_exit(4);
+	if (dm_read(fd, buf, size, out) || buf_check(out, size, 92) != -1 ||
+	    buf_check(buf, size, 92) != -1)
+		_exit(5);
+	_exit(0);
+}
+
+/*
+ * Start the owner (self->kids[0]) with the pool full of its pages, and the
+ * evictor (self->kids[1]) whose migration evicts them, held at the
+ * evict_stall point with the owner's pages under migration entries. 0, or
+ * -1 if the eviction never got there. @up and @down: the owner's pipes.
+ */
+static int start_held_eviction(FIXTURE_DATA(devmem) *self, int up[2],
+			       int down[2])
+{
+	long long hits0, hits;
+	double end;
+
+	hits0 = dm_inject_get("evict_stall", "hits");
+	if (pipe(up) || pipe(down))
+		return -1;
+	self->kids[0] = fork();
+	if (self->kids[0] < 0)
+		return -1;
+	if (!self->kids[0]) {
+		close(up[0]);
+		close(down[1]);
+		owner(self->pool, up[1], down[0]);
+	}
+	if (!byte_within(up[0], STUCK_SECONDS) ||
+	    dm_inject_set("evict_stall", "pid", self->kids[0]))
+		return -1;
+	self->kids[1] = fork();
+	if (self->kids[1] < 0)
+		return -1;
+	if (!self->kids[1]) {
+		close(up[0]);
+		close(up[1]);
+		close(down[0]);
+		close(down[1]);
+		evictor(KIB(64));
+	}
+	end = dm_now() + STUCK_SECONDS;
+	while ((hits = dm_inject_get("evict_stall", "hits")) <= hits0 &&
+	       dm_now() < end)
+		usleep(10000);
+	return hits > hits0 ? 0 : -1;
+}
+
+/* Wait for both processes; 1 if both exited with status 0. */
+static int kids_ok(FIXTURE_DATA(devmem) *self, int *status)
+{
+	int i, ok = 1;
+
+	for (i = 0; i < 2; i++) {
+		status[i] = -1;
+		if (!wait_bounded(self->kids[i], &status[i], STUCK_SECONDS))
+			ok = 0;
+		else
+			self->kids[i] = 0;
+		if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i]))
+			ok = 0;
+	}
+	return ok;
+}
+
+/*
+ * Another process's migration evicts the owner's pages under the owner's
+ * mmap lock: the owner's munmap() waits for the eviction, instead of
+ * freeing, while the eviction holds its pages under migration entries, the
+ * anon_vma that the eviction's finalize then walks (a use-after-free that
+ * KASAN reports on the debug kernel; docs/reliability.md).
+ */
+TEST_F_TIMEOUT(devmem, eviction_holds_owner_munmap, 120)
+{
+	int up[2], down[2], status[2], early;
+	char c = 'u';
+
+	if (dm_inject_get("evict_stall", "hits") < 0)
+		SKIP(return, "no devmirror/inject/evict_stall in debugfs");
+	ASSERT_EQ(0, start_held_eviction(self, up, down))
+		TH_LOG("the evictor's migration never evicted the owner's pages");
+
+	ASSERT_EQ(1, write(down[1], &c, 1));
+	early = byte_within(up[0], 1.0);
+	EXPECT_EQ(0, early)
+		TH_LOG("munmap() returned while an eviction of its pages was in flight");
+	ASSERT_EQ(0, dm_inject_set("evict_stall", "pid", 0));
+	if (!early)
+		EXPECT_EQ(1, byte_within(up[0], STUCK_SECONDS))
+			TH_LOG("the owner's munmap() never returned");
+	close(down[1]);
+	EXPECT_EQ(1, kids_ok(self, status))
+		TH_LOG("owner status %#x, evictor status %#x", status[0], status[1]);
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+}
+
+/*
+ * The owner exits (SIGKILL) while an eviction of its pages is held: the
+ * eviction keeps its mm until done, the exit completes, and every page of
+ * both processes is freed.
+ */
+TEST_F_TIMEOUT(devmem, eviction_outlives_owner_exit, 120)
+{
+	int up[2], down[2], status = 0;
+	double end;
+
+	if (dm_inject_get("evict_stall", "hits") < 0)
+		SKIP(return, "no devmirror/inject/evict_stall in debugfs");
+	ASSERT_EQ(0, start_held_eviction(self, up, down))
+		TH_LOG("the evictor's migration never evicted the owner's pages");
+
+	ASSERT_EQ(0, kill(self->kids[0], SIGKILL));
+	ASSERT_EQ(1, wait_bounded(self->kids[0], &status, STUCK_SECONDS))
+		TH_LOG("the owner did not exit while its eviction was held");
+	self->kids[0] = 0;
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ASSERT_EQ(0, dm_inject_set("evict_stall", "pid", 0));
+	ASSERT_EQ(1, wait_bounded(self->kids[1], &status, STUCK_SECONDS));
+	self->kids[1] = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("evictor status %#x", status);
+	/* The owner's mm goes after the eviction let it go (mmput_async()). */
+	end = dm_now() + STUCK_SECONDS;
+	while (dm_devmem_used(self->fd) && dm_now() < end)
+		usleep(10000);
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+}
+
+/*
+ * After fork() the child shares the device pages; once the parent, their
+ * owner, unmapped them, no eviction takes them (none could lock the mm of
+ * whoever maps them): a migration that finds no other room fails for lack
+ * of memory, nothing is lost, and the pages go back to the pool when the
+ * child is done with them.
+ */
+TEST_F_TIMEOUT(devmem, eviction_passes_over_pages_owner_unmapped, 120)
+{
+	size_t size = self->pool, n = NPAGES(size), extra = KIB(64);
+	int go[2], status = 0;
+	struct drm_devmir_migrate m;
+	uint8_t *buf, *more;
+	char c = 'g';
+	pid_t pid;
+
+	buf = buf_map(size, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	more = buf_map(extra, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_NE(MAP_FAILED, more);
+	buf_fill(buf, size, 93);
+	buf_fill(more, extra, 94);
+	ASSERT_EQ(0, dm_to_device(self->fd, buf, size, &m));
+	ASSERT_EQ(n, m.migrated);
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		/* CPU faults bring the shared pages back to system memory. */
+		_exit(buf_check(buf, size, 93) == -1 ? 0 : 2);
+	}
+	self->kids[0] = pid;
+	ASSERT_EQ(0, munmap(buf, size));
+	EXPECT_EQ(n, dm_devmem_used(self->fd));
+
+	EXPECT_EQ(-ENOMEM, dm_to_device(self->fd, more, extra, &m));
+	EXPECT_EQ(0ULL, m.evicted);
+	EXPECT_EQ(NPAGES(extra), m.failed[DRM_DEVMIR_MIGFAIL_NOMEM]);
+	EXPECT_EQ(NPAGES(extra), dm_migrate_total(&m));
+	EXPECT_EQ(-1, buf_check(more, extra, 94));
+
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	ASSERT_EQ(1, wait_bounded(pid, &status, STUCK_SECONDS));
+	self->kids[0] = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the child's data were not intact (status %#x)", status);
+	EXPECT_EQ(0ULL, dm_devmem_used(self->fd));
+	ASSERT_EQ(0, dm_to_device(self->fd, more, extra, &m));
+	EXPECT_EQ(NPAGES(extra), m.migrated);
+	EXPECT_EQ(-1, buf_check(more, extra, 94));
+	close(go[0]);
+	close(go[1]);
+	munmap(more, extra);
 }
 
 TEST_HARNESS_MAIN

@@ -3,9 +3,11 @@
  * devmirror_hold - helper of the devmirror-devmem suite: a process that puts
  * 1 MiB into device 0's memory, then waits (with its render-node file closed,
  * or open with "keep-fd") until SIGUSR1, and checks its data byte for byte.
- * The suite unloads the driver in between.
+ * With "fork-unmap" it forks first and unmaps its own copy: the child alone
+ * maps the pages (shared copy-on-write) and checks them, their owner no
+ * longer does. The suite unloads the driver in between.
  *
- * usage: devmirror_hold READY_FILE [keep-fd]
+ * usage: devmirror_hold READY_FILE [keep-fd|fork-unmap]
  * Creates READY_FILE when the pages are in device memory; exits 0 when the
  * data are intact after SIGUSR1.
  */
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "devmir_test.h"
@@ -34,13 +37,15 @@ int main(int argc, char **argv)
 	size_t size = MIB(1), n = size / PAGE;
 	struct drm_devmir_migrate m;
 	bool keep = argc > 2 && !strcmp(argv[2], "keep-fd");
+	bool forked = argc > 2 && !strcmp(argv[2], "fork-unmap");
+	int fd, ready, status;
 	sigset_t block, old;
 	uint8_t *buf, *snap;
-	int fd, ready;
+	pid_t child = 0;
 	long bad;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s READY_FILE [keep-fd]\n", argv[0]);
+		fprintf(stderr, "usage: %s READY_FILE [keep-fd|fork-unmap]\n", argv[0]);
 		return 2;
 	}
 	sigemptyset(&block);
@@ -67,13 +72,34 @@ int main(int argc, char **argv)
 	}
 	if (!keep)
 		close(fd);
+	if (forked) {
+		child = fork();
+		if (child < 0) {
+			perror("devmirror_hold: fork");
+			return 1;
+		}
+		/* The child waits below; the parent gives up its mapping. */
+		if (child && munmap(buf, size)) {
+			perror("devmirror_hold: munmap");
+			return 1;
+		}
+	}
 
-	ready = open(argv[1], O_CREAT | O_WRONLY, 0644);
-	if (ready < 0)
-		return 1;
-	close(ready);
+	/* The suite talks to the first process; a forked child waits too. */
+	if (!forked || child) {
+		ready = open(argv[1], O_CREAT | O_WRONLY, 0644);
+		if (ready < 0)
+			return 1;
+		close(ready);
+	}
 	while (!go)
 		sigsuspend(&old);
+	if (child) {
+		kill(child, SIGUSR1);
+		if (waitpid(child, &status, 0) != child || !WIFEXITED(status))
+			return 1;
+		return WEXITSTATUS(status);
+	}
 
 	bad = buf_check(buf, size, 99);
 	if (bad != -1) {

@@ -5,8 +5,9 @@
 # pages, device-to-device), fork/close with device pages, a FOLL_LONGTERM
 # pin (devmirror_devmem; exit and kill -9 with device pages are in the
 # teardown matrix, stress-teardown); then, without test arguments, module
-# unload with device pages still live (safe: evicted to system memory) and
-# while a process holds a file (EBUSY), checked by devmirror_hold.
+# unload with device pages still live (safe: evicted to system memory), also
+# when only a fork child maps them, and while a process holds a file (EBUSY),
+# checked by devmirror_hold.
 
 n=900
 tap() {
@@ -49,6 +50,23 @@ if [ $# -eq 0 ]; then
 	tap $? data_intact_after_unload
 	insmod $sim
 	tap $? insmod_again
+
+	# Unload with pages only a fork child maps: their owner unmapped them.
+	rm -f /tmp/hold3.ready
+	/tests/devmirror_hold /tmp/hold3.ready fork-unmap &
+	pid=$!
+	wait_ready /tmp/hold3.ready
+	tap $? fork_helper_ready
+	used=$(awk '$1 == "used" { print $2 }' $dbg/sim0/devmem)
+	[ "${used:-0}" -eq 256 ]
+	tap $? child_device_pages_live
+	rmmod devmirror_sim
+	tap $? rmmod_with_child_device_pages
+	kill -USR1 $pid
+	wait $pid
+	tap $? child_data_intact_after_unload
+	insmod $sim
+	tap $? insmod_after_child_unload
 
 	# A process holding a file pins the module: rmmod fails with EBUSY.
 	rm -f /tmp/hold2.ready
