@@ -382,6 +382,30 @@ dmpt_entry_t dmpt_lookup(struct dmpt *pt, u64 addr, unsigned int *level,
 }
 EXPORT_SYMBOL_GPL(dmpt_lookup);
 
+unsigned int dmpt_lookup_line(struct dmpt *pt, u64 addr, dmpt_entry_t *line,
+			      unsigned int n, unsigned int *level,
+			      unsigned int *touched)
+{
+	unsigned int lvl, i, got = 1;
+	unsigned long idx, nslots;
+	u64 *slotp, slot;
+
+	line[0].val = dmpt_lookup_slot(pt, addr, &lvl, touched, &slotp);
+	if (level)
+		*level = lvl;
+	if (!slotp)
+		return 1;
+	nslots = dmpt_nslots(pt->fmt, lvl);
+	idx = dmpt_index(pt->fmt, lvl, addr);
+	for (i = 1; i < n && idx + i < nslots; i++) {
+		slot = READ_ONCE(slotp[i]);
+		/* A directory below a slot is no leaf of this line. */
+		line[got++].val = dmpt_slot_is_leaf(slot) ? slot : 0;
+	}
+	return got;
+}
+EXPORT_SYMBOL_GPL(dmpt_lookup_line);
+
 dmpt_entry_t dmpt_lookup_write(struct dmpt *pt, u64 addr, unsigned int *level,
 			       unsigned int *touched)
 {

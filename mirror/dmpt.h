@@ -357,6 +357,33 @@ dmpt_entry_t dmpt_lookup(struct dmpt *pt, u64 addr, unsigned int *level,
 			 unsigned int *touched);
 
 /**
+ * dmpt_lookup_line() - dmpt_lookup() that also reads the leaves that follow,
+ * lock-free.
+ * @pt: The table.
+ * @addr: Virtual address; any byte of the leaf's span.
+ * @line: Receives the entries: @line[0] is the leaf covering @addr (as
+ *	dmpt_lookup() returns it), @line[i] the slot i places after it in the
+ *	same directory, the leaf covering @addr + i * its level's size, or an
+ *	entry without %DMPT_VALID where that slot holds none.
+ * @n: Entries @line has room for, at least 1.
+ * @level: As for dmpt_lookup(); all of @line is at that level.
+ * @touched: As for dmpt_lookup().
+ *
+ * The hardware walker that fetches a line of page-table entries at once and
+ * may cache the neighbours it did not ask for. Each entry is read once,
+ * like dmpt_lookup()'s: it may be the old or the new value of a racing
+ * update, so the caller caches them only inside the section its
+ * invalidation fences, as it does the first.
+ *
+ * Context: Caller holds rcu_read_lock() (or the update lock). Never sleeps.
+ * Return: Entries written to @line: 1 when no leaf covers @addr, else up to
+ * @n, fewer where the directory ends.
+ */
+unsigned int dmpt_lookup_line(struct dmpt *pt, u64 addr, dmpt_entry_t *line,
+			      unsigned int n, unsigned int *level,
+			      unsigned int *touched);
+
+/**
  * dmpt_lookup_write() - Find the leaf covering an address for a device
  * write, marking it dirty, lock-free.
  * @pt: The table.

@@ -580,6 +580,40 @@ dmpt_entry_t devmir_mirror_lookup(struct devmir_mirror *mirror, u64 addr,
 EXPORT_SYMBOL_GPL(devmir_mirror_lookup);
 
 /**
+ * devmir_mirror_lookup_line() - devmir_mirror_lookup() that also reads the
+ * leaves that follow, as a walker fetching a line of entries does.
+ * @mirror: The mirror.
+ * @addr: Process virtual address.
+ * @line: Receives @line[0], the entry devmir_mirror_lookup() returns, then
+ *	the leaves covering the addresses that follow, one per slot of the
+ *	same directory (level size apart), without %DMPT_VALID where a slot
+ *	holds none (dmpt_lookup_line()).
+ * @n: Room in @line, at least 1.
+ * @level: As for devmir_mirror_lookup(); every entry of @line is at it.
+ *
+ * Same fencing rules as devmir_mirror_lookup(), for every entry: a driver
+ * may cache the neighbours it did not ask for only inside the section its
+ * &devmir_device_ops.invalidate callback fences, and must not write through
+ * any of them (they are not marked dirty: devmir_mirror_lookup_write()).
+ *
+ * Context: Any context (takes rcu_read_lock() itself).
+ * Return: The entries written: 1 when nothing is mapped at @addr, else up
+ * to @n (fewer at the end of a directory).
+ */
+unsigned int devmir_mirror_lookup_line(struct devmir_mirror *mirror, u64 addr,
+				       dmpt_entry_t *line, unsigned int n,
+				       unsigned int *level)
+{
+	unsigned int got;
+
+	rcu_read_lock();
+	got = dmpt_lookup_line(&mirror->pt, addr, line, n, level, NULL);
+	rcu_read_unlock();
+	return got;
+}
+EXPORT_SYMBOL_GPL(devmir_mirror_lookup_line);
+
+/**
  * devmir_mirror_lookup_write() - Translate an address for a device write,
  * marking the entry dirty.
  * @mirror: The mirror.

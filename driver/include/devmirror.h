@@ -606,6 +606,9 @@ dmpt_entry_t devmir_mirror_lookup(struct devmir_mirror *mirror, u64 addr,
 				  unsigned int *level);
 dmpt_entry_t devmir_mirror_lookup_write(struct devmir_mirror *mirror, u64 addr,
 					unsigned int *level);
+unsigned int devmir_mirror_lookup_line(struct devmir_mirror *mirror, u64 addr,
+				       dmpt_entry_t *line, unsigned int n,
+				       unsigned int *level);
 
 /* Device faults: driver/core/fault.c (through driver/core/range.c) */
 int devmir_fault_batch(struct devmir_mirror *mirror, struct devmir_fault *faults,

@@ -124,6 +124,10 @@ static unsigned int txn_bytes = PAGE_SIZE;
 module_param(txn_bytes, uint, 0444);
 MODULE_PARM_DESC(txn_bytes, "Bytes per memory transaction (power of two, 256-4096, default 4096)");
 
+static unsigned int walk_line = 8;
+module_param(walk_line, uint, 0444);
+MODULE_PARM_DESC(walk_line, "Leaf entries a read walk fetches and caches, the one it looks for and those after it (1-16, default 8)");
+
 static bool huge = true;
 module_param(huge, bool, 0444);
 MODULE_PARM_DESC(huge, "Device MMU maps 2 MiB and 1 GiB pages (default true)");
@@ -282,6 +286,7 @@ static int sim_config_check(void)
 	c->fault_batch = fault_batch;
 	c->engines = engines;
 	c->txn_bytes = txn_bytes;
+	c->walk_line = walk_line;
 	c->huge = huge;
 	c->fault_window = (u64)fault_window_kb << 10;
 	c->max_asids = 4096;
@@ -316,6 +321,8 @@ static int sim_config_check(void)
 		return -EINVAL;
 	if (!is_power_of_2(c->txn_bytes) || c->txn_bytes < 256 ||
 	    c->txn_bytes > PAGE_SIZE)
+		return -EINVAL;
+	if (!c->walk_line || c->walk_line > SIM_WALK_LINE_MAX)
 		return -EINVAL;
 	if (c->fault_window != DEVMIR_WINDOW_ADAPTIVE &&
 	    (!is_power_of_2(c->fault_window) || c->fault_window < DEVMIR_WINDOW_MIN ||

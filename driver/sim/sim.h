@@ -39,6 +39,9 @@ struct sim_compat;
 /* Device-coherent devices at most (coherent_addr=). */
 #define SIM_MAX_COHERENT	4
 
+/* Most leaf entries one walk fetches (walk_line). */
+#define SIM_WALK_LINE_MAX	16
+
 /* Largest modelled TLB invalidation round trip (tlb_inv_us), microseconds. */
 #define SIM_TLB_INV_US_MAX	1000
 
@@ -52,6 +55,8 @@ struct sim_compat;
  * @fault_batch: Initial fault batch size of new mirrors.
  * @engines: Engines per device.
  * @txn_bytes: Bytes per memory transaction (power of two, 256..4096).
+ * @walk_line: Entries a read walk fetches and caches: the leaf it looked for
+ *	and up to @walk_line - 1 that follow it in its directory (1..16).
  * @huge: Whether the device MMU has 2 MiB and 1 GiB leaves.
  * @fault_window: Initial fault-ahead window of new mirrors, bytes.
  * @max_asids: Address-space ids per device.
@@ -77,6 +82,7 @@ struct sim_config {
 	unsigned int fault_batch;
 	unsigned int engines;
 	unsigned int txn_bytes;
+	unsigned int walk_line;
 	bool huge;
 	u64 fault_window;
 	unsigned int max_asids;
@@ -384,7 +390,8 @@ void sim_tlb_fini(struct sim_tlb *tlb);
 bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
 		    u64 va, bool write, u64 *pfn, u64 *flags);
 void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
-		  u64 va, unsigned int level, dmpt_entry_t entry);
+		  u64 va, unsigned int level, const dmpt_entry_t *entries,
+		  unsigned int n);
 unsigned int sim_tlb_shootdown(struct sim_tlb *tlb, u32 asid, u64 start, u64 end);
 
 /* walker.c */

@@ -111,31 +111,15 @@ bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid
 	return hit;
 }
 
-/**
- * sim_tlb_fill() - Cache a translation found by the page walker.
- * @tlb: The TLB.
- * @fmt: The device's mirror format.
- * @asid: Address-space id.
- * @va: Any address inside the page.
- * @level: Level of the leaf (level 0 = leaf).
- * @entry: The valid mirror entry; for device memory, with the frame of the
- *	page that holds the data.
- *
- * Replaces an invalid way of the set, or the least recently used one.
- *
- * Context: Any context; takes the TLB spinlock. The caller holds the
- * mirror's access lock for read, so a shootdown cannot miss the new entry.
- */
-void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
-		  u64 va, unsigned int level, dmpt_entry_t entry)
+/* Cache one leaf; the caller holds the TLB lock. */
+static void __sim_tlb_fill(struct sim_tlb *tlb, u32 asid, u64 vbase,
+			   unsigned int level, unsigned int shift,
+			   dmpt_entry_t entry)
 {
-	unsigned int shift = fmt->shift[level];
-	u64 vbase = va & ~((1ULL << shift) - 1);
 	struct sim_tlb_entry *set, *victim;
 	unsigned int way;
 
-	spin_lock(&tlb->lock);
-	set = sim_tlb_set(tlb, asid, level, va >> shift);
+	set = sim_tlb_set(tlb, asid, level, vbase >> shift);
 	victim = &set[0];
 	for (way = 0; way < tlb->ways; way++) {
 		struct sim_tlb_entry *e = &set[way];
@@ -160,6 +144,38 @@ void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
 	victim->flags = dmpt_entry_flags(entry) & 0xff;
 	victim->valid = true;
 	victim->age = ++tlb->tick;
+}
+
+/**
+ * sim_tlb_fill() - Cache translations found by the page walker.
+ * @tlb: The TLB.
+ * @fmt: The device's mirror format.
+ * @asid: Address-space id.
+ * @va: Any address inside the first page.
+ * @level: Level of the leaves (level 0 = leaf).
+ * @entries: @n mirror entries, the i-th covering @va + i leaves of @level;
+ *	for device memory, with the frame of the page that holds the data.
+ *	Entries without %DMPT_VALID are skipped.
+ * @n: Number of entries, at least 1.
+ *
+ * Each replaces an invalid way of its set, or the least recently used one;
+ * the first is filled last, so the neighbours never evict it.
+ *
+ * Context: Any context; takes the TLB spinlock. The caller holds the
+ * mirror's access lock for read, so a shootdown cannot miss the new entries.
+ */
+void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
+		  u64 va, unsigned int level, const dmpt_entry_t *entries,
+		  unsigned int n)
+{
+	unsigned int shift = fmt->shift[level], i;
+	u64 vbase = va & ~((1ULL << shift) - 1);
+
+	spin_lock(&tlb->lock);
+	for (i = n; i-- > 0;)
+		if (dmpt_entry_valid(entries[i]))
+			__sim_tlb_fill(tlb, asid, vbase + ((u64)i << shift), level,
+				       shift, entries[i]);
 	spin_unlock(&tlb->lock);
 }
 

@@ -310,6 +310,45 @@ void model_snapshot(struct model *m, struct dmpt *pt)
 	rcu_read_unlock();
 }
 
+/*
+ * dmpt_lookup_line() at @addr agrees with dmpt_lookup() of every address
+ * it covers: the same first leaf, then each following slot's leaf at that
+ * level, or no entry where a lookup finds none or a leaf of a lower level.
+ */
+static bool model_check_line(struct dmpt *pt, u64 addr)
+{
+	unsigned int level, lvl, got, i;
+	dmpt_entry_t line[4], e;
+	u64 size, a;
+
+	rcu_read_lock();
+	got = dmpt_lookup_line(pt, addr, line, 4, &level, NULL);
+	e = dmpt_lookup(pt, addr, &lvl, NULL);
+	rcu_read_unlock();
+	if (got < 1 || got > 4 || line[0].val != e.val || level != lvl ||
+	    (!e.val && got != 1)) {
+		printf("# model line: 0x%llx: %u entries, first 0x%llx level %u, lookup 0x%llx level %u\n",
+		       (unsigned long long)addr, got, (unsigned long long)line[0].val,
+		       level, (unsigned long long)e.val, lvl);
+		return false;
+	}
+	size = 1ULL << pt->fmt->shift[level];
+	for (i = 1; i < got; i++) {
+		a = (addr & ~(size - 1)) + i * size;
+		rcu_read_lock();
+		e = dmpt_lookup(pt, a, &lvl, NULL);
+		rcu_read_unlock();
+		if (line[i].val ? line[i].val == e.val && lvl == level :
+				  !e.val || lvl < level)
+			continue;
+		printf("# model line: 0x%llx + %u: 0x%llx, lookup 0x%llx level %u\n",
+		       (unsigned long long)addr, i, (unsigned long long)line[i].val,
+		       (unsigned long long)e.val, lvl);
+		return false;
+	}
+	return true;
+}
+
 bool model_check_addr(struct model *m, struct dmpt *pt, u64 addr)
 {
 	u64 u = unit_of(m, addr), want = m->val[u], got_piece;
@@ -319,6 +358,8 @@ bool model_check_addr(struct model *m, struct dmpt *pt, u64 addr)
 	rcu_read_lock();
 	e = dmpt_lookup(pt, addr, &level, &touched);
 	rcu_read_unlock();
+	if (!model_check_line(pt, addr))
+		return false;
 	if (!want) {
 		if (!e.val)
 			return true;
