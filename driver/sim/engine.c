@@ -172,8 +172,7 @@ static int sim_txn_locked(struct sim_cmd *cmd, u64 va, u32 len, bool need_excl,
 	int ret;
 
 	read_lock(&cmd->smirror->access_lock);
-	ret = sim_translate(cmd->sdev, cmd->mirror, va, cmd->write, &pfn, &flags,
-			    &cmd->tlb);
+	ret = sim_translate(cmd, va, &pfn, &flags);
 	if (!ret && need_excl &&
 	    !(flags & (DMPT_EXCLUSIVE | DMPT_DEVICE_PRIVATE)) &&
 	    !sim_pfn_coherent(pfn))
@@ -421,6 +420,7 @@ int sim_engine_run(struct sim_device *sdev, unsigned int engine, struct sim_cmd 
 	if (mutex_lock_interruptible(&eng->lock))
 		return -EINTR;
 	cmd->bounce = eng->bounce;
+	cmd->asid = devmir_mirror_asid(cmd->mirror);
 	devmir_driver_stat_add(cmd->mirror, SIM_STAT_ACCESSES, 1);
 	ret = sim_execute(cmd, eng);
 	if (!cmd->off_engine)

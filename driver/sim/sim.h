@@ -348,6 +348,9 @@ struct sim_tlb_tally {
  * @off_engine: The command lost the engine lock (killed while waiting to
  *	take it back after its faults).
  * @tlb: Its TLB hits and misses and page walks so far.
+ * @asid: The mirror's address-space id (set by sim_engine_run()).
+ * @tlb_level: Leaf level of its last translation: the TLB looks there
+ *	first (a stream of 4 KiB pages, or of 2 MiB ones).
  */
 struct sim_cmd {
 	struct sim_device *sdev;
@@ -369,6 +372,8 @@ struct sim_cmd {
 	bool staged;
 	bool off_engine;
 	struct sim_tlb_tally tlb;
+	u32 asid;
+	unsigned int tlb_level;
 };
 
 static inline struct sim_device *to_sim_device(struct drm_device *drm)
@@ -388,15 +393,15 @@ extern const struct drm_driver sim_drm_driver;
 int sim_tlb_init(struct sim_tlb *tlb, unsigned int entries, unsigned int ways);
 void sim_tlb_fini(struct sim_tlb *tlb);
 bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
-		    u64 va, bool write, u64 *pfn, u64 *flags);
+		    u64 va, bool write, u64 *pfn, u64 *flags,
+		    unsigned int *level);
 void sim_tlb_fill(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
 		  u64 va, unsigned int level, const dmpt_entry_t *entries,
 		  unsigned int n);
 unsigned int sim_tlb_shootdown(struct sim_tlb *tlb, u32 asid, u64 start, u64 end);
 
 /* walker.c */
-int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
-		  bool write, u64 *pfn, u64 *flags, struct sim_tlb_tally *tally);
+int sim_translate(struct sim_cmd *cmd, u64 va, u64 *pfn, u64 *flags);
 
 /* devmem.c */
 int sim_devmem_init(struct sim_device *sdev, u64 bytes);

@@ -56,6 +56,36 @@ static struct sim_tlb_entry *sim_tlb_set(struct sim_tlb *tlb, u32 asid,
 	return &tlb->entries[set * tlb->ways];
 }
 
+/*
+ * Look for @va's leaf of @level in its set; the caller holds the TLB lock.
+ * 1: a hit, 0: none cached, -1: cached but not for a write (dropped).
+ */
+static int __sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt,
+			    u32 asid, u64 va, unsigned int level, bool write,
+			    u64 *pfn, u64 *flags)
+{
+	unsigned int shift = fmt->shift[level], way;
+	u64 vbase = va & ~((1ULL << shift) - 1);
+	struct sim_tlb_entry *set = sim_tlb_set(tlb, asid, level, va >> shift);
+
+	for (way = 0; way < tlb->ways; way++) {
+		struct sim_tlb_entry *e = &set[way];
+
+		if (!e->valid || e->asid != asid || e->level != level ||
+		    e->vbase != vbase)
+			continue;
+		if (write && (!(e->flags & DMPT_WRITE) || !(e->flags & DMPT_DIRTY))) {
+			e->valid = false;
+			return -1;
+		}
+		e->age = ++tlb->tick;
+		*pfn = e->pfn + ((va - vbase) >> PAGE_SHIFT);
+		*flags = e->flags;
+		return 1;
+	}
+	return 0;
+}
+
 /**
  * sim_tlb_lookup() - Translate through the TLB.
  * @tlb: The TLB.
@@ -65,50 +95,40 @@ static struct sim_tlb_entry *sim_tlb_set(struct sim_tlb *tlb, u32 asid,
  * @write: Whether the access writes.
  * @pfn: Receives the 4 KiB frame of @va on a hit.
  * @flags: Receives the ``DMPT_*`` flags of the cached entry on a hit.
+ * @level: The leaf level to look at first (the caller's last hit: a stream
+ *	of pages hits one level); receives the level of a hit.
  *
  * A matching read-only or clean entry for a write access is a miss: the
  * entry is dropped, so that the walk that follows refills it from the
- * (possibly upgraded) mirror entry, marking that one dirty.
+ * (possibly upgraded) mirror entry, marking that one dirty. Where two
+ * levels cache @va, both were filled from valid mirror entries since the
+ * last shootdown of @va: either is a right answer, whatever the order.
  *
  * Context: Any context; takes the TLB spinlock.
  * Return: True on a hit that allows the access.
  */
 bool sim_tlb_lookup(struct sim_tlb *tlb, const struct dmpt_format *fmt, u32 asid,
-		    u64 va, bool write, u64 *pfn, u64 *flags)
+		    u64 va, bool write, u64 *pfn, u64 *flags,
+		    unsigned int *level)
 {
-	int level;
-	bool hit = false;
+	unsigned int first = *level;
+	int l, r = 0, hit = -1;
 
 	spin_lock(&tlb->lock);
-	for (level = fmt->nlevels - 1; level >= 0 && !hit; level--) {
-		unsigned int shift = fmt->shift[level];
-		u64 vbase = va & ~((1ULL << shift) - 1);
-		struct sim_tlb_entry *set;
-		unsigned int way;
-
-		if (!(fmt->leaf_levels & BIT(level)))
+	if (first < fmt->nlevels && (fmt->leaf_levels & BIT(first))) {
+		r = __sim_tlb_lookup(tlb, fmt, asid, va, first, write, pfn, flags);
+		hit = first;
+	}
+	for (l = fmt->nlevels - 1; l >= 0 && !r; l--) {
+		if (l == first || !(fmt->leaf_levels & BIT(l)))
 			continue;
-		set = sim_tlb_set(tlb, asid, level, va >> shift);
-		for (way = 0; way < tlb->ways; way++) {
-			struct sim_tlb_entry *e = &set[way];
-
-			if (!e->valid || e->asid != asid || e->level != level ||
-			    e->vbase != vbase)
-				continue;
-			if (write && (!(e->flags & DMPT_WRITE) ||
-				      !(e->flags & DMPT_DIRTY))) {
-				e->valid = false;
-				break;
-			}
-			e->age = ++tlb->tick;
-			*pfn = e->pfn + ((va - vbase) >> PAGE_SHIFT);
-			*flags = e->flags;
-			hit = true;
-			break;
-		}
+		r = __sim_tlb_lookup(tlb, fmt, asid, va, l, write, pfn, flags);
+		hit = l;
 	}
 	spin_unlock(&tlb->lock);
-	return hit;
+	if (r > 0)
+		*level = hit;
+	return r > 0;
 }
 
 /* Cache one leaf; the caller holds the TLB lock. */

@@ -31,18 +31,16 @@ static unsigned int sim_walk(struct sim_device *sdev, struct devmir_mirror *mirr
 
 /**
  * sim_translate() - Translate one device access.
- * @sdev: The device.
- * @mirror: The mirror of the accessing process.
+ * @cmd: The command: its device, mirror, asid and direction; its TLB level
+ *	hint and its tally (the hit or the miss and the walk, which
+ *	sim_engine_run() adds to the mirror's statistics when the command
+ *	ends: per page, atomic additions to shared counters were a few per
+ *	cent of a streaming read).
  * @va: Virtual address.
- * @write: Whether the access writes.
  * @pfn: Receives the 4 KiB frame holding the data of @va: the system page,
  *	or for a page in this device's memory the backing page of its data.
  * @flags: Receives the ``DMPT_*`` flags of the translation
  *	(%DMPT_DEVICE_PRIVATE: device memory; %DMPT_EXCLUSIVE: exclusive).
- * @tally: Counts the hit or the miss and the walk; the caller adds its
- *	counts to the mirror's statistics when its command ends (per page,
- *	atomic additions to shared counters were a few per cent of a
- *	streaming read).
  *
  * A TLB hit translates at once; a miss walks the mirror table and, if the
  * entry allows the access, fills the TLB. A read's walk fetches a line of
@@ -59,21 +57,22 @@ static unsigned int sim_walk(struct sim_device *sdev, struct devmir_mirror *mirr
  * Return: 0 on success, -EAGAIN when the access must fault (no entry, or a
  * read-only entry for a write), -EFAULT for a device page without data.
  */
-int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
-		  bool write, u64 *pfn, u64 *flags, struct sim_tlb_tally *tally)
+int sim_translate(struct sim_cmd *cmd, u64 va, u64 *pfn, u64 *flags)
 {
+	struct sim_device *sdev = cmd->sdev;
 	dmpt_entry_t line[SIM_WALK_LINE_MAX];
-	u32 asid = devmir_mirror_asid(mirror);
+	bool write = cmd->write;
 	u64 size, data_pfn, dev_pfn;
 	unsigned int level = 0, n, i;
 
-	if (sim_tlb_lookup(&sdev->tlb, &sdev->format, asid, va, write, pfn, flags)) {
-		tally->hits++;
+	if (sim_tlb_lookup(&sdev->tlb, &sdev->format, cmd->asid, va, write, pfn,
+			   flags, &cmd->tlb_level)) {
+		cmd->tlb.hits++;
 		return 0;
 	}
-	tally->misses++;
+	cmd->tlb.misses++;
 
-	n = sim_walk(sdev, mirror, va, write, &level, line, tally);
+	n = sim_walk(sdev, cmd->mirror, va, write, &level, line, &cmd->tlb);
 	*flags = dmpt_entry_flags(line[0]);
 	if (!dmpt_entry_valid(line[0]) ||
 	    (write && !(*flags & DMPT_WRITE && *flags & DMPT_DIRTY)))
@@ -100,7 +99,8 @@ int sim_translate(struct sim_device *sdev, struct devmir_mirror *mirror, u64 va,
 		if (dmpt_entry_flags(line[i]) & DMPT_DEVICE_PRIVATE)
 			line[i].val = 0;
 
-	sim_tlb_fill(&sdev->tlb, &sdev->format, asid, va, level, line, n);
+	sim_tlb_fill(&sdev->tlb, &sdev->format, cmd->asid, va, level, line, n);
+	cmd->tlb_level = level;
 	size = dmpt_level_size(&sdev->format, level);
 	*pfn = dmpt_entry_pfn(line[0]) + ((va & (size - 1)) >> PAGE_SHIFT);
 	return 0;
