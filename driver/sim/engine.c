@@ -212,6 +212,26 @@ static int sim_txn_exclusive(struct sim_cmd *cmd, u64 va, u32 len)
 }
 
 /*
+ * Finish a READ or WRITE whose user page was not present (*staged from
+ * sim_txn_touch()), outside the access lock: 0, -EAGAIN (a WRITE's second
+ * try missed), or -EFAULT.
+ */
+static int sim_txn_staged(struct sim_cmd *cmd, u64 va, u32 len)
+{
+	u8 __user *ubuf = cmd->ubuf + (va - cmd->addr);
+	bool staged;
+
+	/* A READ finishes here, faulting the user page. */
+	if (cmd->op == DRM_DEVMIR_OP_READ)
+		return copy_to_user(ubuf, cmd->bounce, len) ? -EFAULT : 0;
+	/* A WRITE's data: staged through the bounce page (faulting it), then again. */
+	if (copy_from_user(cmd->bounce, ubuf, len))
+		return -EFAULT;
+	cmd->staged = true;
+	return sim_txn_locked(cmd, va, len, false, &staged);
+}
+
+/*
  * Execute one transaction: -EAGAIN if it misses and must fault, -EFAULT if
  * the user buffer is unusable, 0 when done.
  */
@@ -231,15 +251,53 @@ static int sim_txn(struct sim_cmd *cmd, u64 va, u32 len)
 		ret = sim_txn_exclusive(cmd, va, len);
 	if (ret || !staged)
 		return ret;
+	return sim_txn_staged(cmd, va, len);
+}
 
-	/* A READ whose user page was not present finishes here, faulting it. */
-	if (cmd->op == DRM_DEVMIR_OP_READ)
-		return copy_to_user(ubuf, cmd->bounce, len) ? -EFAULT : 0;
-	/* A WRITE's: staged through the bounce page (faulting it), then again. */
-	if (copy_from_user(cmd->bounce, ubuf, len))
-		return -EFAULT;
-	cmd->staged = true;
-	return sim_txn_locked(cmd, va, len, false, &staged);
+/* Transactions one hold of the access lock runs at most (sim_txn_burst()). */
+#define SIM_BURST	16
+
+/* Whether the command's transactions may run in bursts. */
+static bool sim_burst_ok(const struct sim_cmd *cmd)
+{
+	return (cmd->op == DRM_DEVMIR_OP_READ && sim_config.direct_read) ||
+	       (cmd->op == DRM_DEVMIR_OP_WRITE && sim_config.direct_write);
+}
+
+/*
+ * Run the transactions from @pos before @limit that translate at once, up
+ * to %SIM_BURST of them, under one hold of the access lock (a stream of
+ * pages takes and drops it once per burst, not once per page): each is done
+ * as sim_txn() would do it. Stops at the first that misses or fails, not
+ * done, its result in *@ret (0 if none did); one whose user page was not
+ * present is finished outside the lock (sim_txn_staged()) and ends the
+ * burst. Returns the bytes done.
+ */
+static u64 sim_txn_burst(struct sim_cmd *cmd, u64 pos, u64 limit, int *ret)
+{
+	u64 txn = sim_config.txn_bytes, start = pos, pfn, flags;
+	bool staged = false;
+	unsigned int n;
+	u32 len = 0;
+
+	*ret = 0;
+	cmd->staged = false;
+	read_lock(&cmd->smirror->access_lock);
+	for (n = 0; pos < limit && n < SIM_BURST; n++) {
+		len = min(limit - pos, txn - (pos & (txn - 1)));
+		*ret = sim_translate(cmd, pos, &pfn, &flags);
+		if (*ret)
+			break;
+		sim_txn_touch(cmd, pfn, pos, len, &staged);
+		if (staged)
+			break;
+		pos += len;
+	}
+	read_unlock(&cmd->smirror->access_lock);
+	if (!staged)
+		return pos - start;
+	*ret = sim_txn_staged(cmd, pos, len);
+	return pos - start + (*ret ? 0 : len);
 }
 
 /*
@@ -301,9 +359,11 @@ static int sim_raise_and_wait(struct sim_cmd *cmd, struct sim_pending *pend,
 static int sim_resolve(struct sim_cmd *cmd, struct sim_engine *eng,
 		       const struct sim_pending *queued, unsigned int npend)
 {
+	bool burst = sim_burst_ok(cmd);
 	struct sim_pending *pend;
-	unsigned int round, i, n;
+	unsigned int round, i, j, n;
 	int ret = 0;
+	u64 limit;
 
 	pend = kmemdup(queued, npend * sizeof(*pend), GFP_KERNEL);
 	if (!pend)
@@ -321,9 +381,30 @@ static int sim_resolve(struct sim_cmd *cmd, struct sim_engine *eng,
 		}
 		if (ret)
 			break;
-		/* Replay; a transaction that misses again was invalidated. */
+		/*
+		 * Replay, in bursts over consecutive transactions; one that
+		 * misses again was invalidated.
+		 */
 		for (i = 0, n = 0; i < npend; i++) {
-			ret = sim_txn(cmd, pend[i].va, pend[i].len);
+			if (burst) {
+				limit = pend[i].va;
+				for (j = i; j < npend && pend[j].va == limit; j++)
+					limit += pend[j].len;
+				limit = pend[i].va +
+					sim_txn_burst(cmd, pend[i].va, limit, &ret);
+				while (i < npend && pend[i].va + pend[i].len <= limit)
+					i++;
+				/*
+				 * None failed (a burst's worth done, at least
+				 * one): the loop goes on at the first not done.
+				 */
+				if (!ret) {
+					i--;
+					continue;
+				}
+			} else {
+				ret = sim_txn(cmd, pend[i].va, pend[i].len);
+			}
 			if (ret == -EAGAIN) {
 				/* Missed on its own account: it raises next round. */
 				pend[n] = pend[i];
@@ -346,7 +427,8 @@ static int sim_execute(struct sim_cmd *cmd, struct sim_engine *eng)
 	struct sim_pending *pend = eng->pending;
 	u64 txn = sim_config.txn_bytes;
 	u64 window = devmir_mirror_fault_window(cmd->mirror);
-	u64 pos = cmd->addr, end = cmd->addr + cmd->size;
+	u64 pos = cmd->addr, end = cmd->addr + cmd->size, limit;
+	bool burst = sim_burst_ok(cmd);
 	int ret;
 
 	/* Adaptive: how far a fault reaches is the core's; every page asks. */
@@ -369,7 +451,24 @@ static int sim_execute(struct sim_cmd *cmd, struct sim_engine *eng)
 
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			ret = covered ? -EAGAIN : sim_txn(cmd, pos, len);
+			if (covered) {
+				ret = -EAGAIN;
+			} else if (burst) {
+				/*
+				 * Not into the pages that the last miss's
+				 * window covers: they wait for its fault.
+				 */
+				limit = end;
+				if (!cmd->write &&
+				    (pos & ~(window - 1)) == last_window)
+					limit = min(end, (pos & PAGE_MASK) + PAGE_SIZE);
+				pos += sim_txn_burst(cmd, pos, limit, &ret);
+				if (!ret)
+					continue;
+				len = min(end - pos, txn - (pos & (txn - 1)));
+			} else {
+				ret = sim_txn(cmd, pos, len);
+			}
 			if (ret == -EAGAIN) {
 				if (cmd->nofault)
 					return -EFAULT;
