@@ -411,6 +411,26 @@ static struct devmir_evict_pfns *devmir_evict_pfns_alloc(unsigned long n)
 }
 
 /*
+ * The arrays for a victim of @order, emptied: @small, or *@huge (allocated
+ * the first time a 2 MiB victim needs it); NULL without memory.
+ */
+static struct devmir_evict_pfns *
+devmir_evict_pfns_for(u8 order, struct devmir_evict_pfns *small,
+		      struct devmir_evict_pfns **huge)
+{
+	struct devmir_evict_pfns *p = small;
+
+	if (order) {
+		if (!*huge)
+			*huge = devmir_evict_pfns_alloc(DEVMIR_BLOCK_PAGES);
+		p = *huge;
+	}
+	if (p)
+		p->batch.n = 0;
+	return p;
+}
+
+/*
  * Queue entry @i of an eviction, the page or @nr-page folio @spage, for the
  * copy into system memory: a 2 MiB source into a 2 MiB system folio, or
  * else, if @split (the kernel splits the source), 4 KiB pages.
@@ -631,23 +651,17 @@ static unsigned long devmir_devmem_evict(struct devmir_devmem *dm,
 		j = devmir_evict_run(v, i, n);
 		if (!v[i].mm || (moved >= want && !all))
 			continue;
-		if (v[i].order && !huge)
-			huge = devmir_evict_pfns_alloc(DEVMIR_BLOCK_PAGES);
-		p = v[i].order ? huge : small;
-		if (!p)
-			continue;
-		p->batch.n = 0;
-		moved += devmir_evict_owned(dm, p, v + i, j - i, all, locked_mm);
+		p = devmir_evict_pfns_for(v[i].order, small, &huge);
+		if (p)
+			moved += devmir_evict_owned(dm, p, v + i, j - i, all,
+						    locked_mm);
 	}
 	for (i = 0; all && i < n; i++) {
 		if (v[i].moved)
 			continue;
-		if (v[i].order && !huge)
-			huge = devmir_evict_pfns_alloc(DEVMIR_BLOCK_PAGES);
-		p = v[i].order ? huge : small;
+		p = devmir_evict_pfns_for(v[i].order, small, &huge);
 		if (!p)
 			continue;
-		p->batch.n = 0;
 		if (v[i].mm)
 			mmap_read_lock(v[i].mm);
 		moved += devmir_evict_unowned(p, &v[i]);

@@ -472,23 +472,6 @@ static int byte_within(int fd, double seconds)
 	return read(fd, &c, 1) == 1;
 }
 
-/* waitpid() with a bound: 1 if @pid exited (status in *@status), else 0. */
-static int wait_bounded(pid_t pid, int *status, double seconds)
-{
-	double end = dm_now() + seconds;
-	pid_t r;
-
-	while (dm_now() < end) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 1;
-		if (r < 0)
-			return 0;
-		usleep(10000);
-	}
-	return 0;
-}
-
 /*
  * The owner: fill @size of its own memory (a new mm, sharing no page with
  * the test), move it to the device, say so on @up; on a byte from @down
@@ -588,7 +571,7 @@ static int kids_ok(FIXTURE_DATA(devmem) *self, int *status)
 
 	for (i = 0; i < 2; i++) {
 		status[i] = -1;
-		if (!wait_bounded(self->kids[i], &status[i], STUCK_SECONDS))
+		if (!dm_wait_bounded(self->kids[i], &status[i], STUCK_SECONDS))
 			ok = 0;
 		else
 			self->kids[i] = 0;
@@ -648,12 +631,12 @@ TEST_F_TIMEOUT(devmem, eviction_outlives_owner_exit, 120)
 		TH_LOG("the evictor's migration never evicted the owner's pages");
 
 	ASSERT_EQ(0, kill(self->kids[0], SIGKILL));
-	ASSERT_EQ(1, wait_bounded(self->kids[0], &status, STUCK_SECONDS))
+	ASSERT_EQ(1, dm_wait_bounded(self->kids[0], &status, STUCK_SECONDS))
 		TH_LOG("the owner did not exit while its eviction was held");
 	self->kids[0] = 0;
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	ASSERT_EQ(0, dm_inject_set("evict_stall", "pid", 0));
-	ASSERT_EQ(1, wait_bounded(self->kids[1], &status, STUCK_SECONDS));
+	ASSERT_EQ(1, dm_wait_bounded(self->kids[1], &status, STUCK_SECONDS));
 	self->kids[1] = 0;
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("evictor status %#x", status);
@@ -712,7 +695,7 @@ TEST_F_TIMEOUT(devmem, eviction_passes_over_pages_owner_unmapped, 120)
 	EXPECT_EQ(-1, buf_check(more, extra, 94));
 
 	ASSERT_EQ(1, write(go[1], &c, 1));
-	ASSERT_EQ(1, wait_bounded(pid, &status, STUCK_SECONDS));
+	ASSERT_EQ(1, dm_wait_bounded(pid, &status, STUCK_SECONDS));
 	self->kids[0] = 0;
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("the child's data were not intact (status %#x)", status);

@@ -32,23 +32,6 @@
 /* Seconds a process gets before it counts as stuck (each test: 120 s). */
 #define STUCK_SECONDS	30
 
-/* waitpid() with a bound: 1 if @pid exited (status in *@status), else 0. */
-static int wait_bounded(pid_t pid, int *status, double seconds)
-{
-	double end = dm_now() + seconds;
-
-	while (dm_now() < end) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return 1;
-		if (r < 0)
-			return 0;
-		usleep(20000);
-	}
-	return 0;
-}
-
 /* Process A: open, report ready, wait for go, read (held by the point). */
 static void process_a(int ready_fd, int go_fd)
 {
@@ -162,7 +145,7 @@ TEST_F_TIMEOUT(iso, held_fault_stalls_only_its_process, 120)
 	ASSERT_LE(0, b);
 	if (b == 0)
 		_exit(process_b());
-	if (!wait_bounded(b, &status, STUCK_SECONDS)) {
+	if (!dm_wait_bounded(b, &status, STUCK_SECONDS)) {
 		kill(b, SIGKILL);
 		dm_inject_set("fault_stall", "pid", 0);
 		waitpid(b, NULL, 0);
@@ -175,7 +158,7 @@ TEST_F_TIMEOUT(iso, held_fault_stalls_only_its_process, 120)
 	EXPECT_EQ(0, waitpid(self->a, &status, WNOHANG));
 	/* ...until it is killed: the wait is killable. */
 	ASSERT_EQ(0, kill(self->a, SIGKILL));
-	EXPECT_TRUE(wait_bounded(self->a, &status, STUCK_SECONDS))
+	EXPECT_TRUE(dm_wait_bounded(self->a, &status, STUCK_SECONDS))
 		TH_LOG("SIGKILL did not end A's held fault");
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	self->a = 0;
@@ -189,7 +172,7 @@ TEST_F_TIMEOUT(iso, released_fault_completes, 120)
 
 	ASSERT_EQ(0, start_held_a(self)) TH_LOG("A's fault never reached the stall point");
 	ASSERT_EQ(0, dm_inject_set("fault_stall", "pid", 0));
-	ASSERT_TRUE(wait_bounded(self->a, &status, STUCK_SECONDS));
+	ASSERT_TRUE(dm_wait_bounded(self->a, &status, STUCK_SECONDS));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("A's read failed after the release (exit status %d)",
 		       WEXITSTATUS(status));

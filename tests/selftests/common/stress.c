@@ -398,6 +398,32 @@ int dm_inject_seed(uint64_t seed)
 	return write_file(INJECT_DIR "/seed", num);
 }
 
+int dm_wait_bounded(pid_t pid, int *status, double seconds)
+{
+	struct timespec now, end;
+	pid_t r;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)seconds;
+	end.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 1;
+		if (r < 0)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return 0;
+		usleep(10000);
+	}
+}
+
 int dm_inject_set(const char *point, const char *attr, long long value)
 {
 	char path[160], num[24];

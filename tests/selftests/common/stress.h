@@ -148,6 +148,13 @@ int dm_inject_set(const char *point, const char *attr, long long value);
 long long dm_inject_get(const char *point, const char *attr);
 int dm_inject_off(void);
 
+/*
+ * dm_wait_bounded() - waitpid() with a bound: 1 if @pid exited within
+ * @seconds (its status in *@status), else 0 (still running, or no such
+ * child).
+ */
+int dm_wait_bounded(pid_t pid, int *status, double seconds);
+
 /* Kernel modules: finit_module of @path with @params ("" for none). */
 int dm_module_load(const char *path, const char *params);
 /* delete_module(@name, O_NONBLOCK): -EWOULDBLOCK while in use. */

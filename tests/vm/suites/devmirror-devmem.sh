@@ -25,6 +25,27 @@ wait_ready() {
 	[ -e "$1" ]
 }
 dbg=/sys/kernel/debug/devmirror
+# unload_live NAME MODE READY LIVE RMMOD INTACT INSMOD - start devmirror_hold
+# (MODE: its second argument) and, its 256 pages in device memory, unload
+# the simulator; then check its data and load the simulator again. The
+# other arguments name the five checks, in that order.
+unload_live() {
+	rm -f /tmp/$1.ready
+	/tests/devmirror_hold /tmp/$1.ready $2 &
+	pid=$!
+	wait_ready /tmp/$1.ready
+	tap $? $3
+	used=$(awk '$1 == "used" { print $2 }' $dbg/sim0/devmem)
+	[ "${used:-0}" -eq 256 ]
+	tap $? $4
+	rmmod devmirror_sim
+	tap $? $5
+	kill -USR1 $pid
+	wait $pid
+	tap $? $6
+	insmod $sim
+	tap $? $7
+}
 sim="/modules/devmirror_sim.ko devmem_mb=4"
 
 insmod /modules/devmirror.ko || fail 901 insmod_devmirror
@@ -34,39 +55,13 @@ insmod $sim || { rmmod devmirror; fail 902 insmod_devmirror_sim; }
 rc=$?
 
 if [ $# -eq 0 ]; then
-	# Unload with pages in device memory of a process that closed its file.
-	rm -f /tmp/hold1.ready
-	/tests/devmirror_hold /tmp/hold1.ready &
-	pid=$!
-	wait_ready /tmp/hold1.ready
-	tap $? unload_helper_ready
-	used=$(awk '$1 == "used" { print $2 }' $dbg/sim0/devmem)
-	[ "${used:-0}" -eq 256 ]
-	tap $? unload_device_pages_live
-	rmmod devmirror_sim
-	tap $? rmmod_with_live_device_pages
-	kill -USR1 $pid
-	wait $pid
-	tap $? data_intact_after_unload
-	insmod $sim
-	tap $? insmod_again
-
-	# Unload with pages only a fork child maps: their owner unmapped them.
-	rm -f /tmp/hold3.ready
-	/tests/devmirror_hold /tmp/hold3.ready fork-unmap &
-	pid=$!
-	wait_ready /tmp/hold3.ready
-	tap $? fork_helper_ready
-	used=$(awk '$1 == "used" { print $2 }' $dbg/sim0/devmem)
-	[ "${used:-0}" -eq 256 ]
-	tap $? child_device_pages_live
-	rmmod devmirror_sim
-	tap $? rmmod_with_child_device_pages
-	kill -USR1 $pid
-	wait $pid
-	tap $? child_data_intact_after_unload
-	insmod $sim
-	tap $? insmod_after_child_unload
+	# Unload with pages in device memory of a process that closed its file;
+	# then with pages only a fork child maps (their owner unmapped them).
+	unload_live hold1 "" unload_helper_ready unload_device_pages_live \
+		rmmod_with_live_device_pages data_intact_after_unload insmod_again
+	unload_live hold3 fork-unmap fork_helper_ready child_device_pages_live \
+		rmmod_with_child_device_pages child_data_intact_after_unload \
+		insmod_after_child_unload
 
 	# A process holding a file pins the module: rmmod fails with EBUSY.
 	rm -f /tmp/hold2.ready
