@@ -249,6 +249,11 @@ static void devmir_devmem_page_free(struct page *page, unsigned long nr)
 	}
 	dm->nr_used -= nr;
 	spin_unlock(&dm->lock);
+	/*
+	 * Possibly the mm's last reference, under a page-table lock (a zap):
+	 * __mmdrop() is atomic-safe (finish_task_switch() calls it; an LDT
+	 * goes with vfree_atomic()), except on PREEMPT_RT.
+	 */
 	if (mm)
 		mmdrop(mm);
 }
