@@ -467,6 +467,34 @@ static void devmir_evict_dst(struct devmir_evict_pfns *p, unsigned long i,
 	}
 }
 
+/*
+ * Give a destination to each entry of @p->src[0, @npages) that is to
+ * migrate and still the victim: entry i is @v[i] for 4 KiB victims, page i
+ * of the 2 MiB folio @v[0] (its own folio if it was split since) for a
+ * large one. @split: as devmir_evict_dst().
+ */
+static void devmir_evict_queue(struct devmir_evict_pfns *p,
+			       const struct devmir_victim *v,
+			       unsigned long npages, bool split)
+{
+	unsigned long i, nr, pfn;
+	struct page *spage;
+
+	memset(p->dst, 0, npages * sizeof(p->dst[0]));
+	for (i = 0; i < npages; i += nr) {
+		nr = 1;
+		spage = migrate_pfn_to_page(p->src[i]);
+		if (!spage || !(p->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		pfn = v->order ? v->pfn + i : v[i].pfn;
+		if (page_to_pfn(spage) != pfn)
+			continue;
+		if (p->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND)
+			nr = min(DEVMIR_BLOCK_PAGES, npages - i);
+		devmir_evict_dst(p, i, spage, nr, split);
+	}
+}
+
 /* Pages of system memory the eviction's entries @src[0, @npages) reached. */
 static unsigned long devmir_evict_moved(const struct devmir_evict_pfns *p,
 					unsigned long npages)
@@ -496,7 +524,7 @@ static unsigned long devmir_evict_owned(struct devmir_devmem *dm,
 					struct devmir_victim *v, unsigned int nv,
 					bool all, struct mm_struct *locked_mm)
 {
-	unsigned long npages = v->order ? DEVMIR_BLOCK_PAGES : nv, i, nr, pfn;
+	unsigned long npages = v->order ? DEVMIR_BLOCK_PAGES : nv, i;
 	struct migrate_vma args = {
 		.start = v->addr,
 		.end = v->addr + (npages << PAGE_SHIFT),
@@ -510,7 +538,6 @@ static unsigned long devmir_evict_owned(struct devmir_devmem *dm,
 	struct mm_struct *mm = v->mm;
 	bool locked = mm == locked_mm;
 	unsigned long moved = 0;
-	struct page *spage;
 
 	if (!mmget_not_zero(mm))
 		return 0;
@@ -535,20 +562,7 @@ static unsigned long devmir_evict_owned(struct devmir_devmem *dm,
 		goto out_unlock;
 	devmir_inject_stall(DEVMIR_STALL_EVICT, mm);
 
-	memset(p->dst, 0, npages * sizeof(p->dst[0]));
-	for (i = 0; i < npages; i += nr) {
-		nr = 1;
-		spage = migrate_pfn_to_page(p->src[i]);
-		if (!spage || !(p->src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
-		/* Still the victim (a split folio's pages are its own). */
-		pfn = v->order ? v->pfn + i : v[i].pfn;
-		if (page_to_pfn(spage) != pfn)
-			continue;
-		if (p->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND)
-			nr = min(DEVMIR_BLOCK_PAGES, npages - i);
-		devmir_evict_dst(p, i, spage, nr, true);
-	}
+	devmir_evict_queue(p, v, npages, true);
 	/* The teardown must finish: no injected copy failure there. */
 	devmir_batch_copy(&p->batch, NULL, !all);
 	migrate_vma_pages(&args);
@@ -578,9 +592,7 @@ out_put:
 static unsigned long devmir_evict_unowned(struct devmir_evict_pfns *p,
 					  struct devmir_victim *v)
 {
-	unsigned long npages = v->order ? DEVMIR_BLOCK_PAGES : 1, i, nr;
-	unsigned long moved;
-	struct page *spage;
+	unsigned long npages = v->order ? DEVMIR_BLOCK_PAGES : 1, moved;
 
 	/*
 	 * A victim no process maps any more only waits for its last
@@ -590,17 +602,8 @@ static unsigned long devmir_evict_unowned(struct devmir_evict_pfns *p,
 	if (!folio_mapped(page_folio(pfn_to_page(v->pfn))))
 		return 0;
 	migrate_device_range(p->src, v->pfn, npages);
-	memset(p->dst, 0, npages * sizeof(p->dst[0]));
-	for (i = 0; i < npages; i += nr) {
-		nr = 1;
-		spage = migrate_pfn_to_page(p->src[i]);
-		if (!spage || !(p->src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
-		/* migrate_device_pages() splits no folio. */
-		if (p->src[i] & DEVMIR_MIGRATE_PFN_COMPOUND)
-			nr = npages - i;
-		devmir_evict_dst(p, i, spage, nr, false);
-	}
+	/* migrate_device_pages() splits no folio. */
+	devmir_evict_queue(p, v, npages, false);
 	devmir_batch_copy(&p->batch, NULL, false);
 	migrate_device_pages(p->src, p->dst, npages);
 	moved = devmir_evict_moved(p, npages);
