@@ -23,6 +23,10 @@ tap $? bad_params_rejected_tlb_ways
 tap $? bad_params_rejected_fault_batch
 ! insmod /modules/devmirror_sim.ko fault_window_kb=12 2>/dev/null
 tap $? bad_params_rejected_fault_window
+! insmod /modules/devmirror_sim.ko walk_line=0 2>/dev/null
+tap $? bad_params_rejected_walk_line_0
+! insmod /modules/devmirror_sim.ko walk_line=17 2>/dev/null
+tap $? bad_params_rejected_walk_line_17
 
 insmod /modules/devmirror_sim.ko ndevices=3
 tap $? insmod_devmirror_sim_3_devices
